@@ -1,0 +1,191 @@
+//! Sign-in and sign-out use cases.
+
+use crate::account::{self, CurrentUser};
+use crate::audit::{self, Actor};
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::session::{self, SessionPolicy};
+use crate::throttle::{self, ThrottlePolicy};
+use diesel::Connection;
+use serde_json::json;
+
+/// The one message for a wrong email or password: it never says which.
+pub const INVALID_CREDENTIALS: &str = "Email or password is incorrect.";
+
+/// Outcome of a sign-in attempt plus the delay the caller must wait before answering.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    /// Token and user on success.
+    pub result: AppResult<(String, CurrentUser)>,
+    /// Milliseconds to wait before answering (throttling); spent by the async caller.
+    pub delay_ms: u64,
+}
+
+/// Client facts recorded with a sign-in.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    /// Peer address.
+    pub ip: Option<String>,
+    /// User-Agent header.
+    pub user_agent: Option<String>,
+    /// Request id.
+    pub request_id: Option<String>,
+}
+
+fn invalid() -> AppError {
+    AppError::new(
+        ErrorKind::Unauthenticated,
+        "PMS_AUTH_INVALID_CREDENTIALS",
+        INVALID_CREDENTIALS,
+    )
+}
+
+/// Check credentials, apply throttling, and start a session.
+pub fn login(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    sessions: &SessionPolicy,
+    limits: &ThrottlePolicy,
+) -> LoginOutcome {
+    match login_inner(conn, email, password, client, sessions, limits) {
+        Ok(Ok(ok)) => LoginOutcome {
+            result: Ok(ok),
+            delay_ms: 0,
+        },
+        Ok(Err((err, delay_ms))) => LoginOutcome {
+            result: Err(err),
+            delay_ms,
+        },
+        Err(err) => LoginOutcome {
+            result: Err(err),
+            delay_ms: 0,
+        },
+    }
+}
+
+type Attempt = Result<(String, CurrentUser), (AppError, u64)>;
+
+fn login_inner(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    sessions: &SessionPolicy,
+    limits: &ThrottlePolicy,
+) -> AppResult<Attempt> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty()
+        || password.is_empty()
+        || email.len() > account::MAX_EMAIL_LEN
+        || password.len() > account::MAX_PASSWORD_LEN * 4
+    {
+        return Ok(Err((invalid(), 0)));
+    }
+    let acct_key = throttle::account_key(&email);
+    let addr_key = client.ip.as_deref().map(throttle::address_key);
+    let mut keys = vec![acct_key.clone()];
+    keys.extend(addr_key.clone());
+    if let Err(locked) = throttle::check(conn, &keys) {
+        return Ok(Err((locked, 0)));
+    }
+
+    let row = account::find_by_email(conn, &email)?;
+    let verified = match &row {
+        Some(row) => account::verify_password(&row.password_hash, password),
+        None => {
+            account::verify_dummy(password);
+            false
+        }
+    };
+    let actor = Actor {
+        id: row.as_ref().map(|r| r.id.clone()),
+        email: Some(email.clone()),
+        request_id: client.request_id.clone(),
+    };
+    let row = match row {
+        Some(row) if verified => row,
+        _ => {
+            let (delay, locked) = conn.transaction(|conn| {
+                let outcome =
+                    throttle::record_failure(conn, &acct_key, addr_key.as_deref(), limits)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    if outcome.1 {
+                        "LOGIN_LOCKED"
+                    } else {
+                        "LOGIN_FAILED"
+                    },
+                    "account",
+                    actor.id.as_deref().unwrap_or("-"),
+                    json!({ "email": email, "ip": client.ip }),
+                )?;
+                Ok::<_, AppError>(outcome)
+            })?;
+            let err = if locked {
+                AppError::new(
+                    ErrorKind::RateLimited,
+                    "PMS_AUTH_LOCKED",
+                    "Too many failed sign-in attempts. Try again in 15 minutes.",
+                )
+            } else {
+                invalid()
+            };
+            return Ok(Err((err, delay)));
+        }
+    };
+    if !row.active {
+        // Said only after a correct password, so it reveals nothing to a guesser.
+        return Ok(Err((
+            AppError::new(
+                ErrorKind::Forbidden,
+                "PMS_AUTH_ACCOUNT_INACTIVE",
+                "This account is deactivated. Contact your administrator.",
+            ),
+            0,
+        )));
+    }
+    let user = account::load_user(conn, &row.id)?.ok_or_else(invalid)?;
+    let token = conn.transaction(|conn| {
+        throttle::reset(conn, &acct_key)?;
+        let token = session::create(
+            conn,
+            &row.id,
+            client.ip.as_deref(),
+            client.user_agent.as_deref(),
+            sessions,
+        )?;
+        audit::record(
+            conn,
+            &actor,
+            "LOGIN",
+            "account",
+            &row.id,
+            json!({ "ip": client.ip }),
+        )?;
+        Ok::<_, AppError>(token)
+    })?;
+    Ok(Ok((token, user)))
+}
+
+/// End a session and audit it.
+pub fn logout(
+    conn: &mut AnyConnection,
+    session: &session::Session,
+    request_id: Option<String>,
+) -> AppResult<()> {
+    let actor = Actor::account(&session.user.id, &session.user.email).with_request_id(request_id);
+    conn.transaction(|conn| {
+        session::delete(conn, &session.token_hash)?;
+        audit::record(
+            conn,
+            &actor,
+            "LOGOUT",
+            "account",
+            &session.user.id,
+            json!({}),
+        )
+    })
+}

@@ -1,0 +1,159 @@
+//! Database access: one binary, SQLite or PostgreSQL chosen by URL, migrations embedded.
+
+use crate::error::{AppError, AppResult};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool as R2d2Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+/// A connection to whichever database the deployment uses.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// Production database.
+    Postgresql(PgConnection),
+    /// Embedded default.
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Which backend a URL names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbUrl {
+    /// `postgres://` or `postgresql://` URL.
+    Postgres(String),
+    /// Path to a SQLite file.
+    Sqlite(String),
+}
+
+impl DbUrl {
+    /// Classify a URL: `postgres://...` is PostgreSQL, `sqlite://path` or a bare path is SQLite.
+    pub fn parse(url: &str) -> DbUrl {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DbUrl::Postgres(url.to_string())
+        } else {
+            DbUrl::Sqlite(url.trim_start_matches("sqlite://").to_string())
+        }
+    }
+
+    /// Backend name for logs (never the URL: it may hold a password).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DbUrl::Postgres(_) => "postgresql",
+            DbUrl::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// r2d2 manager that opens the backend the URL names (diesel's generic one would try each
+/// backend in turn, and a typo could silently create a SQLite file).
+#[derive(Debug)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match &self.url {
+            DbUrl::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers work during a write; the busy timeout makes concurrent
+                // writers wait instead of failing; SQLite leaves foreign keys off unless asked.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// Connection pool.
+pub type Pool = R2d2Pool<Manager>;
+/// A connection borrowed from the pool.
+pub type Conn = PooledConnection<Manager>;
+
+/// Open a pool for `url` (max `size` connections) and apply pending migrations.
+pub fn connect(url: &str, size: u32) -> Result<Pool, String> {
+    let url = DbUrl::parse(url);
+    if let DbUrl::Sqlite(path) = &url {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    let pool = R2d2Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager { url: url.clone() })
+        .map_err(|e| format!("cannot open the {} database: {e}", url.backend()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot open the {} database: {e}", url.backend()))?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Apply pending migrations for the connection's backend.
+pub fn migrate(conn: &mut AnyConnection) -> Result<(), String> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| format!("migrations failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(())
+}
+
+/// Run blocking database work on tokio's blocking pool, never on the async workers.
+pub async fn run<T, F>(pool: &Pool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "blocking database task failed");
+        AppError::internal()
+    })?
+}
+
+/// Whether the database answers (for `/readyz`).
+pub async fn ping(pool: &Pool) -> bool {
+    run(pool, |conn| {
+        conn.batch_execute("SELECT 1").map_err(AppError::from)
+    })
+    .await
+    .is_ok()
+}

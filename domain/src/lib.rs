@@ -1,0 +1,31 @@
+//! The partner management portal's rules.
+//!
+//! Types and validation shared with the browser compile everywhere; storage and services
+//! (diesel, hashing) sit behind the `server` feature so they never reach the WASM bundle.
+
+pub mod account;
+pub mod error;
+pub mod page;
+pub mod role;
+
+#[cfg(feature = "server")]
+pub mod audit;
+#[cfg(feature = "server")]
+pub mod auth;
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
+pub mod db;
+#[cfg(feature = "server")]
+pub mod outbox;
+#[cfg(feature = "server")]
+pub mod schema;
+#[cfg(feature = "server")]
+pub mod session;
+#[cfg(feature = "server")]
+pub mod throttle;
+
+pub use error::{AppError, AppResult, ErrorKind};
+pub use role::Role;
+#[cfg(feature = "server")]
+pub mod testing;

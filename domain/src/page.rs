@@ -1,0 +1,59 @@
+//! Server-side paging shared by every list.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest page a caller may ask for.
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// One page of a list, with the total that matched the filter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// Rows of this page.
+    pub items: Vec<T>,
+    /// Rows matching the filter, over all pages.
+    pub total: i64,
+    /// 1-based page number.
+    pub page: i64,
+    /// Page size used.
+    pub page_size: i64,
+}
+
+impl<T> Page<T> {
+    /// Number of pages (at least 1).
+    pub fn page_count(&self) -> i64 {
+        ((self.total + self.page_size - 1) / self.page_size.max(1)).max(1)
+    }
+}
+
+/// Clamp a requested page and size to sane bounds; returns (page, size, offset).
+pub fn clamp(page: Option<i64>, size: Option<i64>) -> (i64, i64, i64) {
+    let size = size.unwrap_or(20).clamp(1, MAX_PAGE_SIZE);
+    let page = page.unwrap_or(1).max(1);
+    (page, size, (page - 1).saturating_mul(size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamps_and_counts() {
+        assert_eq!(clamp(None, None), (1, 20, 0));
+        assert_eq!(clamp(Some(0), Some(1000)), (1, 100, 0));
+        assert_eq!(clamp(Some(3), Some(10)), (3, 10, 20));
+        let p: Page<()> = Page {
+            items: vec![],
+            total: 21,
+            page: 1,
+            page_size: 10,
+        };
+        assert_eq!(p.page_count(), 3);
+        let empty: Page<()> = Page {
+            items: vec![],
+            total: 0,
+            page: 1,
+            page_size: 10,
+        };
+        assert_eq!(empty.page_count(), 1);
+    }
+}

@@ -1,0 +1,149 @@
+//! Sessions: stored in the database (so several server processes share them), looked up by
+//! the SHA-256 of a random token; the token itself lives only in the browser's cookie.
+
+use crate::account::{self, CurrentUser};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::AppResult;
+use crate::schema::sessions;
+use base64::Engine;
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Cookie that carries the session token.
+pub const COOKIE_NAME: &str = "pms_session";
+
+/// How long sessions live.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    /// A session unused for this long ends (ms).
+    pub idle_ms: i64,
+    /// A session ends this long after sign-in whatever its use (ms).
+    pub absolute_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_ms: 30 * 60 * 1000,
+            absolute_ms: 12 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// An authenticated request's session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The signed-in account.
+    pub user: CurrentUser,
+    /// SHA-256 of the token (the row key), for logout and "keep this session".
+    pub token_hash: String,
+}
+
+/// Hash of a token as stored.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token: 32 bytes from the OS, base64url.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Start a session for `account_id`; returns the token for the cookie.
+pub fn create(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    policy: &SessionPolicy,
+) -> AppResult<String> {
+    let token = new_token();
+    let now = clock::now_ms();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(hash_token(&token)),
+            sessions::account_id.eq(account_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + policy.absolute_ms),
+            sessions::ip.eq(ip),
+            sessions::user_agent.eq(user_agent.map(|ua| ua.chars().take(256).collect::<String>())),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Resolve a cookie token to its session, ending it if idle or past its absolute expiry.
+pub fn authenticate(
+    conn: &mut AnyConnection,
+    token: &str,
+    policy: &SessionPolicy,
+) -> AppResult<Option<Session>> {
+    // A token of the wrong shape cannot exist; skip the query.
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let hash = hash_token(token);
+    let row: Option<(String, i64, i64)> = sessions::table
+        .find(&hash)
+        .select((
+            sessions::account_id,
+            sessions::last_seen_at,
+            sessions::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((account_id, last_seen, expires)) = row else {
+        return Ok(None);
+    };
+    let now = clock::now_ms();
+    if now >= expires || now - last_seen >= policy.idle_ms {
+        diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+        return Ok(None);
+    }
+    let Some(user) = account::load_user(conn, &account_id)? else {
+        diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+        return Ok(None);
+    };
+    // Write the idle clock at most once a minute: reads stay reads.
+    if now - last_seen > 60_000 {
+        diesel::update(sessions::table.find(&hash))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(Some(Session {
+        user,
+        token_hash: hash,
+    }))
+}
+
+/// End the session with this token hash.
+pub fn delete(conn: &mut AnyConnection, token_hash: &str) -> AppResult<()> {
+    diesel::delete(sessions::table.find(token_hash)).execute(conn)?;
+    Ok(())
+}
+
+/// Remove sessions past their absolute expiry or idle limit; returns how many.
+pub fn purge_expired(conn: &mut AnyConnection, policy: &SessionPolicy) -> AppResult<usize> {
+    let now = clock::now_ms();
+    Ok(diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_seen_at.le(now - policy.idle_ms)),
+        ),
+    )
+    .execute(conn)?)
+}
+
+/// Live sessions of an account (for tests and the account page).
+pub fn count_for_account(conn: &mut AnyConnection, account_id: &str) -> AppResult<i64> {
+    Ok(sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,121 @@
+//! Test support: a fresh, migrated database per test. SQLite in a temp directory by default;
+//! a throwaway PostgreSQL database when `TEST_DATABASE_URL` names a server.
+#![doc(hidden)]
+
+use crate::db::{self, Pool};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use std::path::PathBuf;
+
+/// A migrated database that is removed when dropped.
+pub struct TestDb {
+    /// Pool on the fresh database.
+    pub pool: Pool,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+impl TestDb {
+    /// A new empty database with every migration applied.
+    pub fn new() -> TestDb {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("pms_test_{tag}");
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap_or_else(|e| panic!("create test database: {e}"));
+                let pool = db::connect(&with_database(&admin_url, &name), 4)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                TestDb {
+                    pool,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("pms-test-{tag}"));
+                let path = dir.join("pms.db");
+                let pool =
+                    db::connect(&path.to_string_lossy(), 4).unwrap_or_else(|e| panic!("{e}"));
+                TestDb {
+                    pool,
+                    cleanup: Cleanup::Dir(dir),
+                }
+            }
+        }
+    }
+
+    /// A pooled connection.
+    pub fn conn(&self) -> db::Conn {
+        self.pool.get().unwrap_or_else(|e| panic!("test pool: {e}"))
+    }
+
+    /// Which backend this test runs on.
+    pub fn backend(&self) -> &'static str {
+        match self.cleanup {
+            Cleanup::Dir(_) => "sqlite",
+            Cleanup::Postgres { .. } => "postgresql",
+        }
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        TestDb::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced_keeping_the_query() {
+        assert_eq!(
+            super::with_database(
+                "postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable",
+                "x"
+            ),
+            "postgres://u:p@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/postgres", "y"),
+            "postgres://u@h/y"
+        );
+    }
+}
