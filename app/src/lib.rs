@@ -1,1 +1,87 @@
-pub fn x() {}
+//! The portal's Leptos application: shell, routes, pages and server functions.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod util;
+
+#[cfg(feature = "ssr")]
+pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::Layout;
+use crate::pages::{
+    account::AccountPage, admin::AccountsPage, dashboard::Dashboard, login::LoginPage,
+    not_found::NotFound, setup::SetupPage,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Content-Security-Policy with this response's nonce: only the app's own scripts and WASM run.
+#[cfg(feature = "ssr")]
+fn set_csp() {
+    leptos::nonce::provide_nonce();
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            &*nonce
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// Root component: routes. Every route renders fully on the server before answering (async
+/// mode) so that sign-in redirects and 403/404 statuses are real HTTP answers.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::layout::provide_auth();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pms.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Partner Management Portal".to_string() } else { format!("{text} · Partner Management Portal") }/>
+        <Router>
+            <Layout>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=Dashboard ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

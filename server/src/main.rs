@@ -1,1 +1,166 @@
-fn main() {}
+//! `pms`: serve the portal, or administer accounts from the command line.
+
+use anyhow::{bail, Context};
+use app::state::AppState;
+use clap::Parser;
+use domain::session::SessionPolicy;
+use domain::throttle::ThrottlePolicy;
+use pms::config::{AdminAction, Cli, Command, Config};
+use pms::{leptos_options, router, spawn_session_sweeper, ServerState};
+use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
+use std::time::Instant;
+use tracing_subscriber::EnvFilter;
+
+fn init_logs(config: &Config) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,diesel=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(&cli.config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Admin {
+            action: AdminAction::Create { email, roles, name },
+        } => admin_create(&cli.config, &email, &roles, name.as_deref()),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+fn admin_create(
+    config: &Config,
+    email: &str,
+    roles: &[String],
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    let roles = roles
+        .iter()
+        .map(|r| {
+            domain::Role::parse(r).with_context(|| {
+                format!(
+                    "unknown role {r}; roles: {}",
+                    domain::Role::ALL.map(|r| r.as_str()).join(", ")
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let password = read_password()?;
+    let pool = domain::db::connect(&config.database_url(), 2).map_err(anyhow::Error::msg)?;
+    let mut conn = pool.get()?;
+    let display_name = name
+        .map(str::to_string)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
+    let created = domain::account::create(
+        &mut conn,
+        &domain::audit::Actor::system(),
+        &domain::account::NewAccount {
+            email: email.to_string(),
+            display_name,
+            password,
+            roles,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let roles: Vec<&str> = created.roles.iter().map(|r| r.as_str()).collect();
+    println!("created account {} ({})", created.email, roles.join(", "));
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let url = config.database_url();
+    let backend = domain::db::DbUrl::parse(&url).backend();
+    let pool_size = config.pool_size;
+    let pool = tokio::task::spawn_blocking(move || domain::db::connect(&url, pool_size))
+        .await?
+        .map_err(anyhow::Error::msg)?;
+
+    let admin_exists = domain::db::run(&pool, domain::account::admin_exists)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let setup_token = config
+        .setup_token
+        .clone()
+        .unwrap_or_else(domain::session::new_token);
+    let state = AppState {
+        pool,
+        sessions: SessionPolicy {
+            idle_ms: config.session_idle_minutes.max(1) * 60_000,
+            absolute_ms: config.session_absolute_hours.max(1) * 3_600_000,
+        },
+        throttle: ThrottlePolicy::default(),
+        secure_cookies: config.secure_cookies,
+        setup_token_hash: Arc::from(domain::session::hash_token(&setup_token)),
+    };
+    let app = router(ServerState {
+        app: state.clone(),
+        leptos: leptos_options(&config.site_root),
+    });
+    spawn_session_sweeper(state);
+
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = backend, ready_ms = started.elapsed().as_millis() as u64, "portal ready");
+    println!("Partner Management Portal listening on http://{addr}");
+    if !admin_exists {
+        println!(
+            "No partner admin exists yet. Create one with\n  pms admin create --email you@example.org --role PARTNER_ADMIN\n\
+             or open http://{addr}/setup with the one-time set-up token: {setup_token}"
+        );
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("portal stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

@@ -60,6 +60,23 @@ pub struct AccountView {
     pub created_at: String,
 }
 
+/// Filters and sort for the accounts list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountQuery {
+    /// 1-based page.
+    pub page: Option<i64>,
+    /// Rows per page.
+    pub page_size: Option<i64>,
+    /// Free text on email and name.
+    pub q: Option<String>,
+    /// Only accounts with this role.
+    pub role: Option<Role>,
+    /// Only active (true) or deactivated (false).
+    pub active: Option<bool>,
+    /// `email`, `name` or `created` (default), `-` prefix for descending.
+    pub sort: Option<String>,
+}
+
 /// Normalise and check an email address; returns the lower-case form.
 pub fn normalize_email(field: &str, email: &str) -> AppResult<String> {
     let email = email.trim().to_lowercase();

@@ -1,6 +1,8 @@
 //! Account storage and use cases (server only).
 
-use super::{check_display_name, check_password, normalize_email, AccountView, CurrentUser};
+use super::{
+    check_display_name, check_password, normalize_email, AccountQuery, AccountView, CurrentUser,
+};
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
@@ -13,7 +15,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use std::sync::OnceLock;
 
@@ -57,23 +59,6 @@ pub struct NewAccount {
     pub password: String,
     /// Roles to grant.
     pub roles: Vec<Role>,
-}
-
-/// Filters and sort for the accounts list.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountQuery {
-    /// 1-based page.
-    pub page: Option<i64>,
-    /// Rows per page.
-    pub page_size: Option<i64>,
-    /// Free text on email and name.
-    pub q: Option<String>,
-    /// Only accounts with this role.
-    pub role: Option<Role>,
-    /// Only active (true) or deactivated (false).
-    pub active: Option<bool>,
-    /// `email`, `name` or `created` (default), `-` prefix for descending.
-    pub sort: Option<String>,
 }
 
 /// Hash a password with argon2id (PHC string with its own salt).

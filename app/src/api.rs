@@ -1,0 +1,215 @@
+//! Server functions: the API the UI calls. Each is thin: check the caller, run one domain
+//! use case off the async workers, map the result.
+
+use domain::account::{AccountQuery, AccountView, CurrentUser};
+use domain::page::Page;
+use domain::AppError;
+#[cfg(feature = "ssr")]
+use domain::Role;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::guard::{self, fail};
+
+#[cfg(feature = "ssr")]
+fn session_cookie(value: &str, secure: bool, clear: bool) -> String {
+    let mut cookie = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+        domain::session::COOKIE_NAME
+    );
+    if clear {
+        cookie.push_str("; Max-Age=0");
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// The signed-in account, or None.
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Option<CurrentUser>, AppError> {
+    Ok(guard::session().map(|s| s.user))
+}
+
+/// Sign in with email and password; on success the session cookie is set and the browser
+/// goes to `next` (a local path) or the dashboard.
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let state = guard::state()?;
+    let client = guard::client_info();
+    let (sessions, limits) = (state.sessions, state.throttle);
+    let outcome = domain::db::run(&state.pool, move |conn| {
+        Ok(domain::auth::login(
+            conn, &email, &password, &client, &sessions, &limits,
+        ))
+    })
+    .await
+    .map_err(fail)?;
+    if outcome.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(outcome.delay_ms)).await;
+    }
+    let (token, _user) = outcome.result.map_err(fail)?;
+    guard::set_header(
+        http::header::SET_COOKIE,
+        &session_cookie(&token, state.secure_cookies, false),
+    );
+    let target = next
+        .as_deref()
+        .and_then(crate::util::safe_next)
+        .filter(|n| !n.starts_with("/login"))
+        .unwrap_or_else(|| "/".to_string());
+    leptos_axum::redirect(&target);
+    Ok(())
+}
+
+/// Sign out: the session row is deleted and the cookie cleared.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let state = guard::state()?;
+    if let Some(session) = guard::session() {
+        let rid = guard::request_id();
+        guard::db(move |conn| domain::auth::logout(conn, &session, rid))
+            .await
+            .map_err(fail)?;
+    }
+    guard::set_header(
+        http::header::SET_COOKIE,
+        &session_cookie("", state.secure_cookies, true),
+    );
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Change the caller's password (other sessions end).
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let session = guard::session().ok_or_else(|| fail(AppError::unauthenticated()))?;
+    if new_password != confirm_password {
+        return Err(fail(AppError::validation(
+            "confirm_password",
+            "PMS_PASSWORD_MISMATCH",
+            "The two new passwords do not match.",
+        )));
+    }
+    let rid = guard::request_id();
+    guard::db(move |conn| {
+        domain::account::change_password(
+            conn,
+            &session.user,
+            Some(&session.token_hash),
+            &current_password,
+            &new_password,
+            rid,
+        )
+    })
+    .await
+    .map_err(fail)
+}
+
+/// Whether the one-time set-up page is still open (no partner admin yet).
+#[server(endpoint = "setup_needed")]
+pub async fn setup_needed() -> Result<bool, AppError> {
+    let exists = guard::db(domain::account::admin_exists)
+        .await
+        .map_err(fail)?;
+    Ok(!exists)
+}
+
+/// Create the first partner admin with the set-up token printed by the server at start.
+#[server(endpoint = "setup")]
+pub async fn setup_admin(
+    token: String,
+    email: String,
+    display_name: String,
+    password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let state = guard::state()?;
+    let given = domain::session::hash_token(token.trim());
+    if token.trim().is_empty() || given.as_str() != &*state.setup_token_hash {
+        return Err(fail(AppError::validation(
+            "token",
+            "PMS_SETUP_TOKEN_INVALID",
+            "The set-up token is not correct. It is printed in the server log at start-up.",
+        )));
+    }
+    if password != confirm_password {
+        return Err(fail(AppError::validation(
+            "confirm_password",
+            "PMS_PASSWORD_MISMATCH",
+            "The two passwords do not match.",
+        )));
+    }
+    guard::db(move |conn| {
+        domain::account::create_first_admin(conn, &email, &display_name, &password)
+    })
+    .await
+    .map_err(fail)?;
+    leptos_axum::redirect("/login?setup=done");
+    Ok(())
+}
+
+/// Operator accounts (PARTNER_ADMIN only).
+#[server(endpoint = "accounts")]
+pub async fn list_accounts(query: AccountQuery) -> Result<Page<AccountView>, AppError> {
+    guard::require_role(&[Role::PartnerAdmin])?;
+    guard::db(move |conn| domain::account::list_operators(conn, &query))
+        .await
+        .map_err(fail)
+}
+
+/// Create an operator account (PARTNER_ADMIN only).
+#[server(endpoint = "accounts/create")]
+pub async fn create_operator(
+    email: String,
+    display_name: String,
+    password: String,
+    role: String,
+) -> Result<AccountView, AppError> {
+    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    let role = Role::parse(&role).ok_or_else(|| {
+        fail(AppError::validation(
+            "role",
+            "PMS_ROLE_UNKNOWN",
+            "Choose PARTNER_ADMIN or POLICYMANAGER.",
+        ))
+    })?;
+    let actor =
+        domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
+    guard::db(move |conn| {
+        domain::account::create_operator(
+            conn,
+            &actor,
+            &domain::account::NewAccount {
+                email,
+                display_name,
+                password,
+                roles: vec![role],
+            },
+        )
+    })
+    .await
+    .map_err(fail)
+}
+
+/// Deactivate (`active = false`) or reactivate an operator account (PARTNER_ADMIN only).
+#[server(endpoint = "accounts/status")]
+pub async fn set_account_active(id: String, active: bool) -> Result<AccountView, AppError> {
+    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    let actor =
+        domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
+    guard::db(move |conn| {
+        if active {
+            domain::account::reactivate_operator(conn, &actor, &id)
+        } else {
+            domain::account::deactivate_operator(conn, &actor, &id)
+        }
+    })
+    .await
+    .map_err(fail)
+}

@@ -1,0 +1,148 @@
+//! Page frame: header, role-aware navigation, sign-out, and the guard that pages sit behind.
+
+use crate::api::{get_me, Login, Logout};
+use domain::account::CurrentUser;
+use domain::{AppError, Role};
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_location;
+
+/// Who is signed in, plus the actions that change it (so `me` refetches after them).
+#[derive(Clone, Copy)]
+pub struct Auth {
+    /// The signed-in account.
+    pub me: Resource<Result<Option<CurrentUser>, AppError>>,
+    /// Sign-in action.
+    pub login: ServerAction<Login>,
+    /// Sign-out action.
+    pub logout: ServerAction<Logout>,
+}
+
+/// Create the auth context; called once by `App`.
+pub fn provide_auth() {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let me = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| get_me(),
+    );
+    provide_context(Auth { me, login, logout });
+}
+
+/// The auth context.
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Header, navigation and main area.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let auth = use_auth();
+    // Tests (and people) can tell when the page is interactive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <a class="skip" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Partner Management Portal"</A>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match auth.me.await {
+                        Ok(Some(user)) => view! { <Nav user/> }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+        <main id="main" class="content">{children()}</main>
+    }
+}
+
+/// Navigation for the caller's roles only (the server checks every call regardless).
+#[component]
+fn Nav(user: CurrentUser) -> impl IntoView {
+    let auth = use_auth();
+    let is_admin = user.has(Role::PartnerAdmin);
+    view! {
+        <nav aria-label="Main" data-testid="main-nav">
+            <ul>
+                <li><A href="/" exact=true>"Dashboard"</A></li>
+                {is_admin.then(|| view! { <li><A href="/admin/accounts">"Accounts"</A></li> })}
+                <li><A href="/account">"My account"</A></li>
+            </ul>
+        </nav>
+        <div class="user">
+            <span data-testid="user-email">{user.email.clone()}</span>
+            <ActionForm action=auth.logout attr:class="inline">
+                <button type="submit" class="link" data-testid="logout">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// Render `view` for a signed-in caller holding one of `roles` (any signed-in caller when
+/// empty); otherwise send to sign-in or show 403.
+#[component]
+pub fn RequireRole<F, V>(#[prop(optional)] roles: Vec<Role>, view: F) -> impl IntoView
+where
+    F: Fn(CurrentUser) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {
+                let roles = roles.clone();
+                let view = view.clone();
+                move || {
+                    let roles = roles.clone();
+                    let view = view.clone();
+                    Suspend::new(async move {
+                        match auth.me.await {
+                            Ok(Some(user)) if roles.is_empty() || user.has_any(&roles) => view(user).into_any(),
+                            Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
+                            Ok(None) => {
+                                let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                                let next = crate::util::encode_query(&here);
+                                view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
+                            }
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+/// 403 page (with a real 403 status when rendered on the server).
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <section class="panel" data-testid="forbidden">
+            <h1>"Access denied"</h1>
+            <p>"Your account does not have the role this page needs."</p>
+            <p><A href="/">"Back to your dashboard"</A></p>
+        </section>
+    }
+}
+
+/// An error that stopped a page, with the request id to quote.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    view! {
+        <section class="panel error" role="alert" data-testid="error-panel">
+            <h1>"Something went wrong"</h1>
+            <p>{error.message.clone()}</p>
+            {error.request_id.clone().map(|id| view! { <p class="muted">"Request id: " <code>{id}</code></p> })}
+        </section>
+    }
+}

@@ -1,0 +1,145 @@
+//! The one place server functions check who is calling (role and session), on the server.
+
+use crate::state::{AppState, ClientAddr, RequestSession};
+use domain::account::CurrentUser;
+use domain::session::Session;
+use domain::{AppError, Role};
+use http::request::Parts;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+/// Server state from context.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::internal()
+    })
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// The request id set by the server's request-id layer.
+pub fn request_id() -> Option<String> {
+    parts().and_then(|p| {
+        p.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    })
+}
+
+/// Client address and user agent of this request.
+pub fn client_info() -> domain::auth::ClientInfo {
+    let parts = parts();
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ClientAddr>().map(|c| c.0.to_string()));
+    let user_agent = parts.as_ref().and_then(|p| {
+        p.headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
+    domain::auth::ClientInfo {
+        ip,
+        user_agent,
+        request_id: request_id(),
+    }
+}
+
+/// The caller's session, if signed in.
+pub fn session() -> Option<Session> {
+    parts()
+        .and_then(|p| p.extensions.get::<RequestSession>().cloned())
+        .and_then(|s| s.0)
+}
+
+/// The signed-in caller, or 401.
+pub fn require_user() -> Result<CurrentUser, AppError> {
+    session()
+        .map(|s| s.user)
+        .ok_or_else(|| fail_status(AppError::unauthenticated()))
+}
+
+/// The signed-in caller holding one of `roles`, or 401/403.
+pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
+    let user = require_user()?;
+    if user.has_any(roles) {
+        Ok(user)
+    } else {
+        tracing::info!(account = %user.id, needed = ?roles, "forbidden");
+        Err(fail_status(AppError::forbidden()))
+    }
+}
+
+/// Set the HTTP status matching the error and attach the request id.
+fn fail_status(mut err: AppError) -> AppError {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            res.set_status(status);
+        }
+    }
+    if err.request_id.is_none() {
+        err.request_id = request_id();
+    }
+    err
+}
+
+/// Turn an error into the server function's answer. For a plain HTML form post (no WASM yet)
+/// the browser is sent back to the form's page with the error in the query string, so the
+/// page can show it; otherwise the error goes back as JSON with its real status.
+pub fn fail(err: AppError) -> AppError {
+    let err = fail_status(err);
+    let plain_form = parts()
+        .and_then(|p| p.headers.get(http::header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+        .unwrap_or(false);
+    if plain_form {
+        let back = parts()
+            .and_then(|p| p.headers.get(http::header::REFERER).cloned())
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .and_then(|r| local_path(&r))
+            .unwrap_or_else(|| "/".to_string());
+        let base = back.split('?').next().unwrap_or("/").to_string();
+        let mut url = format!("{base}?error={}", crate::util::encode_query(&err.message));
+        if let Some(field) = &err.field {
+            url.push_str(&format!("&field={}", crate::util::encode_query(field)));
+        }
+        leptos_axum::redirect(&url);
+    }
+    err
+}
+
+/// The path and query of a same-site URL (so redirects never leave the portal).
+pub fn local_path(url: &str) -> Option<String> {
+    let path = match url.find("://") {
+        Some(i) => {
+            let rest = &url[i + 3..];
+            &rest[rest.find('/')?..]
+        }
+        None => url,
+    };
+    crate::util::safe_next(path)
+}
+
+/// Run blocking database work for a server function.
+pub async fn db<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut domain::db::AnyConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let state = state()?;
+    domain::db::run(&state.pool, f).await
+}
+
+/// Set a response header.
+pub fn set_header(name: http::HeaderName, value: &str) {
+    if let (Some(res), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        res.append_header(name, value);
+    }
+}

@@ -1,0 +1,236 @@
+//! Operator accounts (PARTNER_ADMIN): list with server-side paging, sorting and filtering whose
+//! state lives in the URL, creation, deactivation and reactivation.
+
+use crate::api::{list_accounts, CreateOperator, SetAccountActive};
+use crate::components::form::{form_error, Field, FormError};
+use crate::components::layout::{ErrorPanel, RequireRole};
+use domain::account::{AccountQuery, AccountView, CurrentUser};
+use domain::page::Page;
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+/// Accounts page.
+#[component]
+pub fn AccountsPage() -> impl IntoView {
+    view! {
+        <Title text="Accounts"/>
+        <RequireRole roles=vec![Role::PartnerAdmin] view=|user: CurrentUser| view! { <AccountsBody me=user/> }/>
+    }
+}
+
+fn query_from(q: &ParamsMap) -> AccountQuery {
+    AccountQuery {
+        page: q.get("page").and_then(|p| p.parse().ok()),
+        page_size: q.get("size").and_then(|p| p.parse().ok()),
+        q: q.get("q").filter(|s| !s.is_empty()),
+        role: q.get("role").and_then(|r| Role::parse(&r)),
+        active: match q.get("status").as_deref() {
+            Some("active") => Some(true),
+            Some("inactive") => Some(false),
+            _ => None,
+        },
+        sort: q.get("sort").filter(|s| !s.is_empty()),
+    }
+}
+
+/// A link to this list with one parameter changed (paging resets unless it is the page).
+fn href_with(q: &ParamsMap, key: &str, value: &str) -> String {
+    let mut pairs: Vec<(String, String)> = ["q", "role", "status", "sort", "size", "page"]
+        .iter()
+        .filter(|k| **k != key && !(key != "page" && **k == "page"))
+        .filter_map(|k| {
+            q.get(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| (k.to_string(), v))
+        })
+        .collect();
+    pairs.push((key.to_string(), value.to_string()));
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::util::encode_query(v)))
+        .collect();
+    format!("/admin/accounts?{}", query.join("&"))
+}
+
+#[component]
+fn AccountsBody(me: CurrentUser) -> impl IntoView {
+    let params = use_query_map();
+    let create = ServerAction::<CreateOperator>::new();
+    let set_active = ServerAction::<SetAccountActive>::new();
+    let accounts = Resource::new(
+        move || {
+            (
+                params.with(query_from),
+                create.version().get(),
+                set_active.version().get(),
+            )
+        },
+        |(query, _, _)| list_accounts(query),
+    );
+    let create_error = form_error(move || create.value().get());
+    let status_error = Signal::derive(move || match set_active.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
+    let created = move || match create.value().get() {
+        Some(Ok(a)) => Some(a.email),
+        _ => None,
+    };
+    let me_id = me.id.clone();
+
+    view! {
+        <h1>"Operator accounts"</h1>
+        <p class="muted">"Partner admins and policy managers. Partner accounts are created by partner sign-up."</p>
+
+        <Form method="GET" action="/admin/accounts" attr:class="filters" attr:role="search">
+            <label>"Search" <input type="search" name="q" data-testid="filter-q" prop:value=move || params.with(|q| q.get("q")).unwrap_or_default()/></label>
+            <label>"Role"
+                <select name="role" data-testid="filter-role" prop:value=move || params.with(|q| q.get("role")).unwrap_or_default()>
+                    <option value="">"Any"</option>
+                    {Role::OPERATOR.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Status"
+                <select name="status" data-testid="filter-status" prop:value=move || params.with(|q| q.get("status")).unwrap_or_default()>
+                    <option value="">"Any"</option>
+                    <option value="active">"Active"</option>
+                    <option value="inactive">"Deactivated"</option>
+                </select>
+            </label>
+            <input type="hidden" name="sort" prop:value=move || params.with(|q| q.get("sort")).unwrap_or_default()/>
+            <button type="submit">"Apply"</button>
+        </Form>
+
+        <FormError error=status_error/>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
+            {
+                let me_id = me_id.clone();
+                move || {
+                    let me_id = me_id.clone();
+                    Suspend::new(async move {
+                        match accounts.await {
+                            Ok(page) => view! { <AccountsTable page me_id set_active/> }.into_any(),
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Transition>
+
+        <section class="panel narrow">
+            <h2>"New operator account"</h2>
+            {move || created().map(|email| view! { <p class="notice" role="status" data-testid="account-created">"Account created for " {email} "."</p> })}
+            <ActionForm action=create attr:data-testid="create-account-form">
+                <FormError error=create_error/>
+                <Field name="email" label="Email" kind="email" error=create_error/>
+                <Field name="display_name" label="Name" error=create_error/>
+                <div class="field">
+                    <label for="f-role">"Role"</label>
+                    <select id="f-role" name="role" data-testid="input-role">
+                        {Role::OPERATOR.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Field name="password" label="Initial password" kind="password" autocomplete="new-password" error=create_error help="At least 12 characters. Share it safely; the person should change it."/>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create account"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn AccountsTable(
+    page: Page<AccountView>,
+    me_id: String,
+    set_active: ServerAction<SetAccountActive>,
+) -> impl IntoView {
+    let params = use_query_map();
+    let sort_link = move |key: &'static str, label: &'static str| {
+        let current = params
+            .with(|q| q.get("sort"))
+            .unwrap_or_else(|| "-created".into());
+        let (next, mark, aria) = if current == key {
+            (format!("-{key}"), " ▲", "ascending")
+        } else if current == format!("-{key}") {
+            (key.to_string(), " ▼", "descending")
+        } else {
+            (key.to_string(), "", "none")
+        };
+        let href = params.with(|q| href_with(q, "sort", &next));
+        view! { <th aria-sort=aria><A href=href>{label}{mark}</A></th> }
+    };
+    let page_no = page.page;
+    let pages = page.page_count();
+    let total = page.total;
+    let prev =
+        (page_no > 1).then(|| params.with(|q| href_with(q, "page", &(page_no - 1).to_string())));
+    let next = (page_no < pages)
+        .then(|| params.with(|q| href_with(q, "page", &(page_no + 1).to_string())));
+    if page.items.is_empty() {
+        return view! { <p class="empty" data-testid="accounts-empty">"No accounts match these filters."</p> }.into_any();
+    }
+    view! {
+        <table class="list" data-testid="accounts-table">
+            <caption class="muted">{format!("{total} account{}", if total == 1 { "" } else { "s" })}</caption>
+            <thead><tr>
+                {sort_link("email", "Email")}
+                {sort_link("name", "Name")}
+                <th>"Roles"</th>
+                <th>"Status"</th>
+                {sort_link("created", "Created")}
+                <th><span class="sr-only">"Actions"</span></th>
+            </tr></thead>
+            <tbody>
+                {page.items.into_iter().map(|a| {
+                    let is_me = a.id == me_id;
+                    view! {
+                        <tr data-testid="account-row">
+                            <td>{a.email.clone()}</td>
+                            <td>{a.display_name.clone()}</td>
+                            <td>{a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</td>
+                            <td><span class=if a.active { "badge ok" } else { "badge off" }>{if a.active { "Active" } else { "Deactivated" }}</span></td>
+                            <td><time datetime=a.created_at.clone()>{a.created_at.replace('T', " ").replace('Z', " UTC")}</time></td>
+                            <td>{(!is_me).then(|| view! { <StatusAction account=a.clone() action=set_active/> })}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|h| view! { <A href=h attr:rel="prev">"‹ Previous"</A> })}
+            <span>{format!("Page {page_no} of {pages}")}</span>
+            {next.map(|h| view! { <A href=h attr:rel="next">"Next ›"</A> })}
+        </nav>
+    }
+    .into_any()
+}
+
+/// Deactivate / reactivate behind a disclosure: works as a confirmation without any script.
+#[component]
+fn StatusAction(account: AccountView, action: ServerAction<SetAccountActive>) -> impl IntoView {
+    let (verb, confirm) = if account.active {
+        (
+            "Deactivate",
+            format!(
+                "Deactivate {}? They are signed out and cannot sign in.",
+                account.email
+            ),
+        )
+    } else {
+        ("Reactivate", format!("Reactivate {}?", account.email))
+    };
+    view! {
+        <details class="confirm">
+            <summary data-testid="status-toggle">{verb}</summary>
+            <ActionForm action=action>
+                <p>{confirm}</p>
+                <input type="hidden" name="id" value=account.id.clone()/>
+                <input type="hidden" name="active" value=(!account.active).to_string()/>
+                <button type="submit" class="danger" data-testid="status-confirm">{format!("Yes, {}", verb.to_lowercase())}</button>
+            </ActionForm>
+        </details>
+    }
+}

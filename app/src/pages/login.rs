@@ -1,0 +1,40 @@
+//! Sign-in page.
+
+use crate::components::form::{form_error, Field, FormError};
+use crate::components::layout::use_auth;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+/// Sign-in form; a signed-in visitor goes straight to the dashboard.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
+    let setup_done = move || query.with(|q| q.get("setup").is_some());
+    let login = auth.login;
+    let error = form_error(move || login.value().get());
+    view! {
+        <Title text="Sign in"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(auth.me.await, Ok(Some(_))).then(|| view! { <Redirect path="/"/> })
+            })}
+        </Suspense>
+        <section class="panel narrow">
+            <h1>"Sign in"</h1>
+            {move || setup_done().then(|| view! { <p class="notice" role="status">"The first partner admin was created. Sign in with it."</p> })}
+            <ActionForm action=login attr:data-testid="login-form">
+                <FormError error/>
+                <Field name="email" label="Email" kind="email" autocomplete="username" error/>
+                <Field name="password" label="Password" kind="password" autocomplete="current-password" error/>
+                <input type="hidden" name="next" prop:value=next/>
+                <button type="submit" class="primary" data-testid="login-submit" disabled=move || login.pending().get()>
+                    {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,8 @@
+//! Pages, one module per page, grouped by area.
+
+pub mod account;
+pub mod admin;
+pub mod dashboard;
+pub mod login;
+pub mod not_found;
+pub mod setup;

@@ -1,0 +1,122 @@
+//! Configuration from flags and environment, with defaults that run locally.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Partner management portal.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pms",
+    version,
+    about = "Partner management portal for national digital-ID systems"
+)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web portal (the default).
+    Serve,
+    /// Manage accounts from the command line.
+    Admin {
+        /// What to do with accounts.
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+/// Account administration.
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create an account. The password is read from a prompt, or from standard input when it
+    /// is not a terminal; never from a flag (it would stay in the shell history).
+    Create {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Role to grant (repeatable), e.g. PARTNER_ADMIN.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Display name (defaults to the email's name part).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// Runtime settings.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "PMS_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    /// Directory for the embedded database.
+    #[arg(long, env = "PMS_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://...); when unset the embedded SQLite file in the data directory is used.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Database connections in the pool.
+    #[arg(long, env = "PMS_DB_POOL_SIZE", default_value_t = 8, global = true)]
+    pub pool_size: u32,
+    /// Directory with the built site (pkg/ with JS, WASM and CSS).
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: String,
+    /// Mark cookies Secure and send HSTS (set when served over https).
+    #[arg(
+        long,
+        env = "PMS_SECURE_COOKIES",
+        default_value_t = false,
+        global = true
+    )]
+    pub secure_cookies: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(
+        long,
+        env = "PMS_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in after which a session ends regardless of use.
+    #[arg(
+        long,
+        env = "PMS_SESSION_ABSOLUTE_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_absolute_hours: i64,
+    /// One-time set-up token for /setup (random and printed at start when unset).
+    #[arg(long, env = "PMS_SETUP_TOKEN", global = true, hide_env_values = true)]
+    pub setup_token: Option<String>,
+    /// Log as JSON lines (for log collectors) instead of text.
+    #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]
+    pub log_json: bool,
+}
+
+impl Config {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => self.data_dir.join("pms.db").to_string_lossy().into_owned(),
+        }
+    }
+}

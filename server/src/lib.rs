@@ -1,0 +1,163 @@
+//! The portal's HTTP server: router, layers, probes. `main.rs` adds the CLI around it.
+
+pub mod config;
+pub mod middleware;
+
+use app::state::AppState;
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (certificate bundles and policy documents fit easily).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Everything the router's handlers share.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct ServerState {
+    /// Domain state (pool, policies).
+    pub app: AppState,
+    /// Leptos settings (site root, output name).
+    pub leptos: LeptosOptions,
+}
+
+/// Leptos options for a site directory; the output name matches `[[workspace.metadata.leptos]]`.
+pub fn leptos_options(site_root: &str) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("pms")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if domain::db::ping(&state.pool).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+/// The whole application: pages, server functions, probes, static files, and the layers.
+pub fn router(state: ServerState) -> Router {
+    let routes = generate_route_list(App);
+    let app_state = state.app.clone();
+    let ctx = {
+        let app_state = app_state.clone();
+        move || provide_context(app_state.clone())
+    };
+    let hsts = state.app.secure_cookies;
+
+    let pages = Router::<ServerState>::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, ctx.clone(), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(ctx, shell))
+        .with_state(state);
+
+    let security = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        // Pages set their own CSP with a nonce; everything else gets the strictest one.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            if hsts {
+                Some(HeaderValue::from_static(
+                    "max-age=31536000; includeSubDomains",
+                ))
+            } else {
+                None
+            },
+        ));
+
+    pages
+        .layer(axum::middleware::from_fn_with_state(app_state, middleware::session_layer))
+        .layer(axum::middleware::from_fn(middleware::csrf_layer))
+        .layer(security)
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(middleware::error_shape_layer))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            let err = domain::AppError::internal();
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({ "error": err })))
+                .into_response()
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {
+                let rid = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Purge ended sessions every ten minutes (lookups already refuse them; this keeps the table small).
+pub fn spawn_session_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let policy = state.sessions;
+            match domain::db::run(&state.pool, move |conn| {
+                domain::session::purge_expired(conn, &policy)
+            })
+            .await
+            {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+        }
+    });
+}

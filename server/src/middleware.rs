@@ -1,0 +1,156 @@
+//! Request layers: session resolution, cross-site request defence, response headers.
+
+use app::state::{AppState, ClientAddr, RequestSession};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use domain::session::COOKIE_NAME;
+use domain::{AppError, ErrorKind};
+use std::net::SocketAddr;
+
+/// Paths that never need a session (static files, probes): no database work for them.
+fn is_public_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" || path == "/favicon.ico"
+}
+
+fn cookie_token(req: &Request<Body>) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Resolve the session cookie once per request and hand it to handlers as an extension.
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        req.extensions_mut().insert(ClientAddr(addr.ip()));
+    }
+    if is_public_static(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let token = cookie_token(&req);
+    let mut stale_cookie = false;
+    let session = match token {
+        Some(token) => {
+            let policy = state.sessions;
+            match domain::db::run(&state.pool, move |conn| {
+                domain::session::authenticate(conn, &token, &policy)
+            })
+            .await
+            {
+                Ok(found) => {
+                    stale_cookie = found.is_none();
+                    found
+                }
+                Err(err) => return with_request_id(&req, err).into_response(),
+            }
+        }
+        None => None,
+    };
+    req.extensions_mut().insert(RequestSession(session));
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    if stale_cookie && !headers.contains_key(header::SET_COOKIE) {
+        // The browser holds an ended session: clear it.
+        let clear = format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+        if let Ok(v) = HeaderValue::from_str(&clear) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    // Pages and API answers carry personal data: never cache them.
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+fn with_request_id(req: &Request<Body>, err: AppError) -> AppError {
+    match req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(id) => err.with_request_id(id),
+        None => err,
+    }
+}
+
+/// Refuse state-changing requests that a browser sent from another site. Browsers mark
+/// every request with `Sec-Fetch-Site` and cross-origin POSTs with `Origin`; clients that
+/// are not browsers send neither and cannot be driven by a hostile page.
+pub async fn csrf_layer(req: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(&req) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        let err = AppError::new(
+            ErrorKind::Forbidden,
+            "PMS_CSRF",
+            "This request came from another site and was refused.",
+        );
+        return (StatusCode::FORBIDDEN, with_request_id(&req, err)).into_response();
+    }
+    next.run(req).await
+}
+
+fn same_origin(req: &Request<Body>) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+            !host.is_empty() && origin_host == host
+        }
+    }
+}
+
+/// Errors that layers produce (body too large, timeout, panic) as the portal's JSON error.
+pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
+    let rid = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json_or_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| ct.contains("json") || ct.contains("html"))
+        .unwrap_or(false);
+    let err = match status {
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json_or_html => AppError::new(
+            ErrorKind::BadRequest,
+            "PMS_BODY_TOO_LARGE",
+            "The request body is too large.",
+        ),
+        StatusCode::REQUEST_TIMEOUT if !is_json_or_html => AppError::new(
+            ErrorKind::Internal,
+            "PMS_TIMEOUT",
+            "The request took too long and was stopped.",
+        ),
+        _ => return res,
+    };
+    let err = match rid {
+        Some(id) => err.with_request_id(id),
+        None => err,
+    };
+    (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
+}
