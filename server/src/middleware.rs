@@ -127,7 +127,35 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > crate::BODY_LIMIT) {
+        let err = AppError::new(
+            ErrorKind::BadRequest,
+            "PMS_BODY_TOO_LARGE",
+            "The request body is too large.",
+        );
+        let err = match rid {
+            Some(id) => err.with_request_id(id),
+            None => err,
+        };
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({ "error": err })),
+        )
+            .into_response();
+    }
     let res = next.run(req).await;
+    // Server functions answer every error with 500 unless told otherwise; errors raised
+    // before our code runs (undecodable arguments) carry their kind in the body: use it.
+    let res = if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        restatus_server_fn_error(res).await
+    } else {
+        res
+    };
     let status = res.status();
     let is_json_or_html = res
         .headers()
@@ -153,4 +181,24 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
         None => err,
     };
     (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
+}
+
+async fn restatus_server_fn_error(res: Response) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({ "error": AppError::internal() })),
+            )
+                .into_response()
+        }
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(err.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

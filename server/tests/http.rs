@@ -1,0 +1,481 @@
+//! Router-level tests: every request goes through the real router and layers
+//! (tower's `oneshot`), on a fresh database per test.
+
+use app::state::AppState;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use domain::audit::Actor;
+use domain::session::SessionPolicy;
+use domain::testing::TestDb;
+use domain::throttle::ThrottlePolicy;
+use domain::Role;
+use http_body_util::BodyExt;
+use pms::{leptos_options, router, ServerState};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery";
+const SETUP_TOKEN: &str = "test-setup-token";
+
+struct Harness {
+    db: TestDb,
+    app: Router,
+}
+
+fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
+    let db = TestDb::new();
+    let state = AppState {
+        pool: db.pool.clone(),
+        sessions,
+        throttle: ThrottlePolicy::default(),
+        secure_cookies: secure,
+        setup_token_hash: Arc::from(domain::session::hash_token(SETUP_TOKEN)),
+    };
+    let app = router(ServerState {
+        app: state,
+        leptos: leptos_options("target/site"),
+    });
+    Harness { db, app }
+}
+
+fn harness() -> Harness {
+    harness_with(SessionPolicy::default(), false)
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+}
+
+impl Harness {
+    fn account(&self, email: &str, roles: &[Role]) {
+        let mut conn = self.db.conn();
+        domain::account::create(
+            &mut conn,
+            &Actor::system(),
+            &domain::account::NewAccount {
+                email: email.into(),
+                display_name: "Someone".into(),
+                password: PASSWORD.into(),
+                roles: roles.to_vec(),
+            },
+        )
+        .expect("account");
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.app.clone().oneshot(req).await.expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn post(&self, path: &str, form: &str, cookie: Option<&str>) -> Reply {
+        let mut req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_LENGTH, form.len())
+            .header("sec-fetch-site", "same-origin");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(form.to_string())).expect("request"))
+            .await
+    }
+
+    async fn page(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut req = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).expect("request")).await
+    }
+
+    /// Sign in and return the `name=value` cookie pair.
+    async fn login(&self, email: &str) -> String {
+        let reply = self
+            .post(
+                "/api/login",
+                &format!("email={email}&password=correct+horse+battery"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let cookie = reply.header("set-cookie").expect("cookie set");
+        cookie.split(';').next().expect("pair").to_string()
+    }
+}
+
+#[tokio::test]
+async fn probes_answer() {
+    let h = harness();
+    assert_eq!(h.page("/healthz", None).await.status, StatusCode::OK);
+    assert_eq!(h.page("/readyz", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn login_sets_a_hardened_cookie_and_me_knows_the_caller() {
+    let h = harness_with(SessionPolicy::default(), true);
+    h.account("ana@example.org", &[Role::PolicyManager]);
+    let reply = h
+        .post(
+            "/api/login",
+            "email=ana@example.org&password=correct+horse+battery&next=/account",
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let cookie = reply.header("set-cookie").expect("cookie");
+    for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    assert_eq!(reply.header("location").as_deref(), Some("/account"));
+    let pair = cookie.split(';').next().expect("pair");
+    let me = h.post("/api/me", "", Some(pair)).await;
+    assert_eq!(me.json()["email"], "ana@example.org");
+    assert_eq!(me.json()["roles"][0], "POLICYMANAGER");
+    assert!(!me.body.contains("password"));
+    let anonymous = h.post("/api/me", "", None).await;
+    assert_eq!(anonymous.json(), serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn an_open_redirect_is_refused() {
+    let h = harness();
+    h.account("ana@example.org", &[Role::PolicyManager]);
+    let reply = h
+        .post(
+            "/api/login",
+            "email=ana@example.org&password=correct+horse+battery&next=//evil.example",
+            None,
+        )
+        .await;
+    assert_eq!(reply.header("location").as_deref(), Some("/"));
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_401_with_one_message_then_429() {
+    let h = harness();
+    h.account("ana@example.org", &[Role::PolicyManager]);
+    let wrong = h
+        .post(
+            "/api/login",
+            "email=ana@example.org&password=nope+nope+nope",
+            None,
+        )
+        .await;
+    let unknown = h
+        .post(
+            "/api/login",
+            "email=zed@example.org&password=nope+nope+nope",
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.json()["message"], unknown.json()["message"]);
+    assert!(wrong.json()["request_id"].is_string());
+    assert!(wrong.header("set-cookie").is_none());
+    let mut last = wrong;
+    for _ in 0..5 {
+        last = h
+            .post(
+                "/api/login",
+                "email=ana@example.org&password=nope+nope+nope",
+                None,
+            )
+            .await;
+    }
+    assert_eq!(last.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(last.json()["code"], "PMS_AUTH_LOCKED");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_400_and_write_nothing() {
+    let h = harness();
+    let missing = h.post("/api/login", "email=ana@example.org", None).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+    assert_eq!(missing.json()["code"], "PMS_BAD_REQUEST");
+    let mut conn = h.db.conn();
+    assert!(domain::audit::for_entity(&mut conn, "account", "-", 10)
+        .expect("q")
+        .is_empty());
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let h = harness();
+    let big = format!(
+        "email=a@b.org&password={}",
+        "x".repeat(pms::BODY_LIMIT + 10)
+    );
+    let reply = h.post("/api/login", &big, None).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_before_anything_runs() {
+    let h = harness();
+    h.account("ana@example.org", &[Role::PolicyManager]);
+    let req = Request::post("/api/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(
+            "email=ana@example.org&password=correct+horse+battery",
+        ))
+        .expect("req");
+    let reply = h.send(req).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.header("set-cookie").is_none());
+    let req = Request::post("/api/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "portal.example")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::from(
+            "email=ana@example.org&password=correct+horse+battery",
+        ))
+        .expect("req");
+    assert_eq!(h.send(req).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn admin_functions_check_the_role_on_the_server() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    h.account("rp@example.org", &[Role::AuthPartner]);
+    let admin = h.login("admin@example.org").await;
+    let pm = h.login("pm@example.org").await;
+    let rp = h.login("rp@example.org").await;
+
+    let create =
+        "email=new@example.org&display_name=New&password=a+long+enough+pass&role=POLICYMANAGER";
+    let cases: [(Option<&str>, StatusCode); 4] = [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(&rp), StatusCode::FORBIDDEN),
+        (Some(&pm), StatusCode::FORBIDDEN),
+        (Some(&admin), StatusCode::OK),
+    ];
+    for (cookie, expected) in cases {
+        assert_eq!(
+            h.post("/api/accounts", "query[page]=1", cookie)
+                .await
+                .status,
+            expected,
+            "list {cookie:?}"
+        );
+        assert_eq!(
+            h.post("/api/accounts/status", "id=x&active=false", cookie)
+                .await
+                .status,
+            if expected == StatusCode::OK {
+                StatusCode::NOT_FOUND
+            } else {
+                expected
+            },
+            "status {cookie:?}"
+        );
+    }
+    for (cookie, expected) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(rp.as_str()), StatusCode::FORBIDDEN),
+        (Some(pm.as_str()), StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(
+            h.post("/api/accounts/create", create, cookie).await.status,
+            expected
+        );
+    }
+    let mut conn = h.db.conn();
+    assert!(
+        domain::account::find_by_email(&mut conn, "new@example.org")
+            .expect("q")
+            .is_none(),
+        "refused calls wrote nothing"
+    );
+    drop(conn);
+
+    let created = h.post("/api/accounts/create", create, Some(&admin)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(created.json()["roles"][0], "POLICYMANAGER");
+    let partner_role = h
+        .post(
+            "/api/accounts/create",
+            "email=x@example.org&display_name=X&password=a+long+enough+pass&role=AUTH_PARTNER",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(partner_role.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(partner_role.json()["field"], "roles");
+    let bad_email = h
+        .post(
+            "/api/accounts/create",
+            "email=nope&display_name=X&password=a+long+enough+pass&role=POLICYMANAGER",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(bad_email.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_email.json()["field"], "email");
+
+    let list = h
+        .post("/api/accounts", "query[q]=new", Some(&admin))
+        .await
+        .json();
+    assert_eq!(list["total"], 1);
+    let id = list["items"][0]["id"].as_str().expect("id").to_string();
+    let off = h
+        .post(
+            "/api/accounts/status",
+            &format!("id={id}&active=false"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    assert_eq!(off.json()["active"], false);
+}
+
+#[tokio::test]
+async fn pages_redirect_anonymous_visitors_and_forbid_wrong_roles() {
+    let h = harness();
+    h.account("rp@example.org", &[Role::AuthPartner]);
+    let anon = h.page("/admin/accounts", None).await;
+    assert_eq!(anon.status, StatusCode::FOUND);
+    assert_eq!(
+        anon.header("location").as_deref(),
+        Some("/login?next=%2Fadmin%2Faccounts")
+    );
+
+    let rp = h.login("rp@example.org").await;
+    let forbidden = h.page("/admin/accounts", Some(&rp)).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert!(forbidden.body.contains("data-testid=\"forbidden\""));
+    let dash = h.page("/", Some(&rp)).await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(dash.body.contains("role-card-AUTH_PARTNER"));
+    assert!(
+        !dash.body.contains("/admin/accounts"),
+        "no admin link for a partner"
+    );
+    let csp = dash.header("content-security-policy").expect("csp");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(
+        dash.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert_eq!(dash.header("cache-control").as_deref(), Some("no-store"));
+
+    let missing = h.page("/no/such/page", Some(&rp)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Request id"));
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_expired_sessions_count_as_none() {
+    let h = harness_with(
+        SessionPolicy {
+            idle_ms: 60_000,
+            absolute_ms: 3_600_000,
+        },
+        false,
+    );
+    h.account("ana@example.org", &[Role::PolicyManager]);
+    let cookie = h.login("ana@example.org").await;
+    let out = h.post("/api/logout", "", Some(&cookie)).await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(out
+        .header("set-cookie")
+        .expect("cleared")
+        .contains("Max-Age=0"));
+    assert_eq!(
+        h.post("/api/me", "", Some(&cookie)).await.json(),
+        serde_json::Value::Null
+    );
+
+    let cookie = h.login("ana@example.org").await;
+    {
+        use diesel::prelude::*;
+        use domain::schema::sessions;
+        let mut conn = h.db.conn();
+        diesel::update(sessions::table)
+            .set(sessions::last_seen_at.eq(domain::clock::now_ms() - 120_000))
+            .execute(&mut conn)
+            .expect("age");
+    }
+    let page = h.page("/account", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::FOUND, "idle session is gone");
+    assert!(page
+        .header("set-cookie")
+        .expect("stale cookie cleared")
+        .contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn setup_creates_the_first_admin_once_with_the_token() {
+    let h = harness();
+    assert_eq!(h.page("/setup", None).await.status, StatusCode::OK);
+    let form = |token: &str| {
+        format!("token={token}&email=root@example.org&display_name=Root&password=correct+horse+battery&confirm_password=correct+horse+battery")
+    };
+    let wrong = h.post("/api/setup", &form("guess"), None).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.json()["field"], "token");
+    assert_eq!(
+        h.post("/api/setup", &form(SETUP_TOKEN), None).await.status,
+        StatusCode::OK
+    );
+    let again = h
+        .post(
+            "/api/setup",
+            &form(SETUP_TOKEN).replace("root@", "root2@"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(h.page("/setup", None).await.status, StatusCode::NOT_FOUND);
+    h.login("root@example.org").await;
+}
+
+#[tokio::test]
+async fn changing_password_requires_a_session_and_the_current_password() {
+    let h = harness();
+    h.account("ana@example.org", &[Role::PolicyManager]);
+    let body = "current_password=correct+horse+battery&new_password=another+long+secret&confirm_password=another+long+secret";
+    assert_eq!(
+        h.post("/api/change_password", body, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let cookie = h.login("ana@example.org").await;
+    let mismatch = h
+        .post(
+            "/api/change_password",
+            &body.replace("confirm_password=another", "confirm_password=other"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(mismatch.json()["field"], "confirm_password");
+    assert_eq!(
+        h.post("/api/change_password", body, Some(&cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
