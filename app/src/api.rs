@@ -156,7 +156,9 @@ pub async fn setup_admin(
 
 /// Operator accounts (PARTNER_ADMIN only).
 #[server(endpoint = "accounts")]
-pub async fn list_accounts(query: AccountQuery) -> Result<Page<AccountView>, AppError> {
+pub async fn list_accounts(
+    #[server(default)] query: AccountQuery,
+) -> Result<Page<AccountView>, AppError> {
     guard::require_role(&[Role::PartnerAdmin])?;
     guard::db(move |conn| domain::account::list_operators(conn, &query))
         .await

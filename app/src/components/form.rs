@@ -36,7 +36,7 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
             view! {
                 <div class="alert" role="alert" data-testid="form-error">
                     {e.message.clone()}
-                    {e.request_id.clone().map(|id| view! { <span class="muted">" (request id " {id} ")"</span> })}
+                    {e.request_id.clone().filter(|_| e.kind == ErrorKind::Internal).map(|id| view! { <span class="muted">" (request id " {id} ")"</span> })}
                 </div>
             }
         })

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the release build on a fresh database with the accounts the journeys sign in with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA="end2end/.tmp/data"
+rm -rf "$DATA"
+mkdir -p "$DATA"
+export PMS_DATA_DIR="$DATA" LEPTOS_SITE_ROOT="target/site" PMS_ADDR="127.0.0.1:3100"
+# Journeys must not depend on whatever DATABASE_URL the shell has.
+unset DATABASE_URL
+PW="correct horse battery"
+create() { echo "$PW" | target/release/pms admin create --email "$1" --role "$2" --name "$3" >/dev/null; }
+create admin@example.org PARTNER_ADMIN "Ada Admin"
+create policy@example.org POLICYMANAGER "Pat Policy"
+create partner@example.org AUTH_PARTNER "Rita Relying"
+create locked@example.org POLICYMANAGER "Lou Locked"
+exec target/release/pms
