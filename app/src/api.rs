@@ -39,6 +39,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let state = guard::state()?;
     let client = guard::client_info();
     let (sessions, limits) = (state.sessions, state.throttle);
+    let permit = guard::hashing_permit().await?;
     let outcome = domain::db::run(&state.pool, move |conn| {
         Ok(domain::auth::login(
             conn, &email, &password, &client, &sessions, &limits,
@@ -46,6 +47,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     })
     .await
     .map_err(fail)?;
+    drop(permit);
     if outcome.delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(outcome.delay_ms)).await;
     }
@@ -97,6 +99,7 @@ pub async fn change_password(
         )));
     }
     let rid = guard::request_id();
+    let _permit = guard::hashing_permit().await?;
     guard::db(move |conn| {
         domain::account::change_password(
             conn,
@@ -145,6 +148,7 @@ pub async fn setup_admin(
             "The two passwords do not match.",
         )));
     }
+    let _permit = guard::hashing_permit().await?;
     guard::db(move |conn| {
         domain::account::create_first_admin(conn, &email, &display_name, &password)
     })
@@ -183,6 +187,7 @@ pub async fn create_operator(
     })?;
     let actor =
         domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
+    let _permit = guard::hashing_permit().await?;
     guard::db(move |conn| {
         domain::account::create_operator(
             conn,

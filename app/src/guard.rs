@@ -143,3 +143,16 @@ pub fn set_header(name: http::HeaderName, value: &str) {
         res.append_header(name, value);
     }
 }
+
+/// Wait for a turn at password hashing. argon2id takes ~19 MiB and a core for tens of
+/// milliseconds; more hashes at once than cores only add memory, never throughput.
+pub async fn hashing_permit() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let sem = PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        tokio::sync::Semaphore::new(cores)
+    });
+    sem.acquire().await.map_err(|_| AppError::internal())
+}
