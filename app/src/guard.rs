@@ -102,8 +102,21 @@ pub fn fail(err: AppError) -> AppError {
             .and_then(|v| v.to_str().ok().map(str::to_string))
             .and_then(|r| local_path(&r))
             .unwrap_or_else(|| "/".to_string());
-        let base = back.split('?').next().unwrap_or("/").to_string();
-        let mut url = format!("{base}?error={}", crate::util::encode_query(&err.message));
+        let (base, query) = back.split_once('?').unwrap_or((&back, ""));
+        // Keep the page's own parameters (e.g. `next` on sign-in), replacing an older error.
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("error=") && !p.starts_with("field="))
+            .collect();
+        let mut url = format!("{base}?");
+        for pair in kept {
+            url.push_str(pair);
+            url.push('&');
+        }
+        url.push_str(&format!(
+            "error={}",
+            crate::util::encode_query(&err.message)
+        ));
         if let Some(field) = &err.field {
             url.push_str(&format!("&field={}", crate::util::encode_query(field)));
         }

@@ -479,3 +479,26 @@ async fn changing_password_requires_a_session_and_the_current_password() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_plain_form_error_returns_to_the_page_keeping_its_parameters() {
+    let h = harness();
+    let req = Request::post("/api/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(
+            header::REFERER,
+            "http://127.0.0.1:3000/login?next=%2Faccount&error=old",
+        )
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(
+            "email=a@example.org&password=wrong+wrong+wrong&next=%2Faccount",
+        ))
+        .expect("req");
+    let reply = h.send(req).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.header("location").as_deref(),
+        Some("/login?next=%2Faccount&error=Email%20or%20password%20is%20incorrect.")
+    );
+}
