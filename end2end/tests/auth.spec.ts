@@ -121,6 +121,8 @@ test('sign-in and dashboard pages have no serious accessibility violations', asy
 test('changing the password requires the current one', async ({ page }) => {
   const portal = new Portal(page);
   await portal.login('locked@example.org');
+  // Wait for the session: navigating away earlier would abort the sign-in request.
+  await expect(page.getByTestId('role-card-POLICYMANAGER')).toBeVisible();
   await page.goto('/account');
   await portal.hydrated();
   await page.getByLabel('Current password').fill('not it at all');
