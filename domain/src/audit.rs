@@ -3,9 +3,9 @@
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::page::{self, Page};
 use crate::schema::audit_log;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// Who acted: an account, or the system itself (start-up, CLI, scheduled jobs).
 #[derive(Clone, Debug, Default)]
@@ -81,28 +81,7 @@ pub fn record(
     Ok(())
 }
 
-/// An audit row as shown to administrators.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Queryable)]
-pub struct AuditEntry {
-    /// Row id.
-    pub id: i64,
-    /// When, UTC ms.
-    pub at: i64,
-    /// Acting account id.
-    pub actor_id: Option<String>,
-    /// Acting account email.
-    pub actor_email: Option<String>,
-    /// Action name, e.g. `ACCOUNT_CREATED`.
-    pub action: String,
-    /// Entity type, e.g. `account`.
-    pub entity_type: String,
-    /// Entity id.
-    pub entity_id: String,
-    /// JSON details.
-    pub details: String,
-    /// HTTP request id.
-    pub request_id: Option<String>,
-}
+pub use crate::history::{AuditEntry, AuditQuery};
 
 /// Audit rows of one entity, newest first (at most `limit`).
 pub fn for_entity(
@@ -117,4 +96,45 @@ pub fn for_entity(
         .order((audit_log::at.desc(), audit_log::id.desc()))
         .limit(limit)
         .load(conn)?)
+}
+
+/// The audit log, newest first, filtered and paged on the server.
+pub fn list(conn: &mut AnyConnection, query: &AuditQuery) -> AppResult<Page<AuditEntry>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let filtered = || {
+        let mut q = audit_log::table.into_boxed();
+        if let Some(actor) = query
+            .actor
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            q = q.filter(audit_log::actor_email.eq(actor.to_lowercase()));
+        }
+        if let Some(t) = query.entity_type.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(audit_log::entity_type.eq(t.to_string()));
+        }
+        if let Some(id) = query.entity_id.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(audit_log::entity_id.eq(id.to_string()));
+        }
+        if let Some(from) = query.from {
+            q = q.filter(audit_log::at.ge(from));
+        }
+        if let Some(to) = query.to {
+            q = q.filter(audit_log::at.lt(to));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let items = filtered()
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    Ok(Page {
+        items,
+        total,
+        page: page_no,
+        page_size: size,
+    })
 }

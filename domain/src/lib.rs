@@ -5,7 +5,9 @@
 
 pub mod account;
 pub mod error;
+pub mod history;
 pub mod page;
+pub mod partner;
 pub mod role;
 
 #[cfg(feature = "server")]
@@ -18,6 +20,8 @@ pub mod clock;
 pub mod db;
 #[cfg(feature = "server")]
 pub mod outbox;
+#[cfg(feature = "server")]
+pub mod policy_group;
 #[cfg(feature = "server")]
 pub mod schema;
 #[cfg(feature = "server")]

@@ -77,8 +77,82 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partner_types (code) {
+        code -> Text,
+        description -> Text,
+        policy_required -> Bool,
+        self_registrable -> Bool,
+        portal_role -> Nullable<Text>,
+        cert_domain -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    policy_groups (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        account_id -> Text,
+        organisation -> Text,
+        partner_type -> Text,
+        policy_group_id -> Nullable<Text>,
+        email -> Text,
+        phone -> Text,
+        address -> Text,
+        language -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partner_contacts (id) {
+        id -> BigInt,
+        partner_id -> Text,
+        email -> Text,
+        phone -> Text,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partner_status_history (id) {
+        id -> BigInt,
+        partner_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        actor_email -> Nullable<Text>,
+        at -> BigInt,
+    }
+}
+
 diesel::joinable!(account_roles -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(partners -> accounts (account_id));
+diesel::joinable!(partners -> partner_types (partner_type));
+diesel::joinable!(partners -> policy_groups (policy_group_id));
+diesel::joinable!(partner_contacts -> partners (partner_id));
+diesel::joinable!(partner_status_history -> partners (partner_id));
 diesel::allow_tables_to_appear_in_same_query!(
     roles,
     accounts,
@@ -87,4 +161,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     audit_log,
     outbox,
+    partner_types,
+    policy_groups,
+    partners,
+    partner_contacts,
+    partner_status_history,
 );

@@ -1,0 +1,667 @@
+//! Partners: organisations onboarded by the operator. Types, views and validation shared with
+//! the browser; storage and use cases (feature `server`) in `service`.
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::page::Page;
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "server")]
+mod service;
+#[cfg(feature = "server")]
+pub use service::*;
+
+/// Longest partner id (reference rule).
+pub const MAX_PARTNER_ID_LEN: usize = 36;
+/// Longest organisation name.
+pub const MAX_ORGANISATION_LEN: usize = 128;
+/// Longest phone number (reference rule).
+pub const MAX_PHONE_LEN: usize = 16;
+/// Longest postal address.
+pub const MAX_ADDRESS_LEN: usize = 2000;
+/// Longest reason of a rejection or deactivation.
+pub const MAX_REASON_LEN: usize = 1024;
+/// Most extra contacts a partner may keep.
+pub const MAX_CONTACTS: i64 = 20;
+
+/// Languages a partner may choose for its correspondence (ISO 639-3, as the reference).
+pub const LANGUAGES: [(&str, &str); 8] = [
+    ("eng", "English"),
+    ("fra", "French"),
+    ("ara", "Arabic"),
+    ("spa", "Spanish"),
+    ("por", "Portuguese"),
+    ("hin", "Hindi"),
+    ("kan", "Kannada"),
+    ("tam", "Tamil"),
+];
+
+/// Where a partner is in its lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PartnerStatus {
+    /// Registered, waiting for a partner admin.
+    Pending,
+    /// Approved and active.
+    Approved,
+    /// Refused by a partner admin (with a reason); the partner may edit and resubmit.
+    Rejected,
+    /// Was approved, now inactive (with a reason).
+    Deactivated,
+}
+
+impl PartnerStatus {
+    /// Every status, in display order.
+    pub const ALL: [PartnerStatus; 4] = [
+        PartnerStatus::Pending,
+        PartnerStatus::Approved,
+        PartnerStatus::Rejected,
+        PartnerStatus::Deactivated,
+    ];
+
+    /// Stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerStatus::Pending => "PENDING",
+            PartnerStatus::Approved => "APPROVED",
+            PartnerStatus::Rejected => "REJECTED",
+            PartnerStatus::Deactivated => "DEACTIVATED",
+        }
+    }
+
+    /// Parse the stored spelling.
+    pub fn parse(s: &str) -> Option<PartnerStatus> {
+        PartnerStatus::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            PartnerStatus::Pending => "Pending approval",
+            PartnerStatus::Approved => "Approved",
+            PartnerStatus::Rejected => "Rejected",
+            PartnerStatus::Deactivated => "Deactivated",
+        }
+    }
+}
+
+/// A decision on a partner's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Pending -> approved (admin).
+    Approve,
+    /// Pending -> rejected, reason required (admin).
+    Reject,
+    /// Approved -> deactivated, reason required (admin).
+    Deactivate,
+    /// Deactivated -> approved (admin).
+    Reactivate,
+    /// Rejected -> pending, after the partner fixed its profile (partner).
+    Resubmit,
+}
+
+impl Decision {
+    /// Parse the form spelling.
+    pub fn parse(s: &str) -> Option<Decision> {
+        Some(match s {
+            "approve" => Decision::Approve,
+            "reject" => Decision::Reject,
+            "deactivate" => Decision::Deactivate,
+            "reactivate" => Decision::Reactivate,
+            "resubmit" => Decision::Resubmit,
+            _ => return None,
+        })
+    }
+
+    /// Audit action name.
+    pub fn action(self) -> &'static str {
+        match self {
+            Decision::Approve => "PARTNER_APPROVED",
+            Decision::Reject => "PARTNER_REJECTED",
+            Decision::Deactivate => "PARTNER_DEACTIVATED",
+            Decision::Reactivate => "PARTNER_REACTIVATED",
+            Decision::Resubmit => "PARTNER_RESUBMITTED",
+        }
+    }
+
+    /// Whether a reason must be given.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Decision::Reject | Decision::Deactivate)
+    }
+}
+
+/// The status a decision leads to from `from`, or why it is not allowed.
+pub fn transition(from: PartnerStatus, decision: Decision) -> AppResult<PartnerStatus> {
+    use Decision as D;
+    use PartnerStatus as S;
+    let to = match (decision, from) {
+        (D::Approve, S::Pending) => S::Approved,
+        (D::Reject, S::Pending) => S::Rejected,
+        (D::Deactivate, S::Approved) => S::Deactivated,
+        (D::Reactivate, S::Deactivated) => S::Approved,
+        (D::Resubmit, S::Rejected) => S::Pending,
+        _ => {
+            let hint = match (decision, from) {
+                (D::Approve | D::Reject, S::Deactivated) => {
+                    " It was approved before; reactivate it instead."
+                }
+                (D::Approve | D::Reject, S::Rejected) => {
+                    " The partner must correct its profile and resubmit first."
+                }
+                (D::Deactivate, S::Pending) => " Reject a pending partner instead.",
+                _ => "",
+            };
+            let verb = match decision {
+                D::Approve => "Only a pending partner can be approved",
+                D::Reject => "Only a pending partner can be rejected",
+                D::Deactivate => "Only an approved partner can be deactivated",
+                D::Reactivate => "Only a deactivated partner can be reactivated",
+                D::Resubmit => "Only a rejected registration can be resubmitted",
+            };
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_PARTNER_ILLEGAL_TRANSITION",
+                format!(
+                    "{verb}; this partner is {}.{hint}",
+                    from.label().to_lowercase()
+                ),
+            ));
+        }
+    };
+    Ok(to)
+}
+
+/// A partner type (seed data).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerTypeInfo {
+    /// Code, e.g. `Auth_Partner`.
+    pub code: String,
+    /// Description.
+    pub description: String,
+    /// Whether partners of this type belong to a policy group.
+    pub policy_required: bool,
+    /// Whether a partner may register itself with this type.
+    pub self_registrable: bool,
+    /// Role of the partner's account; None for types without portal use.
+    pub portal_role: Option<Role>,
+    /// Certificate domain (AUTH, DEVICE, FTM).
+    pub cert_domain: String,
+}
+
+/// A policy group a partner may choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyGroupOption {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+}
+
+/// What the sign-up and create forms offer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerFormOptions {
+    /// Types the caller may choose.
+    pub types: Vec<PartnerTypeInfo>,
+    /// Active policy groups.
+    pub policy_groups: Vec<PolicyGroupOption>,
+}
+
+/// A partner's profile, as entered at registration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerInput {
+    /// Chosen partner id.
+    pub partner_id: String,
+    /// Organisation name (must later match the certificate's O=).
+    pub organisation: String,
+    /// Partner type code.
+    pub partner_type: String,
+    /// Contact email (also the sign-in email at registration).
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+    /// Postal address.
+    pub address: String,
+    /// Language code.
+    pub language: String,
+    /// Policy group id, when the type needs one.
+    #[serde(default)]
+    pub policy_group_id: Option<String>,
+}
+
+/// Editable part of a profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileUpdate {
+    /// Contact email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+    /// Postal address.
+    pub address: String,
+    /// Language code.
+    pub language: String,
+    /// Policy group (only changes while the partner is not active).
+    #[serde(default)]
+    pub policy_group_id: Option<String>,
+}
+
+/// A partner as shown on its pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerView {
+    /// Partner id.
+    pub id: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Type code.
+    pub partner_type: String,
+    /// Whether the type needs a policy group.
+    pub policy_required: bool,
+    /// Certificate domain of the type.
+    pub cert_domain: String,
+    /// Policy group id.
+    pub policy_group_id: Option<String>,
+    /// Policy group name.
+    pub policy_group_name: Option<String>,
+    /// Contact email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+    /// Address.
+    pub address: String,
+    /// Language code.
+    pub language: String,
+    /// Status.
+    pub status: PartnerStatus,
+    /// Reason of the last rejection or deactivation.
+    pub status_reason: Option<String>,
+    /// Sign-in email of the partner's account.
+    pub account_email: String,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Updated (RFC 3339).
+    pub updated_at: String,
+}
+
+/// A row of the partners list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerSummary {
+    /// Partner id.
+    pub id: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Type code.
+    pub partner_type: String,
+    /// Policy group name.
+    pub policy_group_name: Option<String>,
+    /// Contact email.
+    pub email: String,
+    /// Status.
+    pub status: PartnerStatus,
+    /// Created (RFC 3339).
+    pub created_at: String,
+}
+
+/// Filters, sort and page of the partners list (all optional; URL query parameters).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerQuery {
+    /// 1-based page.
+    pub page: Option<i64>,
+    /// Page size.
+    pub page_size: Option<i64>,
+    /// Free text on id, organisation, email.
+    pub q: Option<String>,
+    /// Status.
+    pub status: Option<PartnerStatus>,
+    /// Type code.
+    pub partner_type: Option<String>,
+    /// Policy group id.
+    pub policy_group: Option<String>,
+    /// `id`, `organisation`, `type`, `status`, `created`, each optionally prefixed by `-`.
+    pub sort: Option<String>,
+}
+
+/// A page of partners plus the number of partners in each status (over the whole table).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerList {
+    /// The page.
+    pub page: Page<PartnerSummary>,
+    /// (status, count) for every status.
+    pub counts: Vec<(PartnerStatus, i64)>,
+}
+
+/// An extra contact of a partner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    /// Id.
+    pub id: i64,
+    /// Email.
+    pub email: String,
+    /// Phone (may be empty).
+    pub phone: String,
+    /// Added (RFC 3339).
+    pub created_at: String,
+}
+
+/// One change of status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// Before (None at registration).
+    pub from: Option<PartnerStatus>,
+    /// After.
+    pub to: PartnerStatus,
+    /// Reason given.
+    pub reason: Option<String>,
+    /// Who.
+    pub actor_email: Option<String>,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// Everything the admin detail page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerDetail {
+    /// Profile.
+    pub partner: PartnerView,
+    /// Extra contacts.
+    pub contacts: Vec<ContactView>,
+    /// Status history, newest first.
+    pub history: Vec<StatusChange>,
+    /// Audit trail of the partner, newest first.
+    pub audit: Vec<crate::history::AuditEntry>,
+}
+
+/// What a partner sees about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyPartner {
+    /// Profile.
+    pub partner: PartnerView,
+    /// Extra contacts.
+    pub contacts: Vec<ContactView>,
+    /// Active policy groups (for a change while not active).
+    pub policy_groups: Vec<PolicyGroupOption>,
+}
+
+fn no_control(field: &str, label: &str, value: &str) -> AppResult<()> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(AppError::validation(
+            field,
+            "PMS_TEXT_INVALID",
+            format!("{label} must not contain control characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// Check a chosen partner id; returns it trimmed.
+pub fn check_partner_id(value: &str) -> AppResult<String> {
+    let id = value.trim();
+    if id.is_empty() {
+        return Err(AppError::validation(
+            "partner_id",
+            "PMS_PARTNER_ID_REQUIRED",
+            "Partner id is required.",
+        ));
+    }
+    if id.chars().count() > MAX_PARTNER_ID_LEN {
+        return Err(AppError::validation(
+            "partner_id",
+            "PMS_PARTNER_ID_TOO_LONG",
+            format!("Partner id must be at most {MAX_PARTNER_ID_LEN} characters."),
+        ));
+    }
+    if id.chars().any(char::is_whitespace) {
+        return Err(AppError::validation(
+            "partner_id",
+            "PMS_PARTNER_ID_SPACES",
+            "Partner id must not contain spaces.",
+        ));
+    }
+    // Ids appear in URLs, certificates and events: keep them to a safe alphabet.
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(AppError::validation(
+            "partner_id",
+            "PMS_PARTNER_ID_INVALID",
+            "Partner id may use letters, digits, '-', '_' and '.' only.",
+        ));
+    }
+    Ok(id.to_string())
+}
+
+/// Check an organisation name; returns it trimmed.
+pub fn check_organisation(value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(
+            "organisation",
+            "PMS_ORGANISATION_REQUIRED",
+            "Organisation name is required.",
+        ));
+    }
+    if v.chars().count() > MAX_ORGANISATION_LEN {
+        return Err(AppError::validation(
+            "organisation",
+            "PMS_ORGANISATION_TOO_LONG",
+            format!("Organisation name must be at most {MAX_ORGANISATION_LEN} characters."),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            "organisation",
+            "PMS_TEXT_INVALID",
+            "Organisation name must not contain control characters.",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Check a phone number (digits with optional +, spaces, dashes, brackets; at most 16).
+pub fn check_phone(field: &str, value: &str, required: bool) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        if required {
+            return Err(AppError::validation(
+                field,
+                "PMS_PHONE_REQUIRED",
+                "Phone number is required.",
+            ));
+        }
+        return Ok(String::new());
+    }
+    if v.chars().count() > MAX_PHONE_LEN {
+        return Err(AppError::validation(
+            field,
+            "PMS_PHONE_TOO_LONG",
+            format!("Phone number must be at most {MAX_PHONE_LEN} characters."),
+        ));
+    }
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    let allowed = v.chars().enumerate().all(|(i, c)| {
+        c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0)
+    });
+    if !allowed || digits < 4 {
+        return Err(AppError::validation(
+            field,
+            "PMS_PHONE_INVALID",
+            "Enter a phone number such as +91 80 1234 5678 (digits, spaces, '-', brackets, a leading '+').",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Check a postal address; returns it trimmed.
+pub fn check_address(value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(
+            "address",
+            "PMS_ADDRESS_REQUIRED",
+            "Address is required.",
+        ));
+    }
+    if v.chars().count() > MAX_ADDRESS_LEN {
+        return Err(AppError::validation(
+            "address",
+            "PMS_ADDRESS_TOO_LONG",
+            format!("Address must be at most {MAX_ADDRESS_LEN} characters."),
+        ));
+    }
+    no_control("address", "Address", v)?;
+    Ok(v.to_string())
+}
+
+/// Check a language code against the offered languages.
+pub fn check_language(value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if LANGUAGES.iter().any(|(code, _)| *code == v) {
+        Ok(v.to_string())
+    } else {
+        Err(AppError::validation(
+            "language",
+            "PMS_LANGUAGE_UNKNOWN",
+            "Choose one of the offered languages.",
+        ))
+    }
+}
+
+/// Check a reason for a rejection or deactivation; returns it trimmed.
+pub fn check_reason(value: Option<&str>, required: bool) -> AppResult<Option<String>> {
+    let v = value.map(str::trim).unwrap_or_default();
+    if v.is_empty() {
+        if required {
+            return Err(AppError::validation(
+                "reason",
+                "PMS_REASON_REQUIRED",
+                "Give a reason; the partner sees it.",
+            ));
+        }
+        return Ok(None);
+    }
+    if v.chars().count() > MAX_REASON_LEN {
+        return Err(AppError::validation(
+            "reason",
+            "PMS_REASON_TOO_LONG",
+            format!("Reason must be at most {MAX_REASON_LEN} characters."),
+        ));
+    }
+    no_control("reason", "Reason", v)?;
+    Ok(Some(v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partner_ids_follow_the_rules() {
+        assert_eq!(
+            check_partner_id("  acme-auth_1.0 ").expect("ok"),
+            "acme-auth_1.0"
+        );
+        let code = |v: &str| check_partner_id(v).expect_err(v).code;
+        assert_eq!(code(""), "PMS_PARTNER_ID_REQUIRED");
+        assert_eq!(code(&"a".repeat(37)), "PMS_PARTNER_ID_TOO_LONG");
+        assert!(check_partner_id(&"a".repeat(36)).is_ok());
+        assert_eq!(code("acme auth"), "PMS_PARTNER_ID_SPACES");
+        assert_eq!(code("acme/auth"), "PMS_PARTNER_ID_INVALID");
+        assert_eq!(code("acmé"), "PMS_PARTNER_ID_INVALID");
+    }
+
+    #[test]
+    fn phones_addresses_languages_and_reasons() {
+        assert_eq!(
+            check_phone("phone", " +91 80-1234 ", true).expect("ok"),
+            "+91 80-1234"
+        );
+        let code = |v: &str| check_phone("phone", v, true).expect_err(v).code;
+        assert_eq!(code(""), "PMS_PHONE_REQUIRED");
+        assert_eq!(code("12345678901234567"), "PMS_PHONE_TOO_LONG");
+        assert_eq!(code("12a4567"), "PMS_PHONE_INVALID");
+        assert_eq!(code("1+234567"), "PMS_PHONE_INVALID");
+        assert_eq!(code("+1"), "PMS_PHONE_INVALID");
+        assert_eq!(check_phone("phone", "", false).expect("optional"), "");
+        assert_eq!(
+            check_address("").expect_err("empty").code,
+            "PMS_ADDRESS_REQUIRED"
+        );
+        assert_eq!(
+            check_address(&"x".repeat(2001)).expect_err("long").code,
+            "PMS_ADDRESS_TOO_LONG"
+        );
+        assert!(check_address("1 Main St\nSpringfield").is_ok());
+        assert_eq!(
+            check_address("a\u{7}").expect_err("bell").code,
+            "PMS_TEXT_INVALID"
+        );
+        assert_eq!(check_language("eng").expect("ok"), "eng");
+        assert_eq!(
+            check_language("xx").expect_err("xx").code,
+            "PMS_LANGUAGE_UNKNOWN"
+        );
+        assert_eq!(
+            check_organisation("  ").expect_err("empty").code,
+            "PMS_ORGANISATION_REQUIRED"
+        );
+        assert_eq!(
+            check_organisation(&"o".repeat(129)).expect_err("long").code,
+            "PMS_ORGANISATION_TOO_LONG"
+        );
+        assert_eq!(
+            check_reason(Some(" "), true).expect_err("r").code,
+            "PMS_REASON_REQUIRED"
+        );
+        assert_eq!(check_reason(None, false).expect("none"), None);
+        assert_eq!(
+            check_reason(Some(&"r".repeat(1025)), true)
+                .expect_err("long")
+                .code,
+            "PMS_REASON_TOO_LONG"
+        );
+    }
+
+    #[test]
+    fn every_transition_legal_and_illegal() {
+        use Decision as D;
+        use PartnerStatus as S;
+        let legal = [
+            (S::Pending, D::Approve, S::Approved),
+            (S::Pending, D::Reject, S::Rejected),
+            (S::Approved, D::Deactivate, S::Deactivated),
+            (S::Deactivated, D::Reactivate, S::Approved),
+            (S::Rejected, D::Resubmit, S::Pending),
+        ];
+        for from in S::ALL {
+            for d in [
+                D::Approve,
+                D::Reject,
+                D::Deactivate,
+                D::Reactivate,
+                D::Resubmit,
+            ] {
+                let expected = legal
+                    .iter()
+                    .find(|(f, dd, _)| *f == from && *dd == d)
+                    .map(|(_, _, t)| *t);
+                match (transition(from, d), expected) {
+                    (Ok(to), Some(t)) => assert_eq!(to, t),
+                    (Err(e), None) => {
+                        assert_eq!(e.code, "PMS_PARTNER_ILLEGAL_TRANSITION");
+                        assert_eq!(e.kind, ErrorKind::Conflict);
+                    }
+                    (got, want) => panic!("{from:?} {d:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        let msg = transition(S::Deactivated, D::Approve)
+            .expect_err("x")
+            .message;
+        assert!(msg.contains("reactivate"), "{msg}");
+    }
+}

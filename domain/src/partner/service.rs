@@ -1,0 +1,914 @@
+//! Partner storage and use cases (server only). Every change writes its audit row, its status
+//! history and its PARTNER_UPDATED event in the same transaction as the change itself.
+
+use super::*;
+use crate::account::{self, check_password, normalize_email, CurrentUser};
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::outbox;
+use crate::page;
+use crate::schema::{
+    account_roles, accounts, partner_contacts, partner_status_history, partner_types, partners,
+    policy_groups,
+};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use serde_json::json;
+
+/// Topic of partner events for downstream services.
+pub const PARTNER_UPDATED: &str = "PARTNER_UPDATED";
+
+/// A stored partner row.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = partners)]
+pub struct PartnerRow {
+    /// Partner id.
+    pub id: String,
+    /// Owning account.
+    pub account_id: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Type code.
+    pub partner_type: String,
+    /// Policy group.
+    pub policy_group_id: Option<String>,
+    /// Contact email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+    /// Address.
+    pub address: String,
+    /// Language.
+    pub language: String,
+    /// Status spelling.
+    pub status: String,
+    /// Reason of the last rejection / deactivation.
+    pub status_reason: Option<String>,
+    /// Created, UTC ms.
+    pub created_at: i64,
+    /// Updated, UTC ms.
+    pub updated_at: i64,
+    /// Creator account.
+    pub created_by: Option<String>,
+    /// Last updater account.
+    pub updated_by: Option<String>,
+}
+
+fn status_of(s: &str) -> PartnerStatus {
+    // The column is only ever written from PartnerStatus; an unknown value means a bad row.
+    PartnerStatus::parse(s).unwrap_or(PartnerStatus::Pending)
+}
+
+type TypeRow = (String, String, bool, bool, Option<String>, String);
+
+fn type_info(row: TypeRow) -> PartnerTypeInfo {
+    PartnerTypeInfo {
+        code: row.0,
+        description: row.1,
+        policy_required: row.2,
+        self_registrable: row.3,
+        portal_role: row.4.as_deref().and_then(Role::parse),
+        cert_domain: row.5,
+    }
+}
+
+fn type_columns() -> (
+    partner_types::code,
+    partner_types::description,
+    partner_types::policy_required,
+    partner_types::self_registrable,
+    partner_types::portal_role,
+    partner_types::cert_domain,
+) {
+    (
+        partner_types::code,
+        partner_types::description,
+        partner_types::policy_required,
+        partner_types::self_registrable,
+        partner_types::portal_role,
+        partner_types::cert_domain,
+    )
+}
+
+/// Partner types with portal use: the self-registrable ones, plus the admin-only ones for admins.
+pub fn partner_types(conn: &mut AnyConnection, admin: bool) -> AppResult<Vec<PartnerTypeInfo>> {
+    let rows: Vec<TypeRow> = partner_types::table
+        .filter(partner_types::active.eq(true))
+        .filter(partner_types::portal_role.is_not_null())
+        .order(partner_types::code.asc())
+        .select(type_columns())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(type_info)
+        .filter(|t| admin || t.self_registrable)
+        .collect())
+}
+
+/// What the sign-up (or admin create) form offers.
+pub fn form_options(conn: &mut AnyConnection, admin: bool) -> AppResult<PartnerFormOptions> {
+    Ok(PartnerFormOptions {
+        types: partner_types(conn, admin)?,
+        policy_groups: crate::policy_group::active_options(conn)?,
+    })
+}
+
+fn load_type(conn: &mut AnyConnection, code: &str, admin: bool) -> AppResult<PartnerTypeInfo> {
+    let row: Option<TypeRow> = partner_types::table
+        .filter(partner_types::code.eq(code.trim()))
+        .filter(partner_types::active.eq(true))
+        .select(type_columns())
+        .first(conn)
+        .optional()?;
+    let info = row.map(type_info).ok_or_else(|| {
+        AppError::validation(
+            "partner_type",
+            "PMS_PARTNER_TYPE_UNKNOWN",
+            "Choose one of the offered partner types.",
+        )
+    })?;
+    if info.portal_role.is_none() {
+        return Err(AppError::validation(
+            "partner_type",
+            "PMS_PARTNER_TYPE_NO_PORTAL",
+            format!("{} partners do not use the portal.", info.code),
+        ));
+    }
+    if !admin && !info.self_registrable {
+        return Err(AppError::validation(
+            "partner_type",
+            "PMS_PARTNER_TYPE_ADMIN_ONLY",
+            format!(
+                "{} partners are registered by the operator; contact them.",
+                info.code
+            ),
+        ));
+    }
+    Ok(info)
+}
+
+/// The policy group to store for a partner of `info`'s type: required, existing and active when
+/// the type needs one; refused when it does not.
+fn check_group(
+    conn: &mut AnyConnection,
+    info: &PartnerTypeInfo,
+    group: Option<&str>,
+) -> AppResult<Option<String>> {
+    let group = group.map(str::trim).filter(|g| !g.is_empty());
+    match (info.policy_required, group) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(AppError::validation(
+            "policy_group_id",
+            "PMS_POLICY_GROUP_NOT_USED",
+            format!("{} partners do not belong to a policy group.", info.code),
+        )),
+        (true, None) => Err(AppError::validation(
+            "policy_group_id",
+            "PMS_POLICY_GROUP_REQUIRED",
+            format!("{} partners must choose a policy group.", info.code),
+        )),
+        (true, Some(id)) => {
+            let active: Option<bool> = policy_groups::table
+                .find(id)
+                .select(policy_groups::active)
+                .first(conn)
+                .optional()?;
+            match active {
+                Some(true) => Ok(Some(id.to_string())),
+                Some(false) => Err(AppError::validation(
+                    "policy_group_id",
+                    "PMS_POLICY_GROUP_INACTIVE",
+                    "This policy group is deactivated; choose another.",
+                )),
+                None => Err(AppError::validation(
+                    "policy_group_id",
+                    "PMS_POLICY_GROUP_UNKNOWN",
+                    "Choose one of the offered policy groups.",
+                )),
+            }
+        }
+    }
+}
+
+/// Field checks that need no database, in the order of the form.
+struct Checked {
+    id: String,
+    organisation: String,
+    email: String,
+    phone: String,
+    address: String,
+    language: String,
+}
+
+fn check_input(input: &PartnerInput) -> AppResult<Checked> {
+    Ok(Checked {
+        email: normalize_email("email", &input.email)?,
+        id: check_partner_id(&input.partner_id)?,
+        organisation: check_organisation(&input.organisation)?,
+        phone: check_phone("phone", &input.phone, true)?,
+        address: check_address(&input.address)?,
+        language: check_language(&input.language)?,
+    })
+}
+
+fn taken(field: &str, code: &str, message: &str) -> AppError {
+    AppError::new(ErrorKind::Conflict, code, message).with_field(field)
+}
+
+fn ensure_unique(conn: &mut AnyConnection, id: &str, email: &str) -> AppResult<()> {
+    let id_taken: i64 = partners::table
+        .filter(partners::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if id_taken > 0 {
+        return Err(taken(
+            "partner_id",
+            "PMS_PARTNER_ID_TAKEN",
+            "This partner id is already registered; choose another.",
+        ));
+    }
+    let email_taken: i64 = partners::table
+        .filter(partners::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    let account_taken: i64 = accounts::table
+        .filter(accounts::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    if email_taken + account_taken > 0 {
+        return Err(taken(
+            "email",
+            "PMS_PARTNER_EMAIL_TAKEN",
+            "This email is already registered.",
+        ));
+    }
+    Ok(())
+}
+
+/// Register a partner: its account (with the role of its type) and its profile, in one
+/// transaction. A self-registration (`by` = None) starts pending; a partner admin's creation
+/// (any portal type, admin-only ones included) starts approved.
+fn register(
+    conn: &mut AnyConnection,
+    by: Option<&Actor>,
+    input: &PartnerInput,
+    password: &str,
+) -> AppResult<PartnerView> {
+    let admin = by.is_some();
+    let c = check_input(input)?;
+    check_password("password", password, &c.email)?;
+    // Checks that read the database come before the (slow) hash, so bad input costs little.
+    let info = load_type(conn, &input.partner_type, admin)?;
+    let group = check_group(conn, &info, input.policy_group_id.as_deref())?;
+    ensure_unique(conn, &c.id, &c.email)?;
+    let hash = account::hash_password(password)?;
+    let role = info.portal_role.ok_or_else(AppError::internal)?;
+    conn.transaction(|conn| {
+        // Checked again inside the transaction: another sign-up may have won meanwhile.
+        ensure_unique(conn, &c.id, &c.email)?;
+        let now = clock::now_ms();
+        let account_id = uuid::Uuid::new_v4().to_string();
+        let actor = match by {
+            Some(a) => a.clone(),
+            None => Actor::account(&account_id, &c.email),
+        };
+        diesel::insert_into(accounts::table)
+            .values((
+                accounts::id.eq(&account_id),
+                accounts::email.eq(&c.email),
+                accounts::display_name.eq(&c.organisation),
+                accounts::password_hash.eq(&hash),
+                accounts::active.eq(true),
+                accounts::created_at.eq(now),
+                accounts::updated_at.eq(now),
+                accounts::created_by.eq(actor.id.as_deref()),
+                accounts::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)?;
+        diesel::insert_into(account_roles::table)
+            .values((
+                account_roles::account_id.eq(&account_id),
+                account_roles::role.eq(role.as_str()),
+            ))
+            .execute(conn)?;
+        let status = if admin {
+            PartnerStatus::Approved
+        } else {
+            PartnerStatus::Pending
+        };
+        let row = PartnerRow {
+            id: c.id.clone(),
+            account_id: account_id.clone(),
+            organisation: c.organisation.clone(),
+            partner_type: info.code.clone(),
+            policy_group_id: group.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            address: c.address.clone(),
+            language: c.language.clone(),
+            status: status.as_str().to_string(),
+            status_reason: None,
+            created_at: now,
+            updated_at: now,
+            created_by: actor.id.clone(),
+            updated_by: actor.id.clone(),
+        };
+        diesel::insert_into(partners::table)
+            .values(&row)
+            .execute(conn)?;
+        history(conn, &actor, &row.id, None, status, None)?;
+        audit::record(
+            conn,
+            &actor,
+            "ACCOUNT_CREATED",
+            "account",
+            &account_id,
+            json!({ "after": { "email": c.email, "display_name": c.organisation, "roles": [role.as_str()], "active": true, "partner_id": row.id } }),
+        )?;
+        audit::record(
+            conn,
+            &actor,
+            "PARTNER_CREATED",
+            "partner",
+            &row.id,
+            json!({ "after": profile_json(&row) }),
+        )?;
+        let view = load_view(conn, &row.id)?;
+        outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
+        Ok(view)
+    })
+}
+
+/// Public sign-up: account plus pending partner profile.
+pub fn sign_up(
+    conn: &mut AnyConnection,
+    input: &PartnerInput,
+    password: &str,
+) -> AppResult<PartnerView> {
+    register(conn, None, input, password)
+}
+
+/// A partner admin registers a partner (any portal type); it starts approved.
+pub fn admin_create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: &PartnerInput,
+    password: &str,
+) -> AppResult<PartnerView> {
+    register(conn, Some(actor), input, password)
+}
+
+fn profile_json(row: &PartnerRow) -> serde_json::Value {
+    json!({
+        "organisation": row.organisation,
+        "partner_type": row.partner_type,
+        "policy_group_id": row.policy_group_id,
+        "email": row.email,
+        "phone": row.phone,
+        "address": row.address,
+        "language": row.language,
+        "status": row.status,
+    })
+}
+
+/// The `data` of a PARTNER_UPDATED event (field names as the reference's partner data).
+pub fn event_data(p: &PartnerView) -> serde_json::Value {
+    json!({
+        "partnerId": p.id,
+        "partnerName": p.organisation,
+        "partnerType": p.partner_type,
+        "partnerStatus": p.status.as_str(),
+        "isActive": p.status == PartnerStatus::Approved,
+        "policyGroupId": p.policy_group_id,
+        "policyGroupName": p.policy_group_name,
+        "emailId": p.email,
+    })
+}
+
+fn history(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    partner_id: &str,
+    from: Option<PartnerStatus>,
+    to: PartnerStatus,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    diesel::insert_into(partner_status_history::table)
+        .values((
+            partner_status_history::partner_id.eq(partner_id),
+            partner_status_history::from_status.eq(from.map(|s| s.as_str())),
+            partner_status_history::to_status.eq(to.as_str()),
+            partner_status_history::reason.eq(reason),
+            partner_status_history::actor_id.eq(actor.id.as_deref()),
+            partner_status_history::actor_email.eq(actor.email.as_deref()),
+            partner_status_history::at.eq(clock::now_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One partner with its type facts, group name and account email.
+pub fn load_view(conn: &mut AnyConnection, id: &str) -> AppResult<PartnerView> {
+    let found: Option<(PartnerRow, bool, String, Option<String>, String)> = partners::table
+        .inner_join(partner_types::table)
+        .inner_join(accounts::table)
+        .left_join(policy_groups::table)
+        .filter(partners::id.eq(id))
+        .select((
+            PartnerRow::as_select(),
+            partner_types::policy_required,
+            partner_types::cert_domain,
+            policy_groups::name.nullable(),
+            accounts::email,
+        ))
+        .first(conn)
+        .optional()?;
+    let (row, policy_required, cert_domain, group_name, account_email) =
+        found.ok_or_else(|| AppError::not_found("The partner"))?;
+    Ok(PartnerView {
+        id: row.id,
+        organisation: row.organisation,
+        partner_type: row.partner_type,
+        policy_required,
+        cert_domain,
+        policy_group_id: row.policy_group_id,
+        policy_group_name: group_name,
+        email: row.email,
+        phone: row.phone,
+        address: row.address,
+        language: row.language,
+        status: status_of(&row.status),
+        status_reason: row.status_reason,
+        account_email,
+        created_at: clock::rfc3339(row.created_at),
+        updated_at: clock::rfc3339(row.updated_at),
+    })
+}
+
+/// The partner id owned by an account, if any.
+pub fn id_for_account(conn: &mut AnyConnection, account_id: &str) -> AppResult<Option<String>> {
+    Ok(partners::table
+        .filter(partners::account_id.eq(account_id))
+        .select(partners::id)
+        .first(conn)
+        .optional()?)
+}
+
+fn own_id(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<String> {
+    id_for_account(conn, &user.id)?.ok_or_else(|| AppError::not_found("Your partner profile"))
+}
+
+fn contacts_of(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<ContactView>> {
+    let rows: Vec<(i64, String, String, i64)> = partner_contacts::table
+        .filter(partner_contacts::partner_id.eq(id))
+        .order(partner_contacts::id.asc())
+        .select((
+            partner_contacts::id,
+            partner_contacts::email,
+            partner_contacts::phone,
+            partner_contacts::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, phone, at)| ContactView {
+            id,
+            email,
+            phone,
+            created_at: clock::rfc3339(at),
+        })
+        .collect())
+}
+
+/// What the signed-in partner sees about itself (None for accounts without a partner).
+pub fn my_partner(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Option<MyPartner>> {
+    let Some(id) = id_for_account(conn, &user.id)? else {
+        return Ok(None);
+    };
+    Ok(Some(MyPartner {
+        partner: load_view(conn, &id)?,
+        contacts: contacts_of(conn, &id)?,
+        policy_groups: crate::policy_group::active_options(conn)?,
+    }))
+}
+
+/// Everything a partner admin sees about one partner.
+pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<PartnerDetail> {
+    let partner = load_view(conn, id)?;
+    let contacts = contacts_of(conn, id)?;
+    type HistoryRow = (Option<String>, String, Option<String>, Option<String>, i64);
+    let rows: Vec<HistoryRow> = partner_status_history::table
+        .filter(partner_status_history::partner_id.eq(id))
+        .order((
+            partner_status_history::at.desc(),
+            partner_status_history::id.desc(),
+        ))
+        .limit(200)
+        .select((
+            partner_status_history::from_status,
+            partner_status_history::to_status,
+            partner_status_history::reason,
+            partner_status_history::actor_email,
+            partner_status_history::at,
+        ))
+        .load(conn)?;
+    let history = rows
+        .into_iter()
+        .map(|(from, to, reason, actor_email, at)| StatusChange {
+            from: from.as_deref().and_then(PartnerStatus::parse),
+            to: status_of(&to),
+            reason,
+            actor_email,
+            at: clock::rfc3339(at),
+        })
+        .collect();
+    let audit = audit::for_entity(conn, "partner", id, 200)?;
+    Ok(PartnerDetail {
+        partner,
+        contacts,
+        history,
+        audit,
+    })
+}
+
+/// Apply a decision, guarded against a concurrent change: the update only matches the status
+/// the decision was checked against.
+fn apply(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> AppResult<PartnerView> {
+    let reason = check_reason(reason, decision.needs_reason())?;
+    conn.transaction(|conn| {
+        let current: String = partners::table
+            .find(id)
+            .select(partners::status)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("The partner"))?;
+        let from = status_of(&current);
+        let to = transition(from, decision)?;
+        let changed = diesel::update(
+            partners::table
+                .filter(partners::id.eq(id))
+                .filter(partners::status.eq(from.as_str())),
+        )
+        .set((
+            partners::status.eq(to.as_str()),
+            partners::status_reason.eq(reason.as_deref()),
+            partners::updated_at.eq(clock::now_ms()),
+            partners::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_PARTNER_CHANGED",
+                "Someone else changed this partner meanwhile; reload and try again.",
+            ));
+        }
+        history(conn, actor, id, Some(from), to, reason.as_deref())?;
+        audit::record(
+            conn,
+            actor,
+            decision.action(),
+            "partner",
+            id,
+            json!({ "before": { "status": from.as_str() }, "after": { "status": to.as_str() }, "reason": reason }),
+        )?;
+        let view = load_view(conn, id)?;
+        outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
+        Ok(view)
+    })
+}
+
+/// A partner admin's decision (approve, reject, deactivate, reactivate).
+pub fn decide(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> AppResult<PartnerView> {
+    if decision == Decision::Resubmit {
+        return Err(AppError::new(
+            ErrorKind::BadRequest,
+            "PMS_DECISION_INVALID",
+            "Only the partner itself resubmits its registration.",
+        ));
+    }
+    apply(conn, actor, id, decision, reason)
+}
+
+/// The partner resubmits its rejected registration for review.
+pub fn resubmit_own(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    request_id: Option<String>,
+) -> AppResult<PartnerView> {
+    let id = own_id(conn, user)?;
+    let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
+    apply(conn, &actor, &id, Decision::Resubmit, None)
+}
+
+/// The partner edits its contact details, address, language and (while not active) policy group.
+pub fn update_own_profile(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    request_id: Option<String>,
+    update: &ProfileUpdate,
+) -> AppResult<PartnerView> {
+    let email = normalize_email("email", &update.email)?;
+    let phone = check_phone("phone", &update.phone, true)?;
+    let address = check_address(&update.address)?;
+    let language = check_language(&update.language)?;
+    let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
+    conn.transaction(|conn| {
+        let id = own_id(conn, user)?;
+        let row: PartnerRow = partners::table
+            .find(&id)
+            .select(PartnerRow::as_select())
+            .first(conn)?;
+        let info = load_type(conn, &row.partner_type, true)?;
+        let wanted = update
+            .policy_group_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty());
+        let group = match wanted {
+            Some(g) if Some(g) != row.policy_group_id.as_deref() => {
+                if status_of(&row.status) == PartnerStatus::Approved {
+                    return Err(AppError::validation(
+                        "policy_group_id",
+                        "PMS_POLICY_GROUP_LOCKED",
+                        "The policy group can change only while the partner is not active.",
+                    ));
+                }
+                check_group(conn, &info, Some(g))?
+            }
+            _ => row.policy_group_id.clone(),
+        };
+        if email != row.email {
+            let used: i64 = partners::table
+                .filter(partners::email.eq(&email))
+                .filter(partners::id.ne(&id))
+                .count()
+                .get_result(conn)?;
+            if used > 0 {
+                return Err(taken(
+                    "email",
+                    "PMS_PARTNER_EMAIL_TAKEN",
+                    "This email is already registered.",
+                ));
+            }
+        }
+        let after = PartnerRow {
+            email,
+            phone,
+            address,
+            language,
+            policy_group_id: group,
+            updated_at: clock::now_ms(),
+            updated_by: Some(user.id.clone()),
+            ..row.clone()
+        };
+        diesel::update(partners::table.find(&id))
+            .set((
+                partners::email.eq(&after.email),
+                partners::phone.eq(&after.phone),
+                partners::address.eq(&after.address),
+                partners::language.eq(&after.language),
+                partners::policy_group_id.eq(after.policy_group_id.as_deref()),
+                partners::updated_at.eq(after.updated_at),
+                partners::updated_by.eq(after.updated_by.as_deref()),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            &actor,
+            "PARTNER_PROFILE_UPDATED",
+            "partner",
+            &id,
+            json!({ "before": profile_json(&row), "after": profile_json(&after) }),
+        )?;
+        let view = load_view(conn, &id)?;
+        outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
+        Ok(view)
+    })
+}
+
+/// Add an extra contact (email unique per partner, phone optional).
+pub fn add_contact(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    request_id: Option<String>,
+    email: &str,
+    phone: &str,
+) -> AppResult<ContactView> {
+    let email = normalize_email("contact_email", email)?;
+    let phone = check_phone("contact_phone", phone, false)?;
+    let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
+    conn.transaction(|conn| {
+        let id = own_id(conn, user)?;
+        let main: String = partners::table
+            .find(&id)
+            .select(partners::email)
+            .first(conn)?;
+        if main == email {
+            return Err(taken(
+                "contact_email",
+                "PMS_CONTACT_DUPLICATE",
+                "This is already the partner's main email.",
+            ));
+        }
+        let existing: Vec<String> = partner_contacts::table
+            .filter(partner_contacts::partner_id.eq(&id))
+            .select(partner_contacts::email)
+            .load(conn)?;
+        if existing.contains(&email) {
+            return Err(taken(
+                "contact_email",
+                "PMS_CONTACT_DUPLICATE",
+                "This contact is already listed.",
+            ));
+        }
+        if existing.len() as i64 >= MAX_CONTACTS {
+            return Err(AppError::validation(
+                "contact_email",
+                "PMS_CONTACTS_FULL",
+                format!("A partner keeps at most {MAX_CONTACTS} extra contacts; remove one first."),
+            ));
+        }
+        let now = clock::now_ms();
+        diesel::insert_into(partner_contacts::table)
+            .values((
+                partner_contacts::partner_id.eq(&id),
+                partner_contacts::email.eq(&email),
+                partner_contacts::phone.eq(&phone),
+                partner_contacts::created_at.eq(now),
+                partner_contacts::created_by.eq(Some(&user.id)),
+            ))
+            .execute(conn)?;
+        let contact_id: i64 = partner_contacts::table
+            .filter(partner_contacts::partner_id.eq(&id))
+            .filter(partner_contacts::email.eq(&email))
+            .select(partner_contacts::id)
+            .first(conn)?;
+        audit::record(
+            conn,
+            &actor,
+            "PARTNER_CONTACT_ADDED",
+            "partner",
+            &id,
+            json!({ "after": { "contact_email": email, "contact_phone": phone } }),
+        )?;
+        Ok(ContactView {
+            id: contact_id,
+            email,
+            phone,
+            created_at: clock::rfc3339(now),
+        })
+    })
+}
+
+/// Remove one of the caller's own extra contacts.
+pub fn remove_contact(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    request_id: Option<String>,
+    contact_id: i64,
+) -> AppResult<()> {
+    let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
+    conn.transaction(|conn| {
+        let id = own_id(conn, user)?;
+        let email: String = partner_contacts::table
+            .filter(partner_contacts::id.eq(contact_id))
+            .filter(partner_contacts::partner_id.eq(&id))
+            .select(partner_contacts::email)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("The contact"))?;
+        diesel::delete(partner_contacts::table.filter(partner_contacts::id.eq(contact_id)))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            &actor,
+            "PARTNER_CONTACT_REMOVED",
+            "partner",
+            &id,
+            json!({ "before": { "contact_email": email } }),
+        )
+    })
+}
+
+/// Partners, paged, filtered and sorted on the server, with the count of each status.
+pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let filtered = || {
+        let mut q = partners::table.left_join(policy_groups::table).into_boxed();
+        if let Some(status) = query.status {
+            q = q.filter(partners::status.eq(status.as_str()));
+        }
+        if let Some(t) = query.partner_type.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(partners::partner_type.eq(t.to_string()));
+        }
+        if let Some(g) = query.policy_group.as_deref().filter(|g| !g.is_empty()) {
+            q = q.filter(partners::policy_group_id.eq(g.to_string()));
+        }
+        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
+            q = q.filter(
+                account::lower(partners::id)
+                    .like(pattern.clone())
+                    .or(account::lower(partners::organisation).like(pattern.clone()))
+                    .or(partners::email.like(pattern)),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let mut q = filtered();
+    q = match query.sort.as_deref().unwrap_or("-created") {
+        "id" => q.order(partners::id.asc()),
+        "-id" => q.order(partners::id.desc()),
+        "organisation" => q.order((partners::organisation.asc(), partners::id.asc())),
+        "-organisation" => q.order((partners::organisation.desc(), partners::id.desc())),
+        "type" => q.order((
+            partners::partner_type.asc(),
+            partners::created_at.desc(),
+            partners::id.asc(),
+        )),
+        "-type" => q.order((
+            partners::partner_type.desc(),
+            partners::created_at.desc(),
+            partners::id.asc(),
+        )),
+        "status" => q.order((
+            partners::status.asc(),
+            partners::created_at.desc(),
+            partners::id.asc(),
+        )),
+        "-status" => q.order((
+            partners::status.desc(),
+            partners::created_at.desc(),
+            partners::id.asc(),
+        )),
+        "created" => q.order((partners::created_at.asc(), partners::id.asc())),
+        _ => q.order((partners::created_at.desc(), partners::id.desc())),
+    };
+    type ListRow = (String, String, String, Option<String>, String, String, i64);
+    let rows: Vec<ListRow> = q
+        .select((
+            partners::id,
+            partners::organisation,
+            partners::partner_type,
+            policy_groups::name.nullable(),
+            partners::email,
+            partners::status,
+            partners::created_at,
+        ))
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, organisation, partner_type, group, email, status, at)| PartnerSummary {
+                id,
+                organisation,
+                partner_type,
+                policy_group_name: group,
+                email,
+                status: status_of(&status),
+                created_at: clock::rfc3339(at),
+            },
+        )
+        .collect();
+    let counted: Vec<(String, i64)> = partners::table
+        .group_by(partners::status)
+        .select((partners::status, count_star()))
+        .load(conn)?;
+    let counts = PartnerStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = counted
+                .iter()
+                .find(|(k, _)| k == s.as_str())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (*s, n)
+        })
+        .collect();
+    Ok(PartnerList {
+        page: Page {
+            items,
+            total,
+            page: page_no,
+            page_size: size,
+        },
+        counts,
+    })
+}

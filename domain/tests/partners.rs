@@ -1,0 +1,842 @@
+//! Domain tests for partner onboarding and administration, on a real database (SQLite by
+//! default, PostgreSQL when TEST_DATABASE_URL is set).
+
+use diesel::prelude::*;
+use domain::account::{self, CurrentUser};
+use domain::audit::{self, Actor, AuditQuery};
+use domain::db::AnyConnection;
+use domain::partner::{self, Decision, PartnerInput, PartnerQuery, PartnerStatus, ProfileUpdate};
+use domain::schema::{accounts, audit_log, outbox, partners};
+use domain::testing::TestDb;
+use domain::{ErrorKind, Role};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn input(id: &str, partner_type: &str, group: Option<&str>) -> PartnerInput {
+    PartnerInput {
+        partner_id: id.into(),
+        organisation: format!("{id} Ltd"),
+        partner_type: partner_type.into(),
+        email: format!("{id}@example.org"),
+        phone: "+91 80 1234 5678".into(),
+        address: "1 Main Street, Bengaluru".into(),
+        language: "eng".into(),
+        policy_group_id: group.map(str::to_string),
+    }
+}
+
+fn admin() -> Actor {
+    Actor::account("admin-id", "admin@example.org")
+}
+
+fn group(conn: &mut AnyConnection, name: &str) -> String {
+    domain::policy_group::create(conn, &Actor::system(), name, "for tests")
+        .expect("group")
+        .id
+}
+
+fn user_of(conn: &mut AnyConnection, email: &str) -> CurrentUser {
+    let row = account::find_by_email(conn, email)
+        .expect("q")
+        .expect("account");
+    account::load_user(conn, &row.id)
+        .expect("load")
+        .expect("active")
+}
+
+fn counts(conn: &mut AnyConnection) -> (i64, i64, i64) {
+    (
+        accounts::table.count().get_result(conn).expect("accounts"),
+        partners::table.count().get_result(conn).expect("partners"),
+        outbox::table.count().get_result(conn).expect("outbox"),
+    )
+}
+
+#[test]
+fn sign_up_creates_account_role_pending_partner_audit_and_event_together() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let g = group(conn, "default-auth");
+    let p = partner::sign_up(
+        conn,
+        &input("acme-auth", "Auth_Partner", Some(&g)),
+        PASSWORD,
+    )
+    .expect("sign up");
+    assert_eq!(p.status, PartnerStatus::Pending);
+    assert_eq!(p.policy_group_name.as_deref(), Some("default-auth"));
+    assert_eq!(p.cert_domain, "AUTH");
+    let user = user_of(conn, "acme-auth@example.org");
+    assert_eq!(user.roles, vec![Role::AuthPartner]);
+    let device = partner::sign_up(conn, &input("acme-dev", "Device_Provider", None), PASSWORD)
+        .expect("device provider needs no group");
+    assert_eq!(device.cert_domain, "DEVICE");
+    assert_eq!(
+        user_of(conn, "acme-dev@example.org").roles,
+        vec![Role::DeviceProvider]
+    );
+    let ftm =
+        partner::sign_up(conn, &input("acme-ftm", "FTM_Provider", None), PASSWORD).expect("ftm");
+    assert_eq!(ftm.cert_domain, "FTM");
+
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::entity_id.eq("acme-auth"))
+        .select(audit_log::action)
+        .load(conn)
+        .expect("audit");
+    assert_eq!(actions, vec!["PARTNER_CREATED"]);
+    let payloads: Vec<String> = outbox::table
+        .filter(outbox::topic.eq("PARTNER_UPDATED"))
+        .order(outbox::id.asc())
+        .select(outbox::payload)
+        .load(conn)
+        .expect("events");
+    assert_eq!(payloads.len(), 3);
+    let event: serde_json::Value = serde_json::from_str(&payloads[0]).expect("json");
+    assert_eq!(event["topic"], "PARTNER_UPDATED");
+    assert_eq!(event["event"]["data"]["partnerId"], "acme-auth");
+    assert_eq!(event["event"]["data"]["partnerStatus"], "PENDING");
+    assert_eq!(event["event"]["data"]["partnerName"], "acme-auth Ltd");
+    let detail = partner::detail(conn, "acme-auth").expect("detail");
+    assert_eq!(detail.history.len(), 1);
+    assert_eq!(detail.history[0].to, PartnerStatus::Pending);
+    assert_eq!(detail.history[0].from, None);
+}
+
+#[test]
+fn every_sign_up_rule_gives_its_field_and_code_and_writes_nothing() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let g = group(conn, "default-auth");
+    let before = counts(conn);
+    let cases: Vec<(PartnerInput, &str, &str, &str)> = vec![
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.partner_id = "has space".into();
+                i
+            },
+            PASSWORD,
+            "partner_id",
+            "PMS_PARTNER_ID_SPACES",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.partner_id = "x".repeat(37);
+                i
+            },
+            PASSWORD,
+            "partner_id",
+            "PMS_PARTNER_ID_TOO_LONG",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.organisation = " ".into();
+                i
+            },
+            PASSWORD,
+            "organisation",
+            "PMS_ORGANISATION_REQUIRED",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.email = "not-an-email".into();
+                i
+            },
+            PASSWORD,
+            "email",
+            "PMS_EMAIL_INVALID",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.phone = "12345678901234567".into();
+                i
+            },
+            PASSWORD,
+            "phone",
+            "PMS_PHONE_TOO_LONG",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.address = String::new();
+                i
+            },
+            PASSWORD,
+            "address",
+            "PMS_ADDRESS_REQUIRED",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.language = "klingon".into();
+                i
+            },
+            PASSWORD,
+            "language",
+            "PMS_LANGUAGE_UNKNOWN",
+        ),
+        (
+            input("a", "Auth_Partner", Some(&g)),
+            "short",
+            "password",
+            "PMS_PASSWORD_TOO_SHORT",
+        ),
+        (
+            input("a", "No_Such_Type", None),
+            PASSWORD,
+            "partner_type",
+            "PMS_PARTNER_TYPE_UNKNOWN",
+        ),
+        (
+            input("a", "Online_Verification_Partner", Some(&g)),
+            PASSWORD,
+            "partner_type",
+            "PMS_PARTNER_TYPE_ADMIN_ONLY",
+        ),
+        (
+            input("a", "Internal_Partner", Some(&g)),
+            PASSWORD,
+            "partner_type",
+            "PMS_PARTNER_TYPE_ADMIN_ONLY",
+        ),
+        (
+            input("a", "SDK_Partner", None),
+            PASSWORD,
+            "partner_type",
+            "PMS_PARTNER_TYPE_NO_PORTAL",
+        ),
+        (
+            input("a", "Auth_Partner", None),
+            PASSWORD,
+            "policy_group_id",
+            "PMS_POLICY_GROUP_REQUIRED",
+        ),
+        (
+            input("a", "Auth_Partner", Some("nope")),
+            PASSWORD,
+            "policy_group_id",
+            "PMS_POLICY_GROUP_UNKNOWN",
+        ),
+        (
+            input("a", "Device_Provider", Some(&g)),
+            PASSWORD,
+            "policy_group_id",
+            "PMS_POLICY_GROUP_NOT_USED",
+        ),
+    ];
+    for (i, password, field, code) in cases {
+        let err = partner::sign_up(conn, &i, password).expect_err(code);
+        assert_eq!(
+            (err.field.as_deref(), err.code.as_str()),
+            (Some(field), code)
+        );
+        assert_eq!(err.kind, ErrorKind::Validation, "{code}");
+    }
+    // An inactive group is refused with its own reason.
+    diesel::update(domain::schema::policy_groups::table)
+        .set(domain::schema::policy_groups::active.eq(false))
+        .execute(conn)
+        .expect("deactivate");
+    let err = partner::sign_up(conn, &input("a", "Auth_Partner", Some(&g)), PASSWORD)
+        .expect_err("inactive");
+    assert_eq!(err.code, "PMS_POLICY_GROUP_INACTIVE");
+    assert_eq!(counts(conn), before, "a refused sign-up writes nothing");
+}
+
+#[test]
+fn duplicates_are_reported_as_conflicts_on_their_field() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    partner::sign_up(conn, &input("acme", "Device_Provider", None), PASSWORD).expect("first");
+    let before = counts(conn);
+    let mut same_id = input("acme", "Device_Provider", None);
+    same_id.email = "other@example.org".into();
+    let err = partner::sign_up(conn, &same_id, PASSWORD).expect_err("id");
+    assert_eq!(
+        (err.kind, err.code.as_str(), err.field.as_deref()),
+        (
+            ErrorKind::Conflict,
+            "PMS_PARTNER_ID_TAKEN",
+            Some("partner_id")
+        )
+    );
+    let mut same_email = input("acme2", "Device_Provider", None);
+    same_email.email = "ACME@example.org".into();
+    let err = partner::sign_up(conn, &same_email, PASSWORD).expect_err("email");
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("PMS_PARTNER_EMAIL_TAKEN", Some("email"))
+    );
+    // An operator account's email is taken too.
+    account::create(
+        conn,
+        &Actor::system(),
+        &account::NewAccount {
+            email: "ops@example.org".into(),
+            display_name: "Ops".into(),
+            password: PASSWORD.into(),
+            roles: vec![Role::PolicyManager],
+        },
+    )
+    .expect("operator");
+    let mut ops = input("acme3", "Device_Provider", None);
+    ops.email = "ops@example.org".into();
+    assert_eq!(
+        partner::sign_up(conn, &ops, PASSWORD)
+            .expect_err("ops")
+            .code,
+        "PMS_PARTNER_EMAIL_TAKEN"
+    );
+    assert_eq!(counts(conn).1, before.1);
+}
+
+#[test]
+fn admins_create_admin_only_types_which_start_approved() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let g = group(conn, "ekyc");
+    let p = partner::admin_create(
+        conn,
+        &admin(),
+        &input("ekyc-1", "Online_Verification_Partner", Some(&g)),
+        PASSWORD,
+    )
+    .expect("admin create");
+    assert_eq!(p.status, PartnerStatus::Approved);
+    assert_eq!(
+        user_of(conn, "ekyc-1@example.org").roles,
+        vec![Role::AuthPartner]
+    );
+    let detail = partner::detail(conn, "ekyc-1").expect("detail");
+    assert_eq!(
+        detail.audit[0].actor_email.as_deref(),
+        Some("admin@example.org")
+    );
+    let types: Vec<String> = partner::partner_types(conn, false)
+        .expect("t")
+        .into_iter()
+        .map(|t| t.code)
+        .collect();
+    assert!(types.contains(&"Auth_Partner".to_string()));
+    assert!(!types.contains(&"Online_Verification_Partner".to_string()));
+    assert!(!types.contains(&"SDK_Partner".to_string()));
+    let admin_types: Vec<String> = partner::partner_types(conn, true)
+        .expect("t")
+        .into_iter()
+        .map(|t| t.code)
+        .collect();
+    assert!(admin_types.contains(&"Online_Verification_Partner".to_string()));
+    assert!(!admin_types.contains(&"SDK_Partner".to_string()));
+    assert_eq!(
+        types.len(),
+        8,
+        "the eight self-registrable types: {types:?}"
+    );
+}
+
+#[test]
+fn decisions_follow_the_lifecycle_with_reasons_history_audit_and_events() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    partner::sign_up(conn, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    let events =
+        |conn: &mut AnyConnection| -> i64 { outbox::table.count().get_result(conn).expect("n") };
+    let e0 = events(conn);
+
+    // Illegal moves are refused and change nothing.
+    let err = partner::decide(conn, &admin(), "p1", Decision::Deactivate, Some("why"))
+        .expect_err("pending");
+    assert_eq!(err.code, "PMS_PARTNER_ILLEGAL_TRANSITION");
+    assert!(
+        err.message.contains("Reject a pending partner instead"),
+        "{}",
+        err.message
+    );
+    let err =
+        partner::decide(conn, &admin(), "p1", Decision::Reject, Some("  ")).expect_err("reason");
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("PMS_REASON_REQUIRED", Some("reason"))
+    );
+    assert_eq!(
+        partner::decide(conn, &admin(), "p1", Decision::Resubmit, None)
+            .expect_err("r")
+            .kind,
+        ErrorKind::BadRequest
+    );
+    assert_eq!(
+        partner::decide(conn, &admin(), "nobody", Decision::Approve, None)
+            .expect_err("404")
+            .kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(events(conn), e0);
+
+    // Reject, then the partner resubmits, then approve, deactivate, reactivate.
+    let p = partner::decide(
+        conn,
+        &admin(),
+        "p1",
+        Decision::Reject,
+        Some("Address is incomplete"),
+    )
+    .expect("reject");
+    assert_eq!(
+        (p.status, p.status_reason.as_deref()),
+        (PartnerStatus::Rejected, Some("Address is incomplete"))
+    );
+    let err = partner::decide(conn, &admin(), "p1", Decision::Approve, None).expect_err("rejected");
+    assert!(err.message.contains("resubmit"), "{}", err.message);
+    let user = user_of(conn, "p1@example.org");
+    let p = partner::resubmit_own(conn, &user, None).expect("resubmit");
+    assert_eq!(p.status, PartnerStatus::Pending);
+    assert_eq!(
+        partner::resubmit_own(conn, &user, None)
+            .expect_err("twice")
+            .code,
+        "PMS_PARTNER_ILLEGAL_TRANSITION"
+    );
+    let p = partner::decide(conn, &admin(), "p1", Decision::Approve, None).expect("approve");
+    assert_eq!((p.status, p.status_reason), (PartnerStatus::Approved, None));
+    assert_eq!(
+        partner::decide(conn, &admin(), "p1", Decision::Approve, None)
+            .expect_err("twice")
+            .code,
+        "PMS_PARTNER_ILLEGAL_TRANSITION"
+    );
+    let p = partner::decide(
+        conn,
+        &admin(),
+        "p1",
+        Decision::Deactivate,
+        Some("Contract ended"),
+    )
+    .expect("deactivate");
+    assert_eq!(p.status, PartnerStatus::Deactivated);
+    let err =
+        partner::decide(conn, &admin(), "p1", Decision::Approve, None).expect_err("deactivated");
+    assert!(err.message.contains("reactivate"), "{}", err.message);
+    let p = partner::decide(conn, &admin(), "p1", Decision::Reactivate, None).expect("reactivate");
+    assert_eq!(p.status, PartnerStatus::Approved);
+
+    assert_eq!(events(conn), e0 + 5, "one event per change");
+    let detail = partner::detail(conn, "p1").expect("detail");
+    let tos: Vec<PartnerStatus> = detail.history.iter().map(|h| h.to).collect();
+    use PartnerStatus::*;
+    assert_eq!(
+        tos,
+        vec![Approved, Deactivated, Approved, Pending, Rejected, Pending]
+    );
+    assert_eq!(detail.history[1].reason.as_deref(), Some("Contract ended"));
+    let actions: Vec<&str> = detail.audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "PARTNER_REACTIVATED",
+            "PARTNER_DEACTIVATED",
+            "PARTNER_APPROVED",
+            "PARTNER_RESUBMITTED",
+            "PARTNER_REJECTED",
+            "PARTNER_CREATED"
+        ]
+    );
+    let details: serde_json::Value = serde_json::from_str(&detail.audit[1].details).expect("json");
+    assert_eq!(details["before"]["status"], "APPROVED");
+    assert_eq!(details["after"]["status"], "DEACTIVATED");
+    assert_eq!(details["reason"], "Contract ended");
+}
+
+#[test]
+fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let g1 = group(conn, "g1");
+    let g2 = group(conn, "g2");
+    partner::sign_up(conn, &input("p1", "Auth_Partner", Some(&g1)), PASSWORD).expect("p1");
+    partner::sign_up(conn, &input("p2", "Auth_Partner", Some(&g1)), PASSWORD).expect("p2");
+    let user = user_of(conn, "p1@example.org");
+    let update = ProfileUpdate {
+        email: "contact@p1.example.org".into(),
+        phone: "+1 555 0100".into(),
+        address: "2 New Road".into(),
+        language: "fra".into(),
+        policy_group_id: Some(g2.clone()),
+    };
+    let p = partner::update_own_profile(conn, &user, None, &update).expect("edit while pending");
+    assert_eq!(
+        (
+            p.email.as_str(),
+            p.language.as_str(),
+            p.policy_group_name.as_deref()
+        ),
+        ("contact@p1.example.org", "fra", Some("g2"))
+    );
+    assert_eq!(
+        p.account_email, "p1@example.org",
+        "the sign-in email is not changed"
+    );
+    let audit = partner::detail(conn, "p1").expect("d").audit;
+    let details: serde_json::Value = serde_json::from_str(&audit[0].details).expect("json");
+    assert_eq!(details["before"]["language"], "eng");
+    assert_eq!(details["after"]["language"], "fra");
+
+    let err = partner::update_own_profile(
+        conn,
+        &user,
+        None,
+        &ProfileUpdate {
+            email: "p2@example.org".into(),
+            ..update.clone()
+        },
+    )
+    .expect_err("dup");
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("PMS_PARTNER_EMAIL_TAKEN", Some("email"))
+    );
+    let err = partner::update_own_profile(
+        conn,
+        &user,
+        None,
+        &ProfileUpdate {
+            phone: "abc".into(),
+            ..update.clone()
+        },
+    )
+    .expect_err("phone");
+    assert_eq!(err.field.as_deref(), Some("phone"));
+
+    partner::decide(conn, &admin(), "p1", Decision::Approve, None).expect("approve");
+    let err = partner::update_own_profile(
+        conn,
+        &user,
+        None,
+        &ProfileUpdate {
+            policy_group_id: Some(g1.clone()),
+            ..update.clone()
+        },
+    )
+    .expect_err("locked");
+    assert_eq!(
+        (err.code.as_str(), err.field.as_deref()),
+        ("PMS_POLICY_GROUP_LOCKED", Some("policy_group_id"))
+    );
+    // Contact details still change while active, keeping the group.
+    let p = partner::update_own_profile(
+        conn,
+        &user,
+        None,
+        &ProfileUpdate {
+            address: "3 Other Road".into(),
+            ..update.clone()
+        },
+    )
+    .expect("edit active");
+    assert_eq!(
+        (p.address.as_str(), p.policy_group_id.as_deref()),
+        ("3 Other Road", Some(g2.as_str()))
+    );
+}
+
+#[test]
+fn contacts_are_unique_per_partner_and_only_the_owner_removes_them() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    partner::sign_up(conn, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    partner::sign_up(conn, &input("p2", "Device_Provider", None), PASSWORD).expect("p2");
+    let u1 = user_of(conn, "p1@example.org");
+    let u2 = user_of(conn, "p2@example.org");
+    let c = partner::add_contact(conn, &u1, None, "Ops@P1.example.org", "").expect("add");
+    assert_eq!(c.email, "ops@p1.example.org");
+    assert_eq!(
+        partner::add_contact(conn, &u1, None, "ops@p1.example.org", "")
+            .expect_err("dup")
+            .code,
+        "PMS_CONTACT_DUPLICATE"
+    );
+    assert_eq!(
+        partner::add_contact(conn, &u1, None, "p1@example.org", "")
+            .expect_err("main")
+            .code,
+        "PMS_CONTACT_DUPLICATE"
+    );
+    assert_eq!(
+        partner::add_contact(conn, &u1, None, "x", "")
+            .expect_err("bad")
+            .field
+            .as_deref(),
+        Some("contact_email")
+    );
+    assert_eq!(
+        partner::add_contact(conn, &u1, None, "a@b.org", "phone!")
+            .expect_err("bad")
+            .field
+            .as_deref(),
+        Some("contact_phone")
+    );
+    // Another partner may list the same address.
+    partner::add_contact(conn, &u2, None, "ops@p1.example.org", "+44 20 7946 0000")
+        .expect("other partner");
+    // p2 cannot remove p1's contact: it does not exist for p2.
+    assert_eq!(
+        partner::remove_contact(conn, &u2, None, c.id)
+            .expect_err("not owner")
+            .kind,
+        ErrorKind::NotFound
+    );
+    partner::remove_contact(conn, &u1, None, c.id).expect("remove");
+    assert!(partner::detail(conn, "p1").expect("d").contacts.is_empty());
+    assert_eq!(partner::detail(conn, "p2").expect("d").contacts.len(), 1);
+}
+
+#[test]
+fn the_list_pages_filters_sorts_and_counts_on_the_server() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let g = group(conn, "auth-group");
+    for i in 0..7 {
+        partner::sign_up(
+            conn,
+            &input(&format!("dev-{i}"), "Device_Provider", None),
+            PASSWORD,
+        )
+        .expect("dev");
+    }
+    for i in 0..3 {
+        partner::sign_up(
+            conn,
+            &input(&format!("auth-{i}"), "Auth_Partner", Some(&g)),
+            PASSWORD,
+        )
+        .expect("auth");
+    }
+    partner::decide(conn, &admin(), "dev-1", Decision::Approve, None).expect("a");
+    partner::decide(conn, &admin(), "auth-2", Decision::Reject, Some("no")).expect("r");
+
+    let all = partner::list(
+        conn,
+        &PartnerQuery {
+            page_size: Some(4),
+            sort: Some("id".into()),
+            ..Default::default()
+        },
+    )
+    .expect("list");
+    assert_eq!(
+        (all.page.total, all.page.items.len(), all.page.page_count()),
+        (10, 4, 3)
+    );
+    assert_eq!(all.page.items[0].id, "auth-0");
+    assert_eq!(
+        all.counts,
+        vec![
+            (PartnerStatus::Pending, 8),
+            (PartnerStatus::Approved, 1),
+            (PartnerStatus::Rejected, 1),
+            (PartnerStatus::Deactivated, 0)
+        ]
+    );
+    let page3 = partner::list(
+        conn,
+        &PartnerQuery {
+            page: Some(3),
+            page_size: Some(4),
+            sort: Some("id".into()),
+            ..Default::default()
+        },
+    )
+    .expect("p3");
+    assert_eq!(
+        page3
+            .page
+            .items
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["dev-5", "dev-6"]
+    );
+    let desc = partner::list(
+        conn,
+        &PartnerQuery {
+            sort: Some("-id".into()),
+            ..Default::default()
+        },
+    )
+    .expect("desc");
+    assert_eq!(desc.page.items[0].id, "dev-6");
+
+    let by_status = partner::list(
+        conn,
+        &PartnerQuery {
+            status: Some(PartnerStatus::Pending),
+            partner_type: Some("Device_Provider".into()),
+            ..Default::default()
+        },
+    )
+    .expect("f");
+    assert_eq!(by_status.page.total, 6);
+    let by_group = partner::list(
+        conn,
+        &PartnerQuery {
+            policy_group: Some(g.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("g");
+    assert_eq!(by_group.page.total, 3);
+    assert!(by_group
+        .page
+        .items
+        .iter()
+        .all(|p| p.policy_group_name.as_deref() == Some("auth-group")));
+    let text = partner::list(
+        conn,
+        &PartnerQuery {
+            q: Some("AUTH-1".into()),
+            ..Default::default()
+        },
+    )
+    .expect("q");
+    assert_eq!(
+        text.page
+            .items
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["auth-1"]
+    );
+    let by_org = partner::list(
+        conn,
+        &PartnerQuery {
+            q: Some("dev-3 ltd".into()),
+            ..Default::default()
+        },
+    )
+    .expect("org");
+    assert_eq!(by_org.page.total, 1);
+    let wildcard = partner::list(
+        conn,
+        &PartnerQuery {
+            q: Some("%".into()),
+            ..Default::default()
+        },
+    )
+    .expect("wild");
+    assert_eq!(
+        wildcard.page.total, 10,
+        "a bare wildcard is ignored, not an error"
+    );
+    let by_type = partner::list(
+        conn,
+        &PartnerQuery {
+            sort: Some("-type".into()),
+            page_size: Some(1),
+            ..Default::default()
+        },
+    )
+    .expect("t");
+    assert_eq!(by_type.page.items[0].partner_type, "Device_Provider");
+    let by_status_sort = partner::list(
+        conn,
+        &PartnerQuery {
+            sort: Some("status".into()),
+            page_size: Some(1),
+            ..Default::default()
+        },
+    )
+    .expect("s");
+    assert_eq!(by_status_sort.page.items[0].status, PartnerStatus::Approved);
+}
+
+#[test]
+fn the_audit_list_filters_by_actor_entity_type_and_time() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let start = domain::clock::now_ms();
+    partner::sign_up(conn, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    partner::decide(conn, &admin(), "p1", Decision::Approve, None).expect("approve");
+    let all = audit::list(conn, &AuditQuery::default()).expect("all");
+    assert_eq!(all.items[0].action, "PARTNER_APPROVED", "newest first");
+    let by_admin = audit::list(
+        conn,
+        &AuditQuery {
+            actor: Some("ADMIN@example.org".into()),
+            ..Default::default()
+        },
+    )
+    .expect("actor");
+    assert_eq!(by_admin.total, 1);
+    let accounts_only = audit::list(
+        conn,
+        &AuditQuery {
+            entity_type: Some("account".into()),
+            ..Default::default()
+        },
+    )
+    .expect("type");
+    assert!(accounts_only
+        .items
+        .iter()
+        .all(|a| a.entity_type == "account"));
+    assert_eq!(accounts_only.total, 1);
+    let future = audit::list(
+        conn,
+        &AuditQuery {
+            from: Some(domain::clock::now_ms() + 60_000),
+            ..Default::default()
+        },
+    )
+    .expect("future");
+    assert_eq!(future.total, 0);
+    let window = audit::list(
+        conn,
+        &AuditQuery {
+            from: Some(start),
+            to: Some(domain::clock::now_ms() + 1),
+            ..Default::default()
+        },
+    )
+    .expect("window");
+    assert_eq!(window.total, all.total);
+}
+
+#[test]
+fn a_concurrent_decision_is_reported_not_applied_twice() {
+    let db = TestDb::new();
+    let mut a = db.conn();
+    partner::sign_up(&mut a, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    // Two admins decide at once from two connections: exactly one wins.
+    let pool = db.pool.clone();
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().expect("conn");
+                let decision = if i == 0 {
+                    Decision::Approve
+                } else {
+                    Decision::Reject
+                };
+                partner::decide(&mut conn, &admin(), "p1", decision, Some("reason"))
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{results:?}");
+    let err = results
+        .into_iter()
+        .find_map(Result::err)
+        .expect("one refused");
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    let history = partner::detail(&mut a, "p1").expect("d").history;
+    assert_eq!(history.len(), 2);
+}
