@@ -16,9 +16,14 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
+use crate::pages::admin::{
+    accounts::AccountsPage, audit::AuditPage, partner_detail::PartnerDetailPage,
+    partner_new::NewPartnerPage, partners::PartnersPage,
+};
+use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
 use crate::pages::{
-    account::AccountPage, admin::AccountsPage, dashboard::Dashboard, login::LoginPage,
-    not_found::NotFound, setup::SetupPage,
+    account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
+    setup::SetupPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -79,7 +84,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner") view=PartnerProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/partners") view=PartnersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/partners/new") view=NewPartnerPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/partners/:id") view=PartnerDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -24,6 +24,57 @@ pub fn safe_next(next: &str) -> Option<String> {
     ok.then(|| next.to_string())
 }
 
+/// An RFC 3339 UTC timestamp shown as `2026-11-28 08:14 UTC`.
+pub fn human_time(rfc3339: &str) -> String {
+    match rfc3339.get(..16) {
+        Some(head) if rfc3339.ends_with('Z') => format!("{} UTC", head.replace('T', " ")),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// UTC milliseconds shown as `2026-11-28 08:14 UTC`.
+pub fn human_ms(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rest = ms.rem_euclid(86_400_000) / 60_000;
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rest / 60, rest % 60)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `YYYY-MM-DD` (an `<input type=date>` value) to UTC milliseconds at midnight.
+pub fn date_to_ms(date: &str) -> Option<i64> {
+    let mut parts = date.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return None;
+    }
+    // Inverse of civil_from_days.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let back = civil_from_days(days);
+    (back.2 as i64 == d).then_some(days * 86_400_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +100,15 @@ mod tests {
     #[test]
     fn query_values_are_encoded() {
         assert_eq!(encode_query("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(date_to_ms("1970-01-01"), Some(0));
+        assert_eq!(date_to_ms("2026-11-28"), Some(1_795_824_000_000));
+        assert_eq!(human_ms(1_795_824_000_000 + 8 * 3_600_000 + 14 * 60_000), "2026-11-28 08:14 UTC");
+        assert_eq!(date_to_ms("2026-02-30"), None);
+        assert_eq!(date_to_ms("nonsense"), None);
+        assert_eq!(human_time("2026-11-28T08:14:07.123Z"), "2026-11-28 08:14 UTC");
     }
 }

@@ -38,6 +38,15 @@ impl Role {
     /// Roles held by the operator's staff (created by a partner admin, not by sign-up).
     pub const OPERATOR: [Role; 2] = [Role::PartnerAdmin, Role::PolicyManager];
 
+    /// Roles held by partner organisations' accounts (one per partner type family).
+    pub const PARTNER: [Role; 5] = [
+        Role::AuthPartner,
+        Role::CredentialPartner,
+        Role::DeviceProvider,
+        Role::FtmProvider,
+        Role::MispPartner,
+    ];
+
     /// Stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -64,6 +64,12 @@ pub fn Field(
     /// Help text.
     #[prop(optional)]
     help: Option<&'static str>,
+    /// Initial value (edit forms).
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// Largest number of characters (mirrors the server rule).
+    #[prop(optional)]
+    maxlength: Option<usize>,
 ) -> impl IntoView {
     let id = format!("f-{name}");
     let err_id = format!("{id}-error");
@@ -83,12 +89,119 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 required=required
+                value=value
+                maxlength=maxlength
                 aria-invalid=invalid
                 aria-describedby=err_id.clone()
                 data-testid=format!("input-{name}")
             />
             {help.map(|h| view! { <p class="help">{h}</p> })}
             <p class="field-error" id=err_id data-testid=format!("error-{name}")>{message}</p>
+        </div>
+    }
+}
+
+/// The error message of `name` in `error`, if any.
+fn field_message(error: Signal<Option<AppError>>, name: &'static str) -> Option<String> {
+    error
+        .get()
+        .filter(|e| e.field.as_deref() == Some(name))
+        .map(|e| e.message)
+}
+
+/// A labelled select with its error beneath it. `options` are (value, label).
+#[component]
+pub fn SelectField(
+    /// Select name (also the server function argument).
+    name: &'static str,
+    /// Visible label.
+    label: &'static str,
+    /// Error signal of the form.
+    error: Signal<Option<AppError>>,
+    /// (value, label) pairs.
+    options: Vec<(String, String)>,
+    /// Initially selected value.
+    #[prop(optional, into)]
+    selected: Option<String>,
+    /// First, empty option's label (none when absent).
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
+    /// Help text.
+    #[prop(optional, into)]
+    help: Option<Signal<String>>,
+    /// Disabled (e.g. not applicable to the current choice).
+    #[prop(optional, into)]
+    disabled: Option<Signal<bool>>,
+    /// Called with the new value on change.
+    #[prop(optional)]
+    on_change: Option<Callback<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    let selected = selected.unwrap_or_default();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id.clone()
+                name=name
+                aria-invalid=move || field_message(error, name).is_some().to_string()
+                aria-describedby=err_id.clone()
+                data-testid=format!("input-{name}")
+                disabled=move || disabled.map(|d| d.get()).unwrap_or(false)
+                on:change=move |ev| {
+                    if let Some(cb) = on_change {
+                        cb.run(event_target_value(&ev));
+                    }
+                }
+            >
+                {placeholder.map(|p| view! { <option value="">{p}</option> })}
+                {options.into_iter().map(|(v, l)| {
+                    let is = v == selected;
+                    view! { <option value=v selected=is>{l}</option> }
+                }).collect_view()}
+            </select>
+            {move || help.map(|h| view! { <p class="help">{h.get()}</p> })}
+            <p class="field-error" id=err_id data-testid=format!("error-{name}")>{move || field_message(error, name)}</p>
+        </div>
+    }
+}
+
+/// A labelled multi-line text input with its error beneath it.
+#[component]
+pub fn TextAreaField(
+    /// Name (also the server function argument).
+    name: &'static str,
+    /// Visible label.
+    label: &'static str,
+    /// Error signal of the form.
+    error: Signal<Option<AppError>>,
+    /// Initial value.
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// Largest number of characters.
+    #[prop(optional)]
+    maxlength: Option<usize>,
+    /// Whether the field is required.
+    #[prop(default = true)]
+    required: bool,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id.clone()
+                name=name
+                rows="3"
+                required=required
+                maxlength=maxlength
+                aria-invalid=move || field_message(error, name).is_some().to_string()
+                aria-describedby=err_id.clone()
+                data-testid=format!("input-{name}")
+            >{value.unwrap_or_default()}</textarea>
+            <p class="field-error" id=err_id data-testid=format!("error-{name}")>{move || field_message(error, name)}</p>
         </div>
     }
 }

@@ -1,5 +1,6 @@
 //! Page frame: header, role-aware navigation, sign-out, and the guard that pages sit behind.
 
+use crate::api::partners::SignUp;
 use crate::api::{get_me, Login, Logout};
 use domain::account::CurrentUser;
 use domain::{AppError, Role};
@@ -16,17 +17,31 @@ pub struct Auth {
     pub login: ServerAction<Login>,
     /// Sign-out action.
     pub logout: ServerAction<Logout>,
+    /// Partner registration (signs the new partner in).
+    pub signup: ServerAction<SignUp>,
 }
 
 /// Create the auth context; called once by `App`.
 pub fn provide_auth() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    let signup = ServerAction::<SignUp>::new();
     let me = Resource::new(
-        move || (login.version().get(), logout.version().get()),
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                signup.version().get(),
+            )
+        },
         |_| get_me(),
     );
-    provide_context(Auth { me, login, logout });
+    provide_context(Auth {
+        me,
+        login,
+        logout,
+        signup,
+    });
 }
 
 /// The auth context.
@@ -66,11 +81,17 @@ pub fn Layout(children: Children) -> impl IntoView {
 fn Nav(user: CurrentUser) -> impl IntoView {
     let auth = use_auth();
     let is_admin = user.has(Role::PartnerAdmin);
+    let is_partner = user.has_any(&Role::PARTNER);
     view! {
         <nav aria-label="Main" data-testid="main-nav">
             <ul>
                 <li><A href="/" exact=true>"Dashboard"</A></li>
-                {is_admin.then(|| view! { <li><A href="/admin/accounts">"Accounts"</A></li> })}
+                {is_partner.then(|| view! { <li><A href="/partner">"My organisation"</A></li> })}
+                {is_admin.then(|| view! {
+                    <li><A href="/admin/partners">"Partners"</A></li>
+                    <li><A href="/admin/audit">"Audit log"</A></li>
+                    <li><A href="/admin/accounts">"Accounts"</A></li>
+                })}
                 <li><A href="/account">"My account"</A></li>
             </ul>
         </nav>

@@ -4,7 +4,7 @@ use crate::components::form::{form_error, Field, FormError};
 use crate::components::layout::use_auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_query_map;
 
 /// Sign-in form; a signed-in visitor goes straight to the dashboard.
@@ -35,6 +35,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="muted">"New partner? " <A href="/signup" attr:data-testid="signup-link">"Register your organisation"</A></p>
         </section>
     }
 }

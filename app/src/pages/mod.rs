@@ -5,4 +5,5 @@ pub mod admin;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;
+pub mod partner;
 pub mod setup;

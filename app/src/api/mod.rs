@@ -11,8 +11,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::guard::{self, fail};
 
+pub mod partners;
+
 #[cfg(feature = "ssr")]
-fn session_cookie(value: &str, secure: bool, clear: bool) -> String {
+pub(crate) fn session_cookie(value: &str, secure: bool, clear: bool) -> String {
     let mut cookie = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax",
         domain::session::COOKIE_NAME

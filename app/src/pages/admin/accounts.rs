@@ -4,12 +4,13 @@
 use crate::api::{list_accounts, CreateOperator, SetAccountActive};
 use crate::components::form::{form_error, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::components::table::{ListState, Pager, SortHeader, Time};
 use domain::account::{AccountQuery, AccountView, CurrentUser};
 use domain::page::Page;
 use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
+use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
@@ -37,24 +38,11 @@ fn query_from(q: &ParamsMap) -> AccountQuery {
     }
 }
 
-/// A link to this list with one parameter changed (paging resets unless it is the page).
-fn href_with(q: &ParamsMap, key: &str, value: &str) -> String {
-    let mut pairs: Vec<(String, String)> = ["q", "role", "status", "sort", "size", "page"]
-        .iter()
-        .filter(|k| **k != key && !(key != "page" && **k == "page"))
-        .filter_map(|k| {
-            q.get(k)
-                .filter(|v| !v.is_empty())
-                .map(|v| (k.to_string(), v))
-        })
-        .collect();
-    pairs.push((key.to_string(), value.to_string()));
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", crate::util::encode_query(v)))
-        .collect();
-    format!("/admin/accounts?{}", query.join("&"))
-}
+const LIST: ListState = ListState {
+    base: "/admin/accounts",
+    keys: &["q", "role", "status", "sort", "size", "page"],
+    default_sort: "-created",
+};
 
 #[component]
 fn AccountsBody(me: CurrentUser) -> impl IntoView {
@@ -147,28 +135,9 @@ fn AccountsTable(
     me_id: String,
     set_active: ServerAction<SetAccountActive>,
 ) -> impl IntoView {
-    let params = use_query_map();
-    let sort_link = move |key: &'static str, label: &'static str| {
-        let current = params
-            .with(|q| q.get("sort"))
-            .unwrap_or_else(|| "-created".into());
-        let (next, mark, aria) = if current == key {
-            (format!("-{key}"), " ▲", "ascending")
-        } else if current == format!("-{key}") {
-            (key.to_string(), " ▼", "descending")
-        } else {
-            (key.to_string(), "", "none")
-        };
-        let href = params.with(|q| href_with(q, "sort", &next));
-        view! { <th aria-sort=aria><A href=href>{label}{mark}</A></th> }
-    };
     let page_no = page.page;
     let pages = page.page_count();
     let total = page.total;
-    let prev =
-        (page_no > 1).then(|| params.with(|q| href_with(q, "page", &(page_no - 1).to_string())));
-    let next = (page_no < pages)
-        .then(|| params.with(|q| href_with(q, "page", &(page_no + 1).to_string())));
     if page.items.is_empty() {
         return view! { <p class="empty" data-testid="accounts-empty">"No accounts match these filters."</p> }.into_any();
     }
@@ -176,11 +145,11 @@ fn AccountsTable(
         <table class="list" data-testid="accounts-table">
             <caption class="muted">{format!("{total} account{}", if total == 1 { "" } else { "s" })}</caption>
             <thead><tr>
-                {sort_link("email", "Email")}
-                {sort_link("name", "Name")}
+                <SortHeader state=LIST key="email" label="Email"/>
+                <SortHeader state=LIST key="name" label="Name"/>
                 <th>"Roles"</th>
                 <th>"Status"</th>
-                {sort_link("created", "Created")}
+                <SortHeader state=LIST key="created" label="Created"/>
                 <th><span class="sr-only">"Actions"</span></th>
             </tr></thead>
             <tbody>
@@ -192,18 +161,14 @@ fn AccountsTable(
                             <td>{a.display_name.clone()}</td>
                             <td>{a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</td>
                             <td><span class=if a.active { "badge ok" } else { "badge off" }>{if a.active { "Active" } else { "Deactivated" }}</span></td>
-                            <td><time datetime=a.created_at.clone()>{a.created_at.replace('T', " ").replace('Z', " UTC")}</time></td>
+                            <td><Time at=a.created_at.clone()/></td>
                             <td>{(!is_me).then(|| view! { <StatusAction account=a.clone() action=set_active/> })}</td>
                         </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
-        <nav class="pager" aria-label="Pages">
-            {prev.map(|h| view! { <A href=h attr:rel="prev">"‹ Previous"</A> })}
-            <span>{format!("Page {page_no} of {pages}")}</span>
-            {next.map(|h| view! { <A href=h attr:rel="next">"Next ›"</A> })}
-        </nav>
+        <Pager state=LIST page=page_no pages/>
     }
     .into_any()
 }

@@ -1,0 +1,261 @@
+//! Server functions for partners: public sign-up, the partner's own profile, and partner
+//! administration. Ownership is by construction: a partner's calls act on the partner owned by
+//! the signed-in account, never on an id sent by the browser.
+// Registration takes one argument per form field (so plain form posts work); the server macro
+// generates client stubs that an item-level allow does not reach.
+#![allow(clippy::too_many_arguments)]
+
+use domain::history::{AuditEntry, AuditQuery};
+use domain::page::Page;
+use domain::partner::{
+    ContactView, MyPartner, PartnerDetail, PartnerFormOptions, PartnerList, PartnerQuery,
+    PartnerView,
+};
+use domain::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::guard::{self, fail};
+#[cfg(feature = "ssr")]
+use domain::partner::{Decision, PartnerInput, ProfileUpdate};
+#[cfg(feature = "ssr")]
+use domain::Role;
+
+#[cfg(feature = "ssr")]
+fn actor(user: &domain::account::CurrentUser) -> domain::audit::Actor {
+    domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id())
+}
+
+#[cfg(feature = "ssr")]
+fn passwords_match(password: &str, confirm: &str) -> Result<(), AppError> {
+    if password != confirm {
+        return Err(fail(AppError::validation(
+            "confirm_password",
+            "PMS_PASSWORD_MISMATCH",
+            "The two passwords do not match.",
+        )));
+    }
+    Ok(())
+}
+
+/// Partner types and active policy groups for the registration form (admin-only types too
+/// when a partner admin asks).
+#[server(endpoint = "partners/options")]
+pub async fn get_partner_form_options() -> Result<PartnerFormOptions, AppError> {
+    let admin = guard::session()
+        .map(|s| s.user.has(Role::PartnerAdmin))
+        .unwrap_or(false);
+    guard::db(move |conn| domain::partner::form_options(conn, admin))
+        .await
+        .map_err(fail)
+}
+
+/// Public sign-up: an account and a pending partner, then signed in.
+#[server(endpoint = "partners/sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    confirm_password: String,
+    partner_id: String,
+    organisation: String,
+    partner_type: String,
+    #[server(default)] policy_group_id: Option<String>,
+    phone: String,
+    address: String,
+    language: String,
+) -> Result<PartnerView, AppError> {
+    let state = guard::state()?;
+    passwords_match(&password, &confirm_password)?;
+    let input = PartnerInput {
+        partner_id,
+        organisation,
+        partner_type,
+        email,
+        phone,
+        address,
+        language,
+        policy_group_id,
+    };
+    let client = guard::client_info();
+    let policy = state.sessions;
+    let _permit = guard::hashing_permit().await?;
+    let (view, token) = guard::db(move |conn| {
+        let view = domain::partner::sign_up(conn, &input, &password)?;
+        let account = domain::account::find_by_email(conn, &view.account_email)?
+            .ok_or_else(AppError::internal)?;
+        let token = domain::session::create(
+            conn,
+            &account.id,
+            client.ip.as_deref(),
+            client.user_agent.as_deref(),
+            &policy,
+        )?;
+        Ok((view, token))
+    })
+    .await
+    .map_err(fail)?;
+    guard::set_header(
+        http::header::SET_COOKIE,
+        &crate::api::session_cookie(&token, state.secure_cookies, false),
+    );
+    leptos_axum::redirect("/partner?registered=1");
+    Ok(view)
+}
+
+/// The signed-in partner's own profile and contacts (None for an account without a partner).
+#[server(endpoint = "partners/me")]
+pub async fn get_my_partner() -> Result<Option<MyPartner>, AppError> {
+    let user = guard::require_user()?;
+    guard::db(move |conn| domain::partner::my_partner(conn, &user))
+        .await
+        .map_err(fail)
+}
+
+/// The partner edits its contact details, address, language and (while not active) group.
+#[server(endpoint = "partners/me/update")]
+pub async fn update_profile(
+    email: String,
+    phone: String,
+    address: String,
+    language: String,
+    #[server(default)] policy_group_id: Option<String>,
+) -> Result<PartnerView, AppError> {
+    let user = guard::require_user().map_err(fail)?;
+    let rid = guard::request_id();
+    let update = ProfileUpdate {
+        email,
+        phone,
+        address,
+        language,
+        policy_group_id,
+    };
+    guard::db(move |conn| domain::partner::update_own_profile(conn, &user, rid, &update))
+        .await
+        .map_err(fail)
+}
+
+/// Add an extra contact to the caller's partner.
+#[server(endpoint = "partners/me/contacts/add")]
+pub async fn add_contact(
+    contact_email: String,
+    #[server(default)] contact_phone: String,
+) -> Result<ContactView, AppError> {
+    let user = guard::require_user().map_err(fail)?;
+    let rid = guard::request_id();
+    guard::db(move |conn| {
+        domain::partner::add_contact(conn, &user, rid, &contact_email, &contact_phone)
+    })
+    .await
+    .map_err(fail)
+}
+
+/// Remove one of the caller's extra contacts.
+#[server(endpoint = "partners/me/contacts/remove")]
+pub async fn remove_contact(id: i64) -> Result<(), AppError> {
+    let user = guard::require_user().map_err(fail)?;
+    let rid = guard::request_id();
+    guard::db(move |conn| domain::partner::remove_contact(conn, &user, rid, id))
+        .await
+        .map_err(fail)
+}
+
+/// The partner resubmits its rejected registration.
+#[server(endpoint = "partners/me/resubmit")]
+pub async fn resubmit() -> Result<PartnerView, AppError> {
+    let user = guard::require_user().map_err(fail)?;
+    let rid = guard::request_id();
+    guard::db(move |conn| domain::partner::resubmit_own(conn, &user, rid))
+        .await
+        .map_err(fail)
+}
+
+/// Partners list (PARTNER_ADMIN).
+#[server(endpoint = "partners")]
+pub async fn list_partners(
+    #[server(default)] query: PartnerQuery,
+) -> Result<PartnerList, AppError> {
+    guard::require_role(&[Role::PartnerAdmin])?;
+    guard::db(move |conn| domain::partner::list(conn, &query))
+        .await
+        .map_err(fail)
+}
+
+/// One partner with contacts, status history and audit trail (PARTNER_ADMIN).
+#[server(endpoint = "partners/detail")]
+pub async fn get_partner_detail(id: String) -> Result<PartnerDetail, AppError> {
+    guard::require_role(&[Role::PartnerAdmin])?;
+    guard::db(move |conn| domain::partner::detail(conn, &id))
+        .await
+        .map_err(fail)
+}
+
+/// Approve, reject, deactivate or reactivate a partner (PARTNER_ADMIN).
+#[server(endpoint = "partners/decide")]
+pub async fn decide_partner(
+    id: String,
+    decision: String,
+    #[server(default)] reason: Option<String>,
+) -> Result<PartnerView, AppError> {
+    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    let decision = Decision::parse(&decision).ok_or_else(|| {
+        fail(AppError::new(
+            domain::ErrorKind::BadRequest,
+            "PMS_DECISION_INVALID",
+            "Decision must be approve, reject, deactivate or reactivate.",
+        ))
+    })?;
+    let actor = actor(&user);
+    guard::db(move |conn| {
+        domain::partner::decide(conn, &actor, &id, decision, reason.as_deref())
+    })
+    .await
+    .map_err(fail)
+}
+
+/// A partner admin registers a partner of any portal type; it starts approved.
+#[server(endpoint = "partners/create")]
+pub async fn admin_create_partner(
+    email: String,
+    password: String,
+    confirm_password: String,
+    partner_id: String,
+    organisation: String,
+    partner_type: String,
+    #[server(default)] policy_group_id: Option<String>,
+    phone: String,
+    address: String,
+    language: String,
+) -> Result<PartnerView, AppError> {
+    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    passwords_match(&password, &confirm_password)?;
+    let input = PartnerInput {
+        partner_id,
+        organisation,
+        partner_type,
+        email,
+        phone,
+        address,
+        language,
+        policy_group_id,
+    };
+    let actor = actor(&user);
+    let _permit = guard::hashing_permit().await?;
+    let view = guard::db(move |conn| {
+        domain::partner::admin_create(conn, &actor, &input, &password)
+    })
+    .await
+    .map_err(fail)?;
+    leptos_axum::redirect(&format!("/admin/partners/{}?created=1", view.id));
+    Ok(view)
+}
+
+/// The audit log, filtered and paged (PARTNER_ADMIN).
+#[server(endpoint = "audit")]
+pub async fn list_audit(
+    #[server(default)] query: AuditQuery,
+) -> Result<Page<AuditEntry>, AppError> {
+    guard::require_role(&[Role::PartnerAdmin])?;
+    guard::db(move |conn| domain::audit::list(conn, &query))
+        .await
+        .map_err(fail)
+}

@@ -1,0 +1,89 @@
+//! List pieces shared by every server-paged list: links that keep the list state in the URL,
+//! sortable column headers and the pager.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+/// A list page: its path and the query parameters that make up its state.
+#[derive(Clone, Copy, Debug)]
+pub struct ListState {
+    /// Path of the list page.
+    pub base: &'static str,
+    /// Query parameters kept in links (filters, sort, size, page).
+    pub keys: &'static [&'static str],
+    /// Sort used when the URL names none.
+    pub default_sort: &'static str,
+}
+
+impl ListState {
+    /// A link to this list with `key` set to `value` (paging resets unless `key` is the page;
+    /// an empty value removes the parameter).
+    pub fn href_with(&self, q: &ParamsMap, key: &str, value: &str) -> String {
+        let mut pairs: Vec<(String, String)> = self
+            .keys
+            .iter()
+            .filter(|k| **k != key && !(key != "page" && **k == "page"))
+            .filter_map(|k| {
+                q.get(k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (k.to_string(), v))
+            })
+            .collect();
+        if !value.is_empty() {
+            pairs.push((key.to_string(), value.to_string()));
+        }
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::util::encode_query(v)))
+            .collect();
+        if query.is_empty() {
+            self.base.to_string()
+        } else {
+            format!("{}?{}", self.base, query.join("&"))
+        }
+    }
+}
+
+/// A column header that sorts the list by `key` (click again to reverse).
+#[component]
+pub fn SortHeader(state: ListState, key: &'static str, label: &'static str) -> impl IntoView {
+    let params = use_query_map();
+    let current = params
+        .with(|q| q.get("sort"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| state.default_sort.to_string());
+    let (next, mark, aria) = if current == key {
+        (format!("-{key}"), " ▲", "ascending")
+    } else if current == format!("-{key}") {
+        (key.to_string(), " ▼", "descending")
+    } else {
+        (key.to_string(), "", "none")
+    };
+    let href = params.with(|q| state.href_with(q, "sort", &next));
+    view! { <th aria-sort=aria><A href=href>{label}{mark}</A></th> }
+}
+
+/// Previous / next links and the page position.
+#[component]
+pub fn Pager(state: ListState, page: i64, pages: i64) -> impl IntoView {
+    let params = use_query_map();
+    let prev = (page > 1).then(|| params.with(|q| state.href_with(q, "page", &(page - 1).to_string())));
+    let next =
+        (page < pages).then(|| params.with(|q| state.href_with(q, "page", &(page + 1).to_string())));
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|h| view! { <A href=h attr:rel="prev">"‹ Previous"</A> })}
+            <span data-testid="pager-position">{format!("Page {page} of {pages}")}</span>
+            {next.map(|h| view! { <A href=h attr:rel="next">"Next ›"</A> })}
+        </nav>
+    }
+}
+
+/// A timestamp as people read it (UTC, minutes).
+#[component]
+pub fn Time(at: String) -> impl IntoView {
+    let shown = crate::util::human_time(&at);
+    view! { <time datetime=at>{shown}</time> }
+}

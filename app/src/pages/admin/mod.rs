@@ -1,0 +1,7 @@
+//! Partner admin area: operator accounts, partners, audit log.
+
+pub mod accounts;
+pub mod audit;
+pub mod partner_detail;
+pub mod partner_new;
+pub mod partners;

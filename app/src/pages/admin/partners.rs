@@ -1,0 +1,157 @@
+//! Partners list (PARTNER_ADMIN): server-side paging, sorting and filtering, counts per status,
+//! all of it kept in the URL so a view can be bookmarked and shared.
+
+use crate::api::partners::{list_partners, get_partner_form_options};
+use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::components::table::{ListState, Pager, SortHeader, Time};
+use crate::pages::partner::profile::StatusBadge;
+use domain::account::CurrentUser;
+use domain::partner::{PartnerFormOptions, PartnerList, PartnerQuery, PartnerStatus};
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+const LIST: ListState = ListState {
+    base: "/admin/partners",
+    keys: &["q", "status", "type", "group", "sort", "size", "page"],
+    default_sort: "-created",
+};
+
+/// Partners page.
+#[component]
+pub fn PartnersPage() -> impl IntoView {
+    view! {
+        <Title text="Partners"/>
+        <RequireRole roles=vec![Role::PartnerAdmin] view=|_u: CurrentUser| view! { <PartnersBody/> }/>
+    }
+}
+
+fn query_from(q: &ParamsMap) -> PartnerQuery {
+    PartnerQuery {
+        page: q.get("page").and_then(|p| p.parse().ok()),
+        page_size: q.get("size").and_then(|p| p.parse().ok()),
+        q: q.get("q").filter(|s| !s.is_empty()),
+        status: q.get("status").and_then(|s| PartnerStatus::parse(&s)),
+        partner_type: q.get("type").filter(|s| !s.is_empty()),
+        policy_group: q.get("group").filter(|s| !s.is_empty()),
+        sort: q.get("sort").filter(|s| !s.is_empty()),
+    }
+}
+
+#[component]
+fn PartnersBody() -> impl IntoView {
+    let params = use_query_map();
+    let list = Resource::new(move || params.with(query_from), list_partners);
+    let options = Resource::new(|| (), |_| get_partner_form_options());
+    view! {
+        <div class="title-row">
+            <h1>"Partners"</h1>
+            <A href="/admin/partners/new" attr:class="button" attr:data-testid="new-partner">"Register a partner"</A>
+        </div>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let options = options.await.unwrap_or_default();
+                view! { <Filters options/> }
+            })}
+        </Transition>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading partners…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <StatusTabs counts=list.counts.clone()/> <PartnersTable list/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(options: PartnerFormOptions) -> impl IntoView {
+    let params = use_query_map();
+    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
+    view! {
+        <Form method="GET" action="/admin/partners" attr:class="filters" attr:role="search">
+            <label>"Search" <input type="search" name="q" placeholder="Id, organisation or email" data-testid="filter-q" prop:value=get("q")/></label>
+            <label>"Status"
+                <select name="status" data-testid="filter-status" prop:value=get("status")>
+                    <option value="">"Any"</option>
+                    {PartnerStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Type"
+                <select name="type" data-testid="filter-type" prop:value=get("type")>
+                    <option value="">"Any"</option>
+                    {options.types.iter().map(|t| view! { <option value=t.code.clone()>{t.description.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Policy group"
+                <select name="group" data-testid="filter-group" prop:value=get("group")>
+                    <option value="">"Any"</option>
+                    {options.policy_groups.iter().map(|g| view! { <option value=g.id.clone()>{g.name.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <input type="hidden" name="sort" prop:value=get("sort")/>
+            <button type="submit" data-testid="filter-apply">"Apply"</button>
+            <A href="/admin/partners">"Clear"</A>
+        </Form>
+    }
+}
+
+#[component]
+fn StatusTabs(counts: Vec<(PartnerStatus, i64)>) -> impl IntoView {
+    let params = use_query_map();
+    let current = params.with(|q| q.get("status")).unwrap_or_default();
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let all_href = params.with(|q| LIST.href_with(q, "status", ""));
+    view! {
+        <nav class="tabs" aria-label="Partners by status" data-testid="status-tabs">
+            <A href=all_href attr:aria-current=(current.is_empty()).then_some("true")>{format!("All ({total})")}</A>
+            {counts.into_iter().map(|(s, n)| {
+                let href = params.with(|q| LIST.href_with(q, "status", s.as_str()));
+                let here = current == s.as_str();
+                view! { <A href=href attr:aria-current=here.then_some("true") attr:data-testid=format!("count-{}", s.as_str())>{format!("{} ({n})", s.label())}</A> }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn PartnersTable(list: PartnerList) -> impl IntoView {
+    let page = list.page;
+    let (page_no, pages, total) = (page.page, page.page_count(), page.total);
+    if page.items.is_empty() {
+        return view! { <p class="empty" data-testid="partners-empty">"No partners match these filters."</p> }.into_any();
+    }
+    view! {
+        <table class="list" data-testid="partners-table">
+            <caption class="muted">{format!("{total} partner{}", if total == 1 { "" } else { "s" })}</caption>
+            <thead><tr>
+                <SortHeader state=LIST key="id" label="Partner id"/>
+                <SortHeader state=LIST key="organisation" label="Organisation"/>
+                <SortHeader state=LIST key="type" label="Type"/>
+                <th>"Policy group"</th>
+                <th>"Email"</th>
+                <SortHeader state=LIST key="status" label="Status"/>
+                <SortHeader state=LIST key="created" label="Registered"/>
+            </tr></thead>
+            <tbody>
+                {page.items.into_iter().map(|p| view! {
+                    <tr data-testid="partner-row">
+                        <td><A href=format!("/admin/partners/{}", p.id)>{p.id.clone()}</A></td>
+                        <td>{p.organisation.clone()}</td>
+                        <td>{p.partner_type.clone()}</td>
+                        <td>{p.policy_group_name.clone().unwrap_or_else(|| "—".into())}</td>
+                        <td>{p.email.clone()}</td>
+                        <td><StatusBadge status=p.status/></td>
+                        <td><Time at=p.created_at.clone()/></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager state=LIST page=page_no pages/>
+    }
+    .into_any()
+}
