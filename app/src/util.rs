@@ -106,9 +106,15 @@ mod tests {
     fn dates_round_trip() {
         assert_eq!(date_to_ms("1970-01-01"), Some(0));
         assert_eq!(date_to_ms("2026-11-28"), Some(1_795_824_000_000));
-        assert_eq!(human_ms(1_795_824_000_000 + 8 * 3_600_000 + 14 * 60_000), "2026-11-28 08:14 UTC");
+        assert_eq!(
+            human_ms(1_795_824_000_000 + 8 * 3_600_000 + 14 * 60_000),
+            "2026-11-28 08:14 UTC"
+        );
         assert_eq!(date_to_ms("2026-02-30"), None);
         assert_eq!(date_to_ms("nonsense"), None);
-        assert_eq!(human_time("2026-11-28T08:14:07.123Z"), "2026-11-28 08:14 UTC");
+        assert_eq!(
+            human_time("2026-11-28T08:14:07.123Z"),
+            "2026-11-28 08:14 UTC"
+        );
     }
 }

@@ -502,3 +502,332 @@ async fn a_plain_form_error_returns_to_the_page_keeping_its_parameters() {
         Some("/login?next=%2Faccount&error=Email%20or%20password%20is%20incorrect.")
     );
 }
+
+const SIGN_UP: &str = "email={id}%40example.org&password=correct+horse+battery&confirm_password=correct+horse+battery&partner_id={id}&organisation={id}+Ltd&partner_type=Device_Provider&phone=%2B91+80+1234&address=1+Main+St&language=eng";
+
+impl Harness {
+    /// Register a device provider through the public sign-up; returns its session cookie.
+    async fn sign_up(&self, id: &str) -> String {
+        let reply = self
+            .post("/api/partners/sign_up", &SIGN_UP.replace("{id}", id), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let cookie = reply.header("set-cookie").expect("signed in");
+        cookie.split(';').next().expect("pair").to_string()
+    }
+}
+
+#[tokio::test]
+async fn sign_up_registers_a_pending_partner_signed_in_with_its_role() {
+    let h = harness();
+    let cookie = h.sign_up("acme").await;
+    let me = h.post("/api/me", "", Some(&cookie)).await.json();
+    assert_eq!(me["roles"], serde_json::json!(["DEVICE_PROVIDER"]));
+    let mine = h.post("/api/partners/me", "", Some(&cookie)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    assert_eq!(mine.json()["partner"]["status"], "PENDING");
+    assert_eq!(mine.json()["partner"]["id"], "acme");
+
+    // Duplicates are conflicts on their field, not server errors; nothing is written.
+    let dup = h
+        .post(
+            "/api/partners/sign_up",
+            &SIGN_UP.replace("{id}", "acme"),
+            None,
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.body);
+    assert_eq!(dup.json()["code"], "PMS_PARTNER_ID_TAKEN");
+    assert_eq!(dup.json()["field"], "partner_id");
+    let other_email = SIGN_UP
+        .replace("{id}", "acme2")
+        .replace("acme2%40", "acme%40");
+    let dup = h.post("/api/partners/sign_up", &other_email, None).await;
+    assert_eq!(dup.json()["code"], "PMS_PARTNER_EMAIL_TAKEN");
+    // Bad input: field and stable code, 422.
+    let bad = h
+        .post(
+            "/api/partners/sign_up",
+            &SIGN_UP
+                .replace("{id}", "bad")
+                .replace("phone=%2B91+80+1234", "phone=12345678901234567"),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(
+        (bad.json()["field"].as_str(), bad.json()["code"].as_str()),
+        (Some("phone"), Some("PMS_PHONE_TOO_LONG"))
+    );
+    let mismatch = h
+        .post(
+            "/api/partners/sign_up",
+            &SIGN_UP
+                .replace("{id}", "bad")
+                .replace("confirm_password=correct", "confirm_password=other"),
+            None,
+        )
+        .await;
+    assert_eq!(mismatch.json()["field"], "confirm_password");
+    // Admin-only types cannot be self-registered.
+    let admin_only = h
+        .post(
+            "/api/partners/sign_up",
+            &SIGN_UP
+                .replace("{id}", "ov")
+                .replace("Device_Provider", "Online_Verification_Partner"),
+            None,
+        )
+        .await;
+    assert_eq!(admin_only.json()["code"], "PMS_PARTNER_TYPE_ADMIN_ONLY");
+    // A missing field is a malformed request (400).
+    let missing = h
+        .post("/api/partners/sign_up", "email=x%40example.org", None)
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+    let mut conn = h.db.conn();
+    let list = domain::partner::list(&mut conn, &Default::default()).expect("list");
+    assert_eq!(list.page.total, 1, "refused sign-ups wrote nothing");
+}
+
+#[tokio::test]
+async fn partner_admin_functions_check_the_role_and_partners_only_reach_their_own() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let admin = h.login("admin@example.org").await;
+    let pm = h.login("pm@example.org").await;
+    let p1 = h.sign_up("p1").await;
+    let p2 = h.sign_up("p2").await;
+
+    let admin_calls = [
+        (
+            "/api/partners",
+            "query[status]=PENDING&query[sort]=-created".to_string(),
+        ),
+        ("/api/partners/detail", "id=p1".to_string()),
+        ("/api/partners/decide", "id=p1&decision=approve".to_string()),
+        ("/api/audit", "query[entity_type]=partner".to_string()),
+        (
+            "/api/partners/create",
+            SIGN_UP.replace("{id}", "made-by-admin"),
+        ),
+    ];
+    for (path, body) in &admin_calls {
+        for (cookie, expected) in [
+            (None, StatusCode::UNAUTHORIZED),
+            (Some(p1.as_str()), StatusCode::FORBIDDEN),
+            (Some(pm.as_str()), StatusCode::FORBIDDEN),
+        ] {
+            let reply = h.post(path, body, cookie).await;
+            assert_eq!(reply.status, expected, "{path} {cookie:?}: {}", reply.body);
+        }
+    }
+    let detail = h.post("/api/partners/detail", "id=p1", Some(&p1)).await;
+    assert_eq!(
+        detail.status,
+        StatusCode::FORBIDDEN,
+        "a partner cannot read another's detail"
+    );
+    // Nothing above changed p1.
+    assert_eq!(
+        h.post("/api/partners/me", "", Some(&p1)).await.json()["partner"]["status"],
+        "PENDING"
+    );
+
+    // The admin works the list and decides.
+    let list = h
+        .post(
+            "/api/partners",
+            "query[status]=PENDING&query[sort]=id",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let ids: Vec<String> = list.json()["page"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ids, vec!["p1", "p2"]);
+    let approved = h
+        .post(
+            "/api/partners/decide",
+            "id=p1&decision=approve",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(approved.json()["status"], "APPROVED", "{}", approved.body);
+    let twice = h
+        .post(
+            "/api/partners/decide",
+            "id=p1&decision=approve",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        (twice.status, twice.json()["code"].as_str()),
+        (StatusCode::CONFLICT, Some("PMS_PARTNER_ILLEGAL_TRANSITION"))
+    );
+    let no_reason = h
+        .post(
+            "/api/partners/decide",
+            "id=p2&decision=reject",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        (no_reason.status, no_reason.json()["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
+    let odd = h
+        .post(
+            "/api/partners/decide",
+            "id=p2&decision=resubmit",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    let rejected = h
+        .post(
+            "/api/partners/decide",
+            "id=p2&decision=reject&reason=Address+incomplete",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(rejected.json()["status"], "REJECTED");
+    let mine = h.post("/api/partners/me", "", Some(&p2)).await.json();
+    assert_eq!(mine["partner"]["status_reason"], "Address incomplete");
+    let created = h
+        .post(
+            "/api/partners/create",
+            &SIGN_UP
+                .replace("{id}", "made-by-admin")
+                .replace("Device_Provider", "FTM_Provider"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(created.json()["status"], "APPROVED", "{}", created.body);
+
+    // Partners act on their own record only: p2 edits, adds and cannot remove p1's contact.
+    let update = "email=ops%40p2.example.org&phone=%2B1+555+0100&address=2+New+Road&language=fra";
+    let edited = h.post("/api/partners/me/update", update, Some(&p2)).await;
+    assert_eq!(edited.json()["language"], "fra", "{}", edited.body);
+    assert_eq!(
+        h.post("/api/partners/me", "", Some(&p1)).await.json()["partner"]["language"],
+        "eng"
+    );
+    let added = h
+        .post(
+            "/api/partners/me/contacts/add",
+            "contact_email=help%40p1.example.org",
+            Some(&p1),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let contact_id = added.json()["id"].as_i64().expect("id");
+    let steal = h
+        .post(
+            "/api/partners/me/contacts/remove",
+            &format!("id={contact_id}"),
+            Some(&p2),
+        )
+        .await;
+    assert_eq!(steal.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.post("/api/partners/me", "", Some(&p1)).await.json()["contacts"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let resubmitted = h.post("/api/partners/me/resubmit", "", Some(&p2)).await;
+    assert_eq!(
+        resubmitted.json()["status"],
+        "PENDING",
+        "{}",
+        resubmitted.body
+    );
+    // An operator has no partner profile: the partner-own calls find nothing.
+    assert_eq!(
+        h.post("/api/partners/me/resubmit", "", Some(&admin))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for (path, body) in [
+        ("/api/partners/me", ""),
+        ("/api/partners/me/update", update),
+        (
+            "/api/partners/me/contacts/add",
+            "contact_email=x%40example.org",
+        ),
+        ("/api/partners/me/contacts/remove", "id=1"),
+        ("/api/partners/me/resubmit", ""),
+    ] {
+        assert_eq!(
+            h.post(path, body, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+
+    // The audit list shows who did what.
+    let audit = h
+        .post(
+            "/api/audit",
+            "query[actor]=admin%40example.org",
+            Some(&admin),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"PARTNER_APPROVED") && actions.contains(&"PARTNER_REJECTED"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn partner_pages_need_their_roles() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+    let p1 = h.sign_up("p1").await;
+    assert_eq!(h.page("/signup", None).await.status, StatusCode::OK);
+    for path in [
+        "/admin/partners",
+        "/admin/partners/p1",
+        "/admin/partners/new",
+        "/admin/audit",
+    ] {
+        assert_eq!(
+            h.page(path, Some(&p1)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        let anon = h.page(path, None).await;
+        assert!(anon.status.is_redirection(), "{path}: {}", anon.status);
+        let ok = h.page(path, Some(&admin)).await;
+        assert_eq!(ok.status, StatusCode::OK, "{path}");
+    }
+    let list = h
+        .page("/admin/partners?status=PENDING&sort=id", Some(&admin))
+        .await;
+    assert!(
+        list.body.contains("p1 Ltd"),
+        "the list renders on the server"
+    );
+    assert_eq!(
+        h.page("/partner", Some(&admin)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mine = h.page("/partner", Some(&p1)).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("Pending approval"));
+}

@@ -205,11 +205,9 @@ pub async fn decide_partner(
         ))
     })?;
     let actor = actor(&user);
-    guard::db(move |conn| {
-        domain::partner::decide(conn, &actor, &id, decision, reason.as_deref())
-    })
-    .await
-    .map_err(fail)
+    guard::db(move |conn| domain::partner::decide(conn, &actor, &id, decision, reason.as_deref()))
+        .await
+        .map_err(fail)
 }
 
 /// A partner admin registers a partner of any portal type; it starts approved.
@@ -240,11 +238,10 @@ pub async fn admin_create_partner(
     };
     let actor = actor(&user);
     let _permit = guard::hashing_permit().await?;
-    let view = guard::db(move |conn| {
-        domain::partner::admin_create(conn, &actor, &input, &password)
-    })
-    .await
-    .map_err(fail)?;
+    let view =
+        guard::db(move |conn| domain::partner::admin_create(conn, &actor, &input, &password))
+            .await
+            .map_err(fail)?;
     leptos_axum::redirect(&format!("/admin/partners/{}?created=1", view.id));
     Ok(view)
 }

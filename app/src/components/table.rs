@@ -69,9 +69,10 @@ pub fn SortHeader(state: ListState, key: &'static str, label: &'static str) -> i
 #[component]
 pub fn Pager(state: ListState, page: i64, pages: i64) -> impl IntoView {
     let params = use_query_map();
-    let prev = (page > 1).then(|| params.with(|q| state.href_with(q, "page", &(page - 1).to_string())));
-    let next =
-        (page < pages).then(|| params.with(|q| state.href_with(q, "page", &(page + 1).to_string())));
+    let prev =
+        (page > 1).then(|| params.with(|q| state.href_with(q, "page", &(page - 1).to_string())));
+    let next = (page < pages)
+        .then(|| params.with(|q| state.href_with(q, "page", &(page + 1).to_string())));
     view! {
         <nav class="pager" aria-label="Pages">
             {prev.map(|h| view! { <A href=h attr:rel="prev">"‹ Previous"</A> })}

@@ -37,7 +37,10 @@ fn query_from(q: &ParamsMap) -> AuditQuery {
         entity_id: None,
         from: q.get("from").and_then(|d| date_to_ms(&d)),
         // "To" is a whole day: up to the next midnight.
-        to: q.get("to").and_then(|d| date_to_ms(&d)).map(|ms| ms + 86_400_000),
+        to: q
+            .get("to")
+            .and_then(|d| date_to_ms(&d))
+            .map(|ms| ms + 86_400_000),
     }
 }
 
@@ -92,7 +95,11 @@ fn changes(details: &str) -> Vec<String> {
     };
     let before = value.get("before").and_then(|b| b.as_object());
     let after = value.get("after").and_then(|a| a.as_object());
-    let mut keys: Vec<&String> = before.iter().chain(after.iter()).flat_map(|m| m.keys()).collect();
+    let mut keys: Vec<&String> = before
+        .iter()
+        .chain(after.iter())
+        .flat_map(|m| m.keys())
+        .collect();
     keys.sort();
     keys.dedup();
     let mut lines: Vec<String> = keys
@@ -122,7 +129,8 @@ fn changes(details: &str) -> Vec<String> {
 #[component]
 pub fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
     if items.is_empty() {
-        return view! { <p class="empty" data-testid="audit-empty">"No entries match."</p> }.into_any();
+        return view! { <p class="empty" data-testid="audit-empty">"No entries match."</p> }
+            .into_any();
     }
     view! {
         <table class="list audit" data-testid="audit-table">

@@ -30,7 +30,12 @@ fn DetailBody() -> impl IntoView {
     let query = use_query_map();
     let decide = ServerAction::<DecidePartner>::new();
     let detail = Resource::new(
-        move || (params.with(|p| p.get("id")).unwrap_or_default(), decide.version().get()),
+        move || {
+            (
+                params.with(|p| p.get("id")).unwrap_or_default(),
+                decide.version().get(),
+            )
+        },
         |(id, _)| get_partner_detail(id),
     );
     let created = move || query.with(|q| q.get("created").is_some());

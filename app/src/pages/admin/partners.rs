@@ -1,7 +1,7 @@
 //! Partners list (PARTNER_ADMIN): server-side paging, sorting and filtering, counts per status,
 //! all of it kept in the URL so a view can be bookmarked and shared.
 
-use crate::api::partners::{list_partners, get_partner_form_options};
+use crate::api::partners::{get_partner_form_options, list_partners};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager, SortHeader, Time};
 use crate::pages::partner::profile::StatusBadge;

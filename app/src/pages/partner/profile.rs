@@ -5,7 +5,9 @@ use crate::components::form::{form_error, Field, FormError, SelectField, TextAre
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::Time;
 use domain::account::CurrentUser;
-use domain::partner::{ContactView, MyPartner, PartnerStatus, PartnerView, LANGUAGES, MAX_PHONE_LEN};
+use domain::partner::{
+    ContactView, MyPartner, PartnerStatus, PartnerView, LANGUAGES, MAX_PHONE_LEN,
+};
 use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;

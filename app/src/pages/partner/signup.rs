@@ -4,7 +4,9 @@
 use crate::api::partners::get_partner_form_options;
 use crate::components::form::{form_error, Field, FormError, SelectField, TextAreaField};
 use crate::components::layout::{use_auth, ErrorPanel};
-use domain::partner::{PartnerFormOptions, LANGUAGES, MAX_ORGANISATION_LEN, MAX_PARTNER_ID_LEN, MAX_PHONE_LEN};
+use domain::partner::{
+    PartnerFormOptions, LANGUAGES, MAX_ORGANISATION_LEN, MAX_PARTNER_ID_LEN, MAX_PHONE_LEN,
+};
 use domain::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,7 +46,10 @@ pub fn SignUpPage() -> impl IntoView {
 
 /// Account and profile fields of a registration (sign-up and admin creation).
 #[component]
-pub fn PartnerFields(options: PartnerFormOptions, error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn PartnerFields(
+    options: PartnerFormOptions,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let types = options.types.clone();
     let first = types.first().map(|t| t.code.clone()).unwrap_or_default();
     let (chosen, set_chosen) = signal(first);
@@ -67,7 +72,11 @@ pub fn PartnerFields(options: PartnerFormOptions, error: Signal<Option<AppError>
     let type_options: Vec<(String, String)> = types
         .iter()
         .map(|t| {
-            let suffix = if t.self_registrable { "" } else { " (operator only)" };
+            let suffix = if t.self_registrable {
+                ""
+            } else {
+                " (operator only)"
+            };
             (t.code.clone(), format!("{}{suffix}", t.description))
         })
         .collect();
