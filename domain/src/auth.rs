@@ -6,7 +6,6 @@ use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::session::{self, SessionPolicy};
 use crate::throttle::{self, ThrottlePolicy};
-use diesel::Connection;
 use serde_json::json;
 
 /// The one message for a wrong email or password: it never says which.
@@ -107,7 +106,7 @@ fn login_inner(
     let row = match row {
         Some(row) if verified => row,
         _ => {
-            let (delay, locked) = conn.transaction(|conn| {
+            let (delay, locked) = crate::db::write_tx(conn, |conn| {
                 let outcome =
                     throttle::record_failure(conn, &acct_key, addr_key.as_deref(), limits)?;
                 audit::record(
@@ -148,7 +147,7 @@ fn login_inner(
         )));
     }
     let user = account::load_user(conn, &row.id)?.ok_or_else(invalid)?;
-    let token = conn.transaction(|conn| {
+    let token = crate::db::write_tx(conn, |conn| {
         throttle::reset(conn, &acct_key)?;
         let token = session::create(
             conn,
@@ -177,7 +176,7 @@ pub fn logout(
     request_id: Option<String>,
 ) -> AppResult<()> {
     let actor = Actor::account(&session.user.id, &session.user.email).with_request_id(request_id);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         session::delete(conn, &session.token_hash)?;
         audit::record(
             conn,

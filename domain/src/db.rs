@@ -157,3 +157,42 @@ pub async fn ping(pool: &Pool) -> bool {
     .await
     .is_ok()
 }
+
+/// Run `f` in a write transaction. On SQLite it takes the write lock at BEGIN (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads, then writes, fails at once with "database is
+/// locked" when another writer committed meanwhile, instead of waiting its turn. Inside an
+/// enclosing transaction it is a savepoint, as `Connection::transaction`.
+pub fn write_tx<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let AnyConnection::Sqlite(inner) = conn else {
+        return conn.transaction(f);
+    };
+    let outer = AnsiTransactionManager::transaction_manager_status_mut(inner)
+        .transaction_depth()
+        .map(|d| d.is_some())
+        .unwrap_or(true);
+    if outer {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let AnyConnection::Sqlite(inner) = conn else {
+        return Err(AppError::internal());
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(inner)?;
+            Err(e)
+        }
+    }
+}

@@ -45,7 +45,7 @@ pub fn create(
             format!("Description must be at most {MAX_DESCRIPTION_LEN} characters."),
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let taken: i64 = policy_groups::table
             .filter(policy_groups::name.eq(name))
             .count()

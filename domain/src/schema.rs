@@ -146,6 +146,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partner_status_counts (status) {
+        status -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(account_roles -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(partners -> accounts (account_id));
@@ -166,4 +173,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     partners,
     partner_contacts,
     partner_status_history,
+    partner_status_counts,
 );

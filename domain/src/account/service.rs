@@ -176,7 +176,7 @@ pub fn create(
     input: &NewAccount,
 ) -> AppResult<AccountView> {
     let prepared = prepare(input)?;
-    conn.transaction(|conn| insert_prepared(conn, actor, prepared))
+    crate::db::write_tx(conn, |conn| insert_prepared(conn, actor, prepared))
 }
 
 /// A partner admin creates an operator account (PARTNER_ADMIN / POLICYMANAGER only).
@@ -222,7 +222,7 @@ pub fn create_first_admin(
         password: password.to_string(),
         roles: vec![Role::PartnerAdmin],
     })?;
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         if admin_exists(conn)? {
             return Err(AppError::new(
                 ErrorKind::Conflict,
@@ -315,7 +315,7 @@ pub fn change_password(
     }
     let hash = hash_password(new)?;
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         diesel::update(accounts::table.find(&user.id))
             .set((
                 accounts::password_hash.eq(&hash),
@@ -359,7 +359,7 @@ pub fn deactivate_operator(
     actor: &Actor,
     id: &str,
 ) -> AppResult<AccountView> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let (row, roles) = load_operator_target(conn, id)?;
         if actor.id.as_deref() == Some(id) {
             return Err(AppError::new(
@@ -382,7 +382,8 @@ pub fn deactivate_operator(
                 accounts::updated_by.eq(actor.id.as_deref()),
             ))
             .execute(conn)?;
-        let ended = diesel::delete(sessions::table.filter(sessions::account_id.eq(id))).execute(conn)?;
+        let ended =
+            diesel::delete(sessions::table.filter(sessions::account_id.eq(id))).execute(conn)?;
         audit::record(
             conn,
             actor,
@@ -391,7 +392,13 @@ pub fn deactivate_operator(
             id,
             json!({ "before": { "active": true }, "after": { "active": false }, "sessions_ended": ended }),
         )?;
-        Ok(view(AccountRow { active: false, ..row }, roles))
+        Ok(view(
+            AccountRow {
+                active: false,
+                ..row
+            },
+            roles,
+        ))
     })
 }
 
@@ -401,7 +408,7 @@ pub fn reactivate_operator(
     actor: &Actor,
     id: &str,
 ) -> AppResult<AccountView> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let (row, roles) = load_operator_target(conn, id)?;
         if row.active {
             return Err(AppError::new(

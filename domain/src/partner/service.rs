@@ -9,10 +9,9 @@ use crate::db::AnyConnection;
 use crate::outbox;
 use crate::page;
 use crate::schema::{
-    account_roles, accounts, partner_contacts, partner_status_history, partner_types, partners,
-    policy_groups,
+    account_roles, accounts, partner_contacts, partner_status_counts, partner_status_history,
+    partner_types, partners, policy_groups,
 };
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -264,7 +263,7 @@ fn register(
     ensure_unique(conn, &c.id, &c.email)?;
     let hash = account::hash_password(password)?;
     let role = info.portal_role.ok_or_else(AppError::internal)?;
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         // Checked again inside the transaction: another sign-up may have won meanwhile.
         ensure_unique(conn, &c.id, &c.email)?;
         let now = clock::now_ms();
@@ -542,7 +541,7 @@ fn apply(
     reason: Option<&str>,
 ) -> AppResult<PartnerView> {
     let reason = check_reason(reason, decision.needs_reason())?;
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let current: String = partners::table
             .find(id)
             .select(partners::status)
@@ -626,7 +625,7 @@ pub fn update_own_profile(
     let address = check_address(&update.address)?;
     let language = check_language(&update.language)?;
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let id = own_id(conn, user)?;
         let row: PartnerRow = partners::table
             .find(&id)
@@ -711,7 +710,7 @@ pub fn add_contact(
     let email = normalize_email("contact_email", email)?;
     let phone = check_phone("contact_phone", phone, false)?;
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let id = own_id(conn, user)?;
         let main: String = partners::table
             .find(&id)
@@ -782,7 +781,7 @@ pub fn remove_contact(
     contact_id: i64,
 ) -> AppResult<()> {
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let id = own_id(conn, user)?;
         let email: String = partner_contacts::table
             .filter(partner_contacts::id.eq(contact_id))
@@ -829,7 +828,34 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let counted: Vec<(String, i64)> = partner_status_counts::table
+        .select((partner_status_counts::status, partner_status_counts::n))
+        .load(conn)?;
+    let counts: Vec<(PartnerStatus, i64)> = PartnerStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = counted
+                .iter()
+                .find(|(k, _)| k == s.as_str())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (*s, n)
+        })
+        .collect();
+    let only_status = query.partner_type.as_deref().unwrap_or_default().is_empty()
+        && query.policy_group.as_deref().unwrap_or_default().is_empty()
+        && query.q.as_deref().unwrap_or_default().trim().is_empty();
+    // The common views (all partners, one status) take their total from the kept counts
+    // instead of counting rows.
+    let total: i64 = match (only_status, query.status) {
+        (true, None) => counts.iter().map(|(_, n)| n).sum(),
+        (true, Some(s)) => counts
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map(|(_, n)| *n)
+            .unwrap_or(0),
+        _ => filtered().count().get_result(conn)?,
+    };
     let mut q = filtered();
     q = match query.sort.as_deref().unwrap_or("-created") {
         "id" => q.order(partners::id.asc()),
@@ -886,21 +912,6 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
                 created_at: clock::rfc3339(at),
             },
         )
-        .collect();
-    let counted: Vec<(String, i64)> = partners::table
-        .group_by(partners::status)
-        .select((partners::status, count_star()))
-        .load(conn)?;
-    let counts = PartnerStatus::ALL
-        .iter()
-        .map(|s| {
-            let n = counted
-                .iter()
-                .find(|(k, _)| k == s.as_str())
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            (*s, n)
-        })
         .collect();
     Ok(PartnerList {
         page: Page {

@@ -108,11 +108,11 @@ fn StatusTabs(counts: Vec<(PartnerStatus, i64)>) -> impl IntoView {
     let all_href = params.with(|q| LIST.href_with(q, "status", ""));
     view! {
         <nav class="tabs" aria-label="Partners by status" data-testid="status-tabs">
-            <A href=all_href attr:aria-current=(current.is_empty()).then_some("true")>{format!("All ({total})")}</A>
+            <A href=all_href attr:class=if current.is_empty() { "active" } else { "" }>{format!("All ({total})")}</A>
             {counts.into_iter().map(|(s, n)| {
                 let href = params.with(|q| LIST.href_with(q, "status", s.as_str()));
                 let here = current == s.as_str();
-                view! { <A href=href attr:aria-current=here.then_some("true") attr:data-testid=format!("count-{}", s.as_str())>{format!("{} ({n})", s.label())}</A> }
+                view! { <A href=href attr:class=if here { "active" } else { "" } attr:data-testid=format!("count-{}", s.as_str())>{format!("{} ({n})", s.label())}</A> }
             }).collect_view()}
         </nav>
     }
