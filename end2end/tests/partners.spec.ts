@@ -66,6 +66,7 @@ test('a partner signs up and waits; the admin finds and approves it; the partner
   await portal.logout();
 
   await signInAs(portal, `${id}@example.org`);
+  await expect(page.getByTestId('organisation-card').getByTestId('status-badge')).toHaveText('Approved');
   await portal.nav().getByRole('link', { name: 'My organisation' }).click();
   await expect(page.getByTestId('partner-status').getByTestId('status-badge')).toHaveText('Approved');
 });

@@ -1,7 +1,12 @@
 //! Dashboard: what the caller's roles let them do.
 
+use crate::api::partners::get_my_partner;
 use crate::components::layout::RequireRole;
+use crate::pages::partner::profile::StatusBadge;
 use domain::account::CurrentUser;
+use domain::partner::PartnerStatus;
+use domain::Role;
+use leptos_router::components::A;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,6 +24,7 @@ fn DashboardBody(user: CurrentUser) -> impl IntoView {
     view! {
         <h1>"Welcome, " {user.display_name.clone()}</h1>
         <p class="muted">"Signed in as " <strong>{user.email.clone()}</strong></p>
+        {user.has_any(&Role::PARTNER).then(|| view! { <OrganisationCard/> })}
         <div class="cards">
             {user.roles.iter().map(|role| view! {
                 <section class="card" data-testid=format!("role-card-{}", role.as_str())>
@@ -30,5 +36,33 @@ fn DashboardBody(user: CurrentUser) -> impl IntoView {
                 </section>
             }).collect_view()}
         </div>
+    }
+}
+
+/// A partner's status at a glance, and what it means for what it can do.
+#[component]
+fn OrganisationCard() -> impl IntoView {
+    let mine = Resource::new(|| (), |_| get_my_partner());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                mine.await.ok().flatten().map(|me| {
+                    let p = me.partner;
+                    let what = match p.status {
+                        PartnerStatus::Pending => "Waiting for approval: certificates, policy requests, keys and devices open once a partner admin approves your registration.",
+                        PartnerStatus::Approved => "Approved: your organisation can use every feature of its type.",
+                        PartnerStatus::Rejected => "Rejected: correct your profile and resubmit it.",
+                        PartnerStatus::Deactivated => "Deactivated: contact the operator.",
+                    };
+                    view! {
+                        <section class="panel" data-testid="organisation-card">
+                            <h2>{p.organisation.clone()} " " <StatusBadge status=p.status/></h2>
+                            <p>{what}</p>
+                            <p><A href="/partner">"Open my organisation"</A></p>
+                        </section>
+                    }
+                })
+            })}
+        </Transition>
     }
 }
