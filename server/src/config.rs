@@ -31,6 +31,25 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Create demo data (for demos and benchmarks; never on a production database).
+    Seed {
+        /// What to create.
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
+}
+
+/// Demo data.
+#[derive(Debug, Subcommand)]
+pub enum SeedWhat {
+    /// Realistic partners of every self-registrable type and status, with their accounts.
+    /// They all sign in with the password in `PMS_SEED_PASSWORD` (default
+    /// "correct horse battery").
+    Partners {
+        /// How many partners to add.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
 }
 
 /// Account administration.

@@ -5,7 +5,7 @@ use app::state::AppState;
 use clap::Parser;
 use domain::session::SessionPolicy;
 use domain::throttle::ThrottlePolicy;
-use pms::config::{AdminAction, Cli, Command, Config};
+use pms::config::{AdminAction, Cli, Command, Config, SeedWhat};
 use pms::{leptos_options, router, spawn_session_sweeper, ServerState};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
@@ -32,7 +32,35 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin {
             action: AdminAction::Create { email, roles, name },
         } => admin_create(&cli.config, &email, &roles, name.as_deref()),
+        Command::Seed {
+            what: SeedWhat::Partners { count },
+        } => seed_partners(&cli.config, count),
     }
+}
+
+fn seed_partners(config: &Config, count: usize) -> anyhow::Result<()> {
+    let password =
+        std::env::var("PMS_SEED_PASSWORD").unwrap_or_else(|_| "correct horse battery".into());
+    let pool = domain::db::connect(&config.database_url(), 2).map_err(anyhow::Error::msg)?;
+    let mut conn = pool.get()?;
+    // One hash for every seeded account: hashing 100,000 passwords would take minutes.
+    let hash = domain::account::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let start = std::time::Instant::now();
+    let mut last = 0;
+    let report = domain::partner::seed_partners(&mut conn, count, &hash, |done| {
+        if done / 10_000 > last / 10_000 {
+            println!("{done} partners…");
+        }
+        last = done;
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "seeded {} partners in {:.1} s (policy groups: {}); every account signs in with the seed password",
+        report.created,
+        start.elapsed().as_secs_f64(),
+        report.groups.join(", ")
+    );
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {

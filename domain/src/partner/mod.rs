@@ -7,7 +7,11 @@ use crate::role::Role;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
+mod seed;
+#[cfg(feature = "server")]
 mod service;
+#[cfg(feature = "server")]
+pub use seed::*;
 #[cfg(feature = "server")]
 pub use service::*;
 
