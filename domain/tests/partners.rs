@@ -840,32 +840,3 @@ fn a_concurrent_decision_is_reported_not_applied_twice() {
     let history = partner::detail(&mut a, "p1").expect("d").history;
     assert_eq!(history.len(), 2);
 }
-
-#[test]
-fn seeding_creates_realistic_partners_and_can_run_twice() {
-    let db = TestDb::new();
-    let conn = &mut db.conn();
-    let hash = account::hash_password(PASSWORD).expect("hash");
-    let mut seen = Vec::new();
-    let report = partner::seed_partners(conn, 300, &hash, |n| seen.push(n)).expect("seed");
-    assert_eq!(report.created, 300);
-    assert_eq!(seen.last(), Some(&300));
-    let list = partner::list(conn, &PartnerQuery::default()).expect("list");
-    assert_eq!(list.page.total, 300);
-    assert!(list.counts.iter().all(|(_, n)| *n > 0), "a status mix: {:?}", list.counts);
-    assert_eq!(list.counts.iter().map(|(_, n)| n).sum::<i64>(), 300);
-    // Policy-bound types are in a group; the others are not; roles match the type.
-    let sample = partner::list(conn, &PartnerQuery { partner_type: Some("Auth_Partner".into()), page_size: Some(1), ..Default::default() }).expect("auth");
-    assert_eq!(sample.page.items[0].policy_group_name.as_deref(), Some("seed-auth"));
-    let auth_user = user_of(conn, &sample.page.items[0].email);
-    assert_eq!(auth_user.roles, vec![Role::AuthPartner]);
-    let devices = partner::list(conn, &PartnerQuery { partner_type: Some("Device_Provider".into()), page_size: Some(1), ..Default::default() }).expect("dev");
-    assert_eq!(devices.page.items[0].policy_group_name, None);
-    // A seeded partner can sign in with the shared password and is a full partner.
-    let detail = partner::detail(conn, &sample.page.items[0].id).expect("detail");
-    assert_eq!(detail.history.len(), 1);
-    assert!(account::verify_password(&hash, PASSWORD));
-    partner::seed_partners(conn, 300, &hash, |_| {}).expect("second run adds more");
-    assert_eq!(partner::list(conn, &PartnerQuery::default()).expect("list").page.total, 600);
-    assert_eq!(outbox::table.count().get_result::<i64>(conn).expect("n"), 0, "no events for demo data");
-}

@@ -45,6 +45,14 @@ fn seed_partners(config: &Config, count: usize) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     // One hash for every seeded account: hashing 100,000 passwords would take minutes.
     let hash = domain::account::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match std::env::var_os("PMS_SEED_PASSWORD") {
+        Some(_) => println!(
+            "seeding {count} partners; their accounts sign in with the password in PMS_SEED_PASSWORD"
+        ),
+        None => println!(
+            "seeding {count} partners; their accounts sign in with the password \"{password}\""
+        ),
+    }
     let start = std::time::Instant::now();
     let mut last = 0;
     let report = domain::partner::seed_partners(&mut conn, count, &hash, |done| {

@@ -6,9 +6,9 @@ use crate::pages::partner::profile::StatusBadge;
 use domain::account::CurrentUser;
 use domain::partner::PartnerStatus;
 use domain::Role;
-use leptos_router::components::A;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 /// Dashboard for any signed-in account, one card per role held.
 #[component]

@@ -47,8 +47,8 @@ const PREFIXES: [&str; 40] = [
     "Nimbus", "Aurora", "Vertex", "Quantum", "Sahyadri", "Kaveri", "Lotus", "Meridian", "Orion",
     "Zenith", "Helix", "Polaris", "Trident", "Sapphire", "Indus", "Deccan", "Atlas", "Nova",
     "Cobalt", "Falcon", "Saffron", "Banyan", "Everest", "Horizon", "Pinnacle", "Sigma", "Tejas",
-    "Vayu", "Agni", "Prism", "Crescent", "Sterling", "Summit", "Cedar", "Harbor", "Beacon",
-    "Apex", "Lumen", "Keystone", "Baobab",
+    "Vayu", "Agni", "Prism", "Crescent", "Sterling", "Summit", "Cedar", "Harbor", "Beacon", "Apex",
+    "Lumen", "Keystone", "Baobab",
 ];
 
 /// Line of business by partner type, and the type's share of the seeded partners.
@@ -84,7 +84,13 @@ fn sector(code: &str) -> (&'static [&'static str], u32) {
             10,
         ),
         "MISP_Partner" => (
-            &["Networks", "Infra", "Data Centres", "Cloud Services", "Connect"],
+            &[
+                "Networks",
+                "Infra",
+                "Data Centres",
+                "Cloud Services",
+                "Connect",
+            ],
             10,
         ),
         "FTM_Provider" => (
@@ -93,7 +99,11 @@ fn sector(code: &str) -> (&'static [&'static str], u32) {
         ),
         "ABIS_Partner" => (&["Biometric Search", "Matching Systems", "AFIS"], 6),
         "Manual_Adjudication" => (
-            &["Adjudication Services", "Verification Services", "Review Desk"],
+            &[
+                "Adjudication Services",
+                "Verification Services",
+                "Review Desk",
+            ],
             6,
         ),
         _ => (&["Solutions", "Systems", "Technologies"], 5),
@@ -175,7 +185,11 @@ const COUNTRIES: [Country; 9] = [
     Country {
         name: "Philippines",
         phone: "+63 2 #### ####",
-        cities: &[("Makati", "1226"), ("Quezon City", "1100"), ("Cebu City", "6000")],
+        cities: &[
+            ("Makati", "1226"),
+            ("Quezon City", "1100"),
+            ("Cebu City", "6000"),
+        ],
         streets: &["Ayala Avenue", "EDSA", "Osmeña Boulevard"],
         postcode_first: false,
         languages: &["eng"],
@@ -258,8 +272,8 @@ struct SeedType {
     weight: u32,
 }
 
-fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
-    &items[rng.gen_range(0..items.len())]
+fn pick<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
+    items[rng.gen_range(0..items.len())]
 }
 
 /// Index into `weights`, chosen in proportion to them (all positive).
@@ -389,7 +403,7 @@ fn draft(rng: &mut StdRng, types: &[SeedType], now: i64) -> Draft {
         pick(rng, sector(&types[type_index].code).0)
     );
     let organisation = format!("{words} {}", pick(rng, country.suffixes));
-    let (city, postcode) = *pick(rng, country.cities);
+    let (city, postcode) = pick(rng, country.cities);
     let street = format!("{} {}", rng.gen_range(1..400), pick(rng, country.streets));
     let address = if country.postcode_first {
         format!("{street}, {postcode} {city}, {}", country.name)
@@ -400,10 +414,10 @@ fn draft(rng: &mut StdRng, types: &[SeedType], now: i64) -> Draft {
     let (status, reason) = match roll {
         0..=19 => (PartnerStatus::Pending, None),
         20..=79 => (PartnerStatus::Approved, None),
-        80..=89 => (PartnerStatus::Rejected, Some(*pick(rng, &REJECT_REASONS))),
+        80..=89 => (PartnerStatus::Rejected, Some(pick(rng, &REJECT_REASONS))),
         _ => (
             PartnerStatus::Deactivated,
-            Some(*pick(rng, &DEACTIVATE_REASONS)),
+            Some(pick(rng, &DEACTIVATE_REASONS)),
         ),
     };
     let age = match status {
@@ -553,7 +567,15 @@ pub fn seed_partners(
                         break (id, email);
                     }
                 };
-                insert_partner(conn, &system, &types[d.type_index], &d, id, email, password_hash)?;
+                insert_partner(
+                    conn,
+                    &system,
+                    &types[d.type_index],
+                    &d,
+                    id,
+                    email,
+                    password_hash,
+                )?;
             }
             if last {
                 record_run(conn, count)?;
@@ -587,7 +609,10 @@ mod tests {
             assert!(id.ends_with(&format!("-{n}")));
             assert!(!id.contains("--"), "{id}");
         }
-        assert_eq!(partner_id(&slug("Nimbus Biometrics"), 7), "nimbus-biometrics-7");
+        assert_eq!(
+            partner_id(&slug("Nimbus Biometrics"), 7),
+            "nimbus-biometrics-7"
+        );
     }
 
     #[test]
@@ -606,7 +631,10 @@ mod tests {
             let d = draft(&mut rng, &types, 1_800_000_000_000);
             let id = partner_id(&d.base, n);
             let email = format!("{}@{id}.example.org", d.local);
-            assert_eq!(check_organisation(&d.organisation), Ok(d.organisation.clone()));
+            assert_eq!(
+                check_organisation(&d.organisation),
+                Ok(d.organisation.clone())
+            );
             assert_eq!(check_phone("phone", &d.phone, true), Ok(d.phone.clone()));
             assert_eq!(check_address(&d.address), Ok(d.address.clone()));
             assert_eq!(check_language(&d.language), Ok(d.language.clone()));
@@ -614,7 +642,13 @@ mod tests {
                 crate::account::normalize_email("email", &email),
                 Ok(email.clone())
             );
-            assert_eq!(d.reason.is_some(), matches!(d.status, PartnerStatus::Rejected | PartnerStatus::Deactivated));
+            assert_eq!(
+                d.reason.is_some(),
+                matches!(
+                    d.status,
+                    PartnerStatus::Rejected | PartnerStatus::Deactivated
+                )
+            );
         }
     }
 }
