@@ -147,8 +147,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    partner_status_counts (status) {
+    partner_counts (status, partner_type) {
         status -> Text,
+        partner_type -> Text,
         n -> BigInt,
     }
 }
@@ -173,5 +174,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     partners,
     partner_contacts,
     partner_status_history,
-    partner_status_counts,
+    partner_counts,
 );

@@ -195,6 +195,18 @@ fn seeding_creates_complete_realistic_partners_and_a_second_run_adds_more() {
     let numbers: HashSet<u64> = all.iter().map(|r| number_of(&r.0)).collect();
     assert_eq!(numbers, (1..=300).collect());
 
+    // Registered in the order of their numbers, over the last two years.
+    let mut by_number: Vec<(u64, i64)> = all.iter().map(|r| (number_of(&r.0), r.10)).collect();
+    by_number.sort();
+    assert!(
+        by_number.windows(2).all(|w| w[0].1 < w[1].1),
+        "times rise with numbers"
+    );
+    assert!(
+        by_number[0].1 < started - 700 * 86_400_000,
+        "the first is about two years old"
+    );
+
     // A status mix close to 20/60/10/10.
     let pending = count(conn, PartnerStatus::Pending);
     let approved = count(conn, PartnerStatus::Approved);
@@ -348,7 +360,7 @@ fn seeding_creates_complete_realistic_partners_and_a_second_run_adds_more() {
 }
 
 #[test]
-fn seeding_skips_ids_and_emails_already_in_use_and_writes_in_chunks() {
+fn seeding_skips_ids_and_emails_already_in_use() {
     let db = TestDb::new();
     let conn = &mut db.conn();
     let hash = account::hash_password(PASSWORD).expect("hash");
@@ -379,11 +391,11 @@ fn seeding_skips_ids_and_emails_already_in_use_and_writes_in_chunks() {
     let n_accounts: i64 = accounts::table.count().get_result(conn).expect("accounts");
     assert_eq!(n_accounts, 10);
 
-    // Transactions of 1000: progress after each.
+    // A larger run on top (one transaction of up to 10,000, progress after it).
     let mut progress = Vec::new();
     let report = partner::seed_partners(conn, 1500, &hash, |n| progress.push(n)).expect("more");
     assert_eq!(report.created, 1500);
-    assert_eq!(progress, vec![1000, 1500]);
+    assert_eq!(progress, vec![1500]);
     let ids: Vec<String> = partners::table
         .select(partners::id)
         .load(conn)

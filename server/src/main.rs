@@ -41,7 +41,8 @@ async fn main() -> anyhow::Result<()> {
 fn seed_partners(config: &Config, count: usize) -> anyhow::Result<()> {
     let password =
         std::env::var("PMS_SEED_PASSWORD").unwrap_or_else(|_| "correct horse battery".into());
-    let pool = domain::db::connect(&config.database_url(), 2).map_err(anyhow::Error::msg)?;
+    // One connection: two opened at once on a new SQLite file race to switch it to WAL.
+    let pool = domain::db::connect(&config.database_url(), 1).map_err(anyhow::Error::msg)?;
     let mut conn = pool.get()?;
     // One hash for every seeded account: hashing 100,000 passwords would take minutes.
     let hash = domain::account::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -6,7 +6,8 @@
 //! from word lists and matched to the type ("Nimbus Biometrics Pvt Ltd" makes devices), ids
 //! `<slug>-<n>`, emails `<who>@<slug>-<n>.example.org`, phones, addresses and languages of a
 //! handful of countries, types spread over the self-registrable portal types, statuses spread
-//! about 20% pending, 60% approved, 10% rejected and 10% deactivated (with reasons).
+//! about 20% pending, 60% approved, 10% rejected and 10% deactivated (with reasons), creation
+//! times spread over the last two years in the order of the numbers (as real registrations).
 //!
 //! Unlike a registration, seeding writes no per-partner audit row and no `PARTNER_UPDATED`
 //! event: these are demo partners, not real organisations, and downstream services must not
@@ -23,16 +24,15 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-/// Partners written per transaction: large enough that commits cost little, small enough that
-/// the progress callback runs often and a failure loses little.
-const CHUNK: usize = 1000;
+/// Partners written per transaction. On SQLite every commit writes each page the transaction
+/// changed to the WAL, and rows with random keys (ids, emails, names) change pages all over
+/// a dozen indexes: 10,000 rows per commit write far fewer pages than ten commits of 1,000.
+/// Small enough that the progress callback runs often and a failure loses little.
+const CHUNK: usize = 10_000;
 /// Base of the pseudo-random seed (mixed with the first partner number of the run).
 const SEED: u64 = 0x5EED_9A27_4E55;
-const DAY_MS: i64 = 86_400_000;
-/// Decided partners were created over the last two years.
-const HISTORY_MS: i64 = 730 * DAY_MS;
-/// Pending partners registered recently (nobody waits two years for a decision).
-const PENDING_MS: i64 = 90 * DAY_MS;
+/// Seeded partners were created over the last two years.
+const HISTORY_MS: i64 = 730 * 86_400_000;
 
 /// What a seeding run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -394,7 +394,7 @@ struct Draft {
     created_at: i64,
 }
 
-fn draft(rng: &mut StdRng, types: &[SeedType], now: i64) -> Draft {
+fn draft(rng: &mut StdRng, types: &[SeedType], created_at: i64) -> Draft {
     let type_index = weighted(rng, types.iter().map(|t| t.weight));
     let country = &COUNTRIES[weighted(rng, COUNTRIES.iter().map(|c| c.weight))];
     let words = format!(
@@ -420,10 +420,6 @@ fn draft(rng: &mut StdRng, types: &[SeedType], now: i64) -> Draft {
             Some(pick(rng, &DEACTIVATE_REASONS)),
         ),
     };
-    let age = match status {
-        PartnerStatus::Pending => rng.gen_range(0..PENDING_MS),
-        _ => rng.gen_range(0..HISTORY_MS),
-    };
     let language = pick(rng, country.languages).to_string();
     debug_assert!(LANGUAGES.iter().any(|(code, _)| *code == language));
     Draft {
@@ -436,7 +432,7 @@ fn draft(rng: &mut StdRng, types: &[SeedType], now: i64) -> Draft {
         language,
         status,
         reason,
-        created_at: now - age,
+        created_at,
     }
 }
 
@@ -465,7 +461,15 @@ fn insert_partner(
     email: String,
     password_hash: &str,
 ) -> AppResult<()> {
-    let account_id = uuid::Uuid::new_v4().to_string();
+    // Time-ordered (version 7) from the creation time: the account id, the role key and the
+    // partner's account reference then grow at the end of their indexes instead of at random
+    // places; with the creation times rising with the numbers (which does the same for the
+    // created-at indexes) this saves about a third of a large seed's time on SQLite. The id
+    // stays an opaque UUID like every other.
+    let millis = u64::try_from(d.created_at).unwrap_or(0);
+    let account_id = uuid::Builder::from_unix_timestamp_millis(millis, &rand::random())
+        .into_uuid()
+        .to_string();
     diesel::insert_into(accounts::table)
         .values((
             accounts::id.eq(&account_id),
@@ -540,7 +544,17 @@ pub fn seed_partners(
     conn: &mut AnyConnection,
     count: usize,
     password_hash: &str,
+    progress: impl FnMut(usize),
+) -> AppResult<SeedReport> {
+    seed_in_chunks(conn, count, password_hash, progress, CHUNK)
+}
+
+fn seed_in_chunks(
+    conn: &mut AnyConnection,
+    count: usize,
+    password_hash: &str,
     mut progress: impl FnMut(usize),
+    chunk: usize,
 ) -> AppResult<SeedReport> {
     let (types, groups) = seed_types(conn)?;
     if count == 0 {
@@ -552,13 +566,20 @@ pub fn seed_partners(
     let mut rng = StdRng::seed_from_u64(SEED ^ n);
     let system = Actor::system();
     let now = clock::now_ms();
+    // The k-th partner of the run registered in the k-th slot of the last two years.
+    let slot = (HISTORY_MS / i64::try_from(count).unwrap_or(i64::MAX)).max(1);
     let mut created = 0;
     while created < count {
-        let size = CHUNK.min(count - created);
+        let size = chunk.max(1).min(count - created);
         let last = created + size == count;
         let result = crate::db::write_tx(conn, |conn| {
-            for _ in 0..size {
-                let d = draft(&mut rng, &types, now);
+            for k in created..created + size {
+                let k = i64::try_from(k).unwrap_or(i64::MAX);
+                let at = (now - HISTORY_MS)
+                    .saturating_add(k.saturating_mul(slot))
+                    .saturating_add(rng.gen_range(0..slot))
+                    .min(now);
+                let d = draft(&mut rng, &types, at);
                 let (id, email) = loop {
                     let id = partner_id(&d.base, n);
                     n += 1;
@@ -616,6 +637,21 @@ mod tests {
     }
 
     #[test]
+    fn commits_in_chunks_and_reports_progress_after_each() {
+        let db = crate::testing::TestDb::new();
+        let conn = &mut db.conn();
+        let mut seen = Vec::new();
+        let report = seed_in_chunks(conn, 250, "not-a-hash", |n| seen.push(n), 100).expect("seed");
+        assert_eq!(report.created, 250);
+        assert_eq!(seen, vec![100, 200, 250]);
+        let stored: i64 = partners::table
+            .count()
+            .get_result(&mut **conn)
+            .expect("count");
+        assert_eq!(stored, 250);
+    }
+
+    #[test]
     fn generated_fields_pass_the_form_checks() {
         let types: Vec<SeedType> = ["Auth_Partner", "Device_Provider", "Print_Partner"]
             .iter()
@@ -629,6 +665,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(SEED);
         for n in 1..2000 {
             let d = draft(&mut rng, &types, 1_800_000_000_000);
+            assert_eq!(d.created_at, 1_800_000_000_000);
             let id = partner_id(&d.base, n);
             let email = format!("{}@{id}.example.org", d.local);
             assert_eq!(

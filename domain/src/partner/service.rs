@@ -9,7 +9,7 @@ use crate::db::AnyConnection;
 use crate::outbox;
 use crate::page;
 use crate::schema::{
-    account_roles, accounts, partner_contacts, partner_status_counts, partner_status_history,
+    account_roles, accounts, partner_contacts, partner_counts, partner_status_history,
     partner_types, partners, policy_groups,
 };
 use diesel::prelude::*;
@@ -807,7 +807,9 @@ pub fn remove_contact(
 pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let filtered = || {
-        let mut q = partners::table.left_join(policy_groups::table).into_boxed();
+        // Filters and sort touch partners' own columns only, so counting and choosing the
+        // page read indexes alone; the group names are joined for the 50 rows shown.
+        let mut q = partners::table.into_boxed();
         if let Some(status) = query.status {
             q = q.filter(partners::status.eq(status.as_str()));
         }
@@ -828,33 +830,40 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         }
         q
     };
-    let counted: Vec<(String, i64)> = partner_status_counts::table
-        .select((partner_status_counts::status, partner_status_counts::n))
+    let counted: Vec<(String, String, i64)> = partner_counts::table
+        .select((
+            partner_counts::status,
+            partner_counts::partner_type,
+            partner_counts::n,
+        ))
         .load(conn)?;
     let counts: Vec<(PartnerStatus, i64)> = PartnerStatus::ALL
         .iter()
         .map(|s| {
             let n = counted
                 .iter()
-                .find(|(k, _)| k == s.as_str())
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
+                .filter(|(k, _, _)| k == s.as_str())
+                .map(|(_, _, n)| *n)
+                .sum();
             (*s, n)
         })
         .collect();
-    let only_status = query.partner_type.as_deref().unwrap_or_default().is_empty()
-        && query.policy_group.as_deref().unwrap_or_default().is_empty()
+    let wanted_type = query.partner_type.as_deref().filter(|t| !t.is_empty());
+    let counts_answer = query.policy_group.as_deref().unwrap_or_default().is_empty()
         && query.q.as_deref().unwrap_or_default().trim().is_empty();
-    // The common views (all partners, one status) take their total from the kept counts
-    // instead of counting rows.
-    let total: i64 = match (only_status, query.status) {
-        (true, None) => counts.iter().map(|(_, n)| n).sum(),
-        (true, Some(s)) => counts
+    // Status and type filters take their total from the kept counts; a group or text filter
+    // counts rows.
+    let total: i64 = if counts_answer {
+        counted
             .iter()
-            .find(|(k, _)| *k == s)
-            .map(|(_, n)| *n)
-            .unwrap_or(0),
-        _ => filtered().count().get_result(conn)?,
+            .filter(|(s, t, _)| {
+                query.status.is_none_or(|want| want.as_str() == s)
+                    && wanted_type.is_none_or(|want| want == t)
+            })
+            .map(|(_, _, n)| n)
+            .sum()
+    } else {
+        filtered().count().get_result(conn)?
     };
     let mut q = filtered();
     q = match query.sort.as_deref().unwrap_or("-created") {
@@ -885,8 +894,15 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         "created" => q.order((partners::created_at.asc(), partners::id.asc())),
         _ => q.order((partners::created_at.desc(), partners::id.desc())),
     };
+    let ids: Vec<String> = q
+        .select(partners::id)
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
     type ListRow = (String, String, String, Option<String>, String, String, i64);
-    let rows: Vec<ListRow> = q
+    let mut rows: Vec<ListRow> = partners::table
+        .left_join(policy_groups::table)
+        .filter(partners::id.eq_any(&ids))
         .select((
             partners::id,
             partners::organisation,
@@ -896,9 +912,8 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             partners::status,
             partners::created_at,
         ))
-        .limit(size)
-        .offset(offset)
         .load(conn)?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.0));
     let items = rows
         .into_iter()
         .map(

@@ -1,3 +1,5 @@
+DROP INDEX partners_status_organisation;
+DROP INDEX partners_status_type_created;
 DROP TRIGGER partners_count ON partners;
-DROP FUNCTION partner_status_count();
-DROP TABLE partner_status_counts;
+DROP FUNCTION partner_count();
+DROP TABLE partner_counts;
