@@ -53,4 +53,5 @@ wrk.headers["Accept"] = "text/html"
 LUA
 wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$DATA/page.lua" "http://127.0.0.1:$PORT/admin/partners?status=APPROVED&type=Auth_Partner&size=50" \
   | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors"
-echo "## RSS after load: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
+echo "## Memory after load: $(awk '/^(VmRSS|RssAnon|RssFile)/ {printf "%s %s %s  ", $1, $2, $3}' /proc/$PID/status)"
+echo "(RssFile includes the memory-mapped database: shared page cache, not heap.)"
