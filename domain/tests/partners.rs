@@ -728,9 +728,33 @@ fn the_list_pages_filters_sorts_and_counts_on_the_server() {
     )
     .expect("wild");
     assert_eq!(
-        wildcard.page.total, 10,
-        "a bare wildcard is ignored, not an error"
+        wildcard.page.total, 0,
+        "a typed wildcard is matched literally"
     );
+    partner::sign_up(
+        conn,
+        &input("under_score", "Device_Provider", None),
+        PASSWORD,
+    )
+    .expect("u");
+    let underscore = partner::list(
+        conn,
+        &PartnerQuery {
+            q: Some("UNDER_S".into()),
+            ..Default::default()
+        },
+    )
+    .expect("underscore");
+    assert_eq!(underscore.page.total, 1);
+    let literal = partner::list(
+        conn,
+        &PartnerQuery {
+            q: Some("dev_1".into()),
+            ..Default::default()
+        },
+    )
+    .expect("literal");
+    assert_eq!(literal.page.total, 0, "'_' is not a one-character wildcard");
     let by_type = partner::list(
         conn,
         &PartnerQuery {

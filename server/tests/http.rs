@@ -823,6 +823,22 @@ async fn partner_pages_need_their_roles() {
         list.body.contains("p1 Ltd"),
         "the list renders on the server"
     );
+    // Before the WASM loads, the filter form already shows the current filters.
+    let filtered = h
+        .page("/admin/partners?q=p1&status=PENDING&sort=id", Some(&admin))
+        .await;
+    assert!(
+        filtered.body.contains(r#"value="p1""#),
+        "search box keeps its text"
+    );
+    assert!(
+        filtered.body.contains(r#"value="id""#),
+        "hidden sort keeps the sort"
+    );
+    assert!(
+        filtered.body.contains(r#"value="PENDING" selected"#),
+        "status option selected"
+    );
     assert_eq!(
         h.page("/partner", Some(&admin)).await.status,
         StatusCode::FORBIDDEN

@@ -79,18 +79,21 @@ pub async fn sign_up(
     let client = guard::client_info();
     let policy = state.sessions;
     let _permit = guard::hashing_permit().await?;
+    // Registration and its first session commit together: a failure leaves neither.
     let (view, token) = guard::db(move |conn| {
-        let view = domain::partner::sign_up(conn, &input, &password)?;
-        let account = domain::account::find_by_email(conn, &view.account_email)?
-            .ok_or_else(AppError::internal)?;
-        let token = domain::session::create(
-            conn,
-            &account.id,
-            client.ip.as_deref(),
-            client.user_agent.as_deref(),
-            &policy,
-        )?;
-        Ok((view, token))
+        domain::db::write_tx(conn, |conn| {
+            let view = domain::partner::sign_up(conn, &input, &password)?;
+            let account = domain::account::find_by_email(conn, &view.account_email)?
+                .ok_or_else(AppError::internal)?;
+            let token = domain::session::create(
+                conn,
+                &account.id,
+                client.ip.as_deref(),
+                client.user_agent.as_deref(),
+                &policy,
+            )?;
+            Ok((view, token))
+        })
     })
     .await
     .map_err(fail)?;

@@ -631,7 +631,13 @@ pub fn update_own_profile(
             .find(&id)
             .select(PartnerRow::as_select())
             .first(conn)?;
-        let info = load_type(conn, &row.partner_type, true)?;
+        // The type's facts, even if an operator has since retired the type.
+        let info = type_info(
+            partner_types::table
+                .find(&row.partner_type)
+                .select(type_columns())
+                .first(conn)?,
+        );
         let wanted = update
             .policy_group_id
             .as_deref()
@@ -674,17 +680,30 @@ pub fn update_own_profile(
             updated_by: Some(user.id.clone()),
             ..row.clone()
         };
-        diesel::update(partners::table.find(&id))
-            .set((
-                partners::email.eq(&after.email),
-                partners::phone.eq(&after.phone),
-                partners::address.eq(&after.address),
-                partners::language.eq(&after.language),
-                partners::policy_group_id.eq(after.policy_group_id.as_deref()),
-                partners::updated_at.eq(after.updated_at),
-                partners::updated_by.eq(after.updated_by.as_deref()),
-            ))
-            .execute(conn)?;
+        // Guarded on the status read above: an approval meanwhile must not let a group
+        // change through.
+        let changed = diesel::update(
+            partners::table
+                .filter(partners::id.eq(&id))
+                .filter(partners::status.eq(&row.status)),
+        )
+        .set((
+            partners::email.eq(&after.email),
+            partners::phone.eq(&after.phone),
+            partners::address.eq(&after.address),
+            partners::language.eq(&after.language),
+            partners::policy_group_id.eq(after.policy_group_id.as_deref()),
+            partners::updated_at.eq(after.updated_at),
+            partners::updated_by.eq(after.updated_by.as_deref()),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_PARTNER_CHANGED",
+                "Your organisation's status changed meanwhile; reload and try again.",
+            ));
+        }
         audit::record(
             conn,
             &actor,
@@ -820,12 +839,21 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             q = q.filter(partners::policy_group_id.eq(g.to_string()));
         }
         if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
+            // Wildcards typed by the user are matched literally ('_' is common in ids).
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
             q = q.filter(
                 account::lower(partners::id)
                     .like(pattern.clone())
-                    .or(account::lower(partners::organisation).like(pattern.clone()))
-                    .or(partners::email.like(pattern)),
+                    .escape('\\')
+                    .or(account::lower(partners::organisation)
+                        .like(pattern.clone())
+                        .escape('\\'))
+                    .or(partners::email.like(pattern).escape('\\')),
             );
         }
         q

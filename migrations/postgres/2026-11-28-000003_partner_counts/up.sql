@@ -14,6 +14,16 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.partner_type = NEW.partner_type THEN
         RETURN NULL;
     END IF;
+    -- An update touches two count rows; it always locks them in key order, so two opposite
+    -- moves (reject and resubmit, deactivate and reactivate) cannot deadlock.
+    IF TG_OP = 'UPDATE' AND (NEW.status, NEW.partner_type) < (OLD.status, OLD.partner_type) THEN
+        INSERT INTO partner_counts (status, partner_type, n)
+            VALUES (NEW.status, NEW.partner_type, 1)
+            ON CONFLICT (status, partner_type) DO UPDATE SET n = partner_counts.n + 1;
+        UPDATE partner_counts SET n = n - 1
+            WHERE status = OLD.status AND partner_type = OLD.partner_type;
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE partner_counts SET n = n - 1
             WHERE status = OLD.status AND partner_type = OLD.partner_type;

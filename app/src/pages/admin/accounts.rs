@@ -75,7 +75,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
         <p class="muted">"Partner admins and policy managers. Partner accounts are created by partner sign-up."</p>
 
         <Form method="GET" action="/admin/accounts" attr:class="filters" attr:role="search">
-            <label>"Search" <input type="search" name="q" data-testid="filter-q" prop:value=move || params.with(|q| q.get("q")).unwrap_or_default()/></label>
+            <label>"Search" <input type="search" name="q" data-testid="filter-q" value=move || params.with(|q| q.get("q")).unwrap_or_default() prop:value=move || params.with(|q| q.get("q")).unwrap_or_default()/></label>
             <label>"Role"
                 <select name="role" data-testid="filter-role" prop:value=move || params.with(|q| q.get("role")).unwrap_or_default()>
                     <option value="">"Any"</option>
@@ -89,7 +89,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
                     <option value="inactive">"Deactivated"</option>
                 </select>
             </label>
-            <input type="hidden" name="sort" prop:value=move || params.with(|q| q.get("sort")).unwrap_or_default()/>
+            <input type="hidden" name="sort" value=move || params.with(|q| q.get("sort")).unwrap_or_default() prop:value=move || params.with(|q| q.get("sort")).unwrap_or_default()/>
             <button type="submit">"Apply"</button>
         </Form>
 

@@ -53,15 +53,15 @@ fn AuditBody() -> impl IntoView {
         <h1>"Audit log"</h1>
         <p class="muted">"Every change in the portal: who, what, when, with the values before and after. Times are UTC."</p>
         <Form method="GET" action="/admin/audit" attr:class="filters" attr:role="search">
-            <label>"Actor email" <input type="search" name="actor" data-testid="filter-actor" prop:value=get("actor")/></label>
+            <label>"Actor email" <input type="search" name="actor" data-testid="filter-actor" value=get("actor") prop:value=get("actor")/></label>
             <label>"Entity"
                 <select name="type" data-testid="filter-type" prop:value=get("type")>
                     <option value="">"Any"</option>
-                    {ENTITY_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
+                    {ENTITY_TYPES.iter().map(|t| view! { <option value=*t selected=params.with_untracked(|q| q.get("type")).as_deref() == Some(*t)>{*t}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"From" <input type="date" name="from" data-testid="filter-from" prop:value=get("from")/></label>
-            <label>"To" <input type="date" name="to" data-testid="filter-to" prop:value=get("to")/></label>
+            <label>"From" <input type="date" name="from" data-testid="filter-from" value=get("from") prop:value=get("from")/></label>
+            <label>"To" <input type="date" name="to" data-testid="filter-to" value=get("to") prop:value=get("to")/></label>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
             <A href="/admin/audit">"Clear"</A>
         </Form>
