@@ -387,10 +387,33 @@ pub struct MyPartner {
     pub policy_groups: Vec<PolicyGroupOption>,
 }
 
-fn no_control(field: &str, label: &str, value: &str) -> AppResult<()> {
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r')
+/// Trimmed free text: required, at most `max` characters, no control characters (line breaks
+/// allowed when `multiline`). Codes are `{code}_REQUIRED`, `{code}_TOO_LONG`, `PMS_TEXT_INVALID`.
+fn bounded_text(
+    field: &str,
+    code: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(
+            field,
+            &format!("{code}_REQUIRED"),
+            format!("{label} is required."),
+        ));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::validation(
+            field,
+            &format!("{code}_TOO_LONG"),
+            format!("{label} must be at most {max} characters."),
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r')))
     {
         return Err(AppError::validation(
             field,
@@ -398,7 +421,7 @@ fn no_control(field: &str, label: &str, value: &str) -> AppResult<()> {
             format!("{label} must not contain control characters."),
         ));
     }
-    Ok(())
+    Ok(v.to_string())
 }
 
 /// Check a chosen partner id; returns it trimmed.
@@ -441,29 +464,14 @@ pub fn check_partner_id(value: &str) -> AppResult<String> {
 
 /// Check an organisation name; returns it trimmed.
 pub fn check_organisation(value: &str) -> AppResult<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(AppError::validation(
-            "organisation",
-            "PMS_ORGANISATION_REQUIRED",
-            "Organisation name is required.",
-        ));
-    }
-    if v.chars().count() > MAX_ORGANISATION_LEN {
-        return Err(AppError::validation(
-            "organisation",
-            "PMS_ORGANISATION_TOO_LONG",
-            format!("Organisation name must be at most {MAX_ORGANISATION_LEN} characters."),
-        ));
-    }
-    if v.chars().any(char::is_control) {
-        return Err(AppError::validation(
-            "organisation",
-            "PMS_TEXT_INVALID",
-            "Organisation name must not contain control characters.",
-        ));
-    }
-    Ok(v.to_string())
+    bounded_text(
+        "organisation",
+        "PMS_ORGANISATION",
+        "Organisation name",
+        value,
+        MAX_ORGANISATION_LEN,
+        false,
+    )
 }
 
 /// Check a phone number (digits with optional +, spaces, dashes, brackets; at most 16).
@@ -502,23 +510,14 @@ pub fn check_phone(field: &str, value: &str, required: bool) -> AppResult<String
 
 /// Check a postal address; returns it trimmed.
 pub fn check_address(value: &str) -> AppResult<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(AppError::validation(
-            "address",
-            "PMS_ADDRESS_REQUIRED",
-            "Address is required.",
-        ));
-    }
-    if v.chars().count() > MAX_ADDRESS_LEN {
-        return Err(AppError::validation(
-            "address",
-            "PMS_ADDRESS_TOO_LONG",
-            format!("Address must be at most {MAX_ADDRESS_LEN} characters."),
-        ));
-    }
-    no_control("address", "Address", v)?;
-    Ok(v.to_string())
+    bounded_text(
+        "address",
+        "PMS_ADDRESS",
+        "Address",
+        value,
+        MAX_ADDRESS_LEN,
+        true,
+    )
 }
 
 /// Check a language code against the offered languages.
@@ -548,15 +547,7 @@ pub fn check_reason(value: Option<&str>, required: bool) -> AppResult<Option<Str
         }
         return Ok(None);
     }
-    if v.chars().count() > MAX_REASON_LEN {
-        return Err(AppError::validation(
-            "reason",
-            "PMS_REASON_TOO_LONG",
-            format!("Reason must be at most {MAX_REASON_LEN} characters."),
-        ));
-    }
-    no_control("reason", "Reason", v)?;
-    Ok(Some(v.to_string()))
+    bounded_text("reason", "PMS_REASON", "Reason", v, MAX_REASON_LEN, true).map(Some)
 }
 
 #[cfg(test)]
