@@ -59,6 +59,18 @@ pub struct AppError {
     /// Request id, filled in at the edge so a user can quote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Every problem found, when one input has several (e.g. schema violations of a document).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Violation>,
+}
+
+/// One problem inside a structured input, located by a JSON Pointer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// JSON Pointer into the input (`/allowedAuthTypes/0/authType`; empty = the root).
+    pub path: String,
+    /// What is wrong there.
+    pub message: String,
 }
 
 impl AppError {
@@ -70,6 +82,7 @@ impl AppError {
             field: None,
             message: message.into(),
             request_id: None,
+            details: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod history;
 pub mod page;
 pub mod partner;
+pub mod policy;
 pub mod role;
 
 #[cfg(feature = "server")]

@@ -158,6 +158,41 @@ diesel::joinable!(account_roles -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(partners -> accounts (account_id));
 diesel::joinable!(partners -> partner_types (partner_type));
+diesel::table! {
+    policies (id) {
+        id -> Text,
+        policy_group_id -> Text,
+        name -> Text,
+        description -> Text,
+        policy_type -> Text,
+        status -> Text,
+        document -> Text,
+        draft_document -> Nullable<Text>,
+        version -> Integer,
+        valid_from -> Nullable<BigInt>,
+        valid_to -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    policy_versions (policy_id, version) {
+        policy_id -> Text,
+        version -> Integer,
+        document -> Text,
+        valid_from -> BigInt,
+        valid_to -> BigInt,
+        published_at -> BigInt,
+        published_by -> Nullable<Text>,
+        published_by_email -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(policies -> policy_groups (policy_group_id));
+diesel::joinable!(policy_versions -> policies (policy_id));
 diesel::joinable!(partners -> policy_groups (policy_group_id));
 diesel::joinable!(partner_contacts -> partners (partner_id));
 diesel::joinable!(partner_status_history -> partners (partner_id));
@@ -175,4 +210,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_contacts,
     partner_status_history,
     partner_counts,
+    policies,
+    policy_versions,
 );

@@ -23,6 +23,7 @@ where
                 field: q.get("field"),
                 message,
                 request_id: None,
+                details: Vec::new(),
             })
         }),
     })

@@ -389,7 +389,7 @@ pub struct MyPartner {
 
 /// Trimmed free text: required, at most `max` characters, no control characters (line breaks
 /// allowed when `multiline`). Codes are `{code}_REQUIRED`, `{code}_TOO_LONG`, `PMS_TEXT_INVALID`.
-fn bounded_text(
+pub(crate) fn bounded_text(
     field: &str,
     code: &str,
     label: &str,

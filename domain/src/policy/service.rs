@@ -1,0 +1,882 @@
+//! Policy use cases: author drafts, publish versions, revise, deactivate, clone, list.
+//! Every change writes an audit row and a POLICY_UPDATED event in its own transaction.
+
+use super::validate;
+use super::{
+    check_description, check_policy_name, check_policy_type, DiffLine, PolicyDetail, PolicyList,
+    PolicyQuery, PolicyStatus, PolicySummary, PolicyType, PolicyVersion,
+    MAX_POLICY_DESCRIPTION_LEN,
+};
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::page::{self, Page};
+use crate::schema::{accounts, policies, policy_groups, policy_versions};
+use diesel::prelude::*;
+use serde_json::json;
+
+/// Topic of policy events for downstream services.
+pub const POLICY_UPDATED: &str = "POLICY_UPDATED";
+/// Longest validity a publication may set.
+pub const MAX_VALIDITY_MS: i64 = 10 * 366 * 24 * 3600 * 1000;
+
+/// What an author submits to create a draft.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyInput {
+    /// Group id.
+    pub group_id: String,
+    /// Name (unique in the group).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Type (stored spelling).
+    pub policy_type: String,
+    /// Document text (JSON).
+    pub document: String,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = policies)]
+struct PolicyRow {
+    id: String,
+    policy_group_id: String,
+    name: String,
+    description: String,
+    policy_type: String,
+    status: String,
+    document: String,
+    draft_document: Option<String>,
+    version: i32,
+    valid_from: Option<i64>,
+    valid_to: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    created_by: Option<String>,
+}
+
+impl PolicyRow {
+    fn status(&self) -> PolicyStatus {
+        PolicyStatus::parse(&self.status).unwrap_or(PolicyStatus::Deactivated)
+    }
+
+    fn kind(&self) -> AppResult<PolicyType> {
+        PolicyType::parse(&self.policy_type).ok_or_else(|| {
+            tracing::error!(policy = %self.id, kind = %self.policy_type, "unknown stored policy type");
+            AppError::internal()
+        })
+    }
+
+    fn summary(&self, group_name: String) -> PolicySummary {
+        PolicySummary {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            policy_type: PolicyType::parse(&self.policy_type).unwrap_or(PolicyType::Auth),
+            status: self.status(),
+            group_id: self.policy_group_id.clone(),
+            group_name,
+            version: self.version,
+            has_revision: self.draft_document.is_some(),
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+fn load_row(conn: &mut AnyConnection, id: &str) -> AppResult<PolicyRow> {
+    policies::table
+        .find(id)
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("The policy"))
+}
+
+/// An active group by id, or a field error on `group_id`.
+fn active_group(conn: &mut AnyConnection, id: &str) -> AppResult<String> {
+    let found: Option<(String, bool)> = policy_groups::table
+        .find(id.trim())
+        .select((policy_groups::name, policy_groups::active))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Err(AppError::validation(
+            "group_id",
+            "PMS_POLICY_GROUP_NOT_FOUND",
+            "Choose an existing policy group.",
+        )),
+        Some((name, false)) => Err(AppError::validation(
+            "group_id",
+            "PMS_POLICY_GROUP_INACTIVE",
+            format!(
+                "The policy group \u{201c}{name}\u{201d} is deactivated; choose an active group."
+            ),
+        )),
+        Some((name, true)) => Ok(name),
+    }
+}
+
+fn ensure_name_free(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    name: &str,
+    except: Option<&str>,
+) -> AppResult<()> {
+    let mut q = policies::table
+        .filter(policies::policy_group_id.eq(group_id))
+        .filter(policies::name.eq(name))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(policies::id.ne(id));
+    }
+    let taken: i64 = q.count().get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_POLICY_NAME_TAKEN",
+            "A policy with this name already exists in the group.",
+        )
+        .with_field("name"));
+    }
+    Ok(())
+}
+
+/// The event payload of a policy (the reference's field names).
+fn event_data(row: &PolicyRow, group_name: &str) -> serde_json::Value {
+    let document: serde_json::Value =
+        serde_json::from_str(&row.document).unwrap_or(serde_json::Value::Null);
+    json!({
+        "policyId": row.id,
+        "policyName": row.name,
+        "policyDescription": row.description,
+        "policyType": row.policy_type,
+        "policyStatus": row.status,
+        "isActive": row.status() == PolicyStatus::Published,
+        "version": row.version,
+        "policyGroupId": row.policy_group_id,
+        "policyGroupName": group_name,
+        "policyCommenceOn": row.valid_from.map(clock::rfc3339),
+        "policyExpiresOn": row.valid_to.map(clock::rfc3339),
+        "policies": document,
+    })
+}
+
+/// Audit + event for a change, inside the caller's transaction.
+fn record(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    id: &str,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(conn, actor, action, "policy", id, details)?;
+    let row = load_row(conn, id)?;
+    let group: String = policy_groups::table
+        .find(&row.policy_group_id)
+        .select(policy_groups::name)
+        .first(conn)?;
+    crate::outbox::enqueue(conn, POLICY_UPDATED, event_data(&row, &group))?;
+    Ok(())
+}
+
+/// A guarded update: applies only if the row still has the status (and revision state) read,
+/// so two authors acting at once get one success and one clear conflict.
+fn changed_meanwhile() -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        "PMS_POLICY_CHANGED",
+        "The policy was changed meanwhile; reload it and try again.",
+    )
+}
+
+/// Validate a document for `kind` without storing anything (the editor's live check).
+pub fn check_document(policy_type: &str, document: &str) -> AppResult<()> {
+    let kind = check_policy_type(policy_type)?;
+    validate::check(kind, document).map(|_| ())
+}
+
+/// Create a draft.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: &PolicyInput,
+) -> AppResult<PolicyDetail> {
+    let id = create_with(conn, actor, input, None)?;
+    detail(conn, &id)
+}
+
+/// Create a draft in one transaction; `cloned_from` goes into its audit row.
+fn create_with(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: &PolicyInput,
+    cloned_from: Option<serde_json::Value>,
+) -> AppResult<String> {
+    let name = check_policy_name(&input.name)?;
+    let description = check_description(&input.description, MAX_POLICY_DESCRIPTION_LEN)?;
+    let kind = check_policy_type(&input.policy_type)?;
+    let document = validate::pretty(&validate::check(kind, &input.document)?);
+    crate::db::write_tx(conn, |conn| {
+        active_group(conn, &input.group_id)?;
+        let group_id = input.group_id.trim();
+        ensure_name_free(conn, group_id, &name, None)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = clock::now_ms();
+        diesel::insert_into(policies::table)
+            .values((
+                policies::id.eq(&id),
+                policies::policy_group_id.eq(group_id),
+                policies::name.eq(&name),
+                policies::description.eq(&description),
+                policies::policy_type.eq(kind.as_str()),
+                policies::status.eq(PolicyStatus::Draft.as_str()),
+                policies::document.eq(&document),
+                policies::version.eq(0),
+                policies::created_at.eq(now),
+                policies::updated_at.eq(now),
+                policies::created_by.eq(actor.id.as_deref()),
+                policies::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)?;
+        let mut details = json!({
+            "after": { "name": name, "type": kind.as_str(), "group": group_id, "status": "DRAFT" }
+        });
+        let action = match cloned_from {
+            Some(from) => {
+                details["clonedFrom"] = from;
+                "POLICY_CLONED"
+            }
+            None => "POLICY_CREATED",
+        };
+        record(conn, actor, action, &id, details)?;
+        Ok(id)
+    })
+}
+
+/// Edit a draft (name, description, document) or the revision of a published policy
+/// (document only).
+pub fn update(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    name: &str,
+    description: &str,
+    document: &str,
+) -> AppResult<PolicyDetail> {
+    crate::db::write_tx(conn, |conn| {
+        let row = load_row(conn, id)?;
+        let kind = row.kind()?;
+        match (row.status(), row.draft_document.is_some()) {
+            (PolicyStatus::Draft, _) => {
+                let name = check_policy_name(name)?;
+                let description = check_description(description, MAX_POLICY_DESCRIPTION_LEN)?;
+                let document = validate::pretty(&validate::check(kind, document)?);
+                ensure_name_free(conn, &row.policy_group_id, &name, Some(id))?;
+                let n = diesel::update(
+                    policies::table
+                        .find(id)
+                        .filter(policies::status.eq(PolicyStatus::Draft.as_str())),
+                )
+                .set((
+                    policies::name.eq(&name),
+                    policies::description.eq(&description),
+                    policies::document.eq(&document),
+                    policies::updated_at.eq(clock::now_ms()),
+                    policies::updated_by.eq(actor.id.as_deref()),
+                ))
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(changed_meanwhile());
+                }
+                record(
+                    conn,
+                    actor,
+                    "POLICY_DRAFT_UPDATED",
+                    id,
+                    json!({
+                        "before": { "name": row.name, "description": row.description },
+                        "after": { "name": name, "description": description },
+                        "documentChanged": document != row.document,
+                    }),
+                )?;
+            }
+            (PolicyStatus::Published, true) => {
+                if name.trim() != row.name || description.trim() != row.description {
+                    return Err(AppError::validation(
+                        "name",
+                        "PMS_POLICY_PUBLISHED_NAME_FIXED",
+                        "The name and description of a published policy cannot change; only its document is revised. Clone it to use another name.",
+                    ));
+                }
+                let document = validate::pretty(&validate::check(kind, document)?);
+                let n = diesel::update(
+                    policies::table
+                        .find(id)
+                        .filter(policies::status.eq(PolicyStatus::Published.as_str()))
+                        .filter(policies::draft_document.is_not_null()),
+                )
+                .set((
+                    policies::draft_document.eq(Some(&document)),
+                    policies::updated_at.eq(clock::now_ms()),
+                    policies::updated_by.eq(actor.id.as_deref()),
+                ))
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(changed_meanwhile());
+                }
+                record(
+                    conn,
+                    actor,
+                    "POLICY_REVISION_UPDATED",
+                    id,
+                    json!({ "revisionOf": row.version }),
+                )?;
+            }
+            (PolicyStatus::Published, false) => {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_POLICY_NOT_EDITABLE",
+                    "A published policy is not edited in place: start a revision, edit it, then publish it as the next version.",
+                ))
+            }
+            (PolicyStatus::Deactivated, _) => {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_POLICY_NOT_EDITABLE",
+                    "A deactivated policy cannot be edited; clone it to make a new draft.",
+                ))
+            }
+        }
+        Ok(())
+    })?;
+    detail(conn, id)
+}
+
+/// Start a revision of a published policy: a draft of its next version, while the current
+/// version stays live.
+pub fn start_revision(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<PolicyDetail> {
+    crate::db::write_tx(conn, |conn| {
+        let row = load_row(conn, id)?;
+        if row.status() != PolicyStatus::Published {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_POLICY_REVISION_INVALID",
+                match row.status() {
+                    PolicyStatus::Draft => {
+                        "A draft is edited directly; it has no revisions until it is published."
+                    }
+                    _ => "A deactivated policy cannot be revised; clone it to make a new draft.",
+                },
+            ));
+        }
+        if row.draft_document.is_some() {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_POLICY_REVISION_EXISTS",
+                "A revision of this policy is already being prepared; edit or discard it.",
+            ));
+        }
+        let n = diesel::update(
+            policies::table
+                .find(id)
+                .filter(policies::status.eq(PolicyStatus::Published.as_str()))
+                .filter(policies::draft_document.is_null()),
+        )
+        .set((
+            policies::draft_document.eq(Some(&row.document)),
+            policies::updated_at.eq(clock::now_ms()),
+            policies::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(changed_meanwhile());
+        }
+        record(
+            conn,
+            actor,
+            "POLICY_REVISION_STARTED",
+            id,
+            json!({ "from": row.version }),
+        )
+    })?;
+    detail(conn, id)
+}
+
+/// Delete a draft, or discard the revision of a published policy. Returns true when the policy
+/// itself was deleted.
+pub fn delete_draft(conn: &mut AnyConnection, actor: &Actor, id: &str) -> AppResult<bool> {
+    crate::db::write_tx(conn, |conn| {
+        let row = load_row(conn, id)?;
+        match (row.status(), row.draft_document.is_some()) {
+            (PolicyStatus::Draft, _) => {
+                // The event and audit row describe the draft before it goes.
+                record(
+                    conn,
+                    actor,
+                    "POLICY_DELETED",
+                    id,
+                    json!({ "before": { "name": row.name, "type": row.policy_type, "status": "DRAFT" } }),
+                )?;
+                let n = diesel::delete(
+                    policies::table
+                        .find(id)
+                        .filter(policies::status.eq(PolicyStatus::Draft.as_str())),
+                )
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(changed_meanwhile());
+                }
+                Ok(true)
+            }
+            (PolicyStatus::Published, true) => {
+                diesel::update(policies::table.find(id))
+                    .set((
+                        policies::draft_document.eq(None::<String>),
+                        policies::updated_at.eq(clock::now_ms()),
+                        policies::updated_by.eq(actor.id.as_deref()),
+                    ))
+                    .execute(conn)?;
+                record(conn, actor, "POLICY_REVISION_DISCARDED", id, json!({}))?;
+                Ok(false)
+            }
+            _ => Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_POLICY_NOT_DRAFT",
+                "Only drafts can be deleted; deactivate a published policy instead.",
+            )),
+        }
+    })
+}
+
+/// Publish a draft as version 1, or a revision as the next version, valid from now to
+/// `valid_to` (UTC ms).
+pub fn publish(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    valid_to: i64,
+) -> AppResult<PolicyDetail> {
+    let now = clock::now_ms();
+    if valid_to <= now {
+        return Err(AppError::validation(
+            "valid_to",
+            "PMS_POLICY_VALID_TO_PAST",
+            "The end of validity must be in the future.",
+        ));
+    }
+    if valid_to > now + MAX_VALIDITY_MS {
+        return Err(AppError::validation(
+            "valid_to",
+            "PMS_POLICY_VALID_TO_TOO_FAR",
+            "A policy can be published for at most 10 years.",
+        ));
+    }
+    crate::db::write_tx(conn, |conn| {
+        let row = load_row(conn, id)?;
+        let kind = row.kind()?;
+        let (document, had_revision) = match (row.status(), row.draft_document.clone()) {
+            (PolicyStatus::Draft, _) => (row.document.clone(), false),
+            (PolicyStatus::Published, Some(revision)) => (revision, true),
+            (PolicyStatus::Published, None) => {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_POLICY_ALREADY_PUBLISHED",
+                    format!(
+                        "Version {} of this policy is already published; start a revision to publish a new version.",
+                        row.version
+                    ),
+                ))
+            }
+            (PolicyStatus::Deactivated, _) => {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_POLICY_DEACTIVATED",
+                    "A deactivated policy cannot be published again; clone it to make a new draft.",
+                ))
+            }
+        };
+        active_group(conn, &row.policy_group_id)?;
+        // The schema may have tightened since the draft was saved.
+        validate::check(kind, &document)?;
+        let version = row.version + 1;
+        let n = diesel::update(
+            policies::table
+                .find(id)
+                .filter(policies::status.eq(&row.status))
+                .filter(policies::version.eq(row.version)),
+        )
+        .set((
+            policies::status.eq(PolicyStatus::Published.as_str()),
+            policies::document.eq(&document),
+            policies::draft_document.eq(None::<String>),
+            policies::version.eq(version),
+            policies::valid_from.eq(Some(now)),
+            policies::valid_to.eq(Some(valid_to)),
+            policies::updated_at.eq(now),
+            policies::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(changed_meanwhile());
+        }
+        diesel::insert_into(policy_versions::table)
+            .values((
+                policy_versions::policy_id.eq(id),
+                policy_versions::version.eq(version),
+                policy_versions::document.eq(&document),
+                policy_versions::valid_from.eq(now),
+                policy_versions::valid_to.eq(valid_to),
+                policy_versions::published_at.eq(now),
+                policy_versions::published_by.eq(actor.id.as_deref()),
+                policy_versions::published_by_email.eq(actor.email.as_deref()),
+            ))
+            .execute(conn)?;
+        record(
+            conn,
+            actor,
+            "POLICY_PUBLISHED",
+            id,
+            json!({
+                "before": { "status": row.status, "version": row.version },
+                "after": { "status": "PUBLISHED", "version": version, "validTo": clock::rfc3339(valid_to) },
+                "revision": had_revision,
+            }),
+        )
+    })?;
+    detail(conn, id)
+}
+
+/// Deactivate a published policy (a pending revision is dropped with it).
+pub fn deactivate(conn: &mut AnyConnection, actor: &Actor, id: &str) -> AppResult<PolicyDetail> {
+    crate::db::write_tx(conn, |conn| {
+        let row = load_row(conn, id)?;
+        match row.status() {
+            PolicyStatus::Published => {}
+            PolicyStatus::Draft => {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_POLICY_NOT_PUBLISHED",
+                    "A draft is not in use; delete it instead of deactivating it.",
+                ))
+            }
+            PolicyStatus::Deactivated => {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_POLICY_ALREADY_DEACTIVATED",
+                    "This policy is already deactivated.",
+                ))
+            }
+        }
+        // Policy requests and keys arrive with the access feature; their check belongs here.
+        let n = diesel::update(
+            policies::table
+                .find(id)
+                .filter(policies::status.eq(PolicyStatus::Published.as_str())),
+        )
+        .set((
+            policies::status.eq(PolicyStatus::Deactivated.as_str()),
+            policies::draft_document.eq(None::<String>),
+            policies::updated_at.eq(clock::now_ms()),
+            policies::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(changed_meanwhile());
+        }
+        record(
+            conn,
+            actor,
+            "POLICY_DEACTIVATED",
+            id,
+            json!({ "before": { "status": "PUBLISHED" }, "after": { "status": "DEACTIVATED" } }),
+        )
+    })?;
+    detail(conn, id)
+}
+
+/// Clone a policy into a new draft in an active group (the same or another), under a new
+/// name. The clone keeps the document (the live version of a published policy); asked for
+/// another type, it starts from that type's template, since a document belongs to one schema.
+pub fn clone_policy(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    group_id: &str,
+    name: &str,
+    policy_type: Option<&str>,
+) -> AppResult<PolicyDetail> {
+    let source = load_row(conn, id)?;
+    let source_kind = source.kind()?;
+    let kind = match policy_type.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => check_policy_type(t)?,
+        None => source_kind,
+    };
+    let document = if kind == source_kind {
+        source.document.clone()
+    } else {
+        kind.template().to_string()
+    };
+    let input = PolicyInput {
+        group_id: group_id.to_string(),
+        name: name.to_string(),
+        description: source.description.clone(),
+        policy_type: kind.as_str().to_string(),
+        document,
+    };
+    let from = json!({ "id": source.id, "name": source.name, "version": source.version, "type": source.policy_type });
+    let id = create_with(conn, actor, &input, Some(from))?;
+    detail(conn, &id)
+}
+
+/// A policy with its versions.
+pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<PolicyDetail> {
+    let row = load_row(conn, id)?;
+    let group_name: String = policy_groups::table
+        .find(&row.policy_group_id)
+        .select(policy_groups::name)
+        .first(conn)?;
+    let created_by: Option<String> = match &row.created_by {
+        Some(account) => accounts::table
+            .find(account)
+            .select(accounts::email)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let versions = policy_versions::table
+        .filter(policy_versions::policy_id.eq(id))
+        .order(policy_versions::version.desc())
+        .select((
+            policy_versions::version,
+            policy_versions::document,
+            policy_versions::valid_from,
+            policy_versions::valid_to,
+            policy_versions::published_at,
+            policy_versions::published_by_email,
+        ))
+        .load::<(i32, String, i64, i64, i64, Option<String>)>(conn)?
+        .into_iter()
+        .map(
+            |(version, document, valid_from, valid_to, published_at, published_by)| PolicyVersion {
+                version,
+                document,
+                valid_from,
+                valid_to,
+                published_at,
+                published_by,
+            },
+        )
+        .collect();
+    Ok(PolicyDetail {
+        summary: row.summary(group_name),
+        description: row.description.clone(),
+        document: row.document.clone(),
+        draft_document: row.draft_document.clone(),
+        versions,
+        created_at: row.created_at,
+        created_by,
+    })
+}
+
+/// A published policy of `group_id`, as a partner of that group sees it (no drafts, no
+/// revision in preparation, no authoring history). Anything else is "not found".
+pub fn published_in_group(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    id: &str,
+) -> AppResult<PolicyDetail> {
+    let row = load_row(conn, id)?;
+    if row.policy_group_id != group_id || row.status() != PolicyStatus::Published {
+        return Err(AppError::not_found("The policy"));
+    }
+    let mut view = detail(conn, id)?;
+    view.draft_document = None;
+    view.summary.has_revision = false;
+    view.created_by = None;
+    view.versions.retain(|v| v.version == row.version);
+    for v in &mut view.versions {
+        v.published_by = None;
+    }
+    Ok(view)
+}
+
+/// Line diff between two published versions (`from` -> `to`).
+pub fn diff(conn: &mut AnyConnection, id: &str, from: i32, to: i32) -> AppResult<Vec<DiffLine>> {
+    let mut load = |v: i32| -> AppResult<String> {
+        policy_versions::table
+            .find((id, v))
+            .select(policy_versions::document)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found(&format!("Version {v}")))
+    };
+    let (old, new) = (load(from)?, load(to)?);
+    Ok(diff_text(&old, &new))
+}
+
+/// Line diff of two texts.
+pub fn diff_text(old: &str, new: &str) -> Vec<DiffLine> {
+    similar::TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .map(|c| DiffLine {
+            op: match c.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            },
+            text: c.value().trim_end_matches(['\n', '\r']).to_string(),
+        })
+        .collect()
+}
+
+/// The policy list: filters and sort on policies' own indexed columns, group names joined for
+/// the rows shown.
+pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyList> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            PolicyStatus::parse(s).ok_or_else(|| {
+                AppError::validation("status", "PMS_POLICY_STATUS_UNKNOWN", "Unknown status.")
+            })
+        })
+        .transpose()?;
+    let kind = query
+        .policy_type
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|t| check_policy_type(t))
+        .transpose()?;
+    let filtered = || {
+        let mut q = policies::table.into_boxed();
+        if let Some(s) = status {
+            q = q.filter(policies::status.eq(s.as_str()));
+        }
+        if let Some(k) = kind {
+            q = q.filter(policies::policy_type.eq(k.as_str()));
+        }
+        if let Some(g) = query.group.as_deref().filter(|g| !g.is_empty()) {
+            q = q.filter(policies::policy_group_id.eq(g.to_string()));
+        }
+        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            q = q.filter(
+                crate::account::lower(policies::name)
+                    .like(like_pattern(text))
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let q = match query.sort.as_deref().unwrap_or("-updated") {
+        "name" => filtered().order((policies::name.asc(), policies::id.asc())),
+        "-name" => filtered().order((policies::name.desc(), policies::id.desc())),
+        "type" => filtered().order((policies::policy_type.asc(), policies::updated_at.desc())),
+        "-type" => filtered().order((policies::policy_type.desc(), policies::updated_at.desc())),
+        "status" => filtered().order((policies::status.asc(), policies::updated_at.desc())),
+        "-status" => filtered().order((policies::status.desc(), policies::updated_at.desc())),
+        "updated" => filtered().order((policies::updated_at.asc(), policies::id.asc())),
+        _ => filtered().order((policies::updated_at.desc(), policies::id.desc())),
+    };
+    let rows: Vec<PolicyRow> = q
+        .select(PolicyRow::as_select())
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    let items = with_group_names(conn, rows)?;
+    let counted: Vec<(String, i64)> = policies::table
+        .group_by(policies::status)
+        .select((policies::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts = PolicyStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = counted
+                .iter()
+                .find(|(k, _)| k == s.as_str())
+                .map_or(0, |(_, n)| *n);
+            (*s, n)
+        })
+        .collect();
+    Ok(PolicyList {
+        page: Page {
+            items,
+            total,
+            page: page_no,
+            page_size: size,
+        },
+        counts,
+    })
+}
+
+/// Published policies of a group (what its partners see), by name.
+pub fn published_of_group(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    page_no: Option<i64>,
+) -> AppResult<Page<PolicySummary>> {
+    let (page_no, size, offset) = page::clamp(page_no, Some(50));
+    let base = || {
+        policies::table
+            .filter(policies::policy_group_id.eq(group_id))
+            .filter(policies::status.eq(PolicyStatus::Published.as_str()))
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows: Vec<PolicyRow> = base()
+        .order((policies::name.asc(), policies::id.asc()))
+        .select(PolicyRow::as_select())
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    let mut items = with_group_names(conn, rows)?;
+    for item in &mut items {
+        item.has_revision = false;
+    }
+    Ok(Page {
+        items,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+fn with_group_names(
+    conn: &mut AnyConnection,
+    rows: Vec<PolicyRow>,
+) -> AppResult<Vec<PolicySummary>> {
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.policy_group_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: Vec<(String, String)> = policy_groups::table
+        .filter(policy_groups::id.eq_any(&ids))
+        .select((policy_groups::id, policy_groups::name))
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let name = names
+                .iter()
+                .find(|(id, _)| *id == r.policy_group_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            r.summary(name)
+        })
+        .collect())
+}
+
+/// `%text%` for LIKE, lower-cased, with the user's wildcards matched literally.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

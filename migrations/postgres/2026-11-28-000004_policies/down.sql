@@ -1,0 +1,2 @@
+DROP TABLE policy_versions;
+DROP TABLE policies;
