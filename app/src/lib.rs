@@ -21,6 +21,13 @@ use crate::pages::admin::{
     partner_new::NewPartnerPage, partners::PartnersPage,
 };
 use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
+use crate::pages::policy::{
+    detail::PolicyPage,
+    groups::PolicyGroupsPage,
+    list::PoliciesPage,
+    mine::{MyPoliciesPage, MyPolicyPage},
+    new::NewPolicyPage,
+};
 use crate::pages::{
     account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
     setup::SetupPage,
@@ -91,6 +98,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/partners/new") view=NewPartnerPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/partners/:id") view=PartnerDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/policies") view=PoliciesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/policies/groups") view=PolicyGroupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/policies/new") view=NewPolicyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/policies/:id") view=PolicyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/policies") view=MyPoliciesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/policies/:id") view=MyPolicyPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -75,9 +75,43 @@ pub fn date_to_ms(date: &str) -> Option<i64> {
     (back.2 as i64 == d).then_some(days * 86_400_000)
 }
 
+/// `YYYY-MM-DD` to UTC milliseconds at the last millisecond of that day (an "until" date).
+pub fn end_of_day_ms(date: &str) -> Option<i64> {
+    date_to_ms(date).map(|ms| ms + 86_400_000 - 1)
+}
+
+/// UTC milliseconds as `YYYY-MM-DD` (an `<input type=date>` value).
+pub fn ms_to_date(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Now, UTC milliseconds (server clock in SSR, browser clock after hydration).
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        let ms = date_to_ms("2027-02-28").expect("date");
+        assert_eq!(ms_to_date(ms), "2027-02-28");
+        assert_eq!(end_of_day_ms("2027-02-28"), Some(ms + 86_399_999));
+        assert_eq!(end_of_day_ms("2027-02-30"), None);
+    }
 
     #[test]
     fn next_must_be_a_local_path() {

@@ -47,4 +47,4 @@ pub struct AuditQuery {
 }
 
 /// Entity types that appear in the audit log (for the filter).
-pub const ENTITY_TYPES: [&str; 2] = ["account", "partner"];
+pub const ENTITY_TYPES: [&str; 4] = ["account", "partner", "policy_group", "policy"];

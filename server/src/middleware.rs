@@ -132,21 +132,25 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > crate::BODY_LIMIT) {
-        let err = AppError::new(
-            ErrorKind::BadRequest,
-            "PMS_BODY_TOO_LARGE",
-            "The request body is too large.",
-        );
+    // Server functions (under /api/) speak a bare AppError; other routes wrap it in `error`.
+    let server_fn = req.uri().path().starts_with("/api/");
+    let policy_document = req.uri().path().starts_with("/api/policies");
+    if let Some(n) = declared.filter(|n| *n > crate::BODY_LIMIT) {
+        let err = if policy_document {
+            // The only large input a user types or uploads: say what the limit is.
+            domain::policy::validate::too_large(n)
+        } else {
+            AppError::new(
+                ErrorKind::BadRequest,
+                "PMS_BODY_TOO_LARGE",
+                "The request body is too large.",
+            )
+        };
         let err = match rid {
             Some(id) => err.with_request_id(id),
             None => err,
         };
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            axum::Json(serde_json::json!({ "error": err })),
-        )
-            .into_response();
+        return error_response(StatusCode::PAYLOAD_TOO_LARGE, err, server_fn);
     }
     let res = next.run(req).await;
     // Server functions answer every error with 500 unless told otherwise; errors raised
@@ -180,7 +184,15 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
         Some(id) => err.with_request_id(id),
         None => err,
     };
-    (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
+    error_response(status, err, server_fn)
+}
+
+fn error_response(status: StatusCode, err: AppError, server_fn: bool) -> Response {
+    if server_fn {
+        (status, axum::Json(err)).into_response()
+    } else {
+        (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
+    }
 }
 
 async fn restatus_server_fn_error(res: Response) -> Response {

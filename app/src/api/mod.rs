@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::guard::{self, fail};
 
 pub mod partners;
+pub mod policies;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn session_cookie(value: &str, secure: bool, clear: bool) -> String {

@@ -82,11 +82,19 @@ fn Nav(user: CurrentUser) -> impl IntoView {
     let auth = use_auth();
     let is_admin = user.has(Role::PartnerAdmin);
     let is_partner = user.has_any(&Role::PARTNER);
+    let is_operator = user.has_any(&Role::OPERATOR);
     view! {
         <nav aria-label="Main" data-testid="main-nav">
             <ul>
                 <li><A href="/" exact=true>"Dashboard"</A></li>
-                {is_partner.then(|| view! { <li><A href="/partner">"My organisation"</A></li> })}
+                {is_partner.then(|| view! {
+                    <li><A href="/partner" exact=true>"My organisation"</A></li>
+                    <li><A href="/partner/policies">"Policies"</A></li>
+                })}
+                {is_operator.then(|| view! {
+                    <li><A href="/policies" exact=true>"Policies"</A></li>
+                    <li><A href="/policies/groups">"Policy groups"</A></li>
+                })}
                 {is_admin.then(|| view! {
                     <li><A href="/admin/partners">"Partners"</A></li>
                     <li><A href="/admin/audit">"Audit log"</A></li>

@@ -6,4 +6,5 @@ pub mod dashboard;
 pub mod login;
 pub mod not_found;
 pub mod partner;
+pub mod policy;
 pub mod setup;

@@ -880,3 +880,17 @@ pub fn like_pattern(text: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// The policy group of the partner owned by `account_id`, if it has one.
+pub fn group_of_partner_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> AppResult<Option<String>> {
+    use crate::schema::partners;
+    Ok(partners::table
+        .filter(partners::account_id.eq(account_id))
+        .select(partners::policy_group_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}

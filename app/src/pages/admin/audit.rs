@@ -139,6 +139,8 @@ pub fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
                 {items.into_iter().map(|a| {
                     let entity = if a.entity_type == "partner" {
                         view! { <A href=format!("/admin/partners/{}", a.entity_id)>{format!("partner {}", a.entity_id)}</A> }.into_any()
+                    } else if a.entity_type == "policy" {
+                        view! { <A href=format!("/policies/{}", a.entity_id)>{format!("policy {}", a.entity_id)}</A> }.into_any()
                     } else {
                         view! { <span>{format!("{} {}", a.entity_type, a.entity_id)}</span> }.into_any()
                     };

@@ -1,0 +1,178 @@
+//! Policies (operators): server-side paging, sorting and filtering by type, group, status and
+//! name, counts per status as tabs, all in the URL.
+
+use crate::api::policies::{get_policy_group_options, list_policies};
+use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::components::table::{ListState, Pager, SortHeader};
+use crate::util::human_ms;
+use domain::account::CurrentUser;
+use domain::partner::PolicyGroupOption;
+use domain::policy::{PolicyList, PolicyQuery, PolicyStatus, PolicyType};
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+const LIST: ListState = ListState {
+    base: "/policies",
+    keys: &["q", "type", "status", "group", "sort", "size", "page"],
+    default_sort: "-updated",
+};
+
+/// Policies page.
+#[component]
+pub fn PoliciesPage() -> impl IntoView {
+    view! {
+        <Title text="Policies"/>
+        <RequireRole roles=Role::OPERATOR.to_vec() view=|_u: CurrentUser| view! { <PoliciesBody/> }/>
+    }
+}
+
+fn query_from(q: &ParamsMap) -> PolicyQuery {
+    PolicyQuery {
+        page: q.get("page").and_then(|p| p.parse().ok()),
+        page_size: q.get("size").and_then(|p| p.parse().ok()),
+        q: q.get("q").filter(|s| !s.is_empty()),
+        policy_type: q.get("type").filter(|s| !s.is_empty()),
+        status: q.get("status").filter(|s| !s.is_empty()),
+        group: q.get("group").filter(|s| !s.is_empty()),
+        sort: q.get("sort").filter(|s| !s.is_empty()),
+    }
+}
+
+/// A policy's status as a badge.
+#[component]
+pub fn PolicyBadge(status: PolicyStatus, #[prop(optional)] revision: bool) -> impl IntoView {
+    let class = match status {
+        PolicyStatus::Draft => "badge wait",
+        PolicyStatus::Published => "badge ok",
+        PolicyStatus::Deactivated => "badge off",
+    };
+    view! {
+        <span class=class data-testid="policy-status">{status.label()}</span>
+        {revision.then(|| view! { " " <span class="badge wait" title="A revision is being prepared">"revision"</span> })}
+    }
+}
+
+#[component]
+fn PoliciesBody() -> impl IntoView {
+    let params = use_query_map();
+    let list = Resource::new(move || params.with(query_from), list_policies);
+    let groups = Resource::new(|| (), |_| get_policy_group_options());
+    view! {
+        <div class="title-row">
+            <h1>"Policies"</h1>
+            <div>
+                <A href="/policies/groups" attr:class="button secondary">"Policy groups"</A>
+                " "
+                <A href="/policies/new" attr:class="button" attr:data-testid="new-policy">"New policy"</A>
+            </div>
+        </div>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let groups = groups.await.unwrap_or_default();
+                view! { <Filters groups/> }
+            })}
+        </Transition>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading policies…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <StatusTabs counts=list.counts.clone()/> <PoliciesTable list/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(groups: Vec<PolicyGroupOption>) -> impl IntoView {
+    let params = use_query_map();
+    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
+    let is =
+        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    view! {
+        <Form method="GET" action="/policies" attr:class="filters" attr:role="search">
+            <label>"Name" <input type="search" name="q" data-testid="filter-q" value=get("q") prop:value=get("q")/></label>
+            <label>"Type"
+                <select name="type" data-testid="filter-type" prop:value=get("type")>
+                    <option value="">"Any"</option>
+                    {PolicyType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=is("type", t.as_str())>{t.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Status"
+                <select name="status" data-testid="filter-status" prop:value=get("status")>
+                    <option value="">"Any"</option>
+                    {PolicyStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=is("status", s.as_str())>{s.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Group"
+                <select name="group" data-testid="filter-group" prop:value=get("group")>
+                    <option value="">"Any"</option>
+                    {groups.into_iter().map(|g| { let sel = is("group", &g.id); view! { <option value=g.id selected=sel>{g.name}</option> } }).collect_view()}
+                </select>
+            </label>
+            <input type="hidden" name="sort" value=get("sort") prop:value=get("sort")/>
+            <button type="submit" data-testid="filter-apply">"Apply"</button>
+            <A href="/policies">"Clear"</A>
+        </Form>
+    }
+}
+
+#[component]
+fn StatusTabs(counts: Vec<(PolicyStatus, i64)>) -> impl IntoView {
+    let params = use_query_map();
+    let current = params.with(|q| q.get("status")).unwrap_or_default();
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let all_href = params.with(|q| LIST.href_with(q, "status", ""));
+    view! {
+        <nav class="tabs" aria-label="Policies by status">
+            <A href=all_href attr:class=if current.is_empty() { "active" } else { "" }>{format!("All ({total})")}</A>
+            {counts.into_iter().map(|(s, n)| {
+                let href = params.with(|q| LIST.href_with(q, "status", s.as_str()));
+                let here = current == s.as_str();
+                view! { <A href=href attr:class=if here { "active" } else { "" } attr:data-testid=format!("count-{}", s.as_str())>{format!("{} ({n})", s.label())}</A> }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn PoliciesTable(list: PolicyList) -> impl IntoView {
+    let page = list.page;
+    let (page_no, pages, total) = (page.page, page.page_count(), page.total);
+    if page.items.is_empty() {
+        return view! { <p class="empty" data-testid="policies-empty">"No policies match these filters."</p> }.into_any();
+    }
+    view! {
+        <table class="list" data-testid="policies-table">
+            <caption class="muted">{format!("{total} polic{}", if total == 1 { "y" } else { "ies" })}</caption>
+            <thead><tr>
+                <SortHeader state=LIST key="name" label="Name"/>
+                <SortHeader state=LIST key="type" label="Type"/>
+                <th>"Group"</th>
+                <SortHeader state=LIST key="status" label="Status"/>
+                <th>"Version"</th>
+                <th>"Valid until"</th>
+                <SortHeader state=LIST key="updated" label="Last change"/>
+            </tr></thead>
+            <tbody>
+                {page.items.into_iter().map(|p| view! {
+                    <tr data-testid="policy-row">
+                        <td><A href=format!("/policies/{}", p.id)>{p.name.clone()}</A></td>
+                        <td>{p.policy_type.label()}</td>
+                        <td>{p.group_name.clone()}</td>
+                        <td><PolicyBadge status=p.status revision=p.has_revision/></td>
+                        <td>{if p.version == 0 { "—".to_string() } else { format!("v{}", p.version) }}</td>
+                        <td>{p.valid_to.map(human_ms).unwrap_or_else(|| "—".into())}</td>
+                        <td>{human_ms(p.updated_at)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager state=LIST page=page_no pages/>
+    }
+    .into_any()
+}
