@@ -120,8 +120,9 @@ pub fn router(state: ServerState) -> Router {
         .layer(axum::middleware::from_fn(middleware::csrf_layer))
         .layer(security)
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(middleware::error_shape_layer))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Outside the limit, so its 413 (and the timeout's 408) get the portal's error shape.
+        .layer(axum::middleware::from_fn(middleware::error_shape_layer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             let err = domain::AppError::internal();

@@ -847,3 +847,423 @@ async fn partner_pages_need_their_roles() {
     assert_eq!(mine.status, StatusCode::OK);
     assert!(mine.body.contains("Pending approval"));
 }
+
+/// Percent-encode a form value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const AUTH_POLICY: &str = r#"{"authTokenType": "partner", "allowedAuthTypes": [{"authType": "otp", "mandatory": false}], "allowedKycAttributes": [{"attributeName": "fullName"}]}"#;
+
+impl Harness {
+    /// Register an authentication partner in `group`; returns its session cookie.
+    async fn sign_up_auth(&self, id: &str, group: &str) -> String {
+        let body = SIGN_UP
+            .replace("{id}", id)
+            .replace("Device_Provider", "Auth_Partner")
+            + &format!("&policy_group_id={group}");
+        let reply = self.post("/api/partners/sign_up", &body, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let cookie = reply.header("set-cookie").expect("signed in");
+        cookie.split(';').next().expect("pair").to_string()
+    }
+}
+
+#[tokio::test]
+async fn policy_functions_check_roles_and_partners_see_only_published_policies_of_their_group() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let admin = h.login("admin@example.org").await;
+    let pm = h.login("pm@example.org").await;
+
+    let g1 = h
+        .post(
+            "/api/policy_groups/create",
+            "name=banks&description=Relying+parties",
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(g1.status, StatusCode::OK, "{}", g1.body);
+    let g1 = g1.json()["id"].as_str().expect("id").to_string();
+    let g2 = h
+        .post("/api/policy_groups/create", "name=telcos", Some(&admin))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let bank = h.sign_up_auth("bank", &g1).await;
+    let telco = h.sign_up_auth("telco", &g2).await;
+
+    let until = app::util::ms_to_date(domain::clock::now_ms() + 400 * 86_400_000);
+    let create = |group: &str, name: &str| {
+        format!(
+            "group_id={group}&name={name}&description=&policy_type=Auth&document={}",
+            enc(AUTH_POLICY)
+        )
+    };
+    let draft = h
+        .post("/api/policies/create", &create(&g1, "KYC"), Some(&pm))
+        .await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    let draft_id = draft.json()["summary"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let live = h
+        .post("/api/policies/create", &create(&g1, "Auth"), Some(&pm))
+        .await
+        .json()["summary"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let published = h
+        .post(
+            "/api/policies/publish",
+            &format!("id={live}&valid_to={until}"),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    assert_eq!(published.json()["summary"]["status"], "PUBLISHED");
+    let twice = h
+        .post(
+            "/api/policies/publish",
+            &format!("id={live}&valid_to={until}"),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(twice.json()["code"], "PMS_POLICY_ALREADY_PUBLISHED");
+    let bad_date = h
+        .post(
+            "/api/policies/publish",
+            &format!("id={draft_id}&valid_to=31-12-2099"),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_date.json()["field"], "valid_to");
+
+    // Authoring is for operators: partners get 403, anonymous callers 401, nothing changes.
+    let calls = [
+        ("/api/policy_groups", String::new()),
+        ("/api/policy_groups/create", "name=mine".to_string()),
+        (
+            "/api/policy_groups/update",
+            format!("id={g1}&description=x"),
+        ),
+        (
+            "/api/policy_groups/set_active",
+            format!("id={g2}&active=false"),
+        ),
+        ("/api/policies", "query[status]=DRAFT".to_string()),
+        ("/api/policies/detail", format!("id={draft_id}")),
+        ("/api/policies/audit", format!("id={draft_id}")),
+        (
+            "/api/policies/validate",
+            format!("policy_type=Auth&document={}", enc(AUTH_POLICY)),
+        ),
+        ("/api/policies/create", create(&g1, "Sneaky")),
+        (
+            "/api/policies/update",
+            format!("id={draft_id}&name=X&document={}", enc(AUTH_POLICY)),
+        ),
+        (
+            "/api/policies/publish",
+            format!("id={draft_id}&valid_to={until}"),
+        ),
+        ("/api/policies/revise", format!("id={live}")),
+        ("/api/policies/delete", format!("id={draft_id}")),
+        ("/api/policies/deactivate", format!("id={live}")),
+        (
+            "/api/policies/clone",
+            format!("id={live}&group_id={g2}&name=Copy"),
+        ),
+        ("/api/policies/diff", format!("id={live}&from=1&to=1")),
+    ];
+    for (path, body) in &calls {
+        for (cookie, expected) in [
+            (None, StatusCode::UNAUTHORIZED),
+            (Some(bank.as_str()), StatusCode::FORBIDDEN),
+        ] {
+            let reply = h.post(path, body, cookie).await;
+            assert_eq!(reply.status, expected, "{path} {cookie:?}: {}", reply.body);
+        }
+    }
+    let still = h
+        .post(
+            "/api/policies/detail",
+            &format!("id={draft_id}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        still.json()["summary"]["name"],
+        "KYC",
+        "partners changed nothing"
+    );
+
+    // A partner sees the published policy of its group only; never a draft or another group's.
+    let mine = h.post("/api/policies/mine", "", Some(&bank)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let ids: Vec<&str> = mine.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|s| if s == live { "live" } else { "other" })
+        .collect();
+    assert_eq!(ids, vec!["live"]);
+    let read = h
+        .post(
+            "/api/policies/mine/detail",
+            &format!("id={live}"),
+            Some(&bank),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert!(
+        read.json()["created_by"].is_null(),
+        "no authoring details for partners"
+    );
+    for (cookie, id) in [(&bank, &draft_id), (&telco, &live)] {
+        let hidden = h
+            .post(
+                "/api/policies/mine/detail",
+                &format!("id={id}"),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    }
+    assert!(
+        h.post("/api/policies/mine", "", Some(&telco)).await.json()["items"]
+            .as_array()
+            .expect("items")
+            .is_empty()
+    );
+    assert_eq!(
+        h.post("/api/policies/mine", "", Some(&pm)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Groups list with counts; deactivation refused while policies are live.
+    let groups = h
+        .post("/api/policy_groups", "query[sort]=name", Some(&pm))
+        .await
+        .json();
+    assert_eq!(groups["items"][0]["name"], "banks");
+    assert_eq!(groups["items"][0]["policies"], 2);
+    assert_eq!(groups["items"][0]["partners"], 1);
+    let refused = h
+        .post(
+            "/api/policy_groups/set_active",
+            &format!("id={g1}&active=false"),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.json()["code"], "PMS_POLICY_GROUP_HAS_POLICIES");
+}
+
+#[tokio::test]
+async fn bad_policy_documents_get_a_clear_answer_and_nothing_is_saved() {
+    let h = harness();
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let pm = h.login("pm@example.org").await;
+    let g = h
+        .post("/api/policy_groups/create", "name=banks", Some(&pm))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let with_doc = |doc: &str| {
+        format!(
+            "group_id={g}&name=KYC&policy_type=Auth&document={}",
+            enc(doc)
+        )
+    };
+
+    let invalid = h
+        .post(
+            "/api/policies/create",
+            &with_doc(
+                r#"{"authTokenType": "jwt", "allowedAuthTypes": [], "allowedKycAttributes": []}"#,
+            ),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(
+        invalid.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        invalid.body
+    );
+    let body = invalid.json();
+    assert_eq!(body["code"], "PMS_POLICY_DOCUMENT_INVALID");
+    assert_eq!(body["field"], "document");
+    let paths: Vec<&str> = body["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["path"].as_str().unwrap_or("?"))
+        .collect();
+    assert!(
+        paths.contains(&"/authTokenType") && paths.contains(&"/allowedAuthTypes"),
+        "{paths:?}"
+    );
+
+    let malformed = h
+        .post(
+            "/api/policies/create",
+            &with_doc("{\"authTokenType\": "),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(malformed.json()["code"], "PMS_POLICY_DOCUMENT_MALFORMED");
+    let deep = h
+        .post(
+            "/api/policies/create",
+            &with_doc(&format!("{}{}", "[".repeat(200), "]".repeat(200))),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(deep.json()["code"], "PMS_POLICY_DOCUMENT_TOO_DEEP");
+    // 300 KB passes the body limit and is refused by the document rule; 5 MB by the edge,
+    // with the same message shape.
+    let big = h
+        .post(
+            "/api/policies/create",
+            &with_doc(&format!("{{\"x\": \"{}\"}}", "a".repeat(300 * 1024))),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", big.body);
+    assert_eq!(big.json()["code"], "PMS_POLICY_DOCUMENT_TOO_LARGE");
+    let huge = h
+        .post(
+            "/api/policies/create",
+            &with_doc(&"a".repeat(5 * 1024 * 1024)),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        huge.json()["code"],
+        "PMS_POLICY_DOCUMENT_TOO_LARGE",
+        "{}",
+        huge.body
+    );
+    assert_eq!(huge.json()["field"], "document");
+    // Live validation answers the same way without saving.
+    let check = h
+        .post(
+            "/api/policies/validate",
+            &format!("policy_type=MISP&document={}", enc("{}")),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(check.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = h
+        .post(
+            "/api/policies/validate",
+            &format!("policy_type=Auth&document={}", enc(AUTH_POLICY)),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+
+    // Duplicate name in the group; deactivated group.
+    assert_eq!(
+        h.post("/api/policies/create", &with_doc(AUTH_POLICY), Some(&pm))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let dup = h
+        .post("/api/policies/create", &with_doc(AUTH_POLICY), Some(&pm))
+        .await;
+    assert_eq!(
+        (dup.status, dup.json()["field"].as_str()),
+        (StatusCode::CONFLICT, Some("name"))
+    );
+    let g2 = h
+        .post("/api/policy_groups/create", "name=retired", Some(&pm))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    h.post(
+        "/api/policy_groups/set_active",
+        &format!("id={g2}&active=false"),
+        Some(&pm),
+    )
+    .await;
+    let off = h
+        .post(
+            "/api/policies/create",
+            &format!(
+                "group_id={g2}&name=KYC&policy_type=Auth&document={}",
+                enc(AUTH_POLICY)
+            ),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(off.json()["code"], "PMS_POLICY_GROUP_INACTIVE");
+
+    let list = h.post("/api/policies", "", Some(&pm)).await.json();
+    assert_eq!(
+        list["page"]["total"], 1,
+        "only the one good draft was saved"
+    );
+}
+
+#[tokio::test]
+async fn policy_pages_need_their_roles() {
+    let h = harness();
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let pm = h.login("pm@example.org").await;
+    let p1 = h.sign_up("p1").await;
+    for path in ["/policies", "/policies/groups", "/policies/new"] {
+        assert_eq!(
+            h.page(path, Some(&p1)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert!(h.page(path, None).await.status.is_redirection(), "{path}");
+        assert_eq!(
+            h.page(path, Some(&pm)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        h.page("/partner/policies", Some(&pm)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mine = h.page("/partner/policies", Some(&p1)).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(
+        mine.body.contains("No published policy"),
+        "renders on the server"
+    );
+    // The new-policy form renders its template document before the WASM loads.
+    h.post("/api/policy_groups/create", "name=banks", Some(&pm))
+        .await;
+    let new = h.page("/policies/new?type=MISP", Some(&pm)).await;
+    assert!(
+        new.body.contains("allowAuthRequestDelegation"),
+        "template in the page"
+    );
+}
