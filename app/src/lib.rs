@@ -1,4 +1,6 @@
 //! The portal's Leptos application: shell, routes, pages and server functions.
+// The policy editor's forms are deep view trees; their types outgrow the default limit.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

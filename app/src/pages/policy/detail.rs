@@ -65,6 +65,10 @@ impl Actions {
     }
 }
 
+fn ok<T>(v: Option<Result<T, AppError>>) -> bool {
+    v.is_some_and(|r| r.is_ok())
+}
+
 #[component]
 fn PolicyBody() -> impl IntoView {
     let params = use_params_map();
@@ -97,21 +101,29 @@ fn PolicyBody() -> impl IntoView {
             _ => "Saved.",
         })
     };
-    let done = move || {
-        if actions.publish.value().get().is_some_and(|r| r.is_ok()) {
-            Some("Published.")
-        } else if actions.update.value().get().is_some_and(|r| r.is_ok()) {
-            Some("Saved.")
-        } else if actions.revise.value().get().is_some_and(|r| r.is_ok()) {
-            Some("Revision started: edit it below, then publish it as the next version.")
-        } else if actions.deactivate.value().get().is_some_and(|r| r.is_ok()) {
-            Some("Deactivated.")
-        } else if actions.delete.value().get().is_some_and(|r| r.is_ok()) {
-            Some("Revision discarded.")
-        } else {
-            None
+    // The latest successful action's message (each Effect fires when its action answers).
+    let done = RwSignal::new(None::<&'static str>);
+    let note = move |ok: bool, msg: &'static str| {
+        if ok {
+            done.set(Some(msg));
         }
     };
+    Effect::new(move |_| note(ok(actions.publish.value().get()), "Published."));
+    Effect::new(move |_| note(ok(actions.update.value().get()), "Saved."));
+    Effect::new(move |_| {
+        note(
+            ok(actions.revise.value().get()),
+            "Revision started: edit it below, then publish it as the next version.",
+        )
+    });
+    Effect::new(move |_| note(ok(actions.deactivate.value().get()), "Deactivated."));
+    Effect::new(move |_| {
+        note(
+            actions.delete.value().get() == Some(Ok(false)),
+            "Revision discarded.",
+        )
+    });
+    let done = move || done.get();
     view! {
         <p><A href="/policies">"‹ All policies"</A></p>
         {move || done().or_else(saved).map(|m| view! { <p class="notice" role="status" data-testid="policy-notice">{m}</p> })}

@@ -183,10 +183,28 @@ pub fn PolicyEditor(
             crate::util::encode_query(&text.get())
         )
     };
+    // The last save's document error, until the author changes the document.
+    let shown_error = RwSignal::new(None::<AppError>);
+    Effect::watch(
+        move || error.get(),
+        move |e, _, _| {
+            shown_error.set(e.clone().filter(|e| e.field.as_deref() == Some("document")))
+        },
+        true,
+    );
+    Effect::watch(
+        move || text.track(),
+        move |_, _, _| shown_error.set(None),
+        false,
+    );
     let server_error = move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref() == Some("document"))
+        shown_error.get().or_else(|| {
+            // Before hydration (plain form post) the error comes from the page itself.
+            error
+                .get_untracked()
+                .filter(|e| e.field.as_deref() == Some("document") && e.details.is_empty())
+                .filter(|_| cfg!(not(feature = "hydrate")))
+        })
     };
 
     view! {
