@@ -60,8 +60,9 @@ pub struct AppError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Every problem found, when one input has several (e.g. schema violations of a document).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<Violation>,
+    /// A boxed slice rather than a Vec keeps AppError (returned everywhere) small.
+    #[serde(default, skip_serializing_if = "<[Violation]>::is_empty")]
+    pub details: Box<[Violation]>,
 }
 
 /// One problem inside a structured input, located by a JSON Pointer.
@@ -82,7 +83,7 @@ impl AppError {
             field: None,
             message: message.into(),
             request_id: None,
-            details: Vec::new(),
+            details: Box::default(),
         }
     }
 

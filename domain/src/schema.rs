@@ -191,6 +191,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    policy_counts (status, policy_type) {
+        status -> Text,
+        policy_type -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(policies -> policy_groups (policy_group_id));
 diesel::joinable!(policy_versions -> policies (policy_id));
 diesel::joinable!(partners -> policy_groups (policy_group_id));
@@ -212,4 +220,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_counts,
     policies,
     policy_versions,
+    policy_counts,
 );

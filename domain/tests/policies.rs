@@ -710,3 +710,58 @@ fn lists_filter_sort_page_and_partners_see_only_published_of_their_group() {
         "a draft"
     );
 }
+
+#[test]
+fn seeding_spreads_policies_over_groups_types_and_statuses_and_runs_again() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let mut seen = Vec::new();
+    assert_eq!(
+        policy::seed_policies(conn, 300, |n| seen.push(n)).expect("seed"),
+        300
+    );
+    assert_eq!(seen.last(), Some(&300));
+    let list = policy::list(conn, &PolicyQuery::default()).expect("list");
+    assert_eq!(list.page.total, 300);
+    assert_eq!(
+        list.counts,
+        vec![
+            (PolicyStatus::Draft, 90),
+            (PolicyStatus::Published, 180),
+            (PolicyStatus::Deactivated, 30)
+        ]
+    );
+    let versions: i64 = policy_versions::table
+        .count()
+        .get_result(conn)
+        .expect("versions");
+    assert_eq!(versions, 210);
+    for kind in PolicyType::ALL {
+        let q = PolicyQuery {
+            policy_type: Some(kind.as_str().into()),
+            ..Default::default()
+        };
+        assert_eq!(policy::list(conn, &q).expect("type").page.total, 100);
+    }
+    let groups = policy_group::list(
+        conn,
+        &PolicyGroupQuery {
+            page_size: Some(100),
+            ..Default::default()
+        },
+    )
+    .expect("groups");
+    assert_eq!(groups.total, 50);
+    assert!(groups.items.iter().all(|g| g.policies == 6));
+    // Seeded documents are valid for their type.
+    let any = policy::detail(conn, &list.page.items[0].id).expect("detail");
+    assert!(validate::check(any.summary.policy_type, &any.document).is_ok());
+    policy::seed_policies(conn, 10, |_| {}).expect("second run");
+    assert_eq!(
+        policy::list(conn, &PolicyQuery::default())
+            .expect("list")
+            .page
+            .total,
+        310
+    );
+}

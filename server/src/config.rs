@@ -50,6 +50,12 @@ pub enum SeedWhat {
         #[arg(long, default_value_t = 1000)]
         count: usize,
     },
+    /// Policies of every type and status, spread over 50 policy groups.
+    Policies {
+        /// How many policies to add.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
 }
 
 /// Account administration.

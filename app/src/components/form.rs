@@ -23,7 +23,7 @@ where
                 field: q.get("field"),
                 message,
                 request_id: None,
-                details: Vec::new(),
+                details: Box::default(),
             })
         }),
     })

@@ -9,9 +9,13 @@ use serde::{Deserialize, Serialize};
 
 pub mod document;
 #[cfg(feature = "server")]
+mod seed;
+#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
 pub mod validate;
+#[cfg(feature = "server")]
+pub use seed::seed_policies;
 #[cfg(feature = "server")]
 pub use service::*;
 

@@ -12,7 +12,7 @@ use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::page::{self, Page};
-use crate::schema::{accounts, policies, policy_groups, policy_versions};
+use crate::schema::{accounts, policies, policy_counts, policy_groups, policy_versions};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -752,7 +752,7 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         .policy_type
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(|t| check_policy_type(t))
+        .map(check_policy_type)
         .transpose()?;
     let filtered = || {
         let mut q = policies::table.into_boxed();
@@ -774,34 +774,69 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let counted: Vec<(String, String, i64)> = policy_counts::table
+        .select((
+            policy_counts::status,
+            policy_counts::policy_type,
+            policy_counts::n,
+        ))
+        .load(conn)?;
+    let total: i64 = if query.group.as_deref().unwrap_or_default().is_empty()
+        && query.q.as_deref().unwrap_or_default().trim().is_empty()
+    {
+        // Status and type filters take their total from the kept counts.
+        counted
+            .iter()
+            .filter(|(s, t, _)| {
+                status.is_none_or(|want| want.as_str() == s)
+                    && kind.is_none_or(|want| want.as_str() == t)
+            })
+            .map(|(_, _, n)| n)
+            .sum()
+    } else {
+        filtered().count().get_result(conn)?
+    };
     let q = match query.sort.as_deref().unwrap_or("-updated") {
         "name" => filtered().order((policies::name.asc(), policies::id.asc())),
         "-name" => filtered().order((policies::name.desc(), policies::id.desc())),
-        "type" => filtered().order((policies::policy_type.asc(), policies::updated_at.desc())),
-        "-type" => filtered().order((policies::policy_type.desc(), policies::updated_at.desc())),
-        "status" => filtered().order((policies::status.asc(), policies::updated_at.desc())),
-        "-status" => filtered().order((policies::status.desc(), policies::updated_at.desc())),
+        "type" => filtered().order((
+            policies::policy_type.asc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "-type" => filtered().order((
+            policies::policy_type.desc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "status" => filtered().order((
+            policies::status.asc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "-status" => filtered().order((
+            policies::status.desc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
         "updated" => filtered().order((policies::updated_at.asc(), policies::id.asc())),
         _ => filtered().order((policies::updated_at.desc(), policies::id.desc())),
     };
-    let rows: Vec<PolicyRow> = q
-        .select(PolicyRow::as_select())
+    // The page's ids come from an index; only those 50 rows are read.
+    let ids: Vec<String> = q
+        .select(policies::id)
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    let items = with_group_names(conn, rows)?;
-    let counted: Vec<(String, i64)> = policies::table
-        .group_by(policies::status)
-        .select((policies::status, diesel::dsl::count_star()))
-        .load(conn)?;
+    let items = summaries(conn, &ids)?;
     let counts = PolicyStatus::ALL
         .iter()
         .map(|s| {
             let n = counted
                 .iter()
-                .find(|(k, _)| k == s.as_str())
-                .map_or(0, |(_, n)| *n);
+                .filter(|(k, _, _)| k == s.as_str())
+                .map(|(_, _, n)| *n)
+                .sum();
             (*s, n)
         })
         .collect();
@@ -829,13 +864,13 @@ pub fn published_of_group(
             .filter(policies::status.eq(PolicyStatus::Published.as_str()))
     };
     let total: i64 = base().count().get_result(conn)?;
-    let rows: Vec<PolicyRow> = base()
+    let ids: Vec<String> = base()
         .order((policies::name.asc(), policies::id.asc()))
-        .select(PolicyRow::as_select())
+        .select(policies::id)
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    let mut items = with_group_names(conn, rows)?;
+    let mut items = summaries(conn, &ids)?;
     for item in &mut items {
         item.has_revision = false;
     }
@@ -847,26 +882,63 @@ pub fn published_of_group(
     })
 }
 
-fn with_group_names(
-    conn: &mut AnyConnection,
-    rows: Vec<PolicyRow>,
-) -> AppResult<Vec<PolicySummary>> {
-    let mut ids: Vec<&str> = rows.iter().map(|r| r.policy_group_id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
+type SummaryColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    i32,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+/// Summaries of `ids`, in that order: the rows' small columns only (never the documents),
+/// with their group names.
+fn summaries(conn: &mut AnyConnection, ids: &[String]) -> AppResult<Vec<PolicySummary>> {
+    let rows: Vec<SummaryColumns> = policies::table
+        .filter(policies::id.eq_any(ids))
+        .select((
+            policies::id,
+            policies::name,
+            policies::policy_type,
+            policies::status,
+            policies::policy_group_id,
+            policies::draft_document.is_not_null(),
+            policies::version,
+            policies::valid_from,
+            policies::valid_to,
+            policies::updated_at,
+        ))
+        .load(conn)?;
+    let mut group_ids: Vec<&str> = rows.iter().map(|r| r.4.as_str()).collect();
+    group_ids.sort_unstable();
+    group_ids.dedup();
     let names: Vec<(String, String)> = policy_groups::table
-        .filter(policy_groups::id.eq_any(&ids))
+        .filter(policy_groups::id.eq_any(&group_ids))
         .select((policy_groups::id, policy_groups::name))
         .load(conn)?;
-    Ok(rows
+    Ok(ids
         .iter()
-        .map(|r| {
-            let name = names
+        .filter_map(|id| rows.iter().find(|r| r.0 == *id))
+        .map(|r| PolicySummary {
+            id: r.0.clone(),
+            name: r.1.clone(),
+            policy_type: PolicyType::parse(&r.2).unwrap_or(PolicyType::Auth),
+            status: PolicyStatus::parse(&r.3).unwrap_or(PolicyStatus::Deactivated),
+            group_name: names
                 .iter()
-                .find(|(id, _)| *id == r.policy_group_id)
+                .find(|(g, _)| *g == r.4)
                 .map(|(_, n)| n.clone())
-                .unwrap_or_default();
-            r.summary(name)
+                .unwrap_or_default(),
+            group_id: r.4.clone(),
+            has_revision: r.5,
+            version: r.6,
+            valid_from: r.7,
+            valid_to: r.8,
+            updated_at: r.9,
         })
         .collect())
 }

@@ -135,7 +135,7 @@ pub fn check(kind: PolicyType, text: &str) -> AppResult<serde_json::Value> {
                 if n == 1 { "" } else { "s" }
             ),
         );
-        err.details = found;
+        err.details = found.into_boxed_slice();
         return Err(err);
     }
     Ok(value)

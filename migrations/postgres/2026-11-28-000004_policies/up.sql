@@ -19,10 +19,14 @@ CREATE TABLE policies (
     updated_by TEXT,
     UNIQUE (policy_group_id, name)
 );
+-- Lists filter by status, type and group and sort by last change or name; each common
+-- combination has an index that also answers its count without reading the rows (which
+-- carry the documents).
 CREATE INDEX policies_updated ON policies (updated_at, id);
 CREATE INDEX policies_status_updated ON policies (status, updated_at, id);
+CREATE INDEX policies_status_type_updated ON policies (status, policy_type, updated_at, id);
 CREATE INDEX policies_type_updated ON policies (policy_type, updated_at, id);
-CREATE INDEX policies_group_status ON policies (policy_group_id, status, name);
+CREATE INDEX policies_group_status ON policies (policy_group_id, status, updated_at, id);
 CREATE INDEX policies_name ON policies (name, id);
 
 CREATE TABLE policy_versions (
@@ -36,3 +40,43 @@ CREATE TABLE policy_versions (
     published_by_email TEXT,
     PRIMARY KEY (policy_id, version)
 );
+
+-- Policies per status and type, kept by a trigger so every writer (services, seeding, manual
+-- SQL) keeps it exact; the list shows these counts on every request without a scan.
+CREATE TABLE policy_counts (
+    status TEXT NOT NULL,
+    policy_type TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (status, policy_type)
+);
+
+CREATE FUNCTION policy_count() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.policy_type = NEW.policy_type THEN
+        RETURN NULL;
+    END IF;
+    -- An update touches two count rows; lock them in key order so concurrent moves cannot
+    -- deadlock.
+    IF TG_OP = 'UPDATE' AND (NEW.status, NEW.policy_type) < (OLD.status, OLD.policy_type) THEN
+        INSERT INTO policy_counts (status, policy_type, n)
+            VALUES (NEW.status, NEW.policy_type, 1)
+            ON CONFLICT (status, policy_type) DO UPDATE SET n = policy_counts.n + 1;
+        UPDATE policy_counts SET n = n - 1
+            WHERE status = OLD.status AND policy_type = OLD.policy_type;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE policy_counts SET n = n - 1
+            WHERE status = OLD.status AND policy_type = OLD.policy_type;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO policy_counts (status, policy_type, n)
+            VALUES (NEW.status, NEW.policy_type, 1)
+            ON CONFLICT (status, policy_type) DO UPDATE SET n = policy_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER policies_count AFTER INSERT OR DELETE OR UPDATE OF status, policy_type ON policies
+FOR EACH ROW EXECUTE FUNCTION policy_count();

@@ -1,2 +1,3 @@
+DROP TABLE policy_counts;
 DROP TABLE policy_versions;
 DROP TABLE policies;

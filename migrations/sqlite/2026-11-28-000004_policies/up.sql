@@ -19,10 +19,14 @@ CREATE TABLE policies (
     updated_by TEXT,
     UNIQUE (policy_group_id, name)
 );
+-- Lists filter by status, type and group and sort by last change or name; each common
+-- combination has an index that also answers its count without reading the rows (which
+-- carry the documents).
 CREATE INDEX policies_updated ON policies (updated_at, id);
 CREATE INDEX policies_status_updated ON policies (status, updated_at, id);
+CREATE INDEX policies_status_type_updated ON policies (status, policy_type, updated_at, id);
 CREATE INDEX policies_type_updated ON policies (policy_type, updated_at, id);
-CREATE INDEX policies_group_status ON policies (policy_group_id, status, name);
+CREATE INDEX policies_group_status ON policies (policy_group_id, status, updated_at, id);
 CREATE INDEX policies_name ON policies (name, id);
 
 CREATE TABLE policy_versions (
@@ -36,3 +40,31 @@ CREATE TABLE policy_versions (
     published_by_email TEXT,
     PRIMARY KEY (policy_id, version)
 );
+
+-- Policies per status and type, kept by triggers so every writer (services, seeding, manual
+-- SQL) keeps it exact; the list shows these counts on every request without a scan.
+CREATE TABLE policy_counts (
+    status TEXT NOT NULL,
+    policy_type TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (status, policy_type)
+);
+
+CREATE TRIGGER policies_count_insert AFTER INSERT ON policies
+BEGIN
+    INSERT OR IGNORE INTO policy_counts (status, policy_type, n) VALUES (NEW.status, NEW.policy_type, 0);
+    UPDATE policy_counts SET n = n + 1 WHERE status = NEW.status AND policy_type = NEW.policy_type;
+END;
+
+CREATE TRIGGER policies_count_update AFTER UPDATE OF status, policy_type ON policies
+WHEN OLD.status <> NEW.status OR OLD.policy_type <> NEW.policy_type
+BEGIN
+    UPDATE policy_counts SET n = n - 1 WHERE status = OLD.status AND policy_type = OLD.policy_type;
+    INSERT OR IGNORE INTO policy_counts (status, policy_type, n) VALUES (NEW.status, NEW.policy_type, 0);
+    UPDATE policy_counts SET n = n + 1 WHERE status = NEW.status AND policy_type = NEW.policy_type;
+END;
+
+CREATE TRIGGER policies_count_delete AFTER DELETE ON policies
+BEGIN
+    UPDATE policy_counts SET n = n - 1 WHERE status = OLD.status AND policy_type = OLD.policy_type;
+END;

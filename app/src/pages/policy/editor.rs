@@ -249,7 +249,7 @@ pub fn PolicyEditor(
             </div>
             <div id="document-check" aria-live="polite" data-testid="document-check">
                 {move || match server_error() {
-                    Some(e) => view! { <Problems message=e.message.clone() details=e.details.clone() testid="document-error"/> }.into_any(),
+                    Some(e) => view! { <Problems message=e.message.clone() details=e.details.to_vec() testid="document-error"/> }.into_any(),
                     None => match check.get() {
                         Check::Pending => view! { <p class="muted">"Checked against the schema as you type."</p> }.into_any(),
                         Check::Valid => view! { <p class="ok" data-testid="document-valid">{format!("Valid {} policy.", kind.get().label())}</p> }.into_any(),
@@ -286,25 +286,27 @@ fn live_check(kind: Signal<PolicyType>, text: RwSignal<String>, check: RwSignal<
         let (k, t) = (kind.get(), text.get());
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
-        if let Err(e) = serde_json::from_str::<serde_json::Value>(&t) {
+        let syntax = serde_json::from_str::<serde_json::Value>(&t).err();
+        if let Some(e) = &syntax {
             check.set(Check::Invalid(format!("Not valid JSON: {e}."), Vec::new()));
-            return;
         }
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(350).await;
-            if generation.get_value() != mine {
-                return;
-            }
-            let result = validate_policy(k.as_str().to_string(), t).await;
-            if generation.get_value() != mine {
-                return;
-            }
-            check.set(match result {
-                Ok(()) => Check::Valid,
-                Err(e) => Check::Invalid(e.message, e.details),
+        if syntax.is_none() {
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(350).await;
+                if generation.get_value() != mine {
+                    return;
+                }
+                let result = validate_policy(k.as_str().to_string(), t).await;
+                if generation.get_value() != mine {
+                    return;
+                }
+                check.set(match result {
+                    Ok(()) => Check::Valid,
+                    Err(e) => Check::Invalid(e.message, e.details.to_vec()),
+                });
             });
-        });
+        }
     });
 }
 
