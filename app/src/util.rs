@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_round_trip() {
+    fn until_dates_and_back() {
         let ms = date_to_ms("2027-02-28").expect("date");
         assert_eq!(ms_to_date(ms), "2027-02-28");
         assert_eq!(end_of_day_ms("2027-02-28"), Some(ms + 86_399_999));
