@@ -141,6 +141,11 @@ pub fn set_active(
     active: bool,
 ) -> AppResult<PolicyGroupRow> {
     crate::db::write_tx(conn, |conn| {
+        // Lock the group row first (a no-op update), so a policy being created in it commits
+        // before the count below or sees the group inactive (see policy::active_group).
+        diesel::update(policy_groups::table.find(id))
+            .set(policy_groups::updated_at.eq(policy_groups::updated_at))
+            .execute(conn)?;
         let (name, _, was) = load(conn, id)?;
         if was == active {
             return Err(AppError::new(

@@ -117,6 +117,18 @@ test('a policy manager writes, fixes, publishes and clones a policy; a partner o
   await page.getByLabel('Language').selectOption('eng');
   await page.getByTestId('signup-submit').click();
   await expect(page).toHaveURL(/\/partner\?registered=1/);
+  // Under review, the partner does not read policies yet.
+  await portal.nav().getByRole('link', { name: 'Policies' }).click();
+  await expect(page.getByTestId('my-policies-unavailable')).toBeVisible();
+  await portal.logout();
+  await signInAs(portal, 'admin@example.org');
+  await page.goto(`/admin/partners/${id}`);
+  await portal.hydrated();
+  await page.getByTestId('decide-approve').click();
+  await page.getByTestId('confirm-approve').click();
+  await expect(page.getByTestId('status-badge').first()).toHaveText('Approved');
+  await portal.logout();
+  await signInAs(portal, `${id}@example.org`);
   await portal.nav().getByRole('link', { name: 'Policies' }).click();
   await expect(page.getByTestId('my-policy-row')).toHaveCount(1);
   await expect(page.getByTestId('my-policy-row')).toContainText(policyName);
@@ -189,6 +201,11 @@ test('the JSON view, upload, revision and diff; bad files are refused with a rea
   await expect(page.getByTestId('policy-version')).toHaveText('v1');
   await page.getByTestId('revise').click();
   await expect(page.getByTestId('policy-notice')).toContainText('Revision started');
+  // A refused save keeps the author's edit on screen, next to the violation.
+  await page.getByTestId('pe-valid-minutes').fill('soon');
+  await page.getByTestId('save-policy').click();
+  await expect(page.getByTestId('document-error')).toContainText('/dataSharePolicies/validForInMinutes');
+  await expect(page.getByTestId('pe-valid-minutes')).toHaveValue('soon');
   await page.getByTestId('pe-valid-minutes').fill('90');
   await page.getByTestId('save-policy').click();
   await expect(page.getByTestId('policy-notice')).toHaveText('Saved.');

@@ -1010,6 +1010,28 @@ async fn policy_functions_check_roles_and_partners_see_only_published_policies_o
         "partners changed nothing"
     );
 
+    // Only approved partners read policies: one under review could change its group at will.
+    let pending = h.post("/api/policies/mine", "", Some(&bank)).await;
+    assert_eq!(pending.status, StatusCode::OK, "{}", pending.body);
+    assert!(pending.json().is_null(), "{}", pending.body);
+    let hidden = h
+        .post(
+            "/api/policies/mine/detail",
+            &format!("id={live}"),
+            Some(&bank),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    for id in ["bank", "telco"] {
+        let ok = h
+            .post(
+                "/api/partners/decide",
+                &format!("id={id}&decision=approve"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    }
     // A partner sees the published policy of its group only; never a draft or another group's.
     let mine = h.post("/api/policies/mine", "", Some(&bank)).await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
@@ -1255,7 +1277,7 @@ async fn policy_pages_need_their_roles() {
     let mine = h.page("/partner/policies", Some(&p1)).await;
     assert_eq!(mine.status, StatusCode::OK);
     assert!(
-        mine.body.contains("No published policy"),
+        mine.body.contains("once your registration is approved"),
         "renders on the server"
     );
     // The new-policy form renders its template document before the WASM loads.

@@ -213,21 +213,17 @@ pub async fn diff_policy_versions(
         .map_err(fail)
 }
 
-/// The published policies of the caller's own policy group (partners).
+/// The published policies of the caller's own policy group (partners); None while the
+/// partner is not approved or has no policy group.
 #[server(endpoint = "policies/mine")]
 pub async fn my_policies(
     #[server(default)] page: Option<i64>,
-) -> Result<Page<PolicySummary>, AppError> {
+) -> Result<Option<Page<PolicySummary>>, AppError> {
     let user = guard::require_role(&Role::PARTNER).map_err(fail)?;
     guard::db(
         move |conn| match domain::policy::group_of_partner_account(conn, &user.id)? {
-            Some(group) => domain::policy::published_of_group(conn, &group, page),
-            None => Ok(Page {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                page_size: 50,
-            }),
+            Some(group) => domain::policy::published_of_group(conn, &group, page).map(Some),
+            None => Ok(None),
         },
     )
     .await

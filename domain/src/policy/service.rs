@@ -93,8 +93,18 @@ fn load_row(conn: &mut AnyConnection, id: &str) -> AppResult<PolicyRow> {
         .ok_or_else(|| AppError::not_found("The policy"))
 }
 
-/// An active group by id, or a field error on `group_id`.
+/// An active group by id, or a field error on `group_id`. The group row is locked for the
+/// rest of the transaction (a no-op update), so a concurrent deactivation either waits for
+/// this transaction and then sees its policy, or commits first and this one sees the group
+/// inactive (on PostgreSQL; SQLite write transactions are serialised anyway).
 fn active_group(conn: &mut AnyConnection, id: &str) -> AppResult<String> {
+    diesel::update(
+        policy_groups::table
+            .filter(policy_groups::id.eq(id.trim()))
+            .filter(policy_groups::active.eq(true)),
+    )
+    .set(policy_groups::updated_at.eq(policy_groups::updated_at))
+    .execute(conn)?;
     let found: Option<(String, bool)> = policy_groups::table
         .find(id.trim())
         .select((policy_groups::name, policy_groups::active))
@@ -180,6 +190,21 @@ fn record(
     Ok(())
 }
 
+/// A concurrent insert of the same name in the group trips the unique index: report it as the
+/// rule it is, on its field.
+fn name_taken_on_unique(err: diesel::result::Error) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::new(
+            ErrorKind::Conflict,
+            "PMS_POLICY_NAME_TAKEN",
+            "A policy with this name already exists in the group.",
+        )
+        .with_field("name"),
+        other => other.into(),
+    }
+}
+
 /// A guarded update: applies only if the row still has the status (and revision state) read,
 /// so two authors acting at once get one success and one clear conflict.
 fn changed_meanwhile() -> AppError {
@@ -238,7 +263,8 @@ fn create_with(
                 policies::created_by.eq(actor.id.as_deref()),
                 policies::updated_by.eq(actor.id.as_deref()),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(name_taken_on_unique)?;
         let mut details = json!({
             "after": { "name": name, "type": kind.as_str(), "group": group_id, "status": "DRAFT" }
         });
@@ -276,7 +302,8 @@ pub fn update(
                 let n = diesel::update(
                     policies::table
                         .find(id)
-                        .filter(policies::status.eq(PolicyStatus::Draft.as_str())),
+                        .filter(policies::status.eq(PolicyStatus::Draft.as_str()))
+                        .filter(policies::updated_at.eq(row.updated_at)),
                 )
                 .set((
                     policies::name.eq(&name),
@@ -285,7 +312,8 @@ pub fn update(
                     policies::updated_at.eq(clock::now_ms()),
                     policies::updated_by.eq(actor.id.as_deref()),
                 ))
-                .execute(conn)?;
+                .execute(conn)
+                .map_err(name_taken_on_unique)?;
                 if n == 0 {
                     return Err(changed_meanwhile());
                 }
@@ -314,7 +342,8 @@ pub fn update(
                     policies::table
                         .find(id)
                         .filter(policies::status.eq(PolicyStatus::Published.as_str()))
-                        .filter(policies::draft_document.is_not_null()),
+                        .filter(policies::draft_document.is_not_null())
+                        .filter(policies::updated_at.eq(row.updated_at)),
                 )
                 .set((
                     policies::draft_document.eq(Some(&document)),
@@ -434,13 +463,21 @@ pub fn delete_draft(conn: &mut AnyConnection, actor: &Actor, id: &str) -> AppRes
                 Ok(true)
             }
             (PolicyStatus::Published, true) => {
-                diesel::update(policies::table.find(id))
-                    .set((
-                        policies::draft_document.eq(None::<String>),
-                        policies::updated_at.eq(clock::now_ms()),
-                        policies::updated_by.eq(actor.id.as_deref()),
-                    ))
-                    .execute(conn)?;
+                let n = diesel::update(
+                    policies::table
+                        .find(id)
+                        .filter(policies::draft_document.is_not_null())
+                        .filter(policies::updated_at.eq(row.updated_at)),
+                )
+                .set((
+                    policies::draft_document.eq(None::<String>),
+                    policies::updated_at.eq(clock::now_ms()),
+                    policies::updated_by.eq(actor.id.as_deref()),
+                ))
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(changed_meanwhile());
+                }
                 record(conn, actor, "POLICY_REVISION_DISCARDED", id, json!({}))?;
                 Ok(false)
             }
@@ -508,7 +545,8 @@ pub fn publish(
             policies::table
                 .find(id)
                 .filter(policies::status.eq(&row.status))
-                .filter(policies::version.eq(row.version)),
+                .filter(policies::version.eq(row.version))
+                .filter(policies::updated_at.eq(row.updated_at)),
         )
         .set((
             policies::status.eq(PolicyStatus::Published.as_str()),
@@ -953,7 +991,9 @@ pub fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The policy group of the partner owned by `account_id`, if it has one.
+/// The policy group of the partner owned by `account_id`, when that partner is approved:
+/// only a vetted partner reads its group's policies (a partner still under review may change
+/// its group, so it could otherwise browse every group's policies).
 pub fn group_of_partner_account(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -961,6 +1001,7 @@ pub fn group_of_partner_account(
     use crate::schema::partners;
     Ok(partners::table
         .filter(partners::account_id.eq(account_id))
+        .filter(partners::status.eq(crate::partner::PartnerStatus::Approved.as_str()))
         .select(partners::policy_group_id)
         .first::<Option<String>>(conn)
         .optional()?

@@ -12,8 +12,9 @@ pub const DATASHARE_SCHEMA: &str = include_str!("../../schemas/datashare-policy.
 /// MISP policy schema.
 pub const MISP_SCHEMA: &str = include_str!("../../schemas/misp-policy.schema.json");
 
-/// Most violations listed for one document; past that the author has the wrong type or file.
-const MAX_VIOLATIONS: usize = 50;
+/// Most violations listed for one document; past that the author has the wrong type or file
+/// (the message still gives the full count).
+const MAX_VIOLATIONS: usize = 200;
 
 fn compile(text: &str) -> jsonschema::Validator {
     // The schemas are part of the build; a broken one must fail the first test, loudly.
@@ -87,6 +88,12 @@ pub fn violations(kind: PolicyType, value: &serde_json::Value) -> Vec<Violation>
     found
 }
 
+/// The violations to list, and how many there are in all.
+fn listed(found: Vec<Violation>) -> (Vec<Violation>, usize) {
+    let n = found.len();
+    (found.into_iter().take(MAX_VIOLATIONS).collect(), n)
+}
+
 /// Check a document's text for `kind`: size, nesting, JSON syntax, then the schema. Returns the
 /// parsed value, or a validation error on field `document` whose `details` list every
 /// violation by JSON path.
@@ -123,16 +130,20 @@ pub fn check(kind: PolicyType, text: &str) -> AppResult<serde_json::Value> {
             ),
         )
     })?;
-    let found = violations(kind, &value);
-    if !found.is_empty() {
-        let n = found.len();
+    let (found, n) = listed(violations(kind, &value));
+    if n > 0 {
         let mut err = AppError::validation(
             "document",
             "PMS_POLICY_DOCUMENT_INVALID",
             format!(
-                "The document does not match the {} policy schema: {n} problem{}.",
+                "The document does not match the {} policy schema: {n} problem{}{}.",
                 kind.label(),
-                if n == 1 { "" } else { "s" }
+                if n == 1 { "" } else { "s" },
+                if n > found.len() {
+                    format!(" (the first {} are listed)", found.len())
+                } else {
+                    String::new()
+                }
             ),
         );
         err.details = found.into_boxed_slice();

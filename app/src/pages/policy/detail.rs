@@ -43,14 +43,6 @@ struct Actions {
 }
 
 impl Actions {
-    fn version(&self) -> usize {
-        self.update.version().get()
-            + self.publish.version().get()
-            + self.revise.version().get()
-            + self.delete.version().get()
-            + self.deactivate.version().get()
-    }
-
     /// The last action's error, whichever it was.
     fn error(self) -> Signal<Option<AppError>> {
         let last = move || {
@@ -82,9 +74,12 @@ fn PolicyBody() -> impl IntoView {
         clone: ServerAction::new(),
     };
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
-    let detail = Resource::new(move || (id(), actions.version()), |(id, _)| get_policy(id));
+    // Reload after successful actions only: a refused save must keep the author's edits on
+    // screen next to its violations.
+    let refresh = RwSignal::new(0usize);
+    let detail = Resource::new(move || (id(), refresh.get()), |(id, _)| get_policy(id));
     let audit = Resource::new(
-        move || (id(), actions.version()),
+        move || (id(), refresh.get()),
         |(id, _)| get_policy_audit(id),
     );
     // A deleted draft has no page left: back to the list.
@@ -106,6 +101,7 @@ fn PolicyBody() -> impl IntoView {
     let note = move |ok: bool, msg: &'static str| {
         if ok {
             done.set(Some(msg));
+            refresh.update(|n| *n += 1);
         }
     };
     Effect::new(move |_| note(ok(actions.publish.value().get()), "Published."));

@@ -142,6 +142,9 @@ pub fn PolicyEditor(
         model: RwSignal::new(initial),
     };
     let why_no_form = RwSignal::new(None::<String>);
+    // Bumped when the model is replaced wholesale (upload, back to the form), so fields that
+    // are not bound live (comma lists) are rebuilt from it.
+    let rebuild = RwSignal::new(0usize);
     // A new type (new-policy page): the parent has put that type's template in `text`.
     Effect::watch(
         move || kind.get(),
@@ -174,6 +177,7 @@ pub fn PolicyEditor(
             ed.model.set(Some(s));
             why_no_form.set(None);
             view_mode.set(View::Form);
+            rebuild.update(|n| *n += 1);
         }
         Err(why) => why_no_form.set(Some(why)),
     };
@@ -222,7 +226,7 @@ pub fn PolicyEditor(
                 </div>
                 <label class="upload">"Upload JSON file "
                     <input type="file" accept=".json,application/json" data-testid="upload"
-                        on:change=move |ev| upload(ev, ed, view_mode, kind, upload_error, why_no_form)/>
+                        on:change=move |ev| upload(ev, ed, view_mode, kind, upload_error, why_no_form, rebuild)/>
                 </label>
                 <a class="button secondary" href=download_href download=move || file_name.get() data-testid="download">"Download"</a>
             </div>
@@ -231,7 +235,7 @@ pub fn PolicyEditor(
             <div hidden=move || view_mode.get() != View::Form data-testid="form-view">
                 {move || {
                     // Re-built when the type or view changes, not on each keystroke.
-                    let _ = view_mode.get();
+                    let _ = (view_mode.get(), rebuild.get());
                     match kind.get() {
                         PolicyType::Auth => view! { <AuthForm ed/> }.into_any(),
                         PolicyType::DataShare => view! { <DataShareForm ed/> }.into_any(),
@@ -318,6 +322,7 @@ fn upload(
     kind: Signal<PolicyType>,
     upload_error: RwSignal<Option<String>>,
     why_no_form: RwSignal<Option<String>>,
+    rebuild: RwSignal<usize>,
 ) {
     #[cfg(feature = "hydrate")]
     {
@@ -350,6 +355,7 @@ fn upload(
                         Ok(s) => {
                             ed.model.set(Some(s));
                             why_no_form.set(None);
+                            rebuild.update(|n| *n += 1);
                         }
                         Err(why) => {
                             ed.model.set(None);

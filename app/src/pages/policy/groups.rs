@@ -63,13 +63,9 @@ fn GroupsBody() -> impl IntoView {
         |(query, _, _, _)| list_policy_groups(query),
     );
     let create_error = form_error(move || create.value().get());
-    let row_error = form_error(move || {
-        set_active
-            .value()
-            .get()
-            .map(|r| r.map(|_| ()))
-            .or_else(|| update.value().get().map(|r| r.map(|_| ())))
-    });
+    // Each action has its own alert, so one's success never hides the other's error.
+    let toggle_error = move || set_active.value().get().and_then(|r| r.err());
+    let edit_error = move || update.value().get().and_then(|r| r.err());
     let created = move || create.value().get().and_then(|r| r.ok()).map(|g| g.name);
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
     let is =
@@ -94,7 +90,8 @@ fn GroupsBody() -> impl IntoView {
             <A href="/policies/groups">"Clear"</A>
         </Form>
         <div role="alert" data-testid="group-error">
-            {move || row_error.get().map(|e| view! { <p class="alert">{e.message}</p> })}
+            {move || toggle_error().map(|e| view! { <p class="alert">{e.message}</p> })}
+            {move || edit_error().map(|e| view! { <p class="alert">{e.message}</p> })}
         </div>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading policy groups…"</p> }>
             {move || Suspend::new(async move {

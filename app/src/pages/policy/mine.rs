@@ -29,10 +29,13 @@ fn MyPoliciesBody() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading policies…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(page) if page.items.is_empty() => view! {
+                    Ok(None) => view! {
+                        <p class="empty" data-testid="my-policies-unavailable">"Policies are shown here once your registration is approved, for partner types that work with policies."</p>
+                    }.into_any(),
+                    Ok(Some(page)) if page.items.is_empty() => view! {
                         <p class="empty" data-testid="my-policies-empty">"No published policy in your policy group yet."</p>
                     }.into_any(),
-                    Ok(page) => view! {
+                    Ok(Some(page)) => view! {
                         <table class="list" data-testid="my-policies">
                             <thead><tr><th>"Name"</th><th>"Type"</th><th>"Group"</th><th>"Version"</th><th>"Valid until"</th></tr></thead>
                             <tbody>
