@@ -32,9 +32,25 @@ pub fn clamp(page: Option<i64>, size: Option<i64>) -> (i64, i64, i64) {
     (page, size, (page - 1).saturating_mul(size))
 }
 
+/// `%text%` for a case-insensitive `LIKE ... ESCAPE '\\'` on a lower-cased column: the text is
+/// lower-cased and the user's wildcards are matched literally ('_' is common in ids).
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(like_pattern("A_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
 
     #[test]
     fn clamps_and_counts() {

@@ -300,7 +300,7 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyGroupQuery) -> AppResult<Pag
         if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             q = q.filter(
                 crate::account::lower(policy_groups::name)
-                    .like(crate::policy::like_pattern(text))
+                    .like(page::like_pattern(text))
                     .escape('\\'),
             );
         }

@@ -88,3 +88,27 @@ pub fn Time(at: String) -> impl IntoView {
     let shown = crate::util::human_time(&at);
     view! { <time datetime=at>{shown}</time> }
 }
+
+/// Tabs over a list's status filter, each with its count: (status code, label, count).
+#[component]
+pub fn StatusTabs(
+    state: ListState,
+    /// Accessible name of the tab bar.
+    label: &'static str,
+    counts: Vec<(&'static str, &'static str, i64)>,
+) -> impl IntoView {
+    let params = use_query_map();
+    let current = params.with(|q| q.get("status")).unwrap_or_default();
+    let total: i64 = counts.iter().map(|(_, _, n)| n).sum();
+    let all_href = params.with(|q| state.href_with(q, "status", ""));
+    view! {
+        <nav class="tabs" aria-label=label data-testid="status-tabs">
+            <A href=all_href attr:class=if current.is_empty() { "active" } else { "" }>{format!("All ({total})")}</A>
+            {counts.into_iter().map(|(code, name, n)| {
+                let href = params.with(|q| state.href_with(q, "status", code));
+                let here = current == code;
+                view! { <A href=href attr:class=if here { "active" } else { "" } attr:data-testid=format!("count-{code}")>{format!("{name} ({n})")}</A> }
+            }).collect_view()}
+        </nav>
+    }
+}

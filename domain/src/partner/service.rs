@@ -839,13 +839,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             q = q.filter(partners::policy_group_id.eq(g.to_string()));
         }
         if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            // Wildcards typed by the user are matched literally ('_' is common in ids).
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let pattern = format!("%{escaped}%");
+            let pattern = page::like_pattern(text);
             q = q.filter(
                 account::lower(partners::id)
                     .like(pattern.clone())

@@ -806,7 +806,7 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             q = q.filter(
                 crate::account::lower(policies::name)
-                    .like(like_pattern(text))
+                    .like(page::like_pattern(text))
                     .escape('\\'),
             );
         }
@@ -979,16 +979,6 @@ fn summaries(conn: &mut AnyConnection, ids: &[String]) -> AppResult<Vec<PolicySu
             updated_at: r.9,
         })
         .collect())
-}
-
-/// `%text%` for LIKE, lower-cased, with the user's wildcards matched literally.
-pub fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 /// The policy group of the partner owned by `account_id`, when that partner is approved:

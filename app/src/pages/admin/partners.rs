@@ -3,7 +3,7 @@
 
 use crate::api::partners::{get_partner_form_options, list_partners};
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager, SortHeader, Time};
+use crate::components::table::{ListState, Pager, SortHeader, StatusTabs, Time};
 use crate::pages::partner::profile::StatusBadge;
 use domain::account::CurrentUser;
 use domain::partner::{PartnerFormOptions, PartnerList, PartnerQuery, PartnerStatus};
@@ -60,7 +60,7 @@ fn PartnersBody() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading partners…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(list) => view! { <StatusTabs counts=list.counts.clone()/> <PartnersTable list/> }.into_any(),
+                    Ok(list) => view! { <StatusTabs state=LIST label="Partners by status" counts=list.counts.iter().map(|(s, n)| (s.as_str(), s.label(), *n)).collect()/> <PartnersTable list/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
@@ -100,24 +100,6 @@ fn Filters(options: PartnerFormOptions) -> impl IntoView {
             <button type="submit" data-testid="filter-apply">"Apply"</button>
             <A href="/admin/partners">"Clear"</A>
         </Form>
-    }
-}
-
-#[component]
-fn StatusTabs(counts: Vec<(PartnerStatus, i64)>) -> impl IntoView {
-    let params = use_query_map();
-    let current = params.with(|q| q.get("status")).unwrap_or_default();
-    let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let all_href = params.with(|q| LIST.href_with(q, "status", ""));
-    view! {
-        <nav class="tabs" aria-label="Partners by status" data-testid="status-tabs">
-            <A href=all_href attr:class=if current.is_empty() { "active" } else { "" }>{format!("All ({total})")}</A>
-            {counts.into_iter().map(|(s, n)| {
-                let href = params.with(|q| LIST.href_with(q, "status", s.as_str()));
-                let here = current == s.as_str();
-                view! { <A href=href attr:class=if here { "active" } else { "" } attr:data-testid=format!("count-{}", s.as_str())>{format!("{} ({n})", s.label())}</A> }
-            }).collect_view()}
-        </nav>
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::api::policies::{get_policy_group_options, list_policies};
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager, SortHeader};
+use crate::components::table::{ListState, Pager, SortHeader, StatusTabs};
 use crate::util::human_ms;
 use domain::account::CurrentUser;
 use domain::partner::PolicyGroupOption;
@@ -79,7 +79,7 @@ fn PoliciesBody() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading policies…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(list) => view! { <StatusTabs counts=list.counts.clone()/> <PoliciesTable list/> }.into_any(),
+                    Ok(list) => view! { <StatusTabs state=LIST label="Policies by status" counts=list.counts.iter().map(|(s, n)| (s.as_str(), s.label(), *n)).collect()/> <PoliciesTable list/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
@@ -118,24 +118,6 @@ fn Filters(groups: Vec<PolicyGroupOption>) -> impl IntoView {
             <button type="submit" data-testid="filter-apply">"Apply"</button>
             <A href="/policies">"Clear"</A>
         </Form>
-    }
-}
-
-#[component]
-fn StatusTabs(counts: Vec<(PolicyStatus, i64)>) -> impl IntoView {
-    let params = use_query_map();
-    let current = params.with(|q| q.get("status")).unwrap_or_default();
-    let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let all_href = params.with(|q| LIST.href_with(q, "status", ""));
-    view! {
-        <nav class="tabs" aria-label="Policies by status">
-            <A href=all_href attr:class=if current.is_empty() { "active" } else { "" }>{format!("All ({total})")}</A>
-            {counts.into_iter().map(|(s, n)| {
-                let href = params.with(|q| LIST.href_with(q, "status", s.as_str()));
-                let here = current == s.as_str();
-                view! { <A href=href attr:class=if here { "active" } else { "" } attr:data-testid=format!("count-{}", s.as_str())>{format!("{} ({n})", s.label())}</A> }
-            }).collect_view()}
-        </nav>
     }
 }
 
