@@ -22,6 +22,9 @@ use crate::pages::admin::{
     accounts::AccountsPage, audit::AuditPage, partner_detail::PartnerDetailPage,
     partner_new::NewPartnerPage, partners::PartnersPage,
 };
+use crate::pages::cert::{
+    detail::CaCertificatePage, mine::MyCertificatePage, trust::TrustStorePage,
+};
 use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
 use crate::pages::policy::{
     detail::PolicyPage,
@@ -100,6 +103,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/partners/new") view=NewPartnerPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/partners/:id") view=PartnerDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/certificates") view=TrustStorePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/certificates/:id") view=CaCertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/certificate") view=MyCertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/policies") view=PoliciesPage ssr=SsrMode::Async/>
                     <Route path=path!("/policies/groups") view=PolicyGroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/policies/new") view=NewPolicyPage ssr=SsrMode::Async/>

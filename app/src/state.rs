@@ -18,6 +18,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// SHA-256 of the one-time set-up token, while no partner admin exists.
     pub setup_token_hash: Arc<str>,
+    /// Certificate settings and the key that opens the signing CAs.
+    pub certs: Arc<domain::cert::signing::CertConfig>,
 }
 
 /// The session resolved for this request by the server's session layer (None: anonymous).

@@ -47,4 +47,10 @@ pub struct AuditQuery {
 }
 
 /// Entity types that appear in the audit log (for the filter).
-pub const ENTITY_TYPES: [&str; 4] = ["account", "partner", "policy_group", "policy"];
+pub const ENTITY_TYPES: [&str; 5] = [
+    "account",
+    "partner",
+    "policy_group",
+    "policy",
+    "ca_certificate",
+];

@@ -4,6 +4,7 @@
 //! (diesel, hashing) sit behind the `server` feature so they never reach the WASM bundle.
 
 pub mod account;
+pub mod cert;
 pub mod error;
 pub mod history;
 pub mod page;

@@ -204,7 +204,66 @@ diesel::joinable!(policy_versions -> policies (policy_id));
 diesel::joinable!(partners -> policy_groups (policy_group_id));
 diesel::joinable!(partner_contacts -> partners (partner_id));
 diesel::joinable!(partner_status_history -> partners (partner_id));
+diesel::table! {
+    ca_certificates (id) {
+        id -> Text,
+        cert_domain -> Text,
+        kind -> Text,
+        subject -> Text,
+        issuer -> Text,
+        serial -> Text,
+        not_before -> BigInt,
+        not_after -> BigInt,
+        key_type -> Text,
+        sig_alg -> Text,
+        thumbprint -> Text,
+        der -> Binary,
+        issuer_id -> Nullable<Text>,
+        active -> Bool,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partner_certificates (id) {
+        id -> Text,
+        partner_id -> Text,
+        cert_domain -> Text,
+        subject -> Text,
+        issuer -> Text,
+        serial -> Text,
+        not_before -> BigInt,
+        not_after -> BigInt,
+        key_type -> Text,
+        sig_alg -> Text,
+        thumbprint -> Text,
+        der -> Binary,
+        resigned_der -> Binary,
+        resigned_not_after -> BigInt,
+        is_current -> Bool,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    signing_cas (cert_domain) {
+        cert_domain -> Text,
+        der -> Binary,
+        sealed_key -> Binary,
+        not_after -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(partner_certificates -> partners (partner_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    ca_certificates,
+    partner_certificates,
+    signing_cas,
     roles,
     accounts,
     account_roles,

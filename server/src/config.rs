@@ -131,6 +131,22 @@ pub struct Config {
     /// One-time set-up token for /setup (random and printed at start when unset).
     #[arg(long, env = "PMS_SETUP_TOKEN", global = true, hide_env_values = true)]
     pub setup_token: Option<String>,
+    /// Key (base64 of 32 random bytes) that encrypts the signing CAs' private keys in the
+    /// database. Prefer `--ca-key-file`; when neither is set, a key file is created in the data
+    /// directory on first start.
+    #[arg(long, env = "PMS_CA_KEY", global = true, hide_env_values = true)]
+    pub ca_key: Option<String>,
+    /// File holding the CA key (base64 of 32 random bytes), e.g. a mounted secret.
+    #[arg(long, env = "PMS_CA_KEY_FILE", global = true)]
+    pub ca_key_file: Option<PathBuf>,
+    /// Minimum remaining validity, in days, of a CA certificate added to the trust store.
+    #[arg(
+        long,
+        env = "PMS_MIN_CA_VALIDITY_DAYS",
+        default_value_t = 365,
+        global = true
+    )]
+    pub min_ca_validity_days: i64,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]
     pub log_json: bool,
@@ -143,5 +159,44 @@ impl Config {
             Some(url) if !url.trim().is_empty() => url.clone(),
             _ => self.data_dir.join("pms.db").to_string_lossy().into_owned(),
         }
+    }
+}
+
+impl Config {
+    /// The key that seals the signing CAs' private keys: `PMS_CA_KEY`, else the file named by
+    /// `PMS_CA_KEY_FILE`, else `<data dir>/ca.key`, created (mode 0600) when missing so that a
+    /// first local start needs no set-up. A named file that is missing is an error: silently
+    /// making a new key would orphan the stored CA keys.
+    pub fn ca_master_key(&self) -> anyhow::Result<domain::cert::seal::MasterKey> {
+        use anyhow::Context;
+        use domain::cert::seal::MasterKey;
+        if let Some(text) = self.ca_key.as_deref().filter(|t| !t.trim().is_empty()) {
+            return MasterKey::from_base64(text).map_err(|e| anyhow::anyhow!("PMS_CA_KEY: {e}"));
+        }
+        let (path, create) = match &self.ca_key_file {
+            Some(path) => (path.clone(), false),
+            None => (self.data_dir.join("ca.key"), true),
+        };
+        if !path.exists() && create {
+            std::fs::create_dir_all(&self.data_dir)
+                .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+            let text = MasterKey::generate_base64().map_err(anyhow::Error::msg)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            use std::io::Write;
+            options
+                .open(&path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            tracing::warn!(
+                path = %path.display(),
+                "created a CA key file; back it up (without it the signing CAs cannot be used)"
+            );
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the CA key file {}", path.display()))?;
+        MasterKey::from_base64(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 }

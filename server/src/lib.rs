@@ -7,7 +7,7 @@ use app::state::AppState;
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -55,6 +55,36 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The portal's signing CA of a domain as PEM, public and without sign-in: downstream services
+/// (ID authentication, eSignet) fetch it to trust the re-signed partner certificates. It is a
+/// public certificate; no private part is ever read here.
+async fn signing_ca_pem(
+    State(state): State<AppState>,
+    axum::extract::Path(domain): axum::extract::Path<String>,
+) -> Response {
+    let Some(domain) = domain::cert::CertDomain::parse(domain.trim_end_matches(".pem")) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "unknown domain; use AUTH, DEVICE or FTM",
+        )
+            .into_response();
+    };
+    match domain::db::run(&state.pool, domain::cert::signing::signing_cas).await {
+        Ok(cas) => match cas.into_iter().find(|c| c.domain == domain) {
+            Some(ca) => (
+                [
+                    (header::CONTENT_TYPE, "application/x-pem-file"),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                ca.pem,
+            )
+                .into_response(),
+            None => (StatusCode::NOT_FOUND, "no signing CA").into_response(),
+        },
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+    }
+}
+
 /// The whole application: pages, server functions, probes, static files, and the layers.
 pub fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
@@ -68,6 +98,7 @@ pub fn router(state: ServerState) -> Router {
     let pages = Router::<ServerState>::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/pki/signing-ca/{domain}", get(signing_ca_pem))
         .leptos_routes_with_context(&state, routes, ctx.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())

@@ -155,6 +155,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await?
         .map_err(anyhow::Error::msg)?;
 
+    let mut certs = domain::cert::signing::CertConfig::new(config.ca_master_key()?);
+    certs.min_ca_validity_days = config.min_ca_validity_days.max(0);
+    let master = certs.master_key.clone();
+    let conn_pool = pool.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = conn_pool.get()?;
+        domain::cert::signing::ensure_signing_cas(&mut conn, &master).map_err(anyhow::Error::msg)
+    })
+    .await??;
+
     let admin_exists = domain::db::run(&pool, domain::account::admin_exists)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -171,6 +181,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         throttle: ThrottlePolicy::default(),
         secure_cookies: config.secure_cookies,
         setup_token_hash: Arc::from(domain::session::hash_token(&setup_token)),
+        certs: Arc::new(certs),
     };
     let app = router(ServerState {
         app: state.clone(),

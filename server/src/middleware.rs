@@ -135,10 +135,13 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
     // Server functions (under /api/) speak a bare AppError; other routes wrap it in `error`.
     let server_fn = req.uri().path().starts_with("/api/");
     let policy_document = req.uri().path().starts_with("/api/policies");
+    let certificate = req.uri().path().starts_with("/api/certificates");
     if let Some(n) = declared.filter(|n| *n > crate::BODY_LIMIT) {
+        // The large inputs a user types or uploads: say what the limit is.
         let err = if policy_document {
-            // The only large input a user types or uploads: say what the limit is.
             domain::policy::validate::too_large(n)
+        } else if certificate {
+            domain::cert::parse::too_large(n)
         } else {
             AppError::new(
                 ErrorKind::BadRequest,

@@ -31,12 +31,25 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         throttle: ThrottlePolicy::default(),
         secure_cookies: secure,
         setup_token_hash: Arc::from(domain::session::hash_token(SETUP_TOKEN)),
+        certs: Arc::new(domain::cert::signing::CertConfig::new(test_master_key())),
     };
+    {
+        let mut conn = db.conn();
+        domain::cert::signing::ensure_signing_cas(&mut conn, &state.certs.master_key)
+            .expect("signing CAs");
+    }
     let app = router(ServerState {
         app: state,
         leptos: leptos_options("target/site"),
     });
     Harness { db, app }
+}
+
+fn test_master_key() -> domain::cert::seal::MasterKey {
+    domain::cert::seal::MasterKey::from_base64(
+        &domain::cert::seal::MasterKey::generate_base64().expect("randomness"),
+    )
+    .expect("key")
 }
 
 fn harness() -> Harness {
@@ -1288,4 +1301,340 @@ async fn policy_pages_need_their_roles() {
         new.body.contains("allowAuthRequestDelegation"),
         "template in the page"
     );
+}
+
+// Certificates: a DEVICE chain made once with openssl (end2end/tests/fixtures/certs/make.sh).
+const ROOT_PEM: &str = include_str!("../../end2end/tests/fixtures/certs/root.pem");
+const ROOT_DER: &[u8] = include_bytes!("../../end2end/tests/fixtures/certs/root.der");
+const INTERMEDIATE_PEM: &str = include_str!("../../end2end/tests/fixtures/certs/intermediate.pem");
+const PARTNER_PEM: &str = include_str!("../../end2end/tests/fixtures/certs/partner.pem");
+const OTHER_ORG_PEM: &str = include_str!("../../end2end/tests/fixtures/certs/other-org.pem");
+
+impl Harness {
+    /// A device provider whose organisation is the one in PARTNER_PEM.
+    async fn sign_up_lumen(&self, id: &str) -> String {
+        let form = SIGN_UP
+            .replace("{id}+Ltd", "Lumen+Devices+Ltd")
+            .replace("{id}", id);
+        let reply = self.post("/api/partners/sign_up", &form, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let cookie = reply.header("set-cookie").expect("signed in");
+        cookie.split(';').next().expect("pair").to_string()
+    }
+
+    fn count(&self, table: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.conn();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<N>(&mut conn)
+            .expect("count")
+            .n
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[tokio::test]
+async fn certificate_functions_check_roles_on_the_server() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let admin = h.login("admin@example.org").await;
+    let pm = h.login("pm@example.org").await;
+    let partner = h.sign_up("acme").await;
+    let upload = format!("domain=DEVICE&content={}", enc(ROOT_PEM));
+    let admin_only = [
+        ("/api/certificates/ca", String::new()),
+        ("/api/certificates/ca/detail", "id=x".to_string()),
+        ("/api/certificates/ca/check", upload.clone()),
+        ("/api/certificates/ca/upload", upload.clone()),
+        ("/api/certificates/ca/deactivate", "id=x".to_string()),
+        ("/api/certificates/partner", "partner_id=acme".to_string()),
+    ];
+    for (path, form) in &admin_only {
+        let anon = h.post(path, form, None).await;
+        assert_eq!(
+            anon.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            anon.body
+        );
+        for who in [&partner, &pm] {
+            let r = h.post(path, form, Some(who)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+        }
+    }
+    let partner_only = [
+        ("/api/certificates/mine", String::new()),
+        (
+            "/api/certificates/mine/check",
+            format!("content={}", enc(PARTNER_PEM)),
+        ),
+        (
+            "/api/certificates/mine/upload",
+            format!("content={}", enc(PARTNER_PEM)),
+        ),
+    ];
+    for (path, form) in &partner_only {
+        let anon = h.post(path, form, None).await;
+        assert_eq!(
+            anon.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            anon.body
+        );
+        let r = h.post(path, form, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+    }
+    // Nothing was stored by any refused call.
+    assert_eq!(h.count("ca_certificates"), 0);
+    assert_eq!(h.count("partner_certificates"), 0);
+    let signing = h.post("/api/certificates/signing_cas", "", None).await;
+    assert_eq!(signing.status, StatusCode::UNAUTHORIZED);
+    let signing = h
+        .post("/api/certificates/signing_cas", "", Some(&partner))
+        .await;
+    assert_eq!(signing.json().as_array().map(Vec::len), Some(3));
+    for secret in ["sealed", "PRIVATE KEY"] {
+        assert!(!signing.body.contains(secret), "{secret} leaked");
+    }
+
+    // Pages: sign-in for visitors, 403 for the wrong role.
+    let anon = h.page("/admin/certificates", None).await;
+    assert_eq!(anon.status, StatusCode::FOUND);
+    let forbidden = h.page("/admin/certificates", Some(&partner)).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let forbidden = h.page("/partner/certificate", Some(&admin)).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let ok = h.page("/admin/certificates", Some(&admin)).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(
+        ok.body.contains("PMS DEVICE signing CA"),
+        "signing CAs listed"
+    );
+}
+
+#[tokio::test]
+async fn trust_store_and_partner_certificate_through_the_router() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+
+    // A check stores nothing; the upload of the DER root (as base64) stores it.
+    let der = format!(
+        "domain=DEVICE&encoding=base64&content={}",
+        enc(&b64(ROOT_DER))
+    );
+    let check = h
+        .post("/api/certificates/ca/check", &der, Some(&admin))
+        .await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+    assert_eq!(check.json()["items"][0]["accepted"], true);
+    assert_eq!(check.json()["preview"], true);
+    assert_eq!(h.count("ca_certificates"), 0);
+    let stored = h
+        .post("/api/certificates/ca/upload", &der, Some(&admin))
+        .await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
+    assert_eq!(stored.json()["items"][0]["kind"], "ROOT");
+    let again = h
+        .post("/api/certificates/ca/upload", &der, Some(&admin))
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert_eq!(again.json()["details"][0]["path"], "/0/duplicate");
+    let inter = h
+        .post(
+            "/api/certificates/ca/upload",
+            &format!("domain=DEVICE&content={}", enc(INTERMEDIATE_PEM)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        inter.json()["items"][0]["kind"],
+        "INTERMEDIATE",
+        "{}",
+        inter.body
+    );
+    let list = h
+        .post(
+            "/api/certificates/ca",
+            "query[domain]=DEVICE&query[kind]=INTERMEDIATE",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(list.json()["total"], 1);
+    let id = list.json()["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let detail = h
+        .post(
+            "/api/certificates/ca/detail",
+            &format!("id={id}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(detail.json()["chain"].as_array().map(Vec::len), Some(2));
+    assert_eq!(h.count("outbox WHERE topic = 'CA_CERTIFICATE_UPLOADED'"), 2);
+
+    // The partner: another organisation's certificate is explained, not stored.
+    let lumen = h.sign_up_lumen("lumen").await;
+    let other = format!("content={}", enc(OTHER_ORG_PEM));
+    let checked = h
+        .post("/api/certificates/mine/check", &other, Some(&lumen))
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    assert_eq!(checked.json()["problems"][0]["path"], "organisation");
+    let refused = h
+        .post("/api/certificates/mine/upload", &other, Some(&lumen))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["code"], "PMS_CERT_REFUSED");
+    assert_eq!(refused.json()["field"], "certificate");
+    assert_eq!(h.count("partner_certificates"), 0);
+
+    let mine = format!("content={}", enc(PARTNER_PEM));
+    let up = h
+        .post("/api/certificates/mine/upload", &mine, Some(&lumen))
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+    let view = up.json();
+    assert_eq!(view["domain"], "DEVICE");
+    assert_eq!(view["expired"], false);
+    assert!(view["resigned_pem"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("-----BEGIN CERTIFICATE-----")));
+    assert_ne!(view["resigned_pem"], view["pem"]);
+    let partner_event = h
+        .count("outbox WHERE topic = 'PARTNER_UPDATED' AND payload LIKE '%signedCertificateData%'");
+    assert_eq!(partner_event, 1);
+    // The admin sees it; the partner reads its own through `mine`, never by id.
+    let seen = h
+        .post(
+            "/api/certificates/partner",
+            "partner_id=lumen",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(seen.json()["id"], view["id"]);
+    let own = h.post("/api/certificates/mine", "", Some(&lumen)).await;
+    assert_eq!(own.json()[1]["id"], view["id"]);
+    // An account with a partner role but no partner profile gets nothing, not an error.
+    h.account("rp@example.org", &[Role::AuthPartner]);
+    let rp = h.login("rp@example.org").await;
+    let none = h.post("/api/certificates/mine", "", Some(&rp)).await;
+    assert_eq!(none.status, StatusCode::OK, "{}", none.body);
+    assert!(none.json().is_null());
+
+    // The signing CA is public for downstream services.
+    let pem = h
+        .send(
+            Request::get("/pki/signing-ca/DEVICE")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(pem.status, StatusCode::OK);
+    assert!(pem.body.starts_with("-----BEGIN CERTIFICATE-----"));
+    let unknown = h
+        .send(
+            Request::get("/pki/signing-ca/NOPE")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // Deactivation: the root is refused while its intermediate is active.
+    let root_id = h
+        .post("/api/certificates/ca", "query[kind]=ROOT", Some(&admin))
+        .await
+        .json()["items"][0]["id"]
+        .as_str()
+        .expect("root")
+        .to_string();
+    let refused = h
+        .post(
+            "/api/certificates/ca/deactivate",
+            &format!("id={root_id}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.json()["code"], "PMS_CERT_HAS_ACTIVE_CHILDREN");
+}
+
+#[tokio::test]
+async fn bad_certificate_input_gets_a_clear_answer_and_nothing_is_stored() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+    let events = h.count("outbox");
+    let cases: [(String, &str); 6] = [
+        ("domain=DEVICE&content=".into(), "PMS_CERT_EMPTY"),
+        (
+            format!(
+                "domain=DEVICE&content={}",
+                enc(&format!("hello\n{ROOT_PEM}"))
+            ),
+            "PMS_CERT_GARBAGE",
+        ),
+        (
+            "domain=DEVICE&encoding=base64&content=%%%".into(),
+            "PMS_CERT_UNREADABLE",
+        ),
+        (
+            format!(
+                "domain=DEVICE&encoding=base64&content={}",
+                enc(&b64(b"\x01\x02random bytes\xff"))
+            ),
+            "PMS_CERT_UNREADABLE",
+        ),
+        (
+            format!("domain=DEVICE&content={}", "A".repeat(300 * 1024)),
+            "PMS_CERT_TOO_LARGE",
+        ),
+        (
+            format!("domain=NOPE&content={}", enc(ROOT_PEM)),
+            "PMS_CERT_DOMAIN",
+        ),
+    ];
+    for (form, code) in &cases {
+        let r = h
+            .post("/api/certificates/ca/upload", form, Some(&admin))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{code}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["code"], *code, "{}", r.body);
+        assert!(r.json()["field"].is_string(), "{}", r.body);
+    }
+    let huge = h
+        .post(
+            "/api/certificates/ca/upload",
+            &format!("domain=DEVICE&content={}", "A".repeat(10 * 1024 * 1024)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(huge.json()["code"], "PMS_CERT_TOO_LARGE", "{}", huge.body);
+    assert_eq!(h.count("ca_certificates"), 0);
+    assert_eq!(h.count("outbox"), events);
 }

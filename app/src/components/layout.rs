@@ -90,6 +90,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                 {is_partner.then(|| view! {
                     <li><A href="/partner" exact=true>"My organisation"</A></li>
                     <li><A href="/partner/policies">"Policies"</A></li>
+                    <li><A href="/partner/certificate">"Certificate"</A></li>
                 })}
                 {is_operator.then(|| view! {
                     <li><A href="/policies" exact=true>"Policies"</A></li>
@@ -97,6 +98,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                 })}
                 {is_admin.then(|| view! {
                     <li><A href="/admin/partners">"Partners"</A></li>
+                    <li><A href="/admin/certificates">"Trust store"</A></li>
                     <li><A href="/admin/audit">"Audit log"</A></li>
                     <li><A href="/admin/accounts">"Accounts"</A></li>
                 })}

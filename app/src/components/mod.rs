@@ -1,5 +1,6 @@
 //! Shared UI pieces.
 
+pub mod cert;
 pub mod form;
 pub mod layout;
 pub mod table;

@@ -1,6 +1,8 @@
 //! Dashboard: what the caller's roles let them do.
 
+use crate::api::certificates::get_my_certificate;
 use crate::api::partners::get_my_partner;
+use crate::components::cert::expiry_words;
 use crate::components::layout::RequireRole;
 use crate::pages::partner::profile::StatusBadge;
 use domain::account::CurrentUser;
@@ -24,7 +26,7 @@ fn DashboardBody(user: CurrentUser) -> impl IntoView {
     view! {
         <h1>"Welcome, " {user.display_name.clone()}</h1>
         <p class="muted">"Signed in as " <strong>{user.email.clone()}</strong></p>
-        {user.has_any(&Role::PARTNER).then(|| view! { <OrganisationCard/> })}
+        {user.has_any(&Role::PARTNER).then(|| view! { <OrganisationCard/> <CertificateCard/> })}
         <div class="cards">
             {user.roles.iter().map(|role| view! {
                 <section class="card" data-testid=format!("role-card-{}", role.as_str())>
@@ -49,7 +51,7 @@ fn OrganisationCard() -> impl IntoView {
                 mine.await.ok().flatten().map(|me| {
                     let p = me.partner;
                     let what = match p.status {
-                        PartnerStatus::Pending => "Waiting for approval: certificates, policy requests, keys and devices open once a partner admin approves your registration.",
+                        PartnerStatus::Pending => "Waiting for approval: policy requests, keys and devices open once a partner admin approves your registration. You can upload your certificate already.",
                         PartnerStatus::Approved => "Approved: your organisation can use every feature of its type.",
                         PartnerStatus::Rejected => "Rejected: correct your profile and resubmit it.",
                         PartnerStatus::Deactivated => "Deactivated: contact the operator.",
@@ -59,6 +61,34 @@ fn OrganisationCard() -> impl IntoView {
                             <h2>{p.organisation.clone()} " " <StatusBadge status=p.status/></h2>
                             <p>{what}</p>
                             <p><A href="/partner">"Open my organisation"</A></p>
+                        </section>
+                    }
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// The partner's certificate at a glance: missing, valid with days left, expiring or expired.
+#[component]
+fn CertificateCard() -> impl IntoView {
+    let mine = Resource::new(|| (), |_| get_my_certificate());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                // An account without a partner profile has no certificate to speak of.
+                mine.await.ok().flatten().map(|(domain, cert)| {
+                    let (badge, class, text) = match &cert {
+                        None => ("Missing", "badge wait", format!("Upload your organisation's {} certificate.", domain.as_str())),
+                        Some(c) if c.expired => ("Expired", "badge bad", format!("{}: upload a renewed certificate.", expiry_words(c.facts.not_after))),
+                        Some(c) if c.days_left <= 30 => ("Expiring soon", "badge wait", format!("{}: renew it before it lapses.", expiry_words(c.facts.not_after))),
+                        Some(c) => ("Valid", "badge ok", format!("{} ({} domain).", expiry_words(c.facts.not_after), domain.as_str())),
+                    };
+                    view! {
+                        <section class="panel" data-testid="cert-card">
+                            <h2>"Certificate " <span class=class>{badge}</span></h2>
+                            <p>{text}</p>
+                            <p><A href="/partner/certificate">"Open my certificate"</A></p>
                         </section>
                     }
                 })

@@ -1,0 +1,168 @@
+//! A partner's certificate: its status and days to expiry, the uploaded and the re-signed
+//! certificate to download, earlier uploads, and upload or renewal after a check that shows the
+//! certificate's details and every failed check in plain words.
+
+use crate::api::certificates::{
+    get_my_certificate, get_signing_cas, CheckMyCertificate, UploadMyCertificate,
+};
+use crate::components::cert::{
+    expiry_words, CertFactsView, CertInput, CertInputState, PemDownload, Problems,
+};
+use crate::components::form::{form_error, FormError};
+use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::util::human_ms;
+use domain::account::CurrentUser;
+use domain::cert::{CertDomain, PartnerCertView};
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The partner's certificate page.
+#[component]
+pub fn MyCertificatePage() -> impl IntoView {
+    view! {
+        <Title text="Certificate"/>
+        <RequireRole roles=Role::PARTNER.to_vec() view=|_u: CurrentUser| view! { <MineBody/> }/>
+    }
+}
+
+#[component]
+fn MineBody() -> impl IntoView {
+    let check = ServerAction::<CheckMyCertificate>::new();
+    let upload = ServerAction::<UploadMyCertificate>::new();
+    let input = CertInputState::new();
+    let checked_version = RwSignal::new(None::<u32>);
+    let current = Resource::new(move || upload.version().get(), |_| get_my_certificate());
+    let check_error = form_error(move || check.value().get());
+    let upload_error = form_error(move || upload.value().get());
+    Effect::new(move |_| {
+        if check.version().get() > 0 {
+            checked_version.set(Some(input.version.get_untracked()));
+        }
+    });
+    // Once stored, the input is cleared so the next certificate starts from a clean form.
+    Effect::new(move |_| {
+        if matches!(upload.value().get(), Some(Ok(_))) {
+            input.clear();
+        }
+    });
+    let result = move || {
+        check
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .filter(|_| checked_version.get() == Some(input.version.get()))
+    };
+    let uploaded = move || upload.value().get().and_then(|r| r.ok());
+    view! {
+        <h1>"Your certificate"</h1>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading certificate…"</p> }>
+            {move || Suspend::new(async move {
+                match current.await {
+                    Ok(Some((domain, Some(cert)))) => view! { <Current domain cert/> }.into_any(),
+                    Ok(None) => view! {
+                        <p class="empty" data-testid="cert-no-profile">"This account has no partner profile; certificates belong to a registered organisation."</p>
+                    }.into_any(),
+                    Ok(Some((domain, None))) => view! {
+                        <p class="empty" data-testid="cert-missing">
+                            {format!("No certificate yet. Upload your organisation's certificate for the {} domain, issued by a CA the operator trusts; the portal then issues its own certificate for the same key.", domain.as_str())}
+                        </p>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || uploaded().map(|_| view! { <p class="notice" role="status" data-testid="cert-uploaded">"Certificate accepted; the re-signed certificate is ready to download."</p> })}
+        <section class="panel" data-testid="cert-upload">
+            <h2>"Upload or renew"</h2>
+            <p class="muted">"The subject's organisation (O=) must be your registered organisation name. RSA keys of 2048 bits or more, or EC P-256/P-384; SHA-2 signatures."</p>
+            <ActionForm action=check attr:data-testid="cert-check-form">
+                <FormError error=check_error/>
+                <CertInput state=input error=check_error/>
+                <button type="submit" class="primary" disabled=move || check.pending().get() data-testid="cert-check">"Check"</button>
+            </ActionForm>
+            {move || result().map(|r| {
+                let ok = r.problems.is_empty();
+                view! {
+                    <div class="cert-report" data-testid="cert-check-result" data-ok=ok.to_string()>
+                        {if ok {
+                            view! { <p><span class="badge ok">"All checks passed"</span></p> }.into_any()
+                        } else {
+                            view! { <p><span class="badge off">"Not accepted"</span> " Fix these and check again:"</p> }.into_any()
+                        }}
+                        {r.facts.map(|f| view! { <CertFactsView facts=f/> })}
+                        {(!ok).then(|| view! { <Problems problems=r.problems.clone()/> })}
+                    </div>
+                    {ok.then(|| view! {
+                        <ActionForm action=upload attr:data-testid="cert-confirm-form">
+                            <input type="hidden" name="content" value=input.content.get_untracked()/>
+                            <input type="hidden" name="encoding" value=input.encoding.get_untracked()/>
+                            <FormError error=upload_error/>
+                            {move || upload_error.get().filter(|e| e.field.is_some()).map(|e| view! {
+                                <p class="alert" role="alert">{e.message.clone()}</p>
+                                {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
+                            })}
+                            <button type="submit" class="primary" disabled=move || upload.pending().get() data-testid="cert-confirm">"Upload this certificate"</button>
+                        </ActionForm>
+                    })}
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Current(domain: CertDomain, cert: PartnerCertView) -> impl IntoView {
+    let signing = Resource::new(|| (), |_| get_signing_cas());
+    let stem = cert.partner_id.clone();
+    view! {
+        <section class="panel" data-testid="cert-current">
+            <h2>"Current certificate"</h2>
+            <p>
+                {if cert.expired {
+                    view! { <span class="badge off" data-testid="cert-status">"Expired"</span> }.into_any()
+                } else if cert.days_left <= 30 {
+                    view! { <span class="badge wait" data-testid="cert-status">"Expiring soon"</span> }.into_any()
+                } else {
+                    view! { <span class="badge ok" data-testid="cert-status">"Valid"</span> }.into_any()
+                }}
+                " " <span data-testid="cert-days-left">{expiry_words(cert.facts.not_after)}</span>
+                {format!(" · {} domain · uploaded {}", domain.as_str(), human_ms(cert.uploaded_at))}
+            </p>
+            <CertFactsView facts=cert.facts.clone()/>
+            <div class="actions">
+                <PemDownload pem=cert.pem.clone() file_name=format!("{stem}-ca-signed.pem") label="Download uploaded (CA-signed)" test_id="download-uploaded"/>
+                " "
+                <PemDownload pem=cert.resigned_pem.clone() file_name=format!("{stem}-pms-signed.pem") label="Download re-signed" test_id="download-resigned"/>
+            </div>
+            <p class="muted" data-testid="resigned-validity">
+                {format!("Re-signed certificate valid until {}{}.", human_ms(cert.resigned_not_after), if cert.resigned_expired { " (expired)" } else { "" })}
+            </p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    signing.await.ok().and_then(|cas| cas.into_iter().find(|c| c.domain == domain)).map(|ca| view! {
+                        <p class="muted">"Re-signed by " {ca.subject.clone()} ". "
+                            <PemDownload pem=ca.pem.clone() file_name=format!("pms-{}-signing-ca.pem", ca.domain.as_str().to_lowercase()) label="Download the portal's CA"/>
+                        </p>
+                    })
+                })}
+            </Transition>
+            {(!cert.history.is_empty()).then(|| view! {
+                <h3>"Earlier uploads"</h3>
+                <table class="list" data-testid="cert-history">
+                    <thead><tr><th>"Uploaded"</th><th>"Subject"</th><th>"Valid until"</th><th>"Thumbprint"</th></tr></thead>
+                    <tbody>
+                        {cert.history.into_iter().map(|h| view! {
+                            <tr data-testid="cert-history-row">
+                                <td>{human_ms(h.uploaded_at)}</td>
+                                <td>{h.subject}</td>
+                                <td>{human_ms(h.not_after)}</td>
+                                <td class="mono">{h.thumbprint.chars().take(16).collect::<String>()} "…"</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
+    }
+}

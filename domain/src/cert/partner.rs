@@ -1,0 +1,485 @@
+//! Partner certificates: validation of an end-entity certificate against the trust store
+//! (shared with FTM chip certificates), upload with re-signing, history and downloads.
+
+use super::inspect::{common_problems, inspect, Parsed};
+use super::parse::{certificates, to_pem};
+use super::signing::{resign, CertConfig};
+use super::trust::active_cas;
+use super::*;
+use crate::account::CurrentUser;
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::outbox;
+use crate::partner::PartnerStatus;
+use crate::partner::{event_data, load_view, PARTNER_UPDATED};
+use crate::schema::partner_certificates;
+use diesel::prelude::*;
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use serde_json::json;
+
+/// Result of validating an end-entity certificate.
+#[derive(Debug)]
+pub struct LeafCheck {
+    /// The parsed certificate, when it parses.
+    pub parsed: Option<Parsed>,
+    /// Every failed check (empty: valid).
+    pub problems: Vec<Violation>,
+}
+
+/// Accepts any extended key usage: the portal decides the usage by domain, and partners' CAs
+/// put differing EKUs on their certificates.
+struct AnyEku;
+
+impl webpki::ExtendedKeyUsageValidator for AnyEku {
+    fn validate(&self, _iter: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        Ok(())
+    }
+}
+
+fn problem(path: &str, message: impl Into<String>) -> Violation {
+    Violation {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// Validate one end-entity certificate (DER) for `domain`: the common checks, not self-signed,
+/// not a CA, subject O= equal to `organisation` (when given), and a path of at most
+/// [`MAX_PATH_DEPTH`] certificates to an active root through active intermediates of the
+/// domain, verified by rustls-webpki.
+pub fn validate_leaf(
+    conn: &mut AnyConnection,
+    domain: CertDomain,
+    der: &[u8],
+    organisation: Option<&str>,
+    now_ms: i64,
+) -> AppResult<LeafCheck> {
+    let parsed = match inspect(der) {
+        Ok(p) => p,
+        Err(v) => {
+            return Ok(LeafCheck {
+                parsed: None,
+                problems: vec![v],
+            })
+        }
+    };
+    let mut problems = common_problems(&parsed, now_ms);
+    if parsed.facts.self_signed {
+        problems.push(problem(
+            "self_signed",
+            "It is self-signed. Upload a certificate issued by a CA that the operator trusts \
+             (one in the trust store).",
+        ));
+    }
+    if parsed.facts.is_ca {
+        problems.push(problem(
+            "ca",
+            "It is a CA certificate. Upload your organisation's own (end-entity) certificate; \
+             CA certificates go to the operator's trust store.",
+        ));
+    }
+    if let Some(org) = organisation {
+        let org = org.trim();
+        if parsed.organisations.is_empty() {
+            problems.push(problem(
+                "organisation",
+                format!(
+                    "Its subject has no organisation (O=); it must be O={org}, your registered \
+                     organisation name."
+                ),
+            ));
+        } else if !parsed.organisations.iter().any(|o| o.trim() == org) {
+            problems.push(problem(
+                "organisation",
+                format!(
+                    "Its subject says O={}, but your organisation is registered as \"{org}\". \
+                     They must be the same.",
+                    parsed.organisations.join(", O=")
+                ),
+            ));
+        }
+    }
+    if !parsed.facts.self_signed {
+        if let Some(chain) = chain_problem(conn, domain, &parsed, &problems, now_ms)? {
+            problems.push(chain);
+        }
+    }
+    Ok(LeafCheck {
+        parsed: Some(parsed),
+        problems,
+    })
+}
+
+fn chain_problem(
+    conn: &mut AnyConnection,
+    domain: CertDomain,
+    leaf: &Parsed,
+    found: &[Violation],
+    now_ms: i64,
+) -> AppResult<Option<Violation>> {
+    let stored = active_cas(conn, domain)?;
+    let root_ders: Vec<CertificateDer<'_>> = stored
+        .iter()
+        .filter(|c| c.kind == CaKind::Root)
+        .map(|c| CertificateDer::from(c.parsed.der.as_slice()))
+        .collect();
+    let anchors: Vec<TrustAnchor<'_>> = root_ders
+        .iter()
+        .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
+        .collect();
+    let intermediates: Vec<CertificateDer<'_>> = stored
+        .iter()
+        .filter(|c| c.kind == CaKind::Intermediate)
+        .map(|c| CertificateDer::from(c.parsed.der.as_slice()))
+        .collect();
+    let leaf_der = CertificateDer::from(leaf.der.as_slice());
+    let has = |path: &str| found.iter().any(|v| v.path == path);
+    let Ok(ee) = webpki::EndEntityCert::try_from(&leaf_der) else {
+        return Ok((!has("version")).then(|| {
+            problem(
+                "chain",
+                "Its structure is not accepted by the chain verifier (malformed extensions).",
+            )
+        }));
+    };
+    // The leaf's own validity is reported already; verify the chain at a moment inside it so
+    // the chain is still checked (an expired leaf would otherwise hide an unknown issuer).
+    let at_ms = now_ms.clamp(
+        leaf.facts.not_before,
+        leaf.facts.not_after.max(leaf.facts.not_before),
+    );
+    let at = UnixTime::since_unix_epoch(std::time::Duration::from_millis(at_ms.max(0) as u64));
+    let depth = |path: &webpki::VerifiedPath<'_>| {
+        if path.intermediate_certificates().count() + 2 > MAX_PATH_DEPTH {
+            Err(webpki::Error::MaximumPathDepthExceeded)
+        } else {
+            Ok(())
+        }
+    };
+    let result = ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors,
+        &intermediates,
+        at,
+        AnyEku,
+        None,
+        Some(&depth),
+    );
+    use webpki::Error as E;
+    let message = match result {
+        Ok(_) => return Ok(None),
+        Err(E::CertExpired { .. } | E::CertNotValidYet { .. }) => {
+            "A CA certificate in its chain is outside its validity period.".to_string()
+        }
+        Err(E::UnknownIssuer) => format!(
+            "Issuer not found: no active CA of the {} trust store issued it (its issuer is \
+             \"{}\"). Ask the operator to add your CA, or check that this is the right \
+             certificate.",
+            domain.as_str(),
+            leaf.facts.issuer
+        ),
+        Err(E::InvalidSignatureForPublicKey) => {
+            format!(
+                "Its signature does not verify with the trusted CA \"{}\": same name, different \
+                 key. It was not issued by the CA the operator trusts.",
+                leaf.facts.issuer
+            )
+        }
+        Err(
+            E::UnsupportedSignatureAlgorithmContext(_)
+            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_),
+        ) if has("signature") || has("key") => return Ok(None),
+        Err(
+            E::UnsupportedSignatureAlgorithmContext(_)
+            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_),
+        ) => "A certificate in its chain uses a signature algorithm or key that is not accepted."
+            .to_string(),
+        Err(E::EndEntityUsedAsCa) => {
+            "Its issuer is not a CA certificate, so it cannot issue certificates.".to_string()
+        }
+        Err(E::CaUsedAsEndEntity) if has("ca") => return Ok(None),
+        Err(E::MaximumPathDepthExceeded) => format!(
+            "Its chain is longer than {MAX_PATH_DEPTH} certificates (your certificate, at most \
+             two intermediates, the root)."
+        ),
+        Err(E::PathLenConstraintViolated) => {
+            "A CA in its chain is not allowed to issue certificates this deep (path length \
+             constraint)."
+                .to_string()
+        }
+        Err(E::UnsupportedCertVersion) if has("version") => return Ok(None),
+        Err(other) => format!("It does not chain to a trusted root ({other:?})."),
+    };
+    Ok(Some(problem("chain", message)))
+}
+
+/// Who the signed-in partner is, for its certificate.
+struct Owner {
+    id: String,
+    organisation: String,
+    domain: CertDomain,
+    status: PartnerStatus,
+}
+
+fn owner(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Owner> {
+    let id = crate::partner::id_for_account(conn, &user.id)?
+        .ok_or_else(|| AppError::not_found("Your partner profile"))?;
+    let view = load_view(conn, &id)?;
+    let domain = CertDomain::parse(&view.cert_domain).unwrap_or(CertDomain::Auth);
+    Ok(Owner {
+        id,
+        organisation: view.organisation,
+        domain,
+        status: view.status,
+    })
+}
+
+fn single(input: &[u8]) -> AppResult<Vec<u8>> {
+    let mut ders = certificates(input)?;
+    if ders.len() > 1 {
+        return Err(AppError::validation(
+            "certificate",
+            "PMS_CERT_MANY",
+            format!(
+                "The file holds {} certificates. Upload only your organisation's certificate; \
+                 the CA certificates of its chain belong in the operator's trust store.",
+                ders.len()
+            ),
+        ));
+    }
+    ders.pop().ok_or_else(|| {
+        AppError::validation(
+            "certificate",
+            "PMS_CERT_NONE",
+            "The file holds no certificate.",
+        )
+    })
+}
+
+/// Check a certificate the signed-in partner is about to upload, storing nothing.
+pub fn check_own(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    input: &[u8],
+) -> AppResult<PartnerCertCheck> {
+    let owner = owner(conn, user)?;
+    let der = single(input)?;
+    let check = validate_leaf(
+        conn,
+        owner.domain,
+        &der,
+        Some(&owner.organisation),
+        clock::now_ms(),
+    )?;
+    Ok(PartnerCertCheck {
+        domain: owner.domain,
+        facts: check.parsed.map(|p| p.facts),
+        problems: check.problems,
+    })
+}
+
+/// Upload (or renew) the signed-in partner's certificate: validate it, re-sign its key with
+/// the portal's CA of the domain, keep the previous one in the history, and announce it, all
+/// in one transaction.
+pub fn upload_own(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    config: &CertConfig,
+    input: &[u8],
+) -> AppResult<PartnerCertView> {
+    let der = single(input)?;
+    crate::db::write_tx(conn, |conn| {
+        let owner = owner(conn, user)?;
+        if owner.status == PartnerStatus::Deactivated {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "PMS_PARTNER_INACTIVE",
+                "Your organisation is deactivated; its certificate cannot be changed.",
+            ));
+        }
+        let now = clock::now_ms();
+        let check = validate_leaf(conn, owner.domain, &der, Some(&owner.organisation), now)?;
+        let parsed = match (check.parsed, check.problems.is_empty()) {
+            (Some(p), true) => p,
+            (_, _) => {
+                let first = check
+                    .problems
+                    .first()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_default();
+                let mut err = AppError::validation(
+                    "certificate",
+                    "PMS_CERT_REFUSED",
+                    if check.problems.len() == 1 {
+                        format!("The certificate was not accepted: {first}")
+                    } else {
+                        format!(
+                            "The certificate was not accepted: {} checks failed.",
+                            check.problems.len()
+                        )
+                    },
+                );
+                err.details = check.problems.into_boxed_slice();
+                return Err(err);
+            }
+        };
+        let (resigned, resigned_not_after) =
+            resign(conn, &config.master_key, owner.domain, &parsed, now)?;
+        let previous: Option<String> = partner_certificates::table
+            .filter(partner_certificates::partner_id.eq(&owner.id))
+            .filter(partner_certificates::is_current.eq(true))
+            .select(partner_certificates::id)
+            .first(conn)
+            .optional()?;
+        diesel::update(
+            partner_certificates::table
+                .filter(partner_certificates::partner_id.eq(&owner.id))
+                .filter(partner_certificates::is_current.eq(true)),
+        )
+        .set(partner_certificates::is_current.eq(false))
+        .execute(conn)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let f = &parsed.facts;
+        diesel::insert_into(partner_certificates::table)
+            .values((
+                partner_certificates::id.eq(&id),
+                partner_certificates::partner_id.eq(&owner.id),
+                partner_certificates::cert_domain.eq(owner.domain.as_str()),
+                partner_certificates::subject.eq(&f.subject),
+                partner_certificates::issuer.eq(&f.issuer),
+                partner_certificates::serial.eq(&f.serial),
+                partner_certificates::not_before.eq(f.not_before),
+                partner_certificates::not_after.eq(f.not_after),
+                partner_certificates::key_type.eq(&f.key_type),
+                partner_certificates::sig_alg.eq(&f.sig_alg),
+                partner_certificates::thumbprint.eq(&f.thumbprint),
+                partner_certificates::der.eq(&parsed.der),
+                partner_certificates::resigned_der.eq(&resigned),
+                partner_certificates::resigned_not_after.eq(resigned_not_after),
+                partner_certificates::is_current.eq(true),
+                partner_certificates::created_at.eq(now),
+                partner_certificates::created_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            if previous.is_some() {
+                "PARTNER_CERTIFICATE_RENEWED"
+            } else {
+                "PARTNER_CERTIFICATE_UPLOADED"
+            },
+            "partner",
+            &owner.id,
+            json!({
+                "certificateId": id, "previousId": previous, "domain": owner.domain.as_str(),
+                "subject": f.subject, "issuer": f.issuer, "thumbprint": f.thumbprint,
+                "notAfter": clock::rfc3339(f.not_after),
+                "resignedNotAfter": clock::rfc3339(resigned_not_after),
+            }),
+        )?;
+        let view = load_view(conn, &owner.id)?;
+        let mut data = event_data(&view);
+        if let Some(obj) = data.as_object_mut() {
+            obj.insert("certificateData".into(), json!(to_pem(&parsed.der)));
+            obj.insert("signedCertificateData".into(), json!(to_pem(&resigned)));
+            obj.insert("partnerDomain".into(), json!(owner.domain.as_str()));
+            obj.insert("certificateId".into(), json!(id));
+        }
+        outbox::enqueue(conn, PARTNER_UPDATED, data)?;
+        of_partner(conn, &owner.id)?.ok_or_else(AppError::internal)
+    })
+}
+
+/// The signed-in partner's current certificate (None: never uploaded).
+pub fn own(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Option<PartnerCertView>> {
+    let id = crate::partner::id_for_account(conn, &user.id)?
+        .ok_or_else(|| AppError::not_found("Your partner profile"))?;
+    of_partner(conn, &id)
+}
+
+/// The signed-in partner's certificate domain and current certificate; None for an account
+/// without a partner profile (a page shows nothing rather than an error).
+pub fn own_with_domain(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+) -> AppResult<Option<(CertDomain, Option<PartnerCertView>)>> {
+    if crate::partner::id_for_account(conn, &user.id)?.is_none() {
+        return Ok(None);
+    }
+    let owner = owner(conn, user)?;
+    Ok(Some((owner.domain, of_partner(conn, &owner.id)?)))
+}
+
+type CurrentRow = (String, String, Vec<u8>, Vec<u8>, i64, i64);
+
+/// A partner's current certificate with its history (at most 20 earlier uploads).
+pub fn of_partner(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+) -> AppResult<Option<PartnerCertView>> {
+    let current: Option<CurrentRow> = partner_certificates::table
+        .filter(partner_certificates::partner_id.eq(partner_id))
+        .filter(partner_certificates::is_current.eq(true))
+        .select((
+            partner_certificates::id,
+            partner_certificates::cert_domain,
+            partner_certificates::der,
+            partner_certificates::resigned_der,
+            partner_certificates::resigned_not_after,
+            partner_certificates::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, domain, der, resigned, resigned_not_after, uploaded_at)) = current else {
+        return Ok(None);
+    };
+    let facts = inspect(&der)
+        .map_err(|v| {
+            tracing::error!(id, problem = %v.message, "stored partner certificate does not parse");
+            AppError::internal()
+        })?
+        .facts;
+    let history: Vec<(String, String, String, i64, i64)> = partner_certificates::table
+        .filter(partner_certificates::partner_id.eq(partner_id))
+        .filter(partner_certificates::is_current.eq(false))
+        .order(partner_certificates::created_at.desc())
+        .limit(20)
+        .select((
+            partner_certificates::id,
+            partner_certificates::subject,
+            partner_certificates::thumbprint,
+            partner_certificates::not_after,
+            partner_certificates::created_at,
+        ))
+        .load(conn)?;
+    let now = clock::now_ms();
+    Ok(Some(PartnerCertView {
+        id,
+        partner_id: partner_id.to_string(),
+        domain: CertDomain::parse(&domain).unwrap_or(CertDomain::Auth),
+        expired: facts.not_after < now,
+        days_left: days_until(now, facts.not_after),
+        pem: to_pem(&der),
+        facts,
+        resigned_pem: to_pem(&resigned),
+        resigned_not_after,
+        resigned_expired: resigned_not_after < now,
+        uploaded_at,
+        history: history
+            .into_iter()
+            .map(
+                |(id, subject, thumbprint, not_after, at)| PartnerCertHistory {
+                    id,
+                    subject,
+                    thumbprint,
+                    not_after,
+                    uploaded_at: at,
+                },
+            )
+            .collect(),
+    }))
+}

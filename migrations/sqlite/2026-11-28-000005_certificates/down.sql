@@ -1,0 +1,3 @@
+DROP TABLE signing_cas;
+DROP TABLE partner_certificates;
+DROP TABLE ca_certificates;
