@@ -1981,3 +1981,125 @@ fn ensuring_signing_cas_twice_keeps_them() {
         assert!(view.not_after > domain::clock::now_ms() + 9 * 365 * DAY_MS);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Review findings: a second O=, expired roots, one certificate bound to two partners, private
+// keys in the shapes PKCS#8 parsing misses.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn partner_certificate_naming_two_organisations_is_refused() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "DEVICE");
+    let p = partner(conn, "two-orgs", "Device_Provider");
+    // rcgen keeps one value per type; a custom type with the O= OID adds a second O=.
+    let mut params = leaf_params(&p.org, "two orgs");
+    params
+        .distinguished_name
+        .push(DnType::CustomDnType(vec![2, 5, 4, 10]), "Victim Ltd");
+    let cert = sign_leaf(&params, &chain.int);
+    let problems = partner_refusal(conn, &env, &p, cert.pem.as_bytes());
+    assert_eq!(problems, vec!["organisation"]);
+    let check = partner_cert::check_own(conn, &p.user, cert.pem.as_bytes()).expect("check");
+    assert!(message(&check.problems, "organisation").contains("exactly one"));
+}
+
+#[test]
+fn an_expired_root_no_longer_anchors_partner_certificates() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "DEVICE");
+    let p = partner(conn, "late", "Device_Provider");
+    let cert = leaf(&p.org, &chain.int);
+    // Time passes: the stored root becomes an expired certificate of the same name and key
+    // (webpki itself never looks at an anchor's dates).
+    let mut params = ca_params_valid(
+        "DEVICE Test Root",
+        now() - Duration::days(800),
+        now() - Duration::days(1),
+    );
+    params.serial_number = Some(random_serial());
+    let expired = params.self_signed(chain.root.key()).expect("expired root");
+    diesel::update(ca_certificates::table.filter(ca_certificates::id.eq(&chain.root_id)))
+        .set(ca_certificates::der.eq(expired.der().to_vec()))
+        .execute(conn)
+        .expect("age the root");
+    let problems = partner_refusal(conn, &env, &p, cert.pem.as_bytes());
+    assert_eq!(problems, vec!["chain"]);
+}
+
+#[test]
+fn one_certificate_cannot_be_bound_to_two_partners() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "DEVICE");
+    let first = partner_with_org(conn, "first", "Device_Provider", "Same Name Ltd");
+    let second = partner_with_org(conn, "second", "Device_Provider", "Same Name Ltd");
+    let cert = leaf("Same Name Ltd", &chain.int);
+    partner_cert::upload_own(
+        conn,
+        &first.actor,
+        &first.user,
+        &env.config,
+        cert.pem.as_bytes(),
+    )
+    .expect("first upload");
+    let before = counts(conn);
+    let check = partner_cert::check_own(conn, &second.user, cert.pem.as_bytes()).expect("check");
+    assert_eq!(paths(&check.problems), vec!["duplicate"]);
+    let err = partner_cert::upload_own(
+        conn,
+        &second.actor,
+        &second.user,
+        &env.config,
+        cert.pem.as_bytes(),
+    )
+    .expect_err("refused");
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (ErrorKind::Conflict, "PMS_CERT_IN_USE")
+    );
+    assert_eq!(counts(conn), before);
+    // The owner may upload it again (a renewal with the same certificate).
+    partner_cert::upload_own(
+        conn,
+        &first.actor,
+        &first.user,
+        &env.config,
+        cert.pem.as_bytes(),
+    )
+    .expect("same partner again");
+}
+
+#[test]
+fn private_keys_in_other_shapes_are_refused_as_leaked() {
+    // PKCS#12, PKCS#1 RSA and SEC1 EC keys (DER headers), and a PEM key whose BEGIN line is
+    // missing: each is a private key, never "not a certificate".
+    let pkcs12 = [
+        &[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30, 0x80][..],
+        &[0u8; 64][..],
+    ]
+    .concat();
+    let pkcs1 = [
+        &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82][..],
+        &[7u8; 64][..],
+    ]
+    .concat();
+    let sec1 = [
+        &[0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20][..],
+        &[9u8; 64][..],
+    ]
+    .concat();
+    let cut = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+    for input in [&pkcs12[..], &pkcs1[..], &sec1[..], cut.as_bytes()] {
+        let err = parse::certificates(input).expect_err("private key");
+        assert_eq!(err.code, "PMS_CERT_PRIVATE_KEY", "{err:#?}");
+    }
+    // Text around a certificate is refused without being quoted back (it may be a secret).
+    let root = new_root("Quote Root");
+    let err = parse::certificates(format!("s3cr3t-token\n{}", root.pem()).as_bytes())
+        .expect_err("garbage");
+    assert_eq!(err.code, "PMS_CERT_GARBAGE");
+    assert!(!err.message.contains("s3cr3t"), "{}", err.message);
+}

@@ -125,6 +125,14 @@ test('admin builds the DEVICE trust store; a device provider uploads its certifi
   const pem = await page.request.get('/pki/signing-ca/DEVICE');
   expect(pem.status()).toBe(200);
   expect(await pem.text()).toContain('-----BEGIN CERTIFICATE-----');
+
+  // The admin sees the partner's certificate on its page.
+  await portal.logout();
+  await portal.login('admin@example.org');
+  await expect(page.getByTestId('user-email')).toHaveText('admin@example.org');
+  await page.goto(`/admin/partners/${id}`);
+  await expect(page.getByTestId('cert-current').getByTestId('cert-status')).toHaveText('Valid');
+  await expect(page.getByTestId('cert-current').getByTestId('cert-subject')).toContainText(`O=${ORG}`);
 });
 
 test('a partner cannot open the trust store, and its server functions refuse it', async ({ page }) => {

@@ -50,6 +50,9 @@ pub struct Parsed {
     pub key_cert_sign: Option<bool>,
     /// O= values of the subject.
     pub organisations: Vec<String>,
+    /// Subject attributes that are not plain strings (BMPString, TeletexString...); they can
+    /// hide a second organisation, so partner certificates refuse them.
+    pub unreadable_subject: usize,
     /// The subject public key info, DER.
     pub spki: Vec<u8>,
 }
@@ -155,6 +158,11 @@ pub fn inspect(der: &[u8]) -> Result<Parsed, Violation> {
         .iter_organization()
         .filter_map(|a| a.as_str().ok().map(str::to_string))
         .collect();
+    let unreadable_subject = cert
+        .subject()
+        .iter_attributes()
+        .filter(|a| a.as_str().is_err())
+        .count();
     let facts = CertFacts {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
@@ -164,7 +172,7 @@ pub fn inspect(der: &[u8]) -> Result<Parsed, Violation> {
         key_type: key.describe(),
         sig_alg,
         thumbprint: hex::encode(Sha256::digest(der)),
-        version: cert.version().0 + 1,
+        version: cert.version().0.saturating_add(1),
         is_ca,
         self_signed,
     };
@@ -177,6 +185,7 @@ pub fn inspect(der: &[u8]) -> Result<Parsed, Violation> {
         sig_ok,
         key_cert_sign,
         organisations,
+        unreadable_subject,
         spki: cert.public_key().raw.to_vec(),
     })
 }

@@ -48,6 +48,11 @@ pub fn certificates(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
             "The file is empty. Choose a certificate file or paste the certificate.",
         ));
     }
+    // A private key anywhere (even with a damaged or missing BEGIN line) wins over every other
+    // complaint: the user must hear that it leaked.
+    if contains(input, b"PRIVATE KEY") {
+        return Err(private_key_error());
+    }
     let certs = if contains(input, b"-----BEGIN") {
         from_pem(input)?
     } else {
@@ -69,15 +74,6 @@ struct Block {
     body: String,
 }
 
-fn snippet(line: &str) -> String {
-    let t: String = line.trim().chars().take(40).collect();
-    if line.trim().chars().count() > 40 {
-        format!("{t}…")
-    } else {
-        t
-    }
-}
-
 fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
     let text = std::str::from_utf8(input).map_err(|_| {
         refuse(
@@ -88,7 +84,7 @@ fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut blocks: Vec<Block> = Vec::new();
     let mut open: Option<Block> = None;
-    let mut garbage: Option<(usize, String)> = None;
+    let mut garbage: Option<usize> = None;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim();
@@ -104,7 +100,7 @@ fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
                         body: String::new(),
                     });
                 } else if !line.is_empty() && garbage.is_none() {
-                    garbage = Some((n, snippet(line)));
+                    garbage = Some(n);
                 }
             }
             Some(block) => {
@@ -155,12 +151,13 @@ fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
             ),
         ));
     }
-    if let Some((line, text)) = garbage {
+    // The stray text is not quoted back: it could be part of a secret.
+    if let Some(line) = garbage {
         return Err(refuse(
             "PMS_CERT_GARBAGE",
             format!(
-                "Line {line} (\"{text}\") is outside the -----BEGIN … -----END blocks. Paste or \
-                 upload only the certificate blocks, with nothing around them."
+                "Line {line} has text outside the -----BEGIN … -----END blocks. Paste or upload \
+                 only the certificate blocks, with nothing around them."
             ),
         ));
     }
@@ -227,7 +224,7 @@ fn from_der(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
             return from_pkcs7(input);
         }
     }
-    if rcgen::KeyPair::try_from(input).is_ok() {
+    if rcgen::KeyPair::try_from(input).is_ok() || looks_like_key_der(input) {
         return Err(private_key_error());
     }
     Err(refuse(
@@ -235,6 +232,22 @@ fn from_der(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
         "The file is not a certificate: it is neither PEM text, a DER certificate nor a PKCS#7 \
          (.p7b) bundle.",
     ))
+}
+
+/// The DER shapes of private-key files that PKCS#8 parsing misses: PKCS#12 (.p12/.pfx,
+/// `SEQUENCE { INTEGER 3, SEQUENCE ...`), PKCS#1 RSA (`SEQUENCE { INTEGER 0, INTEGER n ...`)
+/// and SEC1 EC (`SEQUENCE { INTEGER 1, OCTET STRING ...`) keys.
+fn looks_like_key_der(input: &[u8]) -> bool {
+    let body = match input {
+        [0x30, 0x82, _, _, rest @ ..] => rest,
+        [0x30, 0x81, _, rest @ ..] => rest,
+        [0x30, len, rest @ ..] if *len < 0x80 => rest,
+        _ => return false,
+    };
+    matches!(
+        body,
+        [0x02, 0x01, 0x03, 0x30, ..] | [0x02, 0x01, 0x00, 0x02, ..] | [0x02, 0x01, 0x01, 0x04, ..]
+    )
 }
 
 /// Certificates of a PKCS#7 (SignedData) bundle. Order is not kept by the format's decoder

@@ -90,6 +90,16 @@ pub fn validate_leaf(
                      organisation name."
                 ),
             ));
+        } else if parsed.organisations.len() > 1 {
+            problems.push(problem(
+                "organisation",
+                format!(
+                    "Its subject names {} organisations (O={}); it must name exactly one, your \
+                     registered organisation \"{org}\".",
+                    parsed.organisations.len(),
+                    parsed.organisations.join(", O=")
+                ),
+            ));
         } else if !parsed.organisations.iter().any(|o| o.trim() == org) {
             problems.push(problem(
                 "organisation",
@@ -100,6 +110,13 @@ pub fn validate_leaf(
                 ),
             ));
         }
+    }
+    if parsed.unreadable_subject > 0 {
+        problems.push(problem(
+            "subject",
+            "Its subject has attributes in an encoding the portal cannot read (BMPString or \
+             TeletexString); use UTF8String or PrintableString.",
+        ));
     }
     if !parsed.facts.self_signed {
         if let Some(chain) = chain_problem(conn, domain, &parsed, &problems, now_ms)? {
@@ -120,9 +137,14 @@ fn chain_problem(
     now_ms: i64,
 ) -> AppResult<Option<Violation>> {
     let stored = active_cas(conn, domain)?;
+    // webpki never looks at an anchor's own dates: an expired root must not anchor anything.
     let root_ders: Vec<CertificateDer<'_>> = stored
         .iter()
-        .filter(|c| c.kind == CaKind::Root)
+        .filter(|c| {
+            c.kind == CaKind::Root
+                && c.parsed.facts.not_before <= now_ms
+                && now_ms <= c.parsed.facts.not_after
+        })
         .map(|c| CertificateDer::from(c.parsed.der.as_slice()))
         .collect();
     let anchors: Vec<TrustAnchor<'_>> = root_ders
@@ -273,11 +295,42 @@ pub fn check_own(
         Some(&owner.organisation),
         clock::now_ms(),
     )?;
+    let mut problems = check.problems;
+    if let Some(p) = &check.parsed {
+        if in_use_elsewhere(conn, &p.facts.thumbprint, &owner.id)? {
+            problems.push(in_use_problem());
+        }
+    }
     Ok(PartnerCertCheck {
         domain: owner.domain,
         facts: check.parsed.map(|p| p.facts),
-        problems: check.problems,
+        problems,
     })
+}
+
+/// Whether the certificate is another partner's current one. Organisation names are not
+/// unique, so without this anyone could register under a known name and have the portal bind
+/// that organisation's public certificate (and key) to their own partner id.
+fn in_use_elsewhere(
+    conn: &mut AnyConnection,
+    thumbprint: &str,
+    partner_id: &str,
+) -> AppResult<bool> {
+    let n: i64 = partner_certificates::table
+        .filter(partner_certificates::thumbprint.eq(thumbprint))
+        .filter(partner_certificates::is_current.eq(true))
+        .filter(partner_certificates::partner_id.ne(partner_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+fn in_use_problem() -> Violation {
+    problem(
+        "duplicate",
+        "This certificate is already another partner's current certificate. Each organisation \
+         uploads a certificate issued for its own key.",
+    )
 }
 
 /// Upload (or renew) the signed-in partner's certificate: validate it, re-sign its key with
@@ -291,43 +344,72 @@ pub fn upload_own(
     input: &[u8],
 ) -> AppResult<PartnerCertView> {
     let der = single(input)?;
+    let inactive = || {
+        AppError::new(
+            ErrorKind::Forbidden,
+            "PMS_PARTNER_INACTIVE",
+            "Your organisation is deactivated; its certificate cannot be changed.",
+        )
+    };
+    // Validation and re-signing only read, so they run before the write lock is taken; the
+    // transaction re-reads the partner and refuses if what the checks relied on changed.
+    let owner_then = owner(conn, user)?;
+    if owner_then.status == PartnerStatus::Deactivated {
+        return Err(inactive());
+    }
+    let now = clock::now_ms();
+    let check = validate_leaf(
+        conn,
+        owner_then.domain,
+        &der,
+        Some(&owner_then.organisation),
+        now,
+    )?;
+    let parsed = match (check.parsed, check.problems.is_empty()) {
+        (Some(p), true) => p,
+        (_, _) => {
+            let first = check
+                .problems
+                .first()
+                .map(|p| p.message.clone())
+                .unwrap_or_default();
+            let mut err = AppError::validation(
+                "certificate",
+                "PMS_CERT_REFUSED",
+                if check.problems.len() == 1 {
+                    format!("The certificate was not accepted: {first}")
+                } else {
+                    format!(
+                        "The certificate was not accepted: {} checks failed.",
+                        check.problems.len()
+                    )
+                },
+            );
+            err.details = check.problems.into_boxed_slice();
+            return Err(err);
+        }
+    };
+    let (resigned, resigned_not_after) =
+        resign(conn, &config.master_key, owner_then.domain, &parsed, now)?;
     crate::db::write_tx(conn, |conn| {
         let owner = owner(conn, user)?;
         if owner.status == PartnerStatus::Deactivated {
+            return Err(inactive());
+        }
+        if owner.organisation != owner_then.organisation || owner.domain != owner_then.domain {
             return Err(AppError::new(
-                ErrorKind::Forbidden,
-                "PMS_PARTNER_INACTIVE",
-                "Your organisation is deactivated; its certificate cannot be changed.",
+                ErrorKind::Conflict,
+                "PMS_CHANGED_MEANWHILE",
+                "Your organisation's details changed while the certificate was checked; upload it again.",
             ));
         }
-        let now = clock::now_ms();
-        let check = validate_leaf(conn, owner.domain, &der, Some(&owner.organisation), now)?;
-        let parsed = match (check.parsed, check.problems.is_empty()) {
-            (Some(p), true) => p,
-            (_, _) => {
-                let first = check
-                    .problems
-                    .first()
-                    .map(|p| p.message.clone())
-                    .unwrap_or_default();
-                let mut err = AppError::validation(
-                    "certificate",
-                    "PMS_CERT_REFUSED",
-                    if check.problems.len() == 1 {
-                        format!("The certificate was not accepted: {first}")
-                    } else {
-                        format!(
-                            "The certificate was not accepted: {} checks failed.",
-                            check.problems.len()
-                        )
-                    },
-                );
-                err.details = check.problems.into_boxed_slice();
-                return Err(err);
-            }
-        };
-        let (resigned, resigned_not_after) =
-            resign(conn, &config.master_key, owner.domain, &parsed, now)?;
+        if in_use_elsewhere(conn, &parsed.facts.thumbprint, &owner.id)? {
+            let p = in_use_problem();
+            let mut err = AppError::new(ErrorKind::Conflict, "PMS_CERT_IN_USE", p.message.clone())
+                .with_field("certificate");
+            err.details = vec![p].into_boxed_slice();
+            return Err(err);
+        }
         let previous: Option<String> = partner_certificates::table
             .filter(partner_certificates::partner_id.eq(&owner.id))
             .filter(partner_certificates::is_current.eq(true))
@@ -363,7 +445,19 @@ pub fn upload_own(
                 partner_certificates::created_at.eq(now),
                 partner_certificates::created_by.eq(actor.id.as_deref()),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(|e| match e {
+                // Two uploads of the same partner at once (PostgreSQL): one wins.
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_CHANGED_MEANWHILE",
+                    "Another upload of your certificate finished at the same moment; reload the page.",
+                ),
+                other => other.into(),
+            })?;
         audit::record(
             conn,
             actor,

@@ -167,8 +167,11 @@ fn copy_dn(der: &[u8]) -> AppResult<DistinguishedName> {
         let oid: Vec<u64> = oid.collect();
         // Strings only (BMP/Teletex subjects are not seen in practice); rcgen keeps one value
         // per attribute type, which holds for the DNs partners use.
-        if let Ok(value) = attr.as_str() {
-            dn.push(DnType::from_oid(&oid), value.to_string());
+        // rcgen keeps one value per type and a later push replaces the earlier one; keep the
+        // first (partner subjects are checked to hold exactly one O=).
+        let ty = DnType::from_oid(&oid);
+        if let (Ok(value), None) = (attr.as_str(), dn.get(&ty)) {
+            dn.push(ty, value.to_string());
         }
     }
     Ok(dn)
@@ -184,9 +187,13 @@ pub fn resign(
     partner: &Parsed,
     now_ms: i64,
 ) -> AppResult<(Vec<u8>, i64)> {
-    let (ca_der, sealed): (Vec<u8>, Vec<u8>) = signing_cas::table
+    let (ca_der, sealed, ca_not_after): (Vec<u8>, Vec<u8>, i64) = signing_cas::table
         .filter(signing_cas::cert_domain.eq(domain.as_str()))
-        .select((signing_cas::der, signing_cas::sealed_key))
+        .select((
+            signing_cas::der,
+            signing_cas::sealed_key,
+            signing_cas::not_after,
+        ))
         .first(conn)
         .optional()?
         .ok_or_else(|| internal("no signing CA", domain.as_str()))?;
@@ -199,7 +206,10 @@ pub fn resign(
     let spki =
         SubjectPublicKeyInfo::from_der(&partner.spki).map_err(|e| internal("partner key", e))?;
 
-    let not_after_ms = (now_ms + RESIGNED_VALIDITY_DAYS * 86_400_000).min(partner.facts.not_after);
+    // One year, never beyond the partner's own certificate nor the signing CA.
+    let not_after_ms = (now_ms + RESIGNED_VALIDITY_DAYS * 86_400_000)
+        .min(partner.facts.not_after)
+        .min(ca_not_after);
     let mut p = CertificateParams::default();
     p.distinguished_name = copy_dn(&partner.der)?;
     p.is_ca = IsCa::ExplicitNoCa;

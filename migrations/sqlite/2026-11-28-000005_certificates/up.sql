@@ -51,6 +51,8 @@ CREATE TABLE partner_certificates (
 CREATE INDEX partner_certificates_partner ON partner_certificates (partner_id, created_at);
 CREATE UNIQUE INDEX partner_certificates_one_current ON partner_certificates (partner_id) WHERE is_current;
 CREATE INDEX partner_certificates_expiry ON partner_certificates (is_current, not_after);
+-- A certificate may be the current one of a single partner (checked on upload).
+CREATE INDEX partner_certificates_thumbprint ON partner_certificates (thumbprint, is_current);
 
 -- The portal's own signing CA per domain. The private key is sealed with a key that lives
 -- outside the database (configuration); no query that feeds a page selects `sealed_key`.

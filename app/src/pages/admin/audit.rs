@@ -141,6 +141,8 @@ pub fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
                         view! { <A href=format!("/admin/partners/{}", a.entity_id)>{format!("partner {}", a.entity_id)}</A> }.into_any()
                     } else if a.entity_type == "policy" {
                         view! { <A href=format!("/policies/{}", a.entity_id)>{format!("policy {}", a.entity_id)}</A> }.into_any()
+                    } else if a.entity_type == "ca_certificate" {
+                        view! { <A href=format!("/admin/certificates/{}", a.entity_id)>{format!("CA certificate {}", a.entity_id)}</A> }.into_any()
                     } else {
                         view! { <span>{format!("{} {}", a.entity_type, a.entity_id)}</span> }.into_any()
                     };

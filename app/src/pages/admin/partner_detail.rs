@@ -6,6 +6,7 @@ use crate::components::form::{form_error, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::Time;
 use crate::pages::admin::audit::AuditTable;
+use crate::pages::cert::mine::PartnerCertificatePanel;
 use crate::pages::partner::profile::StatusBadge;
 use domain::account::CurrentUser;
 use domain::partner::{PartnerDetail, PartnerStatus, PartnerView, MAX_REASON_LEN};
@@ -78,6 +79,7 @@ fn Detail(d: PartnerDetail, decide: ServerAction<DecidePartner>) -> impl IntoVie
                 <dt>"Last change"</dt><dd><Time at=p.updated_at.clone()/></dd>
             </dl>
         </section>
+        <PartnerCertificatePanel partner_id=p.id.clone()/>
         <section class="panel">
             <h2>"Other contacts"</h2>
             {if d.contacts.is_empty() {

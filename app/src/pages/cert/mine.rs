@@ -3,7 +3,8 @@
 //! certificate's details and every failed check in plain words.
 
 use crate::api::certificates::{
-    get_my_certificate, get_signing_cas, CheckMyCertificate, UploadMyCertificate,
+    get_my_certificate, get_partner_certificate, get_signing_cas, CheckMyCertificate,
+    UploadMyCertificate,
 };
 use crate::components::cert::{
     expiry_words, CertFactsView, CertInput, CertInputState, PemDownload, Problems,
@@ -31,13 +32,15 @@ fn MineBody() -> impl IntoView {
     let check = ServerAction::<CheckMyCertificate>::new();
     let upload = ServerAction::<UploadMyCertificate>::new();
     let input = CertInputState::new();
-    let checked_version = RwSignal::new(None::<u32>);
+    // What was sent for checking, with the input version it was taken from: the upload sends
+    // exactly those bytes, and the result shows only while the input is unchanged.
+    let checked = RwSignal::new(None::<(u32, CheckMyCertificate)>);
     let current = Resource::new(move || upload.version().get(), |_| get_my_certificate());
     let check_error = form_error(move || check.value().get());
     let upload_error = form_error(move || upload.value().get());
     Effect::new(move |_| {
-        if check.version().get() > 0 {
-            checked_version.set(Some(input.version.get_untracked()));
+        if let Some(args) = check.input().get() {
+            checked.set(Some((input.version.get_untracked(), args)));
         }
     });
     // Once stored, the input is cleared so the next certificate starts from a clean form.
@@ -47,11 +50,11 @@ fn MineBody() -> impl IntoView {
         }
     });
     let result = move || {
-        check
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .filter(|_| checked_version.get() == Some(input.version.get()))
+        let (version, args) = checked.get()?;
+        if version != input.version.get() || check.pending().get() {
+            return None;
+        }
+        check.value().get()?.ok().map(|r| (r, args))
     };
     let uploaded = move || upload.value().get().and_then(|r| r.ok());
     view! {
@@ -81,7 +84,7 @@ fn MineBody() -> impl IntoView {
                 <CertInput state=input error=check_error/>
                 <button type="submit" class="primary" disabled=move || check.pending().get() data-testid="cert-check">"Check"</button>
             </ActionForm>
-            {move || result().map(|r| {
+            {move || result().map(|(r, args)| {
                 let ok = r.problems.is_empty();
                 view! {
                     <div class="cert-report" data-testid="cert-check-result" data-ok=ok.to_string()>
@@ -95,8 +98,8 @@ fn MineBody() -> impl IntoView {
                     </div>
                     {ok.then(|| view! {
                         <ActionForm action=upload attr:data-testid="cert-confirm-form">
-                            <input type="hidden" name="content" value=input.content.get_untracked()/>
-                            <input type="hidden" name="encoding" value=input.encoding.get_untracked()/>
+                            <input type="hidden" name="content" value=args.content.clone()/>
+                            <input type="hidden" name="encoding" value=args.encoding.clone().unwrap_or_default()/>
                             <FormError error=upload_error/>
                             {move || upload_error.get().filter(|e| e.field.is_some()).map(|e| view! {
                                 <p class="alert" role="alert">{e.message.clone()}</p>
@@ -164,5 +167,27 @@ fn Current(domain: CertDomain, cert: PartnerCertView) -> impl IntoView {
                 </table>
             })}
         </section>
+    }
+}
+
+/// A partner's certificate as partner admins see it on the partner's page.
+#[component]
+pub fn PartnerCertificatePanel(partner_id: String) -> impl IntoView {
+    let cert = Resource::new(move || partner_id.clone(), get_partner_certificate);
+    view! {
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading certificate…"</p> }>
+            {move || Suspend::new(async move {
+                match cert.await {
+                    Ok(Some(c)) => view! { <Current domain=c.domain cert=c/> }.into_any(),
+                    Ok(None) => view! {
+                        <section class="panel" data-testid="cert-current">
+                            <h2>"Certificate"</h2>
+                            <p class="empty" data-testid="cert-missing">"No certificate uploaded yet."</p>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -59,9 +59,9 @@ fn TrustBody() -> impl IntoView {
     let check = ServerAction::<CheckCaCertificates>::new();
     let upload = ServerAction::<UploadCaCertificates>::new();
     let input = CertInputState::new();
-    let domain = RwSignal::new("AUTH".to_string());
-    // The version of the input a check was made for: a report is shown only while it matches.
-    let checked_version = RwSignal::new(None::<u32>);
+    // What was sent for checking, with the input version it was taken from: the confirm form
+    // sends exactly those bytes, and the report shows only while the input is unchanged.
+    let checked = RwSignal::new(None::<(u32, CheckCaCertificates)>);
     let list = Resource::new(
         move || (params.with(query_from), upload.version().get()),
         |(query, _)| list_ca_certificates(query),
@@ -70,16 +70,22 @@ fn TrustBody() -> impl IntoView {
     let check_error = form_error(move || check.value().get());
     let upload_error = form_error(move || upload.value().get());
     let report = move || {
-        check
+        let (version, args) = checked.get()?;
+        if version != input.version.get() || check.pending().get() {
+            return None;
+        }
+        check.value().get()?.ok().map(|r| (r, args))
+    };
+    let stored = move || {
+        upload
             .value()
             .get()
             .and_then(|r| r.ok())
-            .filter(|_| checked_version.get() == Some(input.version.get()))
+            .filter(|_| report().is_none())
     };
-    let stored = move || upload.value().get().and_then(|r| r.ok());
     Effect::new(move |_| {
-        if check.version().get() > 0 {
-            checked_version.set(Some(input.version.get_untracked()));
+        if let Some(args) = check.input().get() {
+            checked.set(Some((input.version.get_untracked(), args)));
         }
     });
     // Once stored, the input is cleared so the next certificate starts from a clean form.
@@ -101,22 +107,25 @@ fn TrustBody() -> impl IntoView {
                 <div class="field">
                     <label for="ca-domain">"Domain"</label>
                     <select id="ca-domain" name="domain" data-testid="ca-domain"
-                        on:change=move |ev| { domain.set(event_target_value(&ev)); input.version.update(|v| *v += 1); }>
+                        on:change=move |_| input.version.update(|v| *v += 1)>
                         {CertDomain::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.label()}</option> }).collect_view()}
                     </select>
                 </div>
                 <CertInput state=input error=check_error/>
                 <button type="submit" class="primary" disabled=move || check.pending().get() data-testid="ca-check">"Check"</button>
             </ActionForm>
-            {move || report().map(|r| view! {
+            {move || report().map(|(r, args)| view! {
                 <Report report=r.clone()/>
                 {(r.accepted() > 0).then(|| view! {
                     <ActionForm action=upload attr:data-testid="ca-confirm-form">
-                        <input type="hidden" name="domain" value=domain.get_untracked()/>
-                        <input type="hidden" name="content" value=input.content.get_untracked()/>
-                        <input type="hidden" name="encoding" value=input.encoding.get_untracked()/>
+                        <input type="hidden" name="domain" value=args.domain.clone()/>
+                        <input type="hidden" name="content" value=args.content.clone()/>
+                        <input type="hidden" name="encoding" value=args.encoding.clone().unwrap_or_default()/>
                         <FormError error=upload_error/>
-                        {move || upload_error.get().filter(|e| e.field.is_some()).map(|e| view! { <p class="alert" role="alert">{e.message}</p> })}
+                        {move || upload_error.get().filter(|e| e.field.is_some()).map(|e| view! {
+                            <p class="alert" role="alert">{e.message.clone()}</p>
+                            {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
+                        })}
                         <button type="submit" class="primary" disabled=move || upload.pending().get() data-testid="ca-confirm">
                             {format!("Add {} certificate{} to the {} trust store", r.accepted(), if r.accepted() == 1 { "" } else { "s" }, r.domain.as_str())}
                         </button>
@@ -127,6 +136,7 @@ fn TrustBody() -> impl IntoView {
                 <p class="notice" role="status" data-testid="ca-stored">
                     {format!("Added {} certificate{} to the {} trust store.", r.accepted(), if r.accepted() == 1 { "" } else { "s" }, r.domain.as_str())}
                 </p>
+                <Report report=r/>
             })}
         </section>
 
