@@ -51,6 +51,7 @@ fn DetailBody() -> impl IntoView {
                 }
             })}
         </Transition>
+        <PartnerCertificatePanel partner_id=params.with_untracked(|p| p.get("id")).unwrap_or_default()/>
     }
 }
 
@@ -79,7 +80,6 @@ fn Detail(d: PartnerDetail, decide: ServerAction<DecidePartner>) -> impl IntoVie
                 <dt>"Last change"</dt><dd><Time at=p.updated_at.clone()/></dd>
             </dl>
         </section>
-        <PartnerCertificatePanel partner_id=p.id.clone()/>
         <section class="panel">
             <h2>"Other contacts"</h2>
             {if d.contacts.is_empty() {

@@ -36,6 +36,9 @@ fn MineBody() -> impl IntoView {
     // exactly those bytes, and the result shows only while the input is unchanged.
     let checked = RwSignal::new(None::<(u32, CheckMyCertificate)>);
     let current = Resource::new(move || upload.version().get(), |_| get_my_certificate());
+    // Created here, at the top, not inside the Suspend that renders the certificate: a
+    // resource created while hydrating a suspended branch breaks hydration.
+    let signing = Resource::new(|| (), |_| get_signing_cas());
     let check_error = form_error(move || check.value().get());
     let upload_error = form_error(move || upload.value().get());
     Effect::new(move |_| {
@@ -62,7 +65,7 @@ fn MineBody() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading certificate…"</p> }>
             {move || Suspend::new(async move {
                 match current.await {
-                    Ok(Some((domain, Some(cert)))) => view! { <Current domain cert/> }.into_any(),
+                    Ok(Some((domain, Some(cert)))) => view! { <Current domain cert signing=Some(signing)/> }.into_any(),
                     Ok(None) => view! {
                         <p class="empty" data-testid="cert-no-profile">"This account has no partner profile; certificates belong to a registered organisation."</p>
                     }.into_any(),
@@ -115,8 +118,12 @@ fn MineBody() -> impl IntoView {
 }
 
 #[component]
-fn Current(domain: CertDomain, cert: PartnerCertView) -> impl IntoView {
-    let signing = Resource::new(|| (), |_| get_signing_cas());
+fn Current(
+    domain: CertDomain,
+    cert: PartnerCertView,
+    /// The signing CAs, to offer the one of the domain (the partner's own page).
+    signing: Option<Resource<Result<Vec<domain::cert::SigningCaView>, domain::AppError>>>,
+) -> impl IntoView {
     let stem = cert.partner_id.clone();
     view! {
         <section class="panel" data-testid="cert-current">
@@ -143,7 +150,8 @@ fn Current(domain: CertDomain, cert: PartnerCertView) -> impl IntoView {
             </p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    signing.await.ok().and_then(|cas| cas.into_iter().find(|c| c.domain == domain)).map(|ca| view! {
+                    let cas = match signing { Some(s) => s.await.ok(), None => None };
+                    cas.and_then(|cas| cas.into_iter().find(|c| c.domain == domain)).map(|ca| view! {
                         <p class="muted">"Re-signed by " {ca.subject.clone()} ". "
                             <PemDownload pem=ca.pem.clone() file_name=format!("pms-{}-signing-ca.pem", ca.domain.as_str().to_lowercase()) label="Download the portal's CA"/>
                         </p>
@@ -170,7 +178,8 @@ fn Current(domain: CertDomain, cert: PartnerCertView) -> impl IntoView {
     }
 }
 
-/// A partner's certificate as partner admins see it on the partner's page.
+/// A partner's certificate as partner admins see it on the partner's page. Render it outside
+/// any suspended branch (it owns its resource).
 #[component]
 pub fn PartnerCertificatePanel(partner_id: String) -> impl IntoView {
     let cert = Resource::new(move || partner_id.clone(), get_partner_certificate);
@@ -178,7 +187,7 @@ pub fn PartnerCertificatePanel(partner_id: String) -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading certificate…"</p> }>
             {move || Suspend::new(async move {
                 match cert.await {
-                    Ok(Some(c)) => view! { <Current domain=c.domain cert=c/> }.into_any(),
+                    Ok(Some(c)) => view! { <Current domain=c.domain cert=c signing=None/> }.into_any(),
                     Ok(None) => view! {
                         <section class="panel" data-testid="cert-current">
                             <h2>"Certificate"</h2>
