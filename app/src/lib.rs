@@ -25,6 +25,11 @@ use crate::pages::admin::{
 use crate::pages::cert::{
     detail::CaCertificatePage, mine::MyCertificatePage, trust::TrustStorePage,
 };
+use crate::pages::device::{
+    admin::DeviceApprovalsPage,
+    chips::MyChipsPage,
+    provider::{MyDevicesPage, MySbiPage, MySbisPage},
+};
 use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
 use crate::pages::policy::{
     detail::PolicyPage,
@@ -106,6 +111,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/certificates") view=TrustStorePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/certificates/:id") view=CaCertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/certificate") view=MyCertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/provider/sbis") view=MySbisPage ssr=SsrMode::Async/>
+                    <Route path=path!("/provider/sbis/:id") view=MySbiPage ssr=SsrMode::Async/>
+                    <Route path=path!("/provider/devices") view=MyDevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/provider/chips") view=MyChipsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/devices") view=DeviceApprovalsPage ssr=SsrMode::Async/>
                     <Route path=path!("/policies") view=PoliciesPage ssr=SsrMode::Async/>
                     <Route path=path!("/policies/groups") view=PolicyGroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/policies/new") view=NewPolicyPage ssr=SsrMode::Async/>

@@ -20,6 +20,8 @@ pub struct AppState {
     pub setup_token_hash: Arc<str>,
     /// Certificate settings and the key that opens the signing CAs.
     pub certs: Arc<domain::cert::signing::CertConfig>,
+    /// An SBI may expire at most this many years from today.
+    pub sbi_max_years: i64,
 }
 
 /// The session resolved for this request by the server's session layer (None: anonymous).

@@ -47,10 +47,13 @@ pub struct AuditQuery {
 }
 
 /// Entity types that appear in the audit log (for the filter).
-pub const ENTITY_TYPES: [&str; 5] = [
+pub const ENTITY_TYPES: [&str; 8] = [
     "account",
     "partner",
     "policy_group",
     "policy",
     "ca_certificate",
+    "sbi",
+    "device",
+    "ftm_chip",
 ];

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod cert;
+pub mod device;
 pub mod error;
 pub mod history;
 pub mod page;

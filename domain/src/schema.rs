@@ -259,8 +259,87 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    device_subtypes (device_type, sub_type) {
+        device_type -> Text,
+        sub_type -> Text,
+    }
+}
+
+diesel::table! {
+    sbis (id) {
+        id -> Text,
+        partner_id -> Text,
+        version -> Text,
+        binary_hash -> Text,
+        created_on -> BigInt,
+        expires_on -> BigInt,
+        status -> Text,
+        reason -> Nullable<Text>,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        partner_id -> Text,
+        device_type -> Text,
+        sub_type -> Text,
+        make -> Text,
+        model -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_sbis (device_id, sbi_id) {
+        device_id -> Text,
+        sbi_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ftm_chips (id) {
+        id -> Text,
+        partner_id -> Text,
+        make -> Text,
+        model -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        cert_der -> Nullable<Binary>,
+        resigned_der -> Nullable<Binary>,
+        cert_subject -> Nullable<Text>,
+        cert_not_after -> Nullable<BigInt>,
+        cert_thumbprint -> Nullable<Text>,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(partner_certificates -> partners (partner_id));
+diesel::joinable!(sbis -> partners (partner_id));
+diesel::joinable!(devices -> partners (partner_id));
+diesel::joinable!(ftm_chips -> partners (partner_id));
+diesel::joinable!(device_sbis -> devices (device_id));
+diesel::joinable!(device_sbis -> sbis (sbi_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    device_subtypes,
+    sbis,
+    devices,
+    device_sbis,
+    ftm_chips,
     ca_certificates,
     partner_certificates,
     signing_cas,

@@ -147,6 +147,9 @@ pub struct Config {
         global = true
     )]
     pub min_ca_validity_days: i64,
+    /// An SBI may expire at most this many years from the day it is declared.
+    #[arg(long, env = "PMS_SBI_MAX_YEARS", default_value_t = 5, global = true)]
+    pub sbi_max_years: i64,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]
     pub log_json: bool,

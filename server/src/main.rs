@@ -182,6 +182,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         setup_token_hash: Arc::from(domain::session::hash_token(&setup_token)),
         certs: Arc::new(certs),
+        sbi_max_years: config.sbi_max_years.clamp(1, 50),
     };
     let app = router(ServerState {
         app: state.clone(),

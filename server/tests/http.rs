@@ -32,6 +32,7 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         secure_cookies: secure,
         setup_token_hash: Arc::from(domain::session::hash_token(SETUP_TOKEN)),
         certs: Arc::new(domain::cert::signing::CertConfig::new(test_master_key())),
+        sbi_max_years: domain::device::DEFAULT_SBI_MAX_YEARS,
     };
     {
         let mut conn = db.conn();
@@ -1637,4 +1638,230 @@ async fn bad_certificate_input_gets_a_clear_answer_and_nothing_is_stored() {
     assert_eq!(huge.json()["code"], "PMS_CERT_TOO_LARGE", "{}", huge.body);
     assert_eq!(h.count("ca_certificates"), 0);
     assert_eq!(h.count("outbox"), events);
+}
+
+fn day_from_today(days: i64) -> String {
+    let t = chrono::Utc::now() + chrono::Duration::days(days);
+    t.format("%Y-%m-%d").to_string()
+}
+
+#[tokio::test]
+async fn device_functions_check_roles_and_providers_reach_only_their_own() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+    let acme = h.sign_up("acme").await;
+    let other = h.sign_up("other").await;
+    let anon_or_wrong = [
+        ("/api/sbis", ""),
+        ("/api/devices", ""),
+        ("/api/chips", ""),
+        ("/api/sbis/decide", "id=x&decision=approve"),
+        ("/api/devices/decide", "id=x&decision=approve"),
+        ("/api/chips/decide", "id=x&decision=approve"),
+        ("/api/sbis/impact", "id=x"),
+    ];
+    for (path, form) in anon_or_wrong {
+        assert_eq!(
+            h.post(path, form, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        assert_eq!(
+            h.post(path, form, Some(&acme)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    for (path, form) in [
+        ("/api/sbis/mine", ""),
+        ("/api/devices/mine", ""),
+        ("/api/chips/mine", ""),
+    ] {
+        assert_eq!(
+            h.post(path, form, Some(&admin)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    // A device provider is not an FTM provider.
+    assert_eq!(
+        h.post("/api/chips/create", "make=a&model=b", Some(&acme))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Until approved, the provider cannot declare anything.
+    let sbi_form = |version: &str, hash: &str, created: &str, expires: &str| {
+        format!("version={version}&binary_hash={hash}&created_on={created}&expires_on={expires}")
+    };
+    let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let good = sbi_form("1.0", hash, &day_from_today(-10), &day_from_today(300));
+    let early = h.post("/api/sbis/create", &good, Some(&acme)).await;
+    assert_eq!(early.status, StatusCode::FORBIDDEN, "{}", early.body);
+    assert_eq!(early.json()["code"], "PMS_PARTNER_NOT_APPROVED");
+    for id in ["acme", "other"] {
+        let r = h
+            .post(
+                "/api/partners/decide",
+                &format!("id={id}&decision=approve"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
+    // Bad input: a clear message on its field, nothing stored.
+    let bad = [
+        (
+            sbi_form("1.0", "xyz!", &day_from_today(-1), &day_from_today(30)),
+            "binary_hash",
+        ),
+        (
+            sbi_form("1.0", hash, &day_from_today(2), &day_from_today(30)),
+            "created_on",
+        ),
+        (
+            sbi_form("1.0", hash, &day_from_today(-1), &day_from_today(-1)),
+            "expires_on",
+        ),
+        (
+            sbi_form("1.0", hash, &day_from_today(-1), &day_from_today(365 * 9)),
+            "expires_on",
+        ),
+        (
+            sbi_form("", hash, &day_from_today(-1), &day_from_today(30)),
+            "version",
+        ),
+    ];
+    for (form, field) in &bad {
+        let r = h.post("/api/sbis/create", form, Some(&acme)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{form}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["field"], *field, "{}", r.body);
+    }
+    assert_eq!(h.count("sbis"), 0);
+    let sbi = h.post("/api/sbis/create", &good, Some(&acme)).await;
+    assert_eq!(sbi.status, StatusCode::OK, "{}", sbi.body);
+    let sbi_id = sbi.json()["id"].as_str().expect("id").to_string();
+    let again = h.post("/api/sbis/create", &good, Some(&acme)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.json()["field"], "version");
+
+    // Another provider never sees it.
+    let peek = h
+        .post(
+            "/api/sbis/mine/detail",
+            &format!("id={sbi_id}"),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(peek.status, StatusCode::NOT_FOUND);
+    let theirs = h.post("/api/sbis/mine", "", Some(&other)).await;
+    assert_eq!(theirs.json()["total"], 0);
+
+    // A device on a pending SBI is refused; after approval it is accepted.
+    let device = format!("sbi_ids[0]={sbi_id}&device_type=Finger&sub_type=Slap&make=Acme&model=S1");
+    let pending = h.post("/api/devices/create", &device, Some(&acme)).await;
+    assert_eq!(
+        pending.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        pending.body
+    );
+    assert_eq!(pending.json()["code"], "PMS_DEVICE_SBI_NOT_APPROVED");
+    let approved = h
+        .post(
+            "/api/sbis/decide",
+            &format!("id={sbi_id}&decision=approve"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let twice = h
+        .post(
+            "/api/sbis/decide",
+            &format!("id={sbi_id}&decision=approve"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    let wrong_pair = device.replace("sub_type=Slap", "sub_type=Double");
+    let r = h
+        .post("/api/devices/create", &wrong_pair, Some(&acme))
+        .await;
+    assert_eq!(r.json()["field"], "sub_type", "{}", r.body);
+    let created = h.post("/api/devices/create", &device, Some(&acme)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let dup = h
+        .post(
+            "/api/devices/create",
+            &device.replace("Acme", "ACME"),
+            Some(&acme),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.body);
+    let foreign = h.post("/api/devices/create", &device, Some(&other)).await;
+    assert_eq!(
+        foreign.json()["code"],
+        "PMS_DEVICE_SBI_UNKNOWN",
+        "{}",
+        foreign.body
+    );
+    let device_id = created.json()["id"].as_str().expect("id").to_string();
+    let no_reason = h
+        .post(
+            "/api/devices/decide",
+            &format!("id={device_id}&decision=reject"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(no_reason.json()["field"], "reason");
+    let ok = h
+        .post(
+            "/api/devices/decide",
+            &format!("id={device_id}&decision=approve"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(ok.json()["status"], "APPROVED", "{}", ok.body);
+
+    // Deactivating the SBI says what it does and takes its device with it.
+    let impact = h
+        .post("/api/sbis/impact", &format!("id={sbi_id}"), Some(&admin))
+        .await;
+    assert_eq!(impact.json()["devices_deactivated"], 1, "{}", impact.body);
+    let off = h
+        .post(
+            "/api/sbis/decide",
+            &format!("id={sbi_id}&decision=deactivate&reason=Vulnerable+build"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    let mine = h.post("/api/devices/mine", "", Some(&acme)).await.json();
+    assert_eq!(mine["items"][0]["status"], "DEACTIVATED");
+
+    // Pages by role.
+    assert_eq!(
+        h.page("/admin/devices", Some(&acme)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.page("/provider/sbis", Some(&admin)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.page("/provider/sbis", Some(&acme)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.page("/provider/chips", Some(&acme)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -33,7 +33,7 @@ fn partner() -> Result<(domain::account::CurrentUser, domain::audit::Actor), App
 
 /// The bytes of an upload.
 #[cfg(feature = "ssr")]
-fn bytes(content: &str, encoding: Option<&str>) -> Result<Vec<u8>, AppError> {
+pub(crate) fn upload_bytes(content: &str, encoding: Option<&str>) -> Result<Vec<u8>, AppError> {
     use base64::Engine;
     match encoding.unwrap_or("text") {
         "text" => Ok(content.as_bytes().to_vec()),
@@ -82,7 +82,7 @@ pub async fn check_ca_certificates(
     #[server(default)] encoding: Option<String>,
 ) -> Result<CaUploadReport, AppError> {
     let actor = admin()?;
-    let input = bytes(&content, encoding.as_deref()).map_err(fail)?;
+    let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     let config = guard::state()?.certs;
     guard::db(move |conn| domain::cert::trust::upload(conn, &actor, &config, &domain, &input, true))
         .await
@@ -97,7 +97,7 @@ pub async fn upload_ca_certificates(
     #[server(default)] encoding: Option<String>,
 ) -> Result<CaUploadReport, AppError> {
     let actor = admin()?;
-    let input = bytes(&content, encoding.as_deref()).map_err(fail)?;
+    let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     let config = guard::state()?.certs;
     guard::db(move |conn| {
         domain::cert::trust::upload(conn, &actor, &config, &domain, &input, false)
@@ -142,7 +142,7 @@ pub async fn check_my_certificate(
     #[server(default)] encoding: Option<String>,
 ) -> Result<PartnerCertCheck, AppError> {
     let (user, _) = partner()?;
-    let input = bytes(&content, encoding.as_deref()).map_err(fail)?;
+    let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     guard::db(move |conn| domain::cert::partner::check_own(conn, &user, &input))
         .await
         .map_err(fail)
@@ -155,7 +155,7 @@ pub async fn upload_my_certificate(
     #[server(default)] encoding: Option<String>,
 ) -> Result<PartnerCertView, AppError> {
     let (user, actor) = partner()?;
-    let input = bytes(&content, encoding.as_deref()).map_err(fail)?;
+    let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     let config = guard::state()?.certs;
     guard::db(move |conn| domain::cert::partner::upload_own(conn, &actor, &user, &config, &input))
         .await

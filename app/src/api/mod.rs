@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::guard::{self, fail};
 
 pub mod certificates;
+pub mod devices;
 pub mod partners;
 pub mod policies;
 

@@ -51,7 +51,15 @@ impl Default for CertInputState {
 /// A file picker and a paste area feeding the `content` and `encoding` fields of the
 /// surrounding form. A PEM file is shown as text; a binary (DER, .p7b) file is sent as base64.
 #[component]
-pub fn CertInput(state: CertInputState, error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn CertInput(
+    state: CertInputState,
+    error: Signal<Option<AppError>>,
+    /// Element id of the paste area (unique when a page has several inputs).
+    #[prop(optional, into)]
+    id: Option<String>,
+) -> impl IntoView {
+    let id = id.unwrap_or_else(|| "cert-content".to_string());
+    let error_id = format!("{id}-error");
     let pick_error = RwSignal::new(None::<String>);
     let field_error = move || {
         error
@@ -68,11 +76,11 @@ pub fn CertInput(state: CertInputState, error: Signal<Option<AppError>>) -> impl
             {move || pick_error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="cert-pick-error">{e}</p> })}
         </div>
         <div class="field">
-            <label for="cert-content">"Or paste the certificate (PEM)"</label>
-            <textarea id="cert-content" name="content" rows="8" class="code" spellcheck="false"
+            <label for=id.clone()>"Or paste the certificate (PEM)"</label>
+            <textarea id=id.clone() name="content" rows="8" class="code" spellcheck="false"
                 placeholder="-----BEGIN CERTIFICATE-----"
                 aria-invalid=move || field_error().is_some().to_string()
-                aria-describedby="cert-content-error"
+                aria-describedby=error_id.clone()
                 data-testid="cert-content"
                 prop:value=move || state.content.get()
                 on:input=move |ev| {
@@ -83,7 +91,7 @@ pub fn CertInput(state: CertInputState, error: Signal<Option<AppError>>) -> impl
                 }></textarea>
             <input type="hidden" name="encoding" prop:value=move || state.encoding.get()/>
             <p class="help">"PEM, DER or a PKCS#7 (.p7b) bundle, at most " {MAX_UPLOAD_BYTES / 1024} " KB. Never paste a private key."</p>
-            <div id="cert-content-error">
+            <div id=error_id>
                 {move || field_error().map(|e| view! { <p class="field-error" role="alert" data-testid="cert-error">{e.message}</p> })}
                 {move || field_error().filter(|e| !e.details.is_empty()).map(|e| view! { <Problems problems=e.details.to_vec()/> })}
             </div>

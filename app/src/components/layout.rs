@@ -92,6 +92,13 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                     <li><A href="/partner/policies">"Policies"</A></li>
                     <li><A href="/partner/certificate">"Certificate"</A></li>
                 })}
+                {user.has(Role::DeviceProvider).then(|| view! {
+                    <li><A href="/provider/sbis">"SBIs"</A></li>
+                    <li><A href="/provider/devices">"Devices"</A></li>
+                })}
+                {user.has(Role::FtmProvider).then(|| view! {
+                    <li><A href="/provider/chips">"Chips"</A></li>
+                })}
                 {is_operator.then(|| view! {
                     <li><A href="/policies" exact=true>"Policies"</A></li>
                     <li><A href="/policies/groups">"Policy groups"</A></li>
@@ -99,6 +106,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                 {is_admin.then(|| view! {
                     <li><A href="/admin/partners">"Partners"</A></li>
                     <li><A href="/admin/certificates">"Trust store"</A></li>
+                    <li><A href="/admin/devices">"Devices"</A></li>
                     <li><A href="/admin/audit">"Audit log"</A></li>
                     <li><A href="/admin/accounts">"Accounts"</A></li>
                 })}

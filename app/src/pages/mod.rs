@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod cert;
 pub mod dashboard;
+pub mod device;
 pub mod login;
 pub mod not_found;
 pub mod partner;

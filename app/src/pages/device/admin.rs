@@ -1,0 +1,332 @@
+//! Partner admins' queues of SBIs, devices and FTM chips: filter by status (pending by
+//! default), provider and type, oldest first; approve, reject with a reason, deactivate with a
+//! reason (for an SBI, after seeing how many devices it takes with it).
+
+use crate::api::devices::{
+    get_sbi_impact, list_chips, list_devices, list_sbis, DecideChip, DecideDevice, DecideSbi,
+};
+use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::components::table::{ListState, Pager};
+use crate::pages::device::ItemBadge;
+use crate::util::human_ms;
+use domain::account::CurrentUser;
+use domain::device::{ItemQuery, ItemStatus};
+use domain::partner::MAX_REASON_LEN;
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+const LIST: ListState = ListState {
+    base: "/admin/devices",
+    keys: &["kind", "status", "partner", "type", "sort", "page"],
+    default_sort: "created",
+};
+
+/// Approvals page.
+#[component]
+pub fn DeviceApprovalsPage() -> impl IntoView {
+    view! {
+        <Title text="Devices and chips"/>
+        <RequireRole roles=vec![Role::PartnerAdmin] view=|_u: CurrentUser| view! { <ApprovalsBody/> }/>
+    }
+}
+
+fn query_from(q: &ParamsMap) -> ItemQuery {
+    let text = |k: &str| q.get(k).filter(|s| !s.is_empty());
+    ItemQuery {
+        // Pending first: that is what the queue is for; "any" shows everything.
+        status: match text("status").as_deref() {
+            None => Some("PENDING_APPROVAL".into()),
+            Some("any") => None,
+            Some(s) => Some(s.to_string()),
+        },
+        partner: text("partner"),
+        device_type: text("type"),
+        sort: text("sort"),
+        page: text("page").and_then(|p| p.parse().ok()),
+        page_size: Some(20),
+    }
+}
+
+#[component]
+fn ApprovalsBody() -> impl IntoView {
+    let params = use_query_map();
+    let kind = move || {
+        params
+            .with(|q| q.get("kind"))
+            .unwrap_or_else(|| "sbis".into())
+    };
+    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
+    let is =
+        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    let tab = move |k: &'static str, label: &'static str| {
+        let href = params.with(|q| LIST.href_with(q, "kind", k));
+        view! {
+            <A href=href attr:role="tab" attr:aria-selected=move || (kind() == k).to_string() attr:data-testid=format!("tab-{k}")>{label}</A>
+        }
+    };
+    view! {
+        <h1>"Devices and chips"</h1>
+        <nav class="tabs" role="tablist" aria-label="Kind">
+            {tab("sbis", "SBIs")} {tab("devices", "Devices")} {tab("chips", "FTM chips")}
+        </nav>
+        <Form method="GET" action="/admin/devices" attr:class="filters" attr:role="search">
+            <input type="hidden" name="kind" prop:value=kind/>
+            <label>"Status"
+                <select name="status" data-testid="filter-status" prop:value=get("status")>
+                    <option value="">"Pending approval"</option>
+                    <option value="any" selected=is("status", "any")>"Any"</option>
+                    {ItemStatus::ALL.into_iter().filter(|s| *s != ItemStatus::PendingApproval).map(|s| view! {
+                        <option value=s.as_str() selected=is("status", s.as_str())>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Provider (partner id)" <input type="search" name="partner" data-testid="filter-partner" value=get("partner") prop:value=get("partner")/></label>
+            <label>"Device type"
+                <select name="type" data-testid="filter-type" prop:value=get("type")>
+                    <option value="">"Any"</option>
+                    {["Finger", "Iris", "Face"].map(|t| view! { <option value=t selected=is("type", t)>{t}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Order"
+                <select name="sort" data-testid="filter-sort" prop:value=get("sort")>
+                    <option value="">"Oldest first"</option>
+                    <option value="-created" selected=is("sort", "-created")>"Newest first"</option>
+                </select>
+            </label>
+            <button type="submit" data-testid="filter-apply">"Apply"</button>
+        </Form>
+        {move || match kind().as_str() {
+            "devices" => view! { <Devices/> }.into_any(),
+            "chips" => view! { <Chips/> }.into_any(),
+            _ => view! { <Sbis/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Sbis() -> impl IntoView {
+    let params = use_query_map();
+    let decide = ServerAction::<DecideSbi>::new();
+    let list = Resource::new(
+        move || (params.with(query_from), decide.version().get()),
+        |(q, _)| list_sbis(q),
+    );
+    let error = move || decide.value().get().and_then(|r| r.err());
+    let done = move || decide.value().get().and_then(|r| r.ok());
+    view! {
+        <div role="alert" data-testid="decision-error">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
+        {move || done().map(|(s, impact)| view! {
+            <p class="notice" role="status" data-testid="decision-done">
+                {format!("SBI {} is now {}.", s.version, s.status.label().to_lowercase())}
+                {(impact.devices_deactivated + impact.devices_rejected > 0).then(|| format!(" {} device(s) deactivated, {} rejected.", impact.devices_deactivated, impact.devices_rejected))}
+            </p>
+        })}
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading SBIs…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="queue-empty">"Nothing here."</p> }.into_any(),
+                    Ok(page) => {
+                        let (page_no, pages) = (page.page, page.page_count());
+                        view! {
+                            <table class="list" data-testid="sbi-queue">
+                                <thead><tr><th>"Provider"</th><th>"Version"</th><th>"Hash"</th><th>"Expires"</th><th>"Devices"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|s| view! {
+                                        <tr data-testid="queue-row">
+                                            <td>{s.organisation.clone()} <span class="muted">" " {s.partner_id.clone()}</span></td>
+                                            <td data-testid="queue-name">{s.version.clone()}</td>
+                                            <td class="mono">{s.binary_hash.chars().take(16).collect::<String>()} "…"</td>
+                                            <td>{human_ms(s.expires_on)}</td>
+                                            <td>{s.devices}</td>
+                                            <td><ItemBadge status=s.status/> {s.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
+                                            <td>{human_ms(s.created_at)}</td>
+                                            <td class="actions"><SbiDecide id=s.id.clone() status=s.status decide/></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager state=LIST page=page_no pages/>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The decision forms for one SBI; its deactivation says first what it takes with it.
+#[component]
+fn SbiDecide(id: String, status: ItemStatus, decide: ServerAction<DecideSbi>) -> impl IntoView {
+    // Asked when the deactivation is opened (an action: rows render inside a suspended list,
+    // where creating a resource would break hydration).
+    let impact = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { get_sbi_impact(id).await }
+    });
+    let impact_id = id.clone();
+    view! {
+        <DecisionForms id status
+            approve=Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
+                decide.dispatch(DecideSbi { id, decision, reason });
+            })
+            on_open_deactivate=Callback::new(move |_| { impact.dispatch(impact_id.clone()); })
+            deactivate_warning=Signal::derive(move || impact.value().get().and_then(|r| r.ok()).map(|i| format!(
+                "Deactivating it also deactivates {} approved device(s) and rejects {} pending device(s) that depend on it alone.",
+                i.devices_deactivated, i.devices_rejected
+            )))/>
+    }
+}
+
+/// Approve, reject and deactivate controls, each posting through `approve` (id, decision,
+/// reason).
+#[component]
+fn DecisionForms(
+    id: String,
+    status: ItemStatus,
+    approve: Callback<(String, String, Option<String>)>,
+    #[prop(optional)] on_open_deactivate: Option<Callback<()>>,
+    #[prop(optional, into)] deactivate_warning: Option<Signal<Option<String>>>,
+) -> impl IntoView {
+    let reject_reason = RwSignal::new(String::new());
+    let deactivate_reason = RwSignal::new(String::new());
+    let pending = matches!(
+        status,
+        ItemStatus::PendingApproval | ItemStatus::PendingCertUpload
+    );
+    let (id1, id2, id3) = (id.clone(), id.clone(), id);
+    view! {
+        {(status == ItemStatus::PendingApproval).then(|| view! {
+            <button type="button" class="primary" data-testid="approve"
+                on:click=move |_| approve.run((id1.clone(), "approve".into(), None))>"Approve"</button>
+        })}
+        {pending.then(|| view! {
+            <details class="confirm">
+                <summary data-testid="reject">"Reject"</summary>
+                <label>"Reason (the provider sees it)"
+                    <textarea maxlength=MAX_REASON_LEN data-testid="reject-reason" prop:value=move || reject_reason.get()
+                        on:input=move |ev| reject_reason.set(event_target_value(&ev))></textarea></label>
+                <button type="button" class="danger" data-testid="reject-confirm"
+                    on:click=move |_| approve.run((id2.clone(), "reject".into(), Some(reject_reason.get_untracked())))>"Reject"</button>
+            </details>
+        })}
+        {(status == ItemStatus::Approved).then(|| view! {
+            <details class="confirm" on:toggle=move |_| { if let Some(cb) = on_open_deactivate { cb.run(()) } }>
+                <summary data-testid="deactivate">"Deactivate"</summary>
+                {move || deactivate_warning.and_then(|w| w.get()).map(|w| view! { <p class="alert" data-testid="deactivate-impact">{w}</p> })}
+                <label>"Reason (the provider sees it)"
+                    <textarea maxlength=MAX_REASON_LEN data-testid="deactivate-reason" prop:value=move || deactivate_reason.get()
+                        on:input=move |ev| deactivate_reason.set(event_target_value(&ev))></textarea></label>
+                <button type="button" class="danger" data-testid="deactivate-confirm"
+                    on:click=move |_| approve.run((id3.clone(), "deactivate".into(), Some(deactivate_reason.get_untracked())))>"Deactivate"</button>
+            </details>
+        })}
+    }
+}
+
+#[component]
+fn Devices() -> impl IntoView {
+    let params = use_query_map();
+    let decide = ServerAction::<DecideDevice>::new();
+    let list = Resource::new(
+        move || (params.with(query_from), decide.version().get()),
+        |(q, _)| list_devices(q),
+    );
+    let error = move || decide.value().get().and_then(|r| r.err());
+    let done = move || decide.value().get().and_then(|r| r.ok());
+    view! {
+        <div role="alert" data-testid="decision-error">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
+        {move || done().map(|d| view! { <p class="notice" role="status" data-testid="decision-done">{format!("{} {} is now {}.", d.make, d.model, d.status.label().to_lowercase())}</p> })}
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading devices…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="queue-empty">"Nothing here."</p> }.into_any(),
+                    Ok(page) => {
+                        let (page_no, pages) = (page.page, page.page_count());
+                        view! {
+                            <table class="list" data-testid="device-queue">
+                                <thead><tr><th>"Provider"</th><th>"Type"</th><th>"Make"</th><th>"Model"</th><th>"SBIs"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|d| {
+                                        let cb = Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
+                                            decide.dispatch(DecideDevice { id, decision, reason });
+                                        });
+                                        view! {
+                                            <tr data-testid="queue-row">
+                                                <td>{d.organisation.clone()} <span class="muted">" " {d.partner_id.clone()}</span></td>
+                                                <td>{format!("{} / {}", d.device_type, d.sub_type)}</td>
+                                                <td>{d.make.clone()}</td>
+                                                <td data-testid="queue-name">{d.model.clone()}</td>
+                                                <td>{d.sbis.iter().map(|s| format!("{} ({})", s.version, s.status.label().to_lowercase())).collect::<Vec<_>>().join(", ")}</td>
+                                                <td><ItemBadge status=d.status/> {d.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
+                                                <td>{human_ms(d.created_at)}</td>
+                                                <td class="actions"><DecisionForms id=d.id.clone() status=d.status approve=cb/></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager state=LIST page=page_no pages/>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Chips() -> impl IntoView {
+    let params = use_query_map();
+    let decide = ServerAction::<DecideChip>::new();
+    let list = Resource::new(
+        move || (params.with(query_from), decide.version().get()),
+        |(q, _)| list_chips(q),
+    );
+    let error = move || decide.value().get().and_then(|r| r.err());
+    let done = move || decide.value().get().and_then(|r| r.ok());
+    view! {
+        <div role="alert" data-testid="decision-error">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
+        {move || done().map(|c| view! { <p class="notice" role="status" data-testid="decision-done">{format!("{} {} is now {}.", c.make, c.model, c.status.label().to_lowercase())}</p> })}
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading chips…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="queue-empty">"Nothing here."</p> }.into_any(),
+                    Ok(page) => {
+                        let (page_no, pages) = (page.page, page.page_count());
+                        view! {
+                            <table class="list" data-testid="chip-queue">
+                                <thead><tr><th>"Provider"</th><th>"Make"</th><th>"Model"</th><th>"Certificate"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|c| {
+                                        let cb = Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
+                                            decide.dispatch(DecideChip { id, decision, reason });
+                                        });
+                                        view! {
+                                            <tr data-testid="queue-row">
+                                                <td>{c.organisation.clone()} <span class="muted">" " {c.partner_id.clone()}</span></td>
+                                                <td>{c.make.clone()}</td>
+                                                <td data-testid="queue-name">{c.model.clone()}</td>
+                                                <td>{c.cert_subject.clone().unwrap_or_else(|| "not uploaded".into())}</td>
+                                                <td><ItemBadge status=c.status/> {c.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
+                                                <td>{human_ms(c.created_at)}</td>
+                                                <td class="actions"><DecisionForms id=c.id.clone() status=c.status approve=cb/></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager state=LIST page=page_no pages/>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,127 @@
+//! An FTM provider's chip models: declare make and model, upload the chip model's certificate
+//! (FTM domain), follow the approval, download the certificate and its re-signed form.
+
+use crate::api::devices::{get_chip_certificates, my_chips, CreateChip, UploadChipCertificate};
+use crate::components::cert::{CertInput, CertInputState, PemDownload, Problems};
+use crate::components::form::{form_error, Field, FormError};
+use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::pages::device::ItemBadge;
+use crate::util::human_ms;
+use domain::account::CurrentUser;
+use domain::device::{ChipView, ItemQuery, ItemStatus, MAX_MAKE_LEN};
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The FTM provider's chips page.
+#[component]
+pub fn MyChipsPage() -> impl IntoView {
+    view! {
+        <Title text="Chips"/>
+        <RequireRole roles=vec![Role::FtmProvider] view=|_u: CurrentUser| view! { <ChipsBody/> }/>
+    }
+}
+
+#[component]
+fn ChipsBody() -> impl IntoView {
+    let create = ServerAction::<CreateChip>::new();
+    let upload = ServerAction::<UploadChipCertificate>::new();
+    let list = Resource::new(
+        move || (create.version().get(), upload.version().get()),
+        |_| {
+            my_chips(ItemQuery {
+                sort: Some("-created".into()),
+                page_size: Some(100),
+                ..ItemQuery::default()
+            })
+        },
+    );
+    let error = form_error(move || create.value().get());
+    let upload_error = form_error(move || upload.value().get());
+    view! {
+        <h1>"Your secure chips"</h1>
+        <p class="muted">"Declare each chip model, then upload the chip model's certificate (FTM domain, issued to your organisation by a CA in the operator's trust store). A partner admin then approves it."</p>
+        <section class="panel narrow">
+            <h2>"Declare a chip"</h2>
+            <ActionForm action=create attr:data-testid="chip-form">
+                <FormError error/>
+                <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN/>
+                <Field name="model" label="Model" error maxlength=MAX_MAKE_LEN/>
+                <button type="submit" class="primary" disabled=move || create.pending().get() data-testid="chip-submit">"Declare chip"</button>
+            </ActionForm>
+        </section>
+        <div role="alert" data-testid="chip-upload-error">
+            {move || upload_error.get().map(|e| view! {
+                <p class="alert">{e.message.clone()}</p>
+                {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
+            })}
+        </div>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading chips…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="chips-empty">"No chip declared yet."</p> }.into_any(),
+                    Ok(page) => view! {
+                        <ul class="cert-report" data-testid="chips">
+                            {page.items.into_iter().map(|c| view! { <ChipItem chip=c upload/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ChipItem(chip: ChipView, upload: ServerAction<UploadChipCertificate>) -> impl IntoView {
+    let input = CertInputState::new();
+    let can_upload = matches!(
+        chip.status,
+        ItemStatus::PendingCertUpload | ItemStatus::PendingApproval
+    );
+    let has_cert = chip.cert_subject.is_some();
+    let id = chip.id.clone();
+    // Fetched on demand (an action, not a resource: this row renders inside a suspended
+    // list, where creating a resource would break hydration).
+    let certs = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { get_chip_certificates(id).await }
+    });
+    let stem = format!("{}-{}", chip.make, chip.model).replace(' ', "_");
+    view! {
+        <li data-testid="chip-row">
+            <p><strong data-testid="chip-name">{format!("{} {}", chip.make, chip.model)}</strong> " " <ItemBadge status=chip.status/>
+                {chip.reason.clone().map(|r| view! { <span class="muted" data-testid="chip-reason">" " {r}</span> })}</p>
+            {chip.cert_subject.clone().map(|s| view! {
+                <p class="muted" data-testid="chip-cert">"Certificate: " {s} {chip.cert_not_after.map(|t| format!(", valid until {}", human_ms(t)))}</p>
+            })}
+            {has_cert.then(|| view! {
+                <button type="button" class="secondary" data-testid="chip-certs"
+                    on:click=move |_| { certs.dispatch(id.clone()); }>"Certificates…"</button>
+            })}
+            {move || {
+                let stem = stem.clone();
+                certs.value().get().map(|r| match r {
+                    Ok(c) => view! {
+                        <p class="actions">
+                            <PemDownload pem=c.pem file_name=format!("{stem}-chip.pem") label="Download certificate" test_id="chip-download"/>
+                            " "
+                            <PemDownload pem=c.resigned_pem file_name=format!("{stem}-chip-pms-signed.pem") label="Download re-signed" test_id="chip-download-resigned"/>
+                        </p>
+                    }.into_any(),
+                    Err(e) => view! { <p class="alert" role="alert">{e.message}</p> }.into_any(),
+                })
+            }}
+            {can_upload.then(|| view! {
+                <details class="confirm" open=!has_cert>
+                    <summary data-testid="chip-upload-open">{if has_cert { "Replace the certificate" } else { "Upload the chip certificate" }}</summary>
+                    <ActionForm action=upload attr:data-testid="chip-upload-form">
+                        <input type="hidden" name="id" value=chip.id.clone()/>
+                        <CertInput state=input error=Signal::derive(|| None) id=format!("chip-cert-{}", chip.id)/>
+                        <button type="submit" class="primary" data-testid="chip-upload">"Upload certificate"</button>
+                    </ActionForm>
+                </details>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,370 @@
+//! FTM chips: an FTM provider declares a chip model, uploads the chip model's certificate
+//! (FTM domain, validated like a partner certificate and re-signed), and partner admins
+//! approve it. A chip can be approved only with its certificate.
+
+use super::shared::{changed_meanwhile, provider, status_filter, text, transition, unique_or};
+use super::*;
+use crate::account::CurrentUser;
+use crate::audit::{self, Actor};
+use crate::cert::parse::to_pem;
+use crate::cert::signing::{resign, CertConfig};
+use crate::cert::CertDomain;
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::page::{self, Page};
+use crate::partner::{check_reason, Decision};
+use crate::schema::{ftm_chips, partners};
+use diesel::prelude::*;
+use serde_json::json;
+
+const PROVIDER: &str = "FTM_Provider";
+
+/// Declare a chip model (approved FTM providers); it waits for its certificate.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    make: &str,
+    model: &str,
+) -> AppResult<ChipView> {
+    let make = text("make", "Make", make, MAX_MAKE_LEN)?;
+    let model = text("model", "Model", model, MAX_MAKE_LEN)?;
+    crate::db::write_tx(conn, |conn| {
+        let p = provider(conn, user, PROVIDER)?;
+        let taken_message = "You already have a live chip with this make and model.";
+        let taken: i64 = ftm_chips::table
+            .filter(ftm_chips::partner_id.eq(&p.id))
+            .filter(crate::account::lower(ftm_chips::make).eq(make.to_lowercase()))
+            .filter(crate::account::lower(ftm_chips::model).eq(model.to_lowercase()))
+            .filter(ftm_chips::status.eq_any([
+                ItemStatus::PendingCertUpload.as_str(),
+                ItemStatus::PendingApproval.as_str(),
+                ItemStatus::Approved.as_str(),
+            ]))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(
+                AppError::new(ErrorKind::Conflict, "PMS_CHIP_TAKEN", taken_message)
+                    .with_field("model"),
+            );
+        }
+        let now = clock::now_ms();
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(ftm_chips::table)
+            .values((
+                ftm_chips::id.eq(&id),
+                ftm_chips::partner_id.eq(&p.id),
+                ftm_chips::make.eq(&make),
+                ftm_chips::model.eq(&model),
+                ftm_chips::status.eq(ItemStatus::PendingCertUpload.as_str()),
+                ftm_chips::created_at.eq(now),
+                ftm_chips::created_by.eq(actor.id.as_deref()),
+                ftm_chips::updated_at.eq(now),
+                ftm_chips::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)
+            .map_err(|e| unique_or(e, "model", "PMS_CHIP_TAKEN", taken_message))?;
+        audit::record(
+            conn,
+            actor,
+            "FTM_CHIP_ADDED",
+            "ftm_chip",
+            &id,
+            json!({ "partnerId": p.id, "make": make, "model": model }),
+        )?;
+        get(conn, &id)
+    })
+}
+
+/// Upload (or replace, while not decided) the chip model's certificate: FTM domain, issued to
+/// the provider's organisation, chained to the FTM trust store; re-signed by the portal.
+pub fn upload_certificate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    config: &CertConfig,
+    id: &str,
+    input: &[u8],
+) -> AppResult<ChipView> {
+    let mut ders = crate::cert::parse::certificates(input)?;
+    if ders.len() != 1 {
+        return Err(AppError::validation(
+            "certificate",
+            "PMS_CERT_MANY",
+            format!(
+                "The file holds {} certificates; upload only the chip model's certificate.",
+                ders.len()
+            ),
+        ));
+    }
+    let der = ders.pop().ok_or_else(AppError::internal)?;
+    let p = provider(conn, user, PROVIDER)?;
+    let chip = get(conn, id)?;
+    if chip.partner_id != p.id {
+        return Err(AppError::not_found("The chip"));
+    }
+    let now = clock::now_ms();
+    let check = crate::cert::partner::validate_leaf(
+        conn,
+        CertDomain::Ftm,
+        &der,
+        Some(&p.organisation),
+        now,
+    )?;
+    let parsed = match check.parsed {
+        Some(parsed) if check.problems.is_empty() => parsed,
+        _ => {
+            let mut err = AppError::validation(
+                "certificate",
+                "PMS_CERT_REFUSED",
+                format!(
+                    "The certificate was not accepted: {}",
+                    check
+                        .problems
+                        .first()
+                        .map(|p| p.message.as_str())
+                        .unwrap_or("it is invalid.")
+                ),
+            );
+            err.details = check.problems.into_boxed_slice();
+            return Err(err);
+        }
+    };
+    let (resigned, _) = resign(conn, &config.master_key, CertDomain::Ftm, &parsed, now)?;
+    crate::db::write_tx(conn, |conn| {
+        let from = get(conn, id)?.status;
+        if !matches!(
+            from,
+            ItemStatus::PendingCertUpload | ItemStatus::PendingApproval
+        ) {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_CHIP_DECIDED",
+                format!(
+                    "This chip is {}; its certificate can no longer be changed. Declare a new chip for a new certificate.",
+                    from.label().to_lowercase()
+                ),
+            ));
+        }
+        let changed = diesel::update(
+            ftm_chips::table
+                .filter(ftm_chips::id.eq(id))
+                .filter(ftm_chips::status.eq(from.as_str())),
+        )
+        .set((
+            ftm_chips::status.eq(ItemStatus::PendingApproval.as_str()),
+            ftm_chips::cert_der.eq(Some(&parsed.der)),
+            ftm_chips::resigned_der.eq(Some(&resigned)),
+            ftm_chips::cert_subject.eq(Some(&parsed.facts.subject)),
+            ftm_chips::cert_not_after.eq(Some(parsed.facts.not_after)),
+            ftm_chips::cert_thumbprint.eq(Some(&parsed.facts.thumbprint)),
+            ftm_chips::updated_at.eq(now),
+            ftm_chips::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(changed_meanwhile());
+        }
+        audit::record(
+            conn,
+            actor,
+            "FTM_CHIP_CERTIFICATE_UPLOADED",
+            "ftm_chip",
+            id,
+            json!({ "subject": parsed.facts.subject, "thumbprint": parsed.facts.thumbprint,
+                    "notAfter": clock::rfc3339(parsed.facts.not_after) }),
+        )?;
+        get(conn, id)
+    })
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+fn columns() -> (
+    ftm_chips::id,
+    ftm_chips::partner_id,
+    partners::organisation,
+    ftm_chips::make,
+    ftm_chips::model,
+    ftm_chips::status,
+    ftm_chips::reason,
+    ftm_chips::cert_subject,
+    ftm_chips::cert_not_after,
+    ftm_chips::created_at,
+) {
+    (
+        ftm_chips::id,
+        ftm_chips::partner_id,
+        partners::organisation,
+        ftm_chips::make,
+        ftm_chips::model,
+        ftm_chips::status,
+        ftm_chips::reason,
+        ftm_chips::cert_subject,
+        ftm_chips::cert_not_after,
+        ftm_chips::created_at,
+    )
+}
+
+fn view(r: Row) -> ChipView {
+    ChipView {
+        id: r.0,
+        partner_id: r.1,
+        organisation: r.2,
+        make: r.3,
+        model: r.4,
+        status: ItemStatus::parse(&r.5).unwrap_or(ItemStatus::PendingCertUpload),
+        reason: r.6,
+        cert_subject: r.7,
+        cert_not_after: r.8,
+        created_at: r.9,
+    }
+}
+
+/// One chip.
+pub fn get(conn: &mut AnyConnection, id: &str) -> AppResult<ChipView> {
+    ftm_chips::table
+        .inner_join(partners::table)
+        .filter(ftm_chips::id.eq(id))
+        .select(columns())
+        .first(conn)
+        .optional()?
+        .map(view)
+        .ok_or_else(|| AppError::not_found("The chip"))
+}
+
+/// A page of chips; `only` restricts to one provider.
+pub fn list(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+) -> AppResult<Page<ChipView>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let status = status_filter(query.status.as_deref())?;
+    let partner = only
+        .map(str::to_string)
+        .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let filtered = || {
+        let mut q = ftm_chips::table.inner_join(partners::table).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(ftm_chips::status.eq(s.as_str()));
+        }
+        if let Some(p) = &partner {
+            q = q.filter(ftm_chips::partner_id.eq(p.trim().to_string()));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let q = match query.sort.as_deref() {
+        Some("-created") => filtered().order((ftm_chips::created_at.desc(), ftm_chips::id.desc())),
+        _ => filtered().order((ftm_chips::created_at.asc(), ftm_chips::id.asc())),
+    };
+    let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
+    Ok(Page {
+        items: rows.into_iter().map(view).collect(),
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The signed-in provider's chips.
+pub fn list_own(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    query: &ItemQuery,
+) -> AppResult<Page<ChipView>> {
+    let p = provider(conn, user, PROVIDER)?;
+    list(conn, query, Some(&p.id))
+}
+
+/// A chip's certificate and its re-signed form; `owner` restricts to one provider (None for
+/// partner admins).
+pub fn certificates(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner: Option<&CurrentUser>,
+) -> AppResult<ChipCertificates> {
+    if let Some(user) = owner {
+        let p = provider(conn, user, PROVIDER)?;
+        if get(conn, id)?.partner_id != p.id {
+            return Err(AppError::not_found("The chip"));
+        }
+    }
+    let (der, resigned, not_after): (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) =
+        ftm_chips::table
+            .filter(ftm_chips::id.eq(id))
+            .select((
+                ftm_chips::cert_der,
+                ftm_chips::resigned_der,
+                ftm_chips::cert_not_after,
+            ))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("The chip"))?;
+    match (der, resigned) {
+        (Some(der), Some(resigned)) => Ok(ChipCertificates {
+            pem: to_pem(&der),
+            resigned_pem: to_pem(&resigned),
+            expired: not_after.is_some_and(|t| t < clock::now_ms()),
+        }),
+        _ => Err(AppError::not_found("The chip's certificate")),
+    }
+}
+
+/// Approve (needs its certificate), reject (reason) or deactivate (reason) a chip.
+pub fn decide(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> AppResult<ChipView> {
+    let reason = check_reason(reason, decision.needs_reason())?;
+    crate::db::write_tx(conn, |conn| {
+        let from = get(conn, id)?.status;
+        let to = transition("chip", from, decision)?;
+        let now = clock::now_ms();
+        let changed = diesel::update(
+            ftm_chips::table
+                .filter(ftm_chips::id.eq(id))
+                .filter(ftm_chips::status.eq(from.as_str())),
+        )
+        .set((
+            ftm_chips::status.eq(to.as_str()),
+            ftm_chips::reason.eq(reason.as_deref()),
+            ftm_chips::updated_at.eq(now),
+            ftm_chips::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(changed_meanwhile());
+        }
+        audit::record(
+            conn,
+            actor,
+            match to {
+                ItemStatus::Approved => "FTM_CHIP_APPROVED",
+                ItemStatus::Rejected => "FTM_CHIP_REJECTED",
+                _ => "FTM_CHIP_DEACTIVATED",
+            },
+            "ftm_chip",
+            id,
+            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
+        )?;
+        get(conn, id)
+    })
+}

@@ -1,0 +1,391 @@
+//! Device models: a device provider adds a model to one or more of its usable SBIs; partner
+//! admins approve, reject or deactivate it.
+
+use super::shared::{changed_meanwhile, provider, status_filter, text, transition, unique_or};
+use super::*;
+use crate::account::CurrentUser;
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::page::{self, Page};
+use crate::partner::{check_reason, Decision};
+use crate::schema::{device_sbis, device_subtypes, devices, partners, sbis};
+use diesel::prelude::*;
+use serde_json::json;
+
+/// Device types with their sub-types (from the `device_subtypes` table).
+pub fn types(conn: &mut AnyConnection) -> AppResult<Vec<DeviceTypeOption>> {
+    let rows: Vec<(String, String)> = device_subtypes::table
+        .order((
+            device_subtypes::device_type.asc(),
+            device_subtypes::sub_type.asc(),
+        ))
+        .select((device_subtypes::device_type, device_subtypes::sub_type))
+        .load(conn)?;
+    let mut out: Vec<DeviceTypeOption> = Vec::new();
+    for (t, s) in rows {
+        match out.iter_mut().find(|o| o.device_type == t) {
+            Some(o) => o.sub_types.push(s),
+            None => out.push(DeviceTypeOption {
+                device_type: t,
+                sub_types: vec![s],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Add a device model to usable SBIs of the signed-in provider; it waits for approval.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    input: &DeviceInput,
+) -> AppResult<DeviceView> {
+    let make = text("make", "Make", &input.make, MAX_MAKE_LEN)?;
+    let model = text("model", "Model", &input.model, MAX_MAKE_LEN)?;
+    let mut sbi_ids: Vec<String> = input
+        .sbi_ids
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    sbi_ids.sort();
+    sbi_ids.dedup();
+    if sbi_ids.is_empty() {
+        return Err(AppError::validation(
+            "sbi_ids",
+            "PMS_DEVICE_SBI_REQUIRED",
+            "Choose at least one SBI the device works with.",
+        ));
+    }
+    crate::db::write_tx(conn, |conn| {
+        let p = provider(conn, user, "Device_Provider")?;
+        let known: i64 = device_subtypes::table
+            .filter(device_subtypes::device_type.eq(input.device_type.trim()))
+            .filter(device_subtypes::sub_type.eq(input.sub_type.trim()))
+            .count()
+            .get_result(conn)?;
+        if known == 0 {
+            return Err(AppError::validation(
+                "sub_type",
+                "PMS_DEVICE_TYPE",
+                format!(
+                    "\"{}\" is not a sub-type of \"{}\"; choose a type, then one of its sub-types.",
+                    input.sub_type.trim(),
+                    input.device_type.trim()
+                ),
+            ));
+        }
+        let now = clock::now_ms();
+        for sbi_id in &sbi_ids {
+            let sbi: Option<(String, String, String, i64)> = sbis::table
+                .filter(sbis::id.eq(sbi_id))
+                .select((
+                    sbis::partner_id,
+                    sbis::version,
+                    sbis::status,
+                    sbis::expires_on,
+                ))
+                .first(conn)
+                .optional()?;
+            let Some((owner, version, status, expires_on)) = sbi.filter(|s| s.0 == p.id) else {
+                return Err(AppError::validation(
+                    "sbi_ids",
+                    "PMS_DEVICE_SBI_UNKNOWN",
+                    "One of the chosen SBIs does not exist or is not yours.",
+                ));
+            };
+            let _ = owner;
+            let status = ItemStatus::parse(&status).unwrap_or(ItemStatus::PendingApproval);
+            if status != ItemStatus::Approved {
+                return Err(AppError::validation(
+                    "sbi_ids",
+                    "PMS_DEVICE_SBI_NOT_APPROVED",
+                    format!(
+                        "SBI {version} is {}; devices can be added only to approved SBIs.",
+                        status.label().to_lowercase()
+                    ),
+                ));
+            }
+            if expires_on < now {
+                return Err(AppError::validation(
+                    "sbi_ids",
+                    "PMS_DEVICE_SBI_EXPIRED",
+                    format!(
+                        "SBI {version} has expired; devices can be added only to unexpired SBIs."
+                    ),
+                ));
+            }
+        }
+        let taken_message =
+            "You already have a pending or approved device of this type, sub-type, make and model.";
+        let taken: i64 = devices::table
+            .filter(devices::partner_id.eq(&p.id))
+            .filter(devices::device_type.eq(input.device_type.trim()))
+            .filter(devices::sub_type.eq(input.sub_type.trim()))
+            .filter(crate::account::lower(devices::make).eq(make.to_lowercase()))
+            .filter(crate::account::lower(devices::model).eq(model.to_lowercase()))
+            .filter(devices::status.eq_any([
+                ItemStatus::PendingApproval.as_str(),
+                ItemStatus::Approved.as_str(),
+            ]))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(
+                AppError::new(ErrorKind::Conflict, "PMS_DEVICE_TAKEN", taken_message)
+                    .with_field("model"),
+            );
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(devices::table)
+            .values((
+                devices::id.eq(&id),
+                devices::partner_id.eq(&p.id),
+                devices::device_type.eq(input.device_type.trim()),
+                devices::sub_type.eq(input.sub_type.trim()),
+                devices::make.eq(&make),
+                devices::model.eq(&model),
+                devices::status.eq(ItemStatus::PendingApproval.as_str()),
+                devices::created_at.eq(now),
+                devices::created_by.eq(actor.id.as_deref()),
+                devices::updated_at.eq(now),
+                devices::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)
+            .map_err(|e| unique_or(e, "model", "PMS_DEVICE_TAKEN", taken_message))?;
+        for sbi_id in &sbi_ids {
+            diesel::insert_into(device_sbis::table)
+                .values((
+                    device_sbis::device_id.eq(&id),
+                    device_sbis::sbi_id.eq(sbi_id),
+                    device_sbis::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "DEVICE_ADDED",
+            "device",
+            &id,
+            json!({ "partnerId": p.id, "type": input.device_type.trim(), "subType": input.sub_type.trim(),
+                    "make": make, "model": model, "sbiIds": sbi_ids }),
+        )?;
+        get(conn, &id)
+    })
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
+
+fn columns() -> (
+    devices::id,
+    devices::partner_id,
+    partners::organisation,
+    devices::device_type,
+    devices::sub_type,
+    devices::make,
+    devices::model,
+    devices::status,
+    devices::reason,
+    devices::created_at,
+) {
+    (
+        devices::id,
+        devices::partner_id,
+        partners::organisation,
+        devices::device_type,
+        devices::sub_type,
+        devices::make,
+        devices::model,
+        devices::status,
+        devices::reason,
+        devices::created_at,
+    )
+}
+
+fn views(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<DeviceView>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let links: Vec<(String, String, String, String)> = device_sbis::table
+        .inner_join(sbis::table)
+        .filter(device_sbis::device_id.eq_any(&ids))
+        .order(sbis::version.asc())
+        .select((
+            device_sbis::device_id,
+            sbis::id,
+            sbis::version,
+            sbis::status,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeviceView {
+            sbis: links
+                .iter()
+                .filter(|l| l.0 == r.0)
+                .map(|l| SbiLink {
+                    id: l.1.clone(),
+                    version: l.2.clone(),
+                    status: ItemStatus::parse(&l.3).unwrap_or(ItemStatus::PendingApproval),
+                })
+                .collect(),
+            id: r.0,
+            partner_id: r.1,
+            organisation: r.2,
+            device_type: r.3,
+            sub_type: r.4,
+            make: r.5,
+            model: r.6,
+            status: ItemStatus::parse(&r.7).unwrap_or(ItemStatus::PendingApproval),
+            reason: r.8,
+            created_at: r.9,
+        })
+        .collect())
+}
+
+/// One device.
+pub fn get(conn: &mut AnyConnection, id: &str) -> AppResult<DeviceView> {
+    let row: Row = devices::table
+        .inner_join(partners::table)
+        .filter(devices::id.eq(id))
+        .select(columns())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("The device"))?;
+    views(conn, vec![row])?.pop().ok_or_else(AppError::internal)
+}
+
+/// A page of devices; `only` restricts to one provider; `sbi` to the devices of one SBI.
+pub fn list(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+    sbi: Option<&str>,
+) -> AppResult<Page<DeviceView>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let status = status_filter(query.status.as_deref())?;
+    let partner = only
+        .map(str::to_string)
+        .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let device_type = query.device_type.clone().filter(|t| !t.trim().is_empty());
+    let sbi = sbi.map(str::to_string);
+    let filtered = || {
+        let mut q = devices::table.inner_join(partners::table).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(devices::status.eq(s.as_str()));
+        }
+        if let Some(p) = &partner {
+            q = q.filter(devices::partner_id.eq(p.trim().to_string()));
+        }
+        if let Some(t) = &device_type {
+            q = q.filter(devices::device_type.eq(t.trim().to_string()));
+        }
+        if let Some(s) = &sbi {
+            q = q.filter(
+                devices::id.eq_any(
+                    device_sbis::table
+                        .filter(device_sbis::sbi_id.eq(s.clone()))
+                        .select(device_sbis::device_id),
+                ),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let q = match query.sort.as_deref() {
+        Some("-created") => filtered().order((devices::created_at.desc(), devices::id.desc())),
+        _ => filtered().order((devices::created_at.asc(), devices::id.asc())),
+    };
+    let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
+    Ok(Page {
+        items: views(conn, rows)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The signed-in provider's devices.
+pub fn list_own(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    query: &ItemQuery,
+    sbi: Option<&str>,
+) -> AppResult<Page<DeviceView>> {
+    let p = provider(conn, user, "Device_Provider")?;
+    list(conn, query, Some(&p.id), sbi)
+}
+
+/// Approve, reject (reason) or deactivate (reason) a device. A device with no approved,
+/// unexpired SBI left can only be rejected.
+pub fn decide(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> AppResult<DeviceView> {
+    let reason = check_reason(reason, decision.needs_reason())?;
+    crate::db::write_tx(conn, |conn| {
+        let from = get(conn, id)?.status;
+        let to = transition("device", from, decision)?;
+        let now = clock::now_ms();
+        if to == ItemStatus::Approved {
+            let usable: i64 = device_sbis::table
+                .inner_join(sbis::table)
+                .filter(device_sbis::device_id.eq(id))
+                .filter(sbis::status.eq(ItemStatus::Approved.as_str()))
+                .filter(sbis::expires_on.ge(now))
+                .count()
+                .get_result(conn)?;
+            if usable == 0 {
+                return Err(AppError::new(
+                    ErrorKind::Conflict,
+                    "PMS_DEVICE_NO_SBI",
+                    "None of this device's SBIs is approved and unexpired any more; it can only be rejected.",
+                ));
+            }
+        }
+        let changed = diesel::update(
+            devices::table
+                .filter(devices::id.eq(id))
+                .filter(devices::status.eq(from.as_str())),
+        )
+        .set((
+            devices::status.eq(to.as_str()),
+            devices::reason.eq(reason.as_deref()),
+            devices::updated_at.eq(now),
+            devices::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(changed_meanwhile());
+        }
+        audit::record(
+            conn,
+            actor,
+            match to {
+                ItemStatus::Approved => "DEVICE_APPROVED",
+                ItemStatus::Rejected => "DEVICE_REJECTED",
+                _ => "DEVICE_DEACTIVATED",
+            },
+            "device",
+            id,
+            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
+        )?;
+        get(conn, id)
+    })
+}

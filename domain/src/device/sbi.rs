@@ -1,0 +1,418 @@
+//! SBIs: a device provider declares the biometric software it ships; partner admins approve,
+//! reject or deactivate them. Deactivating an SBI withdraws the devices that depend on it.
+
+use super::shared::{changed_meanwhile, day, provider, status_filter, text, transition, unique_or};
+use super::*;
+use crate::account::CurrentUser;
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult};
+use crate::page::{self, Page};
+use crate::partner::{check_reason, Decision};
+use crate::schema::{device_sbis, devices, partners, sbis};
+use base64::Engine;
+use diesel::prelude::*;
+use serde_json::json;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Check a binary hash: hex (even length) or base64, of 16 to 64 bytes (MD5 to SHA-512).
+pub fn check_hash(value: &str) -> AppResult<String> {
+    let v = value.trim();
+    let bytes = if !v.is_empty() && v.len().is_multiple_of(2) && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        Some(v.len() / 2)
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(v)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(v))
+            .ok()
+            .map(|b| b.len())
+    };
+    match bytes {
+        Some(n) if (16..=64).contains(&n) => Ok(v.to_string()),
+        Some(n) => Err(AppError::validation(
+            "binary_hash",
+            "PMS_SBI_HASH",
+            format!("The hash is {n} bytes; a binary hash is 16 to 64 bytes (e.g. SHA-256: 64 hex characters)."),
+        )),
+        None => Err(AppError::validation(
+            "binary_hash",
+            "PMS_SBI_HASH",
+            "The hash must be hexadecimal (0-9, a-f) or base64.",
+        )),
+    }
+}
+
+/// Add an SBI (approved device providers); it waits for approval.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    input: &SbiInput,
+    max_years: i64,
+) -> AppResult<SbiView> {
+    let version = text("version", "Version", &input.version, MAX_VERSION_LEN)?;
+    let hash = check_hash(&input.binary_hash)?;
+    let created_on = day("created_on", "Creation date", &input.created_on)?;
+    let expires_day = day("expires_on", "Expiry date", &input.expires_on)?;
+    let now = clock::now_ms();
+    let today = now - now.rem_euclid(DAY_MS);
+    if created_on > today {
+        return Err(AppError::validation(
+            "created_on",
+            "PMS_SBI_CREATED_FUTURE",
+            "The creation date cannot be in the future.",
+        ));
+    }
+    if expires_day <= today {
+        return Err(AppError::validation(
+            "expires_on",
+            "PMS_SBI_EXPIRY_PAST",
+            "The expiry date must be after today.",
+        ));
+    }
+    if expires_day <= created_on {
+        return Err(AppError::validation(
+            "expires_on",
+            "PMS_SBI_EXPIRY_BEFORE_CREATION",
+            "The expiry date must be after the creation date.",
+        ));
+    }
+    if expires_day > today + max_years * 366 * DAY_MS {
+        return Err(AppError::validation(
+            "expires_on",
+            "PMS_SBI_EXPIRY_TOO_FAR",
+            format!("The expiry date can be at most {max_years} years from today."),
+        ));
+    }
+    // The SBI is valid through the whole of its expiry day.
+    let expires_on = expires_day + DAY_MS - 1;
+    crate::db::write_tx(conn, |conn| {
+        let p = provider(conn, user, "Device_Provider")?;
+        let taken: i64 = sbis::table
+            .filter(sbis::partner_id.eq(&p.id))
+            .filter(sbis::version.eq(&version))
+            .count()
+            .get_result(conn)?;
+        let taken_message = "You already declared an SBI with this version.";
+        if taken > 0 {
+            return Err(AppError::new(
+                crate::error::ErrorKind::Conflict,
+                "PMS_SBI_VERSION_TAKEN",
+                taken_message,
+            )
+            .with_field("version"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(sbis::table)
+            .values((
+                sbis::id.eq(&id),
+                sbis::partner_id.eq(&p.id),
+                sbis::version.eq(&version),
+                sbis::binary_hash.eq(&hash),
+                sbis::created_on.eq(created_on),
+                sbis::expires_on.eq(expires_on),
+                sbis::status.eq(ItemStatus::PendingApproval.as_str()),
+                sbis::created_at.eq(now),
+                sbis::created_by.eq(actor.id.as_deref()),
+                sbis::updated_at.eq(now),
+                sbis::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)
+            .map_err(|e| unique_or(e, "version", "PMS_SBI_VERSION_TAKEN", taken_message))?;
+        audit::record(
+            conn,
+            actor,
+            "SBI_ADDED",
+            "sbi",
+            &id,
+            json!({ "partnerId": p.id, "version": version, "binaryHash": hash,
+                    "createdOn": clock::rfc3339(created_on), "expiresOn": clock::rfc3339(expires_on) }),
+        )?;
+        get(conn, &id)
+    })
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+
+fn columns() -> (
+    sbis::id,
+    sbis::partner_id,
+    partners::organisation,
+    sbis::version,
+    sbis::binary_hash,
+    sbis::created_on,
+    sbis::expires_on,
+    sbis::status,
+    sbis::reason,
+    sbis::created_at,
+    sbis::updated_at,
+) {
+    (
+        sbis::id,
+        sbis::partner_id,
+        partners::organisation,
+        sbis::version,
+        sbis::binary_hash,
+        sbis::created_on,
+        sbis::expires_on,
+        sbis::status,
+        sbis::reason,
+        sbis::created_at,
+        sbis::updated_at,
+    )
+}
+
+fn views(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<SbiView>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let counts: Vec<(String, i64)> = device_sbis::table
+        .filter(device_sbis::sbi_id.eq_any(&ids))
+        .group_by(device_sbis::sbi_id)
+        .select((device_sbis::sbi_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SbiView {
+            devices: counts
+                .iter()
+                .find(|(id, _)| *id == r.0)
+                .map(|c| c.1)
+                .unwrap_or(0),
+            id: r.0,
+            partner_id: r.1,
+            organisation: r.2,
+            version: r.3,
+            binary_hash: r.4,
+            created_on: r.5,
+            expires_on: r.6,
+            status: ItemStatus::parse(&r.7).unwrap_or(ItemStatus::PendingApproval),
+            reason: r.8,
+            created_at: r.9,
+            updated_at: r.10,
+        })
+        .collect())
+}
+
+/// One SBI.
+pub fn get(conn: &mut AnyConnection, id: &str) -> AppResult<SbiView> {
+    let row: Row = sbis::table
+        .inner_join(partners::table)
+        .filter(sbis::id.eq(id))
+        .select(columns())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("The SBI"))?;
+    views(conn, vec![row])?.pop().ok_or_else(AppError::internal)
+}
+
+/// One of the signed-in provider's SBIs (another provider's answers 404).
+pub fn get_own(conn: &mut AnyConnection, user: &CurrentUser, id: &str) -> AppResult<SbiView> {
+    let p = provider(conn, user, "Device_Provider")?;
+    let sbi = get(conn, id)?;
+    if sbi.partner_id != p.id {
+        return Err(AppError::not_found("The SBI"));
+    }
+    Ok(sbi)
+}
+
+/// A page of SBIs; `only` restricts to one provider (the provider's own view).
+pub fn list(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+) -> AppResult<Page<SbiView>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let status = status_filter(query.status.as_deref())?;
+    let partner = only
+        .map(str::to_string)
+        .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let filtered = || {
+        let mut q = sbis::table.inner_join(partners::table).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(sbis::status.eq(s.as_str()));
+        }
+        if let Some(p) = &partner {
+            q = q.filter(sbis::partner_id.eq(p.trim().to_string()));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let q = match query.sort.as_deref() {
+        Some("-created") => filtered().order((sbis::created_at.desc(), sbis::id.desc())),
+        _ => filtered().order((sbis::created_at.asc(), sbis::id.asc())),
+    };
+    let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
+    Ok(Page {
+        items: views(conn, rows)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The signed-in provider's SBIs.
+pub fn list_own(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    query: &ItemQuery,
+) -> AppResult<Page<SbiView>> {
+    let p = provider(conn, user, "Device_Provider")?;
+    list(conn, query, Some(&p.id))
+}
+
+/// The provider's SBIs a new device can be linked to: approved and not expired.
+pub fn usable(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Vec<SbiView>> {
+    let p = provider(conn, user, "Device_Provider")?;
+    let rows: Vec<Row> = sbis::table
+        .inner_join(partners::table)
+        .filter(sbis::partner_id.eq(&p.id))
+        .filter(sbis::status.eq(ItemStatus::Approved.as_str()))
+        .filter(sbis::expires_on.ge(clock::now_ms()))
+        .order(sbis::version.asc())
+        .limit(200)
+        .select(columns())
+        .load(conn)?;
+    views(conn, rows)
+}
+
+/// Devices that depend on this SBI alone: linked to it and to no other approved, unexpired SBI.
+fn dependants(
+    conn: &mut AnyConnection,
+    sbi_id: &str,
+    status: ItemStatus,
+) -> AppResult<Vec<String>> {
+    let linked: Vec<String> = device_sbis::table
+        .inner_join(devices::table)
+        .filter(device_sbis::sbi_id.eq(sbi_id))
+        .filter(devices::status.eq(status.as_str()))
+        .select(devices::id)
+        .load(conn)?;
+    let now = clock::now_ms();
+    let mut out = Vec::new();
+    for device in linked {
+        let others: i64 = device_sbis::table
+            .inner_join(sbis::table)
+            .filter(device_sbis::device_id.eq(&device))
+            .filter(device_sbis::sbi_id.ne(sbi_id))
+            .filter(sbis::status.eq(ItemStatus::Approved.as_str()))
+            .filter(sbis::expires_on.ge(now))
+            .count()
+            .get_result(conn)?;
+        if others == 0 {
+            out.push(device);
+        }
+    }
+    Ok(out)
+}
+
+/// What deactivating the SBI would do (shown before confirming).
+pub fn impact(conn: &mut AnyConnection, id: &str) -> AppResult<SbiImpact> {
+    Ok(SbiImpact {
+        devices_deactivated: dependants(conn, id, ItemStatus::Approved)?.len() as i64,
+        devices_rejected: dependants(conn, id, ItemStatus::PendingApproval)?.len() as i64,
+    })
+}
+
+/// Approve, reject (reason) or deactivate (reason) an SBI. Deactivation deactivates the
+/// approved devices that depend on it and rejects the pending ones, in the same transaction.
+pub fn decide(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> AppResult<(SbiView, SbiImpact)> {
+    let reason = check_reason(reason, decision.needs_reason())?;
+    crate::db::write_tx(conn, |conn| {
+        let from = get(conn, id)?.status;
+        let to = transition("SBI", from, decision)?;
+        let now = clock::now_ms();
+        let changed = diesel::update(
+            sbis::table
+                .filter(sbis::id.eq(id))
+                .filter(sbis::status.eq(from.as_str())),
+        )
+        .set((
+            sbis::status.eq(to.as_str()),
+            sbis::reason.eq(reason.as_deref()),
+            sbis::updated_at.eq(now),
+            sbis::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(changed_meanwhile());
+        }
+        let mut impact = SbiImpact::default();
+        if to == ItemStatus::Deactivated {
+            let why = format!(
+                "Its SBI was deactivated: {}",
+                reason.as_deref().unwrap_or_default()
+            );
+            for (status, next) in [
+                (ItemStatus::Approved, ItemStatus::Deactivated),
+                (ItemStatus::PendingApproval, ItemStatus::Rejected),
+            ] {
+                let ids = dependants(conn, id, status)?;
+                for device in &ids {
+                    diesel::update(
+                        devices::table
+                            .filter(devices::id.eq(device))
+                            .filter(devices::status.eq(status.as_str())),
+                    )
+                    .set((
+                        devices::status.eq(next.as_str()),
+                        devices::reason.eq(&why),
+                        devices::updated_at.eq(now),
+                        devices::updated_by.eq(actor.id.as_deref()),
+                    ))
+                    .execute(conn)?;
+                    audit::record(
+                        conn,
+                        actor,
+                        if next == ItemStatus::Rejected {
+                            "DEVICE_REJECTED"
+                        } else {
+                            "DEVICE_DEACTIVATED"
+                        },
+                        "device",
+                        device,
+                        json!({ "from": status.as_str(), "to": next.as_str(), "reason": why, "sbiId": id }),
+                    )?;
+                }
+                if next == ItemStatus::Rejected {
+                    impact.devices_rejected = ids.len() as i64;
+                } else {
+                    impact.devices_deactivated = ids.len() as i64;
+                }
+            }
+        }
+        audit::record(
+            conn,
+            actor,
+            match to {
+                ItemStatus::Approved => "SBI_APPROVED",
+                ItemStatus::Rejected => "SBI_REJECTED",
+                _ => "SBI_DEACTIVATED",
+            },
+            "sbi",
+            id,
+            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason,
+                    "devicesDeactivated": impact.devices_deactivated,
+                    "devicesRejected": impact.devices_rejected }),
+        )?;
+        Ok((get(conn, id)?, impact))
+    })
+}

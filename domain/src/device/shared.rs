@@ -1,0 +1,162 @@
+//! What SBIs, devices and chips share: who the provider is, field checks, decisions and the
+//! guarded status change.
+
+use super::ItemStatus;
+use crate::account::CurrentUser;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::partner::{Decision, PartnerStatus};
+use crate::schema::partners;
+use diesel::prelude::*;
+
+/// The signed-in provider: an approved partner of `partner_type`.
+pub(crate) struct Provider {
+    pub id: String,
+    pub organisation: String,
+}
+
+pub(crate) fn provider(
+    conn: &mut crate::db::AnyConnection,
+    user: &CurrentUser,
+    partner_type: &str,
+) -> AppResult<Provider> {
+    let row: Option<(String, String, String, String)> = partners::table
+        .filter(partners::account_id.eq(&user.id))
+        .select((
+            partners::id,
+            partners::organisation,
+            partners::partner_type,
+            partners::status,
+        ))
+        .first(conn)
+        .optional()?;
+    let (id, organisation, kind, status) =
+        row.ok_or_else(|| AppError::not_found("Your partner profile"))?;
+    if kind != partner_type {
+        return Err(AppError::new(
+            ErrorKind::Forbidden,
+            "PMS_PARTNER_TYPE",
+            format!("This is for partners of type {partner_type}."),
+        ));
+    }
+    if PartnerStatus::parse(&status) != Some(PartnerStatus::Approved) {
+        return Err(AppError::new(
+            ErrorKind::Forbidden,
+            "PMS_PARTNER_NOT_APPROVED",
+            "Your organisation must be approved by a partner admin first.",
+        ));
+    }
+    Ok(Provider { id, organisation })
+}
+
+/// A required, trimmed text of at most `max` characters.
+pub(crate) fn text(field: &str, label: &str, value: &str, max: usize) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(
+            field,
+            "PMS_REQUIRED",
+            format!("{label} is required."),
+        ));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::validation(
+            field,
+            "PMS_TOO_LONG",
+            format!("{label} is at most {max} characters."),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            field,
+            "PMS_INVALID_CHARACTERS",
+            format!("{label} cannot contain control characters."),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// A YYYY-MM-DD day as UTC ms at its start.
+pub(crate) fn day(field: &str, label: &str, value: &str) -> AppResult<i64> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .ok_or_else(|| {
+            AppError::validation(field, "PMS_DATE", format!("{label}: a date as YYYY-MM-DD."))
+        })
+}
+
+/// The status `decision` leads to for an item in `from`, or why not.
+pub(crate) fn transition(
+    what: &str,
+    from: ItemStatus,
+    decision: Decision,
+) -> AppResult<ItemStatus> {
+    use Decision as D;
+    use ItemStatus as S;
+    let to = match (decision, from) {
+        (D::Approve, S::PendingApproval) => S::Approved,
+        (D::Reject, S::PendingApproval | S::PendingCertUpload) => S::Rejected,
+        (D::Deactivate, S::Approved) => S::Deactivated,
+        _ => {
+            let verb = match decision {
+                D::Approve => format!("Only a pending {what} can be approved"),
+                D::Reject => format!("Only a pending {what} can be rejected"),
+                D::Deactivate => format!("Only an approved {what} can be deactivated"),
+                D::Reactivate | D::Resubmit => {
+                    return Err(AppError::new(
+                        ErrorKind::BadRequest,
+                        "PMS_DECISION_INVALID",
+                        "Decision must be approve, reject or deactivate.",
+                    ))
+                }
+            };
+            let hint = if from == S::PendingCertUpload && decision == D::Approve {
+                " A chip can be approved only with its certificate."
+            } else {
+                ""
+            };
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_ILLEGAL_TRANSITION",
+                format!("{verb}; it is {}.{hint}", from.label().to_lowercase()),
+            ));
+        }
+    };
+    Ok(to)
+}
+
+/// A decision taken meanwhile by someone else.
+pub(crate) fn changed_meanwhile() -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        "PMS_CHANGED_MEANWHILE",
+        "Someone else decided on this meanwhile; reload to see its state.",
+    )
+}
+
+/// A duplicate on a unique index, as a conflict on `field`.
+pub(crate) fn unique_or(
+    e: diesel::result::Error,
+    field: &str,
+    code: &str,
+    message: &str,
+) -> AppError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => AppError::new(ErrorKind::Conflict, code, message).with_field(field),
+        other => other.into(),
+    }
+}
+
+/// Page filters shared by the three lists.
+pub(crate) fn status_filter(value: Option<&str>) -> AppResult<Option<ItemStatus>> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => ItemStatus::parse(s)
+            .map(Some)
+            .ok_or_else(|| AppError::validation("status", "PMS_STATUS", "Unknown status filter.")),
+    }
+}
