@@ -20,15 +20,16 @@ const DAY_MS: i64 = 86_400_000;
 /// Check a binary hash: hex (even length) or base64, of 16 to 64 bytes (MD5 to SHA-512).
 pub fn check_hash(value: &str) -> AppResult<String> {
     let v = value.trim();
-    let bytes = if !v.is_empty() && v.len().is_multiple_of(2) && v.chars().all(|c| c.is_ascii_hexdigit()) {
-        Some(v.len() / 2)
-    } else {
-        base64::engine::general_purpose::STANDARD
-            .decode(v)
-            .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(v))
-            .ok()
-            .map(|b| b.len())
-    };
+    let bytes =
+        if !v.is_empty() && v.len().is_multiple_of(2) && v.chars().all(|c| c.is_ascii_hexdigit()) {
+            Some(v.len() / 2)
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(v)
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(v))
+                .ok()
+                .map(|b| b.len())
+        };
     match bytes {
         Some(n) if (16..=64).contains(&n) => Ok(v.to_string()),
         Some(n) => Err(AppError::validation(
@@ -79,7 +80,12 @@ pub fn create(
             "The expiry date must be after the creation date.",
         ));
     }
-    if expires_day > today + max_years * 366 * DAY_MS {
+    // The same calendar day `max_years` later (leap years included).
+    let limit = chrono::DateTime::from_timestamp_millis(today)
+        .and_then(|d| d.checked_add_months(chrono::Months::new((12 * max_years.max(0)) as u32)))
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(i64::MAX);
+    if expires_day > limit {
         return Err(AppError::validation(
             "expires_on",
             "PMS_SBI_EXPIRY_TOO_FAR",
