@@ -2,7 +2,9 @@
 //! (FTM domain, validated like a partner certificate and re-signed), and partner admins
 //! approve it. A chip can be approved only with its certificate.
 
-use super::shared::{changed_meanwhile, provider, status_filter, text, transition, unique_or};
+use super::shared::{
+    changed_meanwhile, decided_action, provider, status_filter, text, transition, unique_or,
+};
 use super::*;
 use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
@@ -356,11 +358,7 @@ pub fn decide(
         audit::record(
             conn,
             actor,
-            match to {
-                ItemStatus::Approved => "FTM_CHIP_APPROVED",
-                ItemStatus::Rejected => "FTM_CHIP_REJECTED",
-                _ => "FTM_CHIP_DEACTIVATED",
-            },
+            &decided_action("FTM_CHIP", to),
             "ftm_chip",
             id,
             json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),

@@ -1,7 +1,9 @@
 //! Device models: a device provider adds a model to one or more of its usable SBIs; partner
 //! admins approve, reject or deactivate it.
 
-use super::shared::{changed_meanwhile, provider, status_filter, text, transition, unique_or};
+use super::shared::{
+    changed_meanwhile, decided_action, provider, status_filter, text, transition, unique_or,
+};
 use super::*;
 use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
@@ -377,11 +379,7 @@ pub fn decide(
         audit::record(
             conn,
             actor,
-            match to {
-                ItemStatus::Approved => "DEVICE_APPROVED",
-                ItemStatus::Rejected => "DEVICE_REJECTED",
-                _ => "DEVICE_DEACTIVATED",
-            },
+            &decided_action("DEVICE", to),
             "device",
             id,
             json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),

@@ -1,7 +1,9 @@
 //! SBIs: a device provider declares the biometric software it ships; partner admins approve,
 //! reject or deactivate them. Deactivating an SBI withdraws the devices that depend on it.
 
-use super::shared::{changed_meanwhile, day, provider, status_filter, text, transition, unique_or};
+use super::shared::{
+    changed_meanwhile, day, decided_action, provider, status_filter, text, transition, unique_or,
+};
 use super::*;
 use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
@@ -71,13 +73,6 @@ pub fn create(
             "expires_on",
             "PMS_SBI_EXPIRY_PAST",
             "The expiry date must be after today.",
-        ));
-    }
-    if expires_day <= created_on {
-        return Err(AppError::validation(
-            "expires_on",
-            "PMS_SBI_EXPIRY_BEFORE_CREATION",
-            "The expiry date must be after the creation date.",
         ));
     }
     // The same calendar day `max_years` later (leap years included).
@@ -306,22 +301,16 @@ fn dependants(
         .filter(devices::status.eq(status.as_str()))
         .select(devices::id)
         .load(conn)?;
-    let now = clock::now_ms();
-    let mut out = Vec::new();
-    for device in linked {
-        let others: i64 = device_sbis::table
-            .inner_join(sbis::table)
-            .filter(device_sbis::device_id.eq(&device))
-            .filter(device_sbis::sbi_id.ne(sbi_id))
-            .filter(sbis::status.eq(ItemStatus::Approved.as_str()))
-            .filter(sbis::expires_on.ge(now))
-            .count()
-            .get_result(conn)?;
-        if others == 0 {
-            out.push(device);
-        }
-    }
-    Ok(out)
+    // One query for all of them, not one per device.
+    let kept: Vec<String> = device_sbis::table
+        .inner_join(sbis::table)
+        .filter(device_sbis::device_id.eq_any(&linked))
+        .filter(device_sbis::sbi_id.ne(sbi_id))
+        .filter(sbis::status.eq(ItemStatus::Approved.as_str()))
+        .filter(sbis::expires_on.ge(clock::now_ms()))
+        .select(device_sbis::device_id)
+        .load(conn)?;
+    Ok(linked.into_iter().filter(|d| !kept.contains(d)).collect())
 }
 
 /// What deactivating the SBI would do (shown before confirming).
@@ -388,11 +377,7 @@ pub fn decide(
                     audit::record(
                         conn,
                         actor,
-                        if next == ItemStatus::Rejected {
-                            "DEVICE_REJECTED"
-                        } else {
-                            "DEVICE_DEACTIVATED"
-                        },
+                        &decided_action("DEVICE", next),
                         "device",
                         device,
                         json!({ "from": status.as_str(), "to": next.as_str(), "reason": why, "sbiId": id }),
@@ -408,11 +393,7 @@ pub fn decide(
         audit::record(
             conn,
             actor,
-            match to {
-                ItemStatus::Approved => "SBI_APPROVED",
-                ItemStatus::Rejected => "SBI_REJECTED",
-                _ => "SBI_DEACTIVATED",
-            },
+            &decided_action("SBI", to),
             "sbi",
             id,
             json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason,

@@ -126,6 +126,11 @@ pub(crate) fn transition(
     Ok(to)
 }
 
+/// The audit action of a decision: `SBI_APPROVED`, `DEVICE_REJECTED`, `FTM_CHIP_DEACTIVATED`...
+pub(crate) fn decided_action(prefix: &str, to: ItemStatus) -> String {
+    format!("{prefix}_{}", to.as_str())
+}
+
 /// A decision taken meanwhile by someone else.
 pub(crate) fn changed_meanwhile() -> AppError {
     AppError::new(
