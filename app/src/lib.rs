@@ -18,6 +18,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
+use crate::pages::access::{
+    AdminApiKeysPage, AdminClientsPage, AdminLicensesPage, MyApiKeysPage, MyClientsPage,
+    MyLicensesPage, MyPolicyRequestsPage, PolicyRequestsQueuePage,
+};
 use crate::pages::admin::{
     accounts::AccountsPage, audit::AuditPage, partner_detail::PartnerDetailPage,
     partner_new::NewPartnerPage, partners::PartnersPage,
@@ -122,6 +126,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies/:id") view=PolicyPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/policies") view=MyPoliciesPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/policies/:id") view=MyPolicyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/policy-requests") view=MyPolicyRequestsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/api-keys") view=MyApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/oidc-clients") view=MyClientsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/license") view=MyLicensesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/policy-requests") view=PolicyRequestsQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/api-keys") view=AdminApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/oidc-clients") view=AdminClientsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/licenses") view=AdminLicensesPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -22,6 +22,51 @@ pub struct AppState {
     pub certs: Arc<domain::cert::signing::CertConfig>,
     /// An SBI may expire at most this many years from today.
     pub sbi_max_years: i64,
+    /// Validity periods of API keys and MISP licenses.
+    pub access: domain::access::AccessConfig,
+    /// Service tokens recently seen valid, so the verification endpoint hashes only the key.
+    pub service_tokens: Arc<crate::state::TokenCache>,
+}
+
+/// Service tokens seen valid in the last few seconds. Only valid tokens are kept (random
+/// guesses cannot fill it); a revoked token stops working within [`TokenCache::TTL`].
+#[derive(Default)]
+pub struct TokenCache {
+    seen: std::sync::RwLock<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+impl TokenCache {
+    /// How long a token is trusted without looking at the database again.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
+    const MAX: usize = 1024;
+
+    /// Whether `token` was seen valid within the TTL.
+    pub fn fresh(&self, token: &str) -> bool {
+        self.seen
+            .read()
+            .ok()
+            .and_then(|m| m.get(token).map(|t| t.elapsed() < Self::TTL))
+            .unwrap_or(false)
+    }
+
+    /// Remember that `token` is valid now.
+    pub fn remember(&self, token: &str) {
+        if let Ok(mut m) = self.seen.write() {
+            if m.len() >= Self::MAX {
+                m.retain(|_, t| t.elapsed() < Self::TTL);
+            }
+            if m.len() < Self::MAX {
+                m.insert(token.to_string(), std::time::Instant::now());
+            }
+        }
+    }
+
+    /// Forget every token (after a revocation on this instance).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.seen.write() {
+            m.clear();
+        }
+    }
 }
 
 /// The session resolved for this request by the server's session layer (None: anonymous).

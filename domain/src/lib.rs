@@ -3,6 +3,7 @@
 //! Types and validation shared with the browser compile everywhere; storage and services
 //! (diesel, hashing) sit behind the `server` feature so they never reach the WASM bundle.
 
+pub mod access;
 pub mod account;
 pub mod cert;
 pub mod device;

@@ -359,4 +359,110 @@ diesel::allow_tables_to_appear_in_same_query!(
     policies,
     policy_versions,
     policy_counts,
+    policy_requests,
+    api_keys,
+    service_tokens,
+    oidc_clients,
+    oidc_claim_mappings,
+    oidc_acr_mappings,
+    misp_licenses,
 );
+diesel::table! {
+    policy_requests (id) {
+        id -> Text,
+        partner_id -> Text,
+        policy_id -> Text,
+        use_case -> Text,
+        status -> Text,
+        comment -> Nullable<Text>,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        partner_id -> Text,
+        policy_id -> Text,
+        label -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        valid_from -> BigInt,
+        valid_to -> BigInt,
+        status -> Text,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+diesel::table! {
+    service_tokens (id) {
+        id -> Text,
+        name -> Text,
+        prefix -> Text,
+        token_hash -> Text,
+        active -> Bool,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+diesel::table! {
+    oidc_clients (id) {
+        id -> Text,
+        partner_id -> Text,
+        policy_id -> Text,
+        name -> Text,
+        logo_uri -> Text,
+        redirect_uris -> Text,
+        grant_types -> Text,
+        auth_methods -> Text,
+        public_key -> Text,
+        claims -> Text,
+        acr_values -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+diesel::table! {
+    oidc_claim_mappings (attribute) {
+        attribute -> Text,
+        claim -> Text,
+    }
+}
+diesel::table! {
+    oidc_acr_mappings (auth_type) {
+        auth_type -> Text,
+        acr -> Text,
+    }
+}
+diesel::table! {
+    misp_licenses (id) {
+        id -> Text,
+        partner_id -> Text,
+        policy_id -> Nullable<Text>,
+        prefix -> Text,
+        key_hash -> Text,
+        valid_from -> BigInt,
+        valid_to -> BigInt,
+        status -> Text,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+diesel::joinable!(policy_requests -> partners (partner_id));
+diesel::joinable!(policy_requests -> policies (policy_id));
+diesel::joinable!(api_keys -> partners (partner_id));
+diesel::joinable!(api_keys -> policies (policy_id));
+diesel::joinable!(oidc_clients -> partners (partner_id));
+diesel::joinable!(oidc_clients -> policies (policy_id));
+diesel::joinable!(misp_licenses -> partners (partner_id));

@@ -150,6 +150,17 @@ pub struct Config {
     /// An SBI may expire at most this many years from the day it is declared.
     #[arg(long, env = "PMS_SBI_MAX_YEARS", default_value_t = 5, global = true)]
     pub sbi_max_years: i64,
+    /// Default (and longest) validity of a new API key, in days.
+    #[arg(long, env = "PMS_APIKEY_DAYS", default_value_t = 365, global = true)]
+    pub apikey_days: i64,
+    /// Validity of a new MISP license, in days.
+    #[arg(
+        long,
+        env = "PMS_MISP_LICENSE_DAYS",
+        default_value_t = 365,
+        global = true
+    )]
+    pub misp_license_days: i64,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]
     pub log_json: bool,

@@ -85,6 +85,95 @@ async fn signing_ca_pem(
     }
 }
 
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifyRequest {
+    api_key: String,
+    #[serde(default)]
+    partner_id: Option<String>,
+}
+
+fn service_error(status: StatusCode, code: &'static str, message: &'static str) -> Response {
+    let err = domain::AppError::new(
+        match status {
+            StatusCode::UNAUTHORIZED => domain::ErrorKind::Unauthenticated,
+            StatusCode::NOT_FOUND => domain::ErrorKind::NotFound,
+            StatusCode::SERVICE_UNAVAILABLE => domain::ErrorKind::Internal,
+            _ => domain::ErrorKind::BadRequest,
+        },
+        code,
+        message,
+    );
+    (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
+}
+
+/// `POST /api/v1/apikeys/verify`: downstream authentication services check a partner's API
+/// key. The caller presents a service token (`Authorization: Bearer pst_...`) issued by a
+/// partner admin; valid tokens are cached for a few seconds so a request costs one SHA-256
+/// (of the key) and one indexed read.
+async fn verify_key(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with(domain::access::token::TOKEN_PREFIX) && t.len() <= 128)
+        .map(str::to_string);
+    let Some(token) = token else {
+        return service_error(
+            StatusCode::UNAUTHORIZED,
+            "PMS_SERVICE_TOKEN",
+            "Send a service token: Authorization: Bearer pst_...",
+        );
+    };
+    let req: VerifyRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => {
+            return service_error(
+                StatusCode::BAD_REQUEST,
+                "PMS_VERIFY_BODY",
+                "The body must be JSON: {\"apiKey\": \"pms_...\", \"partnerId\": optional}.",
+            )
+        }
+    };
+    let fresh = state.service_tokens.fresh(&token);
+    let cache = state.service_tokens.clone();
+    let now = domain::clock::now_ms();
+    let answer = domain::db::run(&state.pool, move |conn| {
+        if !fresh {
+            let hash = domain::access::token::hash(&token);
+            if domain::access::token::active_by_hash(conn, &hash)?.is_none() {
+                return Ok(Err(()));
+            }
+            cache.remember(&token);
+        }
+        domain::access::apikey::verify(conn, &req.api_key, req.partner_id.as_deref(), now).map(Ok)
+    })
+    .await;
+    match answer {
+        Ok(Ok(Some(v))) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(v)).into_response(),
+        Ok(Ok(None)) => service_error(
+            StatusCode::NOT_FOUND,
+            "PMS_APIKEY_UNKNOWN",
+            "No such API key (for this partner).",
+        ),
+        Ok(Err(())) => service_error(
+            StatusCode::UNAUTHORIZED,
+            "PMS_SERVICE_TOKEN",
+            "This service token is unknown or revoked.",
+        ),
+        Err(_) => service_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "PMS_UNAVAILABLE",
+            "The portal cannot answer right now; retry.",
+        ),
+    }
+}
+
 /// The whole application: pages, server functions, probes, static files, and the layers.
 pub fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
@@ -146,9 +235,15 @@ pub fn router(state: ServerState) -> Router {
             },
         ));
 
+    // Service-to-service calls carry a bearer token, neither a session nor a browser origin.
+    let service = Router::new()
+        .route("/api/v1/apikeys/verify", axum::routing::post(verify_key))
+        .with_state(app_state.clone());
+
     pages
         .layer(axum::middleware::from_fn_with_state(app_state, middleware::session_layer))
         .layer(axum::middleware::from_fn(middleware::csrf_layer))
+        .merge(service)
         .layer(security)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -172,6 +267,30 @@ pub fn router(state: ServerState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Mark expired API keys and MISP licenses every five minutes (and at start). Safe with
+/// several instances: each key is changed by a guarded update that only one of them wins.
+pub fn spawn_expiry_job(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            let now = domain::clock::now_ms();
+            match domain::db::run(&state.pool, move |conn| {
+                Ok((
+                    domain::access::apikey::expire_due(conn, now)?,
+                    domain::access::license::expire_due(conn, now)?,
+                ))
+            })
+            .await
+            {
+                Ok((0, 0)) => {}
+                Ok((keys, licenses)) => tracing::info!(keys, licenses, "expired keys deactivated"),
+                Err(e) => tracing::warn!(error = %e, "key expiry job failed"),
+            }
+        }
+    });
 }
 
 /// Purge ended sessions every ten minutes (lookups already refuse them; this keeps the table small).

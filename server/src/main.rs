@@ -6,7 +6,7 @@ use clap::Parser;
 use domain::session::SessionPolicy;
 use domain::throttle::ThrottlePolicy;
 use pms::config::{AdminAction, Cli, Command, Config, SeedWhat};
-use pms::{leptos_options, router, spawn_session_sweeper, ServerState};
+use pms::{leptos_options, router, spawn_expiry_job, spawn_session_sweeper, ServerState};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use std::time::Instant;
@@ -183,11 +183,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         setup_token_hash: Arc::from(domain::session::hash_token(&setup_token)),
         certs: Arc::new(certs),
         sbi_max_years: config.sbi_max_years.clamp(1, 50),
+        access: domain::access::AccessConfig {
+            api_key_days: config.apikey_days.clamp(1, 3650),
+            license_days: config.misp_license_days.clamp(1, 3650),
+        },
+        service_tokens: Default::default(),
     };
     let app = router(ServerState {
         app: state.clone(),
         leptos: leptos_options(&config.site_root),
     });
+    spawn_expiry_job(state.clone());
     spawn_session_sweeper(state);
 
     let listener = tokio::net::TcpListener::bind(config.addr)

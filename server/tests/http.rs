@@ -33,6 +33,8 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         setup_token_hash: Arc::from(domain::session::hash_token(SETUP_TOKEN)),
         certs: Arc::new(domain::cert::signing::CertConfig::new(test_master_key())),
         sbi_max_years: domain::device::DEFAULT_SBI_MAX_YEARS,
+        access: Default::default(),
+        service_tokens: Default::default(),
     };
     {
         let mut conn = db.conn();

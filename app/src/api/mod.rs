@@ -11,6 +11,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::guard::{self, fail};
 
+pub mod access;
 pub mod certificates;
 pub mod devices;
 pub mod partners;

@@ -91,6 +91,16 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                     <li><A href="/partner" exact=true>"My organisation"</A></li>
                     <li><A href="/partner/policies">"Policies"</A></li>
                     <li><A href="/partner/certificate">"Certificate"</A></li>
+                    <li><A href="/partner/policy-requests">"Policy requests"</A></li>
+                })}
+                {user.has_any(&[Role::AuthPartner, Role::CredentialPartner]).then(|| view! {
+                    <li><A href="/partner/api-keys">"API keys"</A></li>
+                })}
+                {user.has(Role::AuthPartner).then(|| view! {
+                    <li><A href="/partner/oidc-clients">"OIDC clients"</A></li>
+                })}
+                {user.has(Role::MispPartner).then(|| view! {
+                    <li><A href="/partner/license">"License"</A></li>
                 })}
                 {user.has(Role::DeviceProvider).then(|| view! {
                     <li><A href="/provider/sbis">"SBIs"</A></li>
@@ -107,6 +117,10 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                     <li><A href="/admin/partners">"Partners"</A></li>
                     <li><A href="/admin/certificates">"Trust store"</A></li>
                     <li><A href="/admin/devices">"Devices"</A></li>
+                    <li><A href="/admin/policy-requests">"Policy requests"</A></li>
+                    <li><A href="/admin/api-keys">"API keys"</A></li>
+                    <li><A href="/admin/oidc-clients">"OIDC clients"</A></li>
+                    <li><A href="/admin/licenses">"Licenses"</A></li>
                     <li><A href="/admin/audit">"Audit log"</A></li>
                     <li><A href="/admin/accounts">"Accounts"</A></li>
                 })}

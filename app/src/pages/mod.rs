@@ -1,5 +1,6 @@
 //! Pages, one module per page, grouped by area.
 
+pub mod access;
 pub mod account;
 pub mod admin;
 pub mod cert;

@@ -12,7 +12,7 @@ pub mod model;
 #[cfg(feature = "server")]
 pub mod sbi;
 #[cfg(feature = "server")]
-mod shared;
+pub(crate) mod shared;
 
 /// Longest make or model.
 pub const MAX_MAKE_LEN: usize = 36;

@@ -610,7 +610,22 @@ pub fn deactivate(conn: &mut AnyConnection, actor: &Actor, id: &str) -> AppResul
                 ))
             }
         }
-        // Policy requests and keys arrive with the access feature; their check belongs here.
+        // Partners that asked for it or use it would silently lose access.
+        let live: i64 = crate::schema::policy_requests::table
+            .filter(crate::schema::policy_requests::policy_id.eq(id))
+            .filter(crate::schema::policy_requests::status.eq_any(["PENDING", "APPROVED"]))
+            .count()
+            .get_result(conn)?;
+        if live > 0 {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_POLICY_IN_USE",
+                format!(
+                    "Partners depend on this policy ({live} request(s) pending or approved), \
+                     so it cannot be deactivated."
+                ),
+            ));
+        }
         let n = diesel::update(
             policies::table
                 .find(id)
