@@ -5,6 +5,7 @@ use app::state::AppState;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use diesel::prelude::*;
 use domain::audit::Actor;
 use domain::session::SessionPolicy;
 use domain::testing::TestDb;
@@ -1866,4 +1867,359 @@ async fn device_functions_check_roles_and_providers_reach_only_their_own() {
         h.page("/provider/chips", Some(&acme)).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// A buffer that a tracing subscriber writes into, to look for secrets in log lines.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Harness {
+    async fn verify(&self, token: Option<&str>, body: &str) -> Reply {
+        let mut req = Request::post("/api/v1/apikeys/verify")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(req.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    /// An approved Auth partner of a group with a published Auth policy and a certificate row;
+    /// returns (cookie, policy id).
+    async fn relying_party(&self, id: &str, admin: &str) -> (String, String) {
+        let policy = {
+            let conn = &mut self.db.conn();
+            let manager = Actor::account("m", "policy@example.org");
+            let group = domain::policy_group::create(conn, &manager, &format!("{id}-group"), "")
+                .expect("group")
+                .id;
+            let policy = domain::policy::create(
+                conn,
+                &manager,
+                &domain::policy::PolicyInput {
+                    group_id: group.clone(),
+                    name: "kyc".into(),
+                    description: String::new(),
+                    policy_type: "Auth".into(),
+                    document: r#"{"authTokenType":"partner","allowedAuthTypes":[{"authType":"otp","mandatory":false}],"allowedKycAttributes":[{"attributeName":"email"}]}"#.into(),
+                },
+            )
+            .expect("policy")
+            .summary
+            .id;
+            domain::policy::publish(
+                conn,
+                &manager,
+                &policy,
+                domain::clock::now_ms() + 86_400_000 * 30,
+            )
+            .expect("publish");
+            domain::partner::sign_up(
+                conn,
+                &domain::partner::PartnerInput {
+                    partner_id: id.into(),
+                    organisation: format!("{id} Ltd"),
+                    partner_type: "Auth_Partner".into(),
+                    email: format!("{id}@example.org"),
+                    phone: "+91 80 1234 5678".into(),
+                    address: "1 Main Street".into(),
+                    language: "eng".into(),
+                    policy_group_id: Some(group),
+                },
+                PASSWORD,
+            )
+            .expect("sign up");
+            diesel::insert_into(domain::schema::partner_certificates::table)
+                .values((
+                    domain::schema::partner_certificates::id.eq(format!("cert-{id}")),
+                    domain::schema::partner_certificates::partner_id.eq(id),
+                    domain::schema::partner_certificates::cert_domain.eq("AUTH"),
+                    domain::schema::partner_certificates::subject.eq("O=x"),
+                    domain::schema::partner_certificates::issuer.eq("O=y"),
+                    domain::schema::partner_certificates::serial.eq("01"),
+                    domain::schema::partner_certificates::not_before.eq(0i64),
+                    domain::schema::partner_certificates::not_after
+                        .eq(domain::clock::now_ms() + 86_400_000 * 300),
+                    domain::schema::partner_certificates::key_type.eq("EC P-256"),
+                    domain::schema::partner_certificates::sig_alg.eq("ecdsa-with-SHA256"),
+                    domain::schema::partner_certificates::thumbprint.eq(format!("t-{id}")),
+                    domain::schema::partner_certificates::der.eq(vec![0u8]),
+                    domain::schema::partner_certificates::resigned_der.eq(vec![0u8]),
+                    domain::schema::partner_certificates::resigned_not_after.eq(0i64),
+                    domain::schema::partner_certificates::is_current.eq(true),
+                    domain::schema::partner_certificates::created_at.eq(0i64),
+                ))
+                .execute(conn)
+                .expect("certificate");
+            policy
+        };
+        let r = self
+            .post(
+                "/api/partners/decide",
+                &format!("id={id}&decision=approve"),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        (self.login(&format!("{id}@example.org")).await, policy)
+    }
+}
+
+#[tokio::test]
+async fn access_functions_check_roles_and_partners_reach_only_their_own() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("policy@example.org", &[Role::PolicyManager]);
+    let admin = h.login("admin@example.org").await;
+    let manager = h.login("policy@example.org").await;
+    let device = h.sign_up("acme").await;
+    for (path, form) in [
+        ("/api/policy-requests/all", ""),
+        ("/api/policy-requests/decide", "id=x&approve=true"),
+        ("/api/apikeys/all", ""),
+        ("/api/apikeys/deactivate", "id=x"),
+        ("/api/oidc/all", ""),
+        ("/api/oidc/deactivate", "id=x"),
+        ("/api/oidc/mappings", ""),
+        ("/api/oidc/mappings/set", "kind=claim&key=a&value=b"),
+        ("/api/licenses/all", ""),
+        ("/api/licenses/deactivate", "id=x"),
+        ("/api/service-tokens/all", ""),
+        ("/api/service-tokens/issue", "name=x"),
+        ("/api/service-tokens/revoke", "id=x"),
+    ] {
+        assert_eq!(
+            h.post(path, form, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        assert_eq!(
+            h.post(path, form, Some(&device)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert_eq!(
+            h.post(path, form, Some(&manager)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    // Partner functions: a device provider holds no API keys, clients or licenses; operators
+    // have no partner functions at all.
+    for (path, form) in [
+        ("/api/apikeys/mine", ""),
+        ("/api/apikeys/create", "input[policy_id]=x&input[label]=y"),
+        ("/api/oidc/mine", ""),
+        ("/api/licenses/mine", ""),
+        ("/api/licenses/generate", ""),
+    ] {
+        assert_eq!(
+            h.post(path, form, Some(&device)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert_eq!(
+            h.post(path, form, Some(&admin)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        h.post("/api/policy-requests/mine", "", Some(&admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let (rp, policy) = h.relying_party("bank", &admin).await;
+    let (rp2, _) = h.relying_party("bank2", &admin).await;
+    let ask = h
+        .post(
+            "/api/policy-requests/create",
+            &format!("input[policy_id]={policy}&input[use_case]=Branch+onboarding"),
+            Some(&rp),
+        )
+        .await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.body);
+    let request_id = ask.json()["id"].as_str().expect("id").to_string();
+    // A request for another group's policy is refused on its field.
+    let foreign = h
+        .post(
+            "/api/policy-requests/create",
+            &format!("input[policy_id]={policy}&input[use_case]=x"),
+            Some(&rp2),
+        )
+        .await;
+    assert_eq!(
+        foreign.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        foreign.body
+    );
+    assert_eq!(foreign.json()["field"], "policy_id");
+    let reject = h
+        .post(
+            "/api/policy-requests/decide",
+            &format!("id={request_id}&approve=false"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(reject.json()["field"], "comment");
+    let approve = h
+        .post(
+            "/api/policy-requests/decide",
+            &format!("id={request_id}&approve=true"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(approve.status, StatusCode::OK, "{}", approve.body);
+    assert_eq!(approve.json()["status"], "APPROVED");
+
+    // Everything from here on is logged into a buffer, to look for the secrets afterwards.
+    let logs = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(logs.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let created = h
+        .post(
+            "/api/apikeys/create",
+            &format!("input[policy_id]={policy}&input[label]=Branch+app"),
+            Some(&rp),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(created.header("cache-control").as_deref(), Some("no-store"));
+    let secret = created.json()["secret"]
+        .as_str()
+        .expect("secret")
+        .to_string();
+    let key_id = created.json()["item"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mine = h.post("/api/apikeys/mine", "", Some(&rp)).await;
+    assert_eq!(mine.json()["total"], 1);
+    assert!(!mine.body.contains(&secret[4..]));
+    let all = h.post("/api/apikeys/all", "", Some(&admin)).await;
+    assert_eq!(all.json()["total"], 1);
+    assert!(!all.body.contains(&secret[4..]));
+    let page = h.page("/partner/api-keys", Some(&rp)).await;
+    assert!(!page.body.contains(&secret[4..]));
+    // Another partner sees none of it and cannot deactivate it.
+    assert_eq!(
+        h.post("/api/apikeys/mine", "", Some(&rp2)).await.json()["total"],
+        0
+    );
+    let theirs = h
+        .post(
+            "/api/apikeys/mine/deactivate",
+            &format!("id={key_id}"),
+            Some(&rp2),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.body);
+
+    // The verification endpoint: a service token first.
+    let body = format!(r#"{{"apiKey":"{secret}"}}"#);
+    assert_eq!(h.verify(None, &body).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        h.verify(Some("pst_guess"), &body).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let issued = h
+        .post("/api/service-tokens/issue", "name=IDA", Some(&admin))
+        .await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+    let token = issued.json()["secret"].as_str().expect("token").to_string();
+    let token_id = issued.json()["item"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let ok = h.verify(Some(&token), &body).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.json()["valid"], true);
+    assert_eq!(ok.json()["partnerId"], "bank");
+    assert_eq!(ok.json()["policyId"], policy.as_str());
+    assert_eq!(ok.json()["policy"]["authTokenType"], "partner");
+    assert!(!ok.body.contains(&secret[4..]));
+    let other_partner = h
+        .verify(
+            Some(&token),
+            &format!(r#"{{"apiKey":"{secret}","partnerId":"bank2"}}"#),
+        )
+        .await;
+    assert_eq!(other_partner.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.verify(Some(&token), r#"{"apiKey":"pms_nope"}"#)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.verify(Some(&token), "not json").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        h.verify(Some(&token), r#"{"key":"x"}"#).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let off = h
+        .post(
+            "/api/apikeys/mine/deactivate",
+            &format!("id={key_id}"),
+            Some(&rp),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    let refused = h.verify(Some(&token), &body).await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert_eq!(refused.json()["valid"], false);
+    assert_eq!(refused.json()["status"], "DEACTIVATED");
+
+    // A revoked token stops working at once on this instance.
+    let revoked = h
+        .post(
+            "/api/service-tokens/revoke",
+            &format!("id={token_id}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(
+        h.verify(Some(&token), &body).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let listed = h.post("/api/service-tokens/all", "", Some(&admin)).await;
+    assert!(!listed.body.contains(&token[4..]));
+
+    let logged = String::from_utf8_lossy(&logs.0.lock().expect("logs")).into_owned();
+    assert!(
+        logged.contains("/api/apikeys/create"),
+        "the buffer captured the requests"
+    );
+    assert!(!logged.contains(&secret[4..]), "an API key was logged");
+    assert!(!logged.contains(&token[4..]), "a service token was logged");
 }

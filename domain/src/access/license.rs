@@ -12,7 +12,6 @@ use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::page::{self, Page};
-use crate::policy::PolicyType;
 use crate::schema::{misp_licenses, partners, policies};
 use diesel::prelude::*;
 use serde_json::json;
@@ -36,9 +35,7 @@ fn misp_partner(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<super
     Ok(me)
 }
 
-/// Generate a license. A MISP partner with a policy group also needs an approved request for
-/// a MISP policy, which the license then carries; MISP partners need no group (seed data), so
-/// without one the license stands on the partner's approval and certificate alone.
+/// Generate a license: the MISP partner must be approved and hold a valid certificate.
 pub fn generate(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -49,22 +46,8 @@ pub fn generate(
         let me = misp_partner(conn, user)?;
         let now = clock::now_ms();
         require_certificate(conn, &me.id, now)?;
-        let policy_id =
-            match &me.group {
-                None => None,
-                Some(_) => {
-                    let approved =
-                        super::request::approved_policies(conn, &me.id, &[PolicyType::Misp])?;
-                    match approved.into_iter().next() {
-                        Some(p) => Some(p.id),
-                        None => return Err(AppError::new(
-                            ErrorKind::Conflict,
-                            "PMS_POLICY_NOT_APPROVED",
-                            "Request a MISP policy of your group and wait for its approval first.",
-                        )),
-                    }
-                }
-            };
+        // MISP partners belong to no policy group (seed data), so a license carries no policy.
+        let policy_id: Option<String> = None;
         // A live license whose validity ended no longer blocks a new one.
         expire_partner(conn, &me.id, now)?;
         let live: i64 = misp_licenses::table
