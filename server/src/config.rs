@@ -50,6 +50,16 @@ pub enum SeedWhat {
         #[arg(long, default_value_t = 1000)]
         count: usize,
     },
+    /// Live API keys of ten approved Auth partners (for the verification benchmark); their
+    /// secrets are written to `secrets_file` (mode 0600), one per line.
+    ApiKeys {
+        /// How many keys to add.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Where to write the secrets.
+        #[arg(long)]
+        secrets_file: std::path::PathBuf,
+    },
     /// Policies of every type and status, spread over 50 policy groups.
     Policies {
         /// How many policies to add.

@@ -38,6 +38,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Seed {
             what: SeedWhat::Policies { count },
         } => seed_policies(&cli.config, count),
+        Command::Seed {
+            what:
+                SeedWhat::ApiKeys {
+                    count,
+                    secrets_file,
+                },
+        } => seed_api_keys(&cli.config, count, &secrets_file),
     }
 }
 
@@ -54,6 +61,36 @@ fn seed_policies(config: &Config, count: usize) -> anyhow::Result<()> {
     println!(
         "seeded {n} policies in {:.1} s over 50 policy groups (seed-policies-1..50)",
         start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn seed_api_keys(config: &Config, count: usize, out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let pool = domain::db::connect(&config.database_url(), 1).map_err(anyhow::Error::msg)?;
+    let mut conn = pool.get()?;
+    let start = std::time::Instant::now();
+    let secrets =
+        domain::access::seed::seed_api_keys(&mut conn, count, "correct horse battery", |done| {
+            if done % 20_000 == 0 {
+                println!("{done} keys…");
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = std::io::BufWriter::new(options.open(out)?);
+    for s in &secrets {
+        writeln!(file, "{s}")?;
+    }
+    file.flush()?;
+    println!(
+        "seeded {} API keys in {:.1} s; secrets in {}",
+        secrets.len(),
+        start.elapsed().as_secs_f64(),
+        out.display()
     );
     Ok(())
 }

@@ -16,6 +16,8 @@ pub mod oidc;
 #[cfg(feature = "server")]
 pub mod request;
 #[cfg(feature = "server")]
+pub mod seed;
+#[cfg(feature = "server")]
 mod shared;
 #[cfg(feature = "server")]
 pub mod token;
