@@ -12,6 +12,8 @@ apt_packages=()
 if [ "$MODE" = test ]; then
   command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_packages+=(postgresql)
+  # The JWK tests generate RSA keys with it (ring cannot).
+  command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
 fi
 # libpq links into the binary (PostgreSQL support) in every mode.
 dpkg -s libpq-dev >/dev/null 2>&1 || apt_packages+=(libpq-dev)
