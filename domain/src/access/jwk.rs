@@ -191,7 +191,7 @@ pub fn parse(text: &str) -> AppResult<PublicJwk> {
         }
     }
     if let Some(kid) = obj.get("kid") {
-        if !kid.as_str().is_some_and(|k| k.chars().count() <= 256) {
+        if kid.as_str().is_none_or(|k| k.chars().count() > 256) {
             return Err(bad(
                 "PMS_JWK_MEMBER",
                 "The \"kid\" must be a string of at most 256 characters.",

@@ -208,6 +208,7 @@ macro_rules! request_query {
     };
 }
 
+#[allow(clippy::type_complexity)]
 fn columns() -> (
     policy_requests::id,
     policy_requests::partner_id,
