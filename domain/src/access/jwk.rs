@@ -88,86 +88,87 @@ pub fn parse(text: &str) -> AppResult<PublicJwk> {
         return Err(bad("PMS_JWK_PRIVATE", leaked));
     }
     let kty = obj.get("kty").and_then(Value::as_str).unwrap_or_default();
-    let (description, required, algs): (String, Vec<&str>, &[&str]) =
-        match kty {
-            "RSA" => {
-                let n = bytes(obj, "n")?;
-                let n = &n[n.iter().take_while(|b| **b == 0).count()..];
-                let bits = match n.first() {
-                    Some(first) => n.len() * 8 - first.leading_zeros() as usize,
-                    None => 0,
-                };
-                if !(2048..=8192).contains(&bits) {
-                    return Err(bad(
-                        "PMS_JWK_KEY_SIZE",
-                        format!("The RSA key has {bits} bits; at least 2048 (and at most 8192)."),
-                    ));
-                }
-                let e = bytes(obj, "e")?;
-                let e = &e[e.iter().take_while(|b| **b == 0).count()..];
-                let odd = e.last().is_some_and(|b| b & 1 == 1);
-                if e.is_empty() || e.len() > 8 || !odd || e == [1] {
-                    return Err(bad(
+    let (description, required, algs): (String, Vec<&str>, &[&str]) = match kty {
+        "RSA" => {
+            let n = bytes(obj, "n")?;
+            let n = &n[n.iter().take_while(|b| **b == 0).count()..];
+            let bits = match n.first() {
+                Some(first) => n.len() * 8 - first.leading_zeros() as usize,
+                None => 0,
+            };
+            if !(2048..=8192).contains(&bits) {
+                return Err(bad(
+                    "PMS_JWK_KEY_SIZE",
+                    format!("The RSA key has {bits} bits; at least 2048 (and at most 8192)."),
+                ));
+            }
+            let e = bytes(obj, "e")?;
+            let e = &e[e.iter().take_while(|b| **b == 0).count()..];
+            let odd = e.last().is_some_and(|b| b & 1 == 1);
+            if e.is_empty() || e.len() > 8 || !odd || e == [1] {
+                return Err(bad(
                     "PMS_JWK_MEMBER",
                     "The RSA exponent \"e\" is not a usable public exponent (e.g. AQAB = 65537).",
                 ));
-                }
-                (
-                    format!("RSA {bits}"),
-                    vec!["e", "kty", "n"],
-                    &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
-                )
             }
-            "EC" => {
-                let crv = member(obj, "crv")?;
-                if crv != "P-256" {
-                    return Err(bad(
-                        "PMS_JWK_CURVE",
-                        format!("EC keys must use the P-256 curve; this one uses {crv}."),
-                    ));
-                }
-                let (x, y) = (bytes(obj, "x")?, bytes(obj, "y")?);
-                if x.len() != 32 || y.len() != 32 {
-                    return Err(bad(
-                        "PMS_JWK_MEMBER",
-                        "A P-256 key has 32-byte \"x\" and \"y\" coordinates.",
-                    ));
-                }
-                if !on_p256(&x, &y) {
-                    return Err(bad(
-                        "PMS_JWK_POINT",
-                        "The \"x\" and \"y\" coordinates are not a point on the P-256 curve.",
-                    ));
-                }
-                ("EC P-256".into(), vec!["crv", "kty", "x", "y"], &["ES256"])
-            }
-            "OKP" => {
-                let crv = member(obj, "crv")?;
-                if crv != "Ed25519" {
-                    return Err(bad(
-                        "PMS_JWK_CURVE",
-                        format!("OKP keys must be Ed25519 signing keys; this one is {crv}."),
-                    ));
-                }
-                if bytes(obj, "x")?.len() != 32 {
-                    return Err(bad("PMS_JWK_MEMBER", "An Ed25519 key's \"x\" is 32 bytes."));
-                }
-                ("Ed25519".into(), vec!["crv", "kty", "x"], &["EdDSA"])
-            }
-            "oct" => return Err(bad("PMS_JWK_PRIVATE", leaked)),
-            "" => {
+            (
+                format!("RSA {bits}"),
+                vec!["e", "kty", "n"],
+                &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+            )
+        }
+        "EC" => {
+            let crv = member(obj, "crv")?;
+            if crv != "P-256" {
                 return Err(bad(
-                    "PMS_JWK_KTY",
-                    "The JWK has no \"kty\"; use an RSA, EC (P-256) or OKP (Ed25519) key.",
-                ))
+                    "PMS_JWK_CURVE",
+                    format!("EC keys must use the P-256 curve; this one uses {crv}."),
+                ));
             }
-            other => return Err(bad(
+            let (x, y) = (bytes(obj, "x")?, bytes(obj, "y")?);
+            if x.len() != 32 || y.len() != 32 {
+                return Err(bad(
+                    "PMS_JWK_MEMBER",
+                    "A P-256 key has 32-byte \"x\" and \"y\" coordinates.",
+                ));
+            }
+            if !on_p256(&x, &y) {
+                return Err(bad(
+                    "PMS_JWK_POINT",
+                    "The \"x\" and \"y\" coordinates are not a point on the P-256 curve.",
+                ));
+            }
+            ("EC P-256".into(), vec!["crv", "kty", "x", "y"], &["ES256"])
+        }
+        "OKP" => {
+            let crv = member(obj, "crv")?;
+            if crv != "Ed25519" {
+                return Err(bad(
+                    "PMS_JWK_CURVE",
+                    format!("OKP keys must be Ed25519 signing keys; this one is {crv}."),
+                ));
+            }
+            if bytes(obj, "x")?.len() != 32 {
+                return Err(bad("PMS_JWK_MEMBER", "An Ed25519 key's \"x\" is 32 bytes."));
+            }
+            ("Ed25519".into(), vec!["crv", "kty", "x"], &["EdDSA"])
+        }
+        "oct" => return Err(bad("PMS_JWK_PRIVATE", leaked)),
+        "" => {
+            return Err(bad(
+                "PMS_JWK_KTY",
+                "The JWK has no \"kty\"; use an RSA, EC (P-256) or OKP (Ed25519) key.",
+            ))
+        }
+        other => {
+            return Err(bad(
                 "PMS_JWK_KTY",
                 format!(
                     "Key type \"{other}\" is not accepted; use RSA, EC (P-256) or OKP (Ed25519)."
                 ),
-            )),
-        };
+            ))
+        }
+    };
     if let Some(u) = obj.get("use") {
         if u.as_str() != Some("sig") {
             return Err(bad(
