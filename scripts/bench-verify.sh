@@ -14,7 +14,7 @@ CONNS=${CONNS:-64}
 DURATION=${DURATION:-20s}
 BIN=target/release/pms
 [ -x "$BIN" ] || cargo leptos build --release
-cargo build --release -q -p pms --example bare-axum
+cargo build --release -q -p bare-axum
 PORT=3304
 BARE_PORT=3311
 DATA=$(mktemp -d)
@@ -25,7 +25,7 @@ echo "correct horse battery" | $BIN admin create --email bench@example.org --rol
 $BIN seed api-keys --count "$KEYS" --secrets-file "$DATA/keys.txt"
 $BIN >/dev/null 2>&1 &
 PIDS+=($!)
-target/release/examples/bare-axum 127.0.0.1:$BARE_PORT &
+target/release/bare-axum 127.0.0.1:$BARE_PORT &
 PIDS+=($!)
 URL=http://127.0.0.1:$PORT
 until curl -sf "$URL/readyz" >/dev/null; do sleep 0.05; done

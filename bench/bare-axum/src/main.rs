@@ -1,6 +1,6 @@
 //! The baseline of the verification benchmark: a bare axum handler on the same runtime that
 //! parses the same JSON body and answers a fixed JSON, with no middleware and no database.
-//!   cargo run --release -p pms --example bare-axum -- 127.0.0.1:3311
+//!   cargo run --release -p bare-axum -- 127.0.0.1:3311
 
 use axum::routing::post;
 use axum::{Json, Router};
