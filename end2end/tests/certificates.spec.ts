@@ -138,6 +138,8 @@ test('admin builds the DEVICE trust store; a device provider uploads its certifi
 test('a partner cannot open the trust store, and its server functions refuse it', async ({ page }) => {
   const portal = new Portal(page);
   await portal.login('partner@example.org');
+  // Signed in before navigating: otherwise the 403 can race the session cookie.
+  await expect(page.getByTestId('user-email')).toHaveText('partner@example.org');
   await expect(portal.nav().getByRole('link', { name: 'Trust store' })).toHaveCount(0);
   const response = await page.goto('/admin/certificates');
   expect(response?.status()).toBe(403);

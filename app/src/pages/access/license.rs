@@ -1,9 +1,140 @@
-//! Placeholder; being written.
+//! A MISP partner's license keys: generate one (shown once), see its validity and status, and
+//! deactivate it. One live license at a time.
 
+use super::keys::{
+    key_query, ConfirmDeactivate, FilterTabs, FormAlert, KeyBadge, SecretOnce, Unavailable,
+    KEY_FILTERS,
+};
+use crate::api::access::{generate_license, my_licenses, DeactivateMyLicense};
+use crate::components::layout::RequireRole;
+use crate::components::table::{ListState, Pager};
+use crate::util::human_ms;
+use domain::access::{Issued, KeyStatus, LicenseView};
+use domain::account::CurrentUser;
+use domain::page::Page;
+use domain::{AppError, Role};
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-/// Page.
+const LIST: ListState = ListState {
+    base: "/partner/license",
+    keys: &["status", "page"],
+    default_sort: "-created",
+};
+
+/// The MISP partner's license page.
 #[component]
 pub fn MyLicensesPage() -> impl IntoView {
-    view! { <h1>"Coming"</h1> }
+    view! {
+        <Title text="License"/>
+        <RequireRole roles=vec![Role::MispPartner] view=|_u: CurrentUser| view! { <LicenseBody/> }/>
+    }
+}
+
+#[component]
+fn LicenseBody() -> impl IntoView {
+    let params = use_query_map();
+    let generate: Action<(), Result<Issued<LicenseView>, AppError>> =
+        Action::new(|_: &()| generate_license());
+    let deactivate = ServerAction::<DeactivateMyLicense>::new();
+    let list = Resource::new(
+        move || {
+            (
+                params.with(key_query),
+                generate.version().get(),
+                deactivate.version().get(),
+            )
+        },
+        |(q, _, _)| my_licenses(q),
+    );
+    let error = Signal::derive(move || generate.value().get().and_then(|r| r.err()));
+    // The key lives in the action's answer only; "Done" (or leaving the page) drops it.
+    let issued = move || generate.value().get().and_then(|r| r.ok());
+    let deactivate_error = move || deactivate.value().get().and_then(|r| r.err());
+    let deactivated = move || deactivate.value().get().and_then(|r| r.ok());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        generate.dispatch(());
+    };
+    view! {
+        <h1>"MISP license"</h1>
+        <p class="muted">"Your license key lets the authentication partners you serve reach the ID authentication services through you. You have one live license at a time; to replace it, deactivate it and generate a new one."</p>
+        {move || issued().map(|i| view! {
+            <SecretOnce
+                title=format!("License key generated, valid until {}", human_ms(i.item.valid_to))
+                what="License key"
+                secret=i.secret
+                test_id="license-secret"
+                on_done=Callback::new(move |_| generate.value().set(None))
+            />
+        })}
+        <form class="panel narrow" on:submit=submit data-testid="license-form">
+            <h2>"New license key"</h2>
+            <FormAlert error fields=&[] test_id="form-error"/>
+            <button type="submit" class="primary" disabled=move || generate.pending().get() data-testid="license-generate">
+                {move || if generate.pending().get() { "Generating…" } else { "Generate license key" }}
+            </button>
+        </form>
+        <h2>"Your licenses"</h2>
+        <FilterTabs state=LIST label="License status" options=KEY_FILTERS/>
+        <div data-testid="license-action-result">
+            {move || deactivate_error().map(|e| view! { <p class="alert" role="alert" data-testid="license-error">{e.message}</p> })}
+            {move || deactivated().map(|l| view! { <p class="notice" role="status" data-testid="license-deactivated">{format!("License {}… is deactivated.", l.prefix)}</p> })}
+        </div>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading licenses…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) => view! { <LicenseTable page deactivate/> }.into_any(),
+                    Err(e) => view! { <Unavailable error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LicenseTable(
+    page: Page<LicenseView>,
+    deactivate: ServerAction<DeactivateMyLicense>,
+) -> impl IntoView {
+    let (page_no, pages, total) = (page.page, page.page_count(), page.total);
+    if page.items.is_empty() {
+        return view! { <p class="empty" data-testid="licenses-empty">"No license here yet."</p> }
+            .into_any();
+    }
+    view! {
+        <table class="list" data-testid="licenses-table">
+            <caption class="muted">{format!("{total} license{}", if total == 1 { "" } else { "s" })}</caption>
+            <thead><tr>
+                <th>"Key"</th><th>"Policy"</th><th>"Valid from"</th><th>"Valid to"</th><th>"Status"</th><th><span class="sr-only">"Actions"</span></th>
+            </tr></thead>
+            <tbody>
+                {page.items.into_iter().map(|l| {
+                    let question = format!("Deactivate license {}…? The partners you serve can no longer authenticate through it.", l.prefix);
+                    view! {
+                        <tr data-testid="license-row" data-status=l.status.as_str()>
+                            <td class="mono nowrap" data-testid="license-prefix">{format!("{}…", l.prefix)}</td>
+                            <td>{l.policy_name.clone().unwrap_or_else(|| "—".to_string())}</td>
+                            <td>{human_ms(l.valid_from)}</td>
+                            <td>{human_ms(l.valid_to)}</td>
+                            <td><KeyBadge status=l.status/></td>
+                            <td class="actions">
+                                {(l.status == KeyStatus::Active).then(|| view! {
+                                    <ConfirmDeactivate question test_id="license">
+                                        <ActionForm action=deactivate attr:class="inline">
+                                            <input type="hidden" name="id" value=l.id.clone()/>
+                                            <button type="submit" class="danger" disabled=move || deactivate.pending().get() data-testid="license-deactivate-confirm">"Yes, deactivate"</button>
+                                        </ActionForm>
+                                    </ConfirmDeactivate>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager state=LIST page=page_no pages/>
+    }
+    .into_any()
 }
