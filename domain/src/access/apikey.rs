@@ -386,34 +386,27 @@ fn set_status(
 /// Mark active keys whose validity ended before `now` as expired, each in its own transaction
 /// (several instances may run this at once: the guarded update lets one of them win per key).
 pub fn expire_due(conn: &mut AnyConnection, now: i64) -> AppResult<usize> {
-    let mut done = 0;
-    loop {
-        let due: Vec<String> = api_keys::table
-            .filter(api_keys::status.eq(KeyStatus::Active.as_str()))
-            .filter(api_keys::valid_to.lt(now))
-            .order(api_keys::valid_to.asc())
-            .limit(200)
-            .select(api_keys::id)
-            .load(conn)?;
-        if due.is_empty() {
-            return Ok(done);
-        }
-        for id in due {
-            match crate::db::write_tx(conn, |conn| {
-                set_status(
-                    conn,
-                    &Actor::system(),
-                    &id,
-                    KeyStatus::Expired,
-                    "APIKEY_EXPIRED",
-                )
-            }) {
-                Ok(()) => done += 1,
-                Err(e) if e.code == "PMS_CHANGED_MEANWHILE" => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
+    super::shared::expire_each(
+        conn,
+        |conn| {
+            Ok(api_keys::table
+                .filter(api_keys::status.eq(KeyStatus::Active.as_str()))
+                .filter(api_keys::valid_to.lt(now))
+                .order(api_keys::valid_to.asc())
+                .limit(200)
+                .select(api_keys::id)
+                .load(conn)?)
+        },
+        |conn, id| {
+            set_status(
+                conn,
+                &Actor::system(),
+                id,
+                KeyStatus::Expired,
+                "APIKEY_EXPIRED",
+            )
+        },
+    )
 }
 
 /// What the verification endpoint answers about a known key.

@@ -310,25 +310,16 @@ fn expire_partner(conn: &mut AnyConnection, partner_id: &str, now: i64) -> AppRe
 
 /// Mark live licenses whose validity ended as expired (scheduled job), one transaction each.
 pub fn expire_due(conn: &mut AnyConnection, now: i64) -> AppResult<usize> {
-    let mut done = 0;
-    loop {
-        let due: Vec<String> = misp_licenses::table
-            .filter(misp_licenses::status.eq(KeyStatus::Active.as_str()))
-            .filter(misp_licenses::valid_to.lt(now))
-            .limit(200)
-            .select(misp_licenses::id)
-            .load(conn)?;
-        if due.is_empty() {
-            return Ok(done);
-        }
-        for id in due {
-            match crate::db::write_tx(conn, |conn| {
-                set_status(conn, &Actor::system(), &id, KeyStatus::Expired)
-            }) {
-                Ok(()) => done += 1,
-                Err(e) if e.code == "PMS_CHANGED_MEANWHILE" => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
+    super::shared::expire_each(
+        conn,
+        |conn| {
+            Ok(misp_licenses::table
+                .filter(misp_licenses::status.eq(KeyStatus::Active.as_str()))
+                .filter(misp_licenses::valid_to.lt(now))
+                .limit(200)
+                .select(misp_licenses::id)
+                .load(conn)?)
+        },
+        |conn, id| set_status(conn, &Actor::system(), id, KeyStatus::Expired),
+    )
 }

@@ -112,3 +112,27 @@ pub(crate) fn filter_value(value: &Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
+
+/// Expire what `due` finds (a batch of ids at a time), each in its own transaction through
+/// `expire`. A row another instance expired meanwhile is skipped, so the job may run on
+/// several instances at once. Returns how many this call expired.
+pub(crate) fn expire_each(
+    conn: &mut crate::db::AnyConnection,
+    due: impl Fn(&mut crate::db::AnyConnection) -> AppResult<Vec<String>>,
+    expire: impl Fn(&mut crate::db::AnyConnection, &str) -> AppResult<()>,
+) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let ids = due(conn)?;
+        if ids.is_empty() {
+            return Ok(done);
+        }
+        for id in ids {
+            match crate::db::write_tx(conn, |conn| expire(conn, &id)) {
+                Ok(()) => done += 1,
+                Err(e) if e.code == "PMS_CHANGED_MEANWHILE" => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
