@@ -6,9 +6,12 @@
 pub mod access;
 pub mod account;
 pub mod cert;
+pub mod dashboard;
 pub mod device;
 pub mod error;
 pub mod history;
+pub mod inbox;
+pub mod notification;
 pub mod page;
 pub mod partner;
 pub mod policy;

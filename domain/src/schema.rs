@@ -335,6 +335,10 @@ diesel::joinable!(ftm_chips -> partners (partner_id));
 diesel::joinable!(device_sbis -> devices (device_id));
 diesel::joinable!(device_sbis -> sbis (sbi_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    notifications,
+    mail_queue,
+    job_leases,
+    decision_days,
     device_subtypes,
     sbis,
     devices,
@@ -466,3 +470,54 @@ diesel::joinable!(api_keys -> policies (policy_id));
 diesel::joinable!(oidc_clients -> partners (partner_id));
 diesel::joinable!(oidc_clients -> policies (policy_id));
 diesel::joinable!(misp_licenses -> partners (partner_id));
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        account_id -> Text,
+        partner_id -> Nullable<Text>,
+        kind -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        dedup_key -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        due_at -> Nullable<BigInt>,
+        read_at -> Nullable<BigInt>,
+        dismissed_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+diesel::table! {
+    mail_queue (id) {
+        id -> Text,
+        notification_id -> Nullable<Text>,
+        recipient -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+    }
+}
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Text,
+        lease_until -> BigInt,
+        last_run_day -> Nullable<Text>,
+        last_weekly -> Nullable<Text>,
+    }
+}
+diesel::table! {
+    decision_days (day, action) {
+        day -> BigInt,
+        action -> Text,
+        n -> BigInt,
+    }
+}
+diesel::joinable!(notifications -> accounts (account_id));

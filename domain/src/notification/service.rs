@@ -1,0 +1,724 @@
+//! The daily expiry job, its lease, and the recipients' queries.
+
+use super::*;
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult};
+use crate::page::{self, Page};
+use crate::schema::{
+    account_roles, accounts, api_keys, ca_certificates, ftm_chips, job_leases, misp_licenses,
+    notifications, partner_certificates, partners, sbis,
+};
+use diesel::prelude::*;
+use serde_json::json;
+
+const DAY_MS: i64 = 86_400_000;
+/// Name of the daily job's lease row.
+pub const DAILY_JOB: &str = "daily-notifications";
+
+/// Something that expires, and who must hear of it.
+struct Due {
+    kind: NotificationKind,
+    entity_type: &'static str,
+    entity_id: String,
+    name: String,
+    due_at: i64,
+    /// None: every partner admin.
+    partner_id: Option<String>,
+    link: String,
+}
+
+struct Recipient {
+    account_id: String,
+    email: String,
+    language: String,
+}
+
+fn day(ms: i64) -> String {
+    clock::rfc3339(ms).chars().take(10).collect()
+}
+
+/// Whole days left, rounded up (the last 24 hours count as one day).
+fn days_left(due_at: i64, now: i64) -> i64 {
+    (due_at - now + DAY_MS - 1).div_euclid(DAY_MS)
+}
+
+fn what(kind: NotificationKind, lang: &str) -> &'static str {
+    use NotificationKind as K;
+    match (lang, kind) {
+        ("fra", K::CaCertExpiry) => "Le certificat d'autorité",
+        ("fra", K::PartnerCertExpiry) => "Votre certificat",
+        ("fra", K::ChipCertExpiry) => "Le certificat de la puce FTM",
+        ("fra", K::ApiKeyExpiry) => "La clé d'API",
+        ("fra", K::SbiExpiry) => "Le SBI",
+        ("fra", K::LicenseExpiry) => "La licence MISP",
+        ("ara", K::CaCertExpiry) => "شهادة المرجع المصدق",
+        ("ara", K::PartnerCertExpiry) => "شهادتك",
+        ("ara", K::ChipCertExpiry) => "شهادة شريحة FTM",
+        ("ara", K::ApiKeyExpiry) => "مفتاح API",
+        ("ara", K::SbiExpiry) => "SBI",
+        ("ara", K::LicenseExpiry) => "ترخيص MISP",
+        (_, K::CaCertExpiry) => "CA certificate",
+        (_, K::PartnerCertExpiry) => "Your certificate",
+        (_, K::ChipCertExpiry) => "FTM chip certificate",
+        (_, K::ApiKeyExpiry) => "API key",
+        (_, K::SbiExpiry) => "SBI",
+        (_, K::LicenseExpiry) => "MISP license",
+        (_, K::WeeklySummary) => "",
+    }
+}
+
+/// Title and body of an expiry warning in the recipient's language (English otherwise).
+pub fn expiry_text(
+    kind: NotificationKind,
+    lang: &str,
+    name: &str,
+    due_at: i64,
+    days: i64,
+) -> (String, String) {
+    let w = what(kind, lang);
+    let date = day(due_at);
+    match lang {
+        "fra" => (
+            format!(
+                "{w} expire dans {days} jour{}",
+                if days > 1 { "s" } else { "" }
+            ),
+            format!("{w} « {name} » expire le {date} (UTC). Renouvelez-le avant cette date."),
+        ),
+        "ara" => (
+            format!("{w}: تنتهي الصلاحية خلال {days} يوم"),
+            format!("{w} «{name}» تنتهي صلاحيتها في {date} (UTC). جدّدها قبل هذا التاريخ."),
+        ),
+        _ => (
+            format!(
+                "{w} expires in {days} day{}",
+                if days > 1 { "s" } else { "" }
+            ),
+            format!("{w} \u{201c}{name}\u{201d} expires on {date} (UTC). Renew it before then."),
+        ),
+    }
+}
+
+fn admins(conn: &mut AnyConnection) -> AppResult<Vec<Recipient>> {
+    let rows: Vec<(String, String)> = accounts::table
+        .inner_join(account_roles::table)
+        .filter(account_roles::role.eq(crate::Role::PartnerAdmin.as_str()))
+        .filter(accounts::active.eq(true))
+        .select((accounts::id, accounts::email))
+        .order(accounts::id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(account_id, email)| Recipient {
+            account_id,
+            email,
+            language: "eng".into(),
+        })
+        .collect())
+}
+
+fn partner_recipient(conn: &mut AnyConnection, partner_id: &str) -> AppResult<Option<Recipient>> {
+    let row: Option<(String, String, String, bool)> = partners::table
+        .inner_join(accounts::table)
+        .filter(partners::id.eq(partner_id))
+        .select((
+            partners::account_id,
+            partners::email,
+            partners::language,
+            accounts::active,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .filter(|r| r.3)
+        .map(|(account_id, email, language, _)| Recipient {
+            account_id,
+            email,
+            language,
+        }))
+}
+
+/// Everything that expires in (now, now + 30 days], read through the expiry indexes.
+fn due_items(conn: &mut AnyConnection, now: i64, horizon: i64) -> AppResult<Vec<Due>> {
+    let end = now + horizon * DAY_MS;
+    let mut out = Vec::new();
+    let cas: Vec<(String, String, String, i64)> = ca_certificates::table
+        .filter(ca_certificates::active.eq(true))
+        .filter(ca_certificates::not_after.gt(now))
+        .filter(ca_certificates::not_after.le(end))
+        .select((
+            ca_certificates::id,
+            ca_certificates::kind,
+            ca_certificates::subject,
+            ca_certificates::not_after,
+        ))
+        .load(conn)?;
+    for (id, kind, subject, not_after) in cas {
+        out.push(Due {
+            kind: NotificationKind::CaCertExpiry,
+            entity_type: "ca_certificate",
+            link: format!("/admin/certificates/{id}"),
+            entity_id: id,
+            name: format!("{subject} ({})", kind.to_lowercase()),
+            due_at: not_after,
+            partner_id: None,
+        });
+    }
+    let certs: Vec<(String, String, i64)> = partner_certificates::table
+        .filter(partner_certificates::is_current.eq(true))
+        .filter(partner_certificates::not_after.gt(now))
+        .filter(partner_certificates::not_after.le(end))
+        .select((
+            partner_certificates::id,
+            partner_certificates::partner_id,
+            partner_certificates::not_after,
+        ))
+        .load(conn)?;
+    for (id, partner_id, not_after) in certs {
+        out.push(Due {
+            kind: NotificationKind::PartnerCertExpiry,
+            entity_type: "partner_certificate",
+            entity_id: id,
+            name: partner_id.clone(),
+            due_at: not_after,
+            partner_id: Some(partner_id),
+            link: "/partner/certificate".into(),
+        });
+    }
+    let chips: Vec<(String, String, String, String, Option<i64>)> = ftm_chips::table
+        .filter(ftm_chips::status.eq_any(["APPROVED", "PENDING_APPROVAL"]))
+        .filter(ftm_chips::cert_not_after.gt(now))
+        .filter(ftm_chips::cert_not_after.le(end))
+        .select((
+            ftm_chips::id,
+            ftm_chips::partner_id,
+            ftm_chips::make,
+            ftm_chips::model,
+            ftm_chips::cert_not_after,
+        ))
+        .load(conn)?;
+    for (id, partner_id, make, model, not_after) in chips {
+        out.push(Due {
+            kind: NotificationKind::ChipCertExpiry,
+            entity_type: "ftm_chip",
+            entity_id: id,
+            name: format!("{make} {model}"),
+            due_at: not_after.unwrap_or(end),
+            partner_id: Some(partner_id),
+            link: "/provider/chips".into(),
+        });
+    }
+    let keys: Vec<(String, String, String, i64)> = api_keys::table
+        .filter(api_keys::status.eq("ACTIVE"))
+        .filter(api_keys::valid_to.gt(now))
+        .filter(api_keys::valid_to.le(end))
+        .select((
+            api_keys::id,
+            api_keys::partner_id,
+            api_keys::label,
+            api_keys::valid_to,
+        ))
+        .load(conn)?;
+    for (id, partner_id, label, valid_to) in keys {
+        out.push(Due {
+            kind: NotificationKind::ApiKeyExpiry,
+            entity_type: "api_key",
+            entity_id: id,
+            name: label,
+            due_at: valid_to,
+            partner_id: Some(partner_id),
+            link: "/partner/api-keys".into(),
+        });
+    }
+    let sbi_rows: Vec<(String, String, String, i64)> = sbis::table
+        .filter(sbis::status.eq("APPROVED"))
+        .filter(sbis::expires_on.gt(now))
+        .filter(sbis::expires_on.le(end))
+        .select((sbis::id, sbis::partner_id, sbis::version, sbis::expires_on))
+        .load(conn)?;
+    for (id, partner_id, version, expires_on) in sbi_rows {
+        out.push(Due {
+            kind: NotificationKind::SbiExpiry,
+            entity_type: "sbi",
+            link: format!("/provider/sbis/{id}"),
+            entity_id: id,
+            name: version,
+            due_at: expires_on,
+            partner_id: Some(partner_id),
+        });
+    }
+    let licenses: Vec<(String, String, String, i64)> = misp_licenses::table
+        .filter(misp_licenses::status.eq("ACTIVE"))
+        .filter(misp_licenses::valid_to.gt(now))
+        .filter(misp_licenses::valid_to.le(end))
+        .select((
+            misp_licenses::id,
+            misp_licenses::partner_id,
+            misp_licenses::prefix,
+            misp_licenses::valid_to,
+        ))
+        .load(conn)?;
+    for (id, partner_id, prefix, valid_to) in licenses {
+        out.push(Due {
+            kind: NotificationKind::LicenseExpiry,
+            entity_type: "misp_license",
+            entity_id: id,
+            name: format!("{prefix}…"),
+            due_at: valid_to,
+            partner_id: Some(partner_id),
+            link: "/partner/license".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// A new notification (and its mail when `mail` is on), unless the same event was already
+/// notified to the same account. Returns (notified, mailed).
+#[expect(clippy::too_many_arguments)]
+fn notify(
+    conn: &mut AnyConnection,
+    to: &Recipient,
+    partner_id: Option<&str>,
+    kind: NotificationKind,
+    entity: (&str, &str),
+    dedup_key: &str,
+    text: (String, String),
+    link: &str,
+    due_at: Option<i64>,
+    now: i64,
+    mail: bool,
+) -> AppResult<(bool, bool)> {
+    let exists: i64 = notifications::table
+        .filter(notifications::account_id.eq(&to.account_id))
+        .filter(notifications::dedup_key.eq(dedup_key))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok((false, false));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(&id),
+            notifications::account_id.eq(&to.account_id),
+            notifications::partner_id.eq(partner_id),
+            notifications::kind.eq(kind.as_str()),
+            notifications::entity_type.eq(entity.0),
+            notifications::entity_id.eq(entity.1),
+            notifications::dedup_key.eq(dedup_key),
+            notifications::title.eq(&text.0),
+            notifications::body.eq(&text.1),
+            notifications::link.eq(link),
+            notifications::due_at.eq(due_at),
+            notifications::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    let mailed = mail && !to.email.is_empty();
+    if mailed {
+        super::enqueue_mail(
+            conn,
+            Some(&id),
+            &to.email,
+            &to.language,
+            &text.0,
+            &text.1,
+            now,
+        )?;
+    }
+    Ok((true, mailed))
+}
+
+/// Create the expiry warnings due at `now` (each event once per recipient), and purge
+/// notifications older than the retention. `mail`: queue a mail with each (SMTP configured).
+pub fn run_daily(conn: &mut AnyConnection, now: i64, mail: bool) -> AppResult<DailyReport> {
+    let mut report = DailyReport::default();
+    let items = due_items(conn, now, THRESHOLDS[0])?;
+    let admin_list = admins(conn)?;
+    for item in items {
+        let days = days_left(item.due_at, now);
+        let Some(threshold) = bracket(days) else {
+            continue;
+        };
+        let recipients = match &item.partner_id {
+            None => admin_list.iter().map(clone_recipient).collect(),
+            Some(p) => partner_recipient(conn, p)?.into_iter().collect::<Vec<_>>(),
+        };
+        let key = format!("{}:{}:{}", item.kind.as_str(), item.entity_id, threshold);
+        // One transaction per item: its notifications and mails land together or not at all.
+        crate::db::write_tx(conn, |conn| {
+            for to in &recipients {
+                let text = expiry_text(item.kind, &to.language, &item.name, item.due_at, days);
+                let (n, m) = notify(
+                    conn,
+                    to,
+                    item.partner_id.as_deref(),
+                    item.kind,
+                    (item.entity_type, &item.entity_id),
+                    &key,
+                    text,
+                    &item.link,
+                    Some(item.due_at),
+                    now,
+                    mail,
+                )?;
+                report.created += usize::from(n);
+                report.mails += usize::from(m);
+            }
+            Ok(())
+        })?;
+    }
+    report.purged = purge(conn, now)?;
+    audit::record(
+        conn,
+        &Actor::system(),
+        "NOTIFICATIONS_DAILY_RUN",
+        "job",
+        DAILY_JOB,
+        json!({ "created": report.created, "mails": report.mails, "purged": report.purged }),
+    )?;
+    Ok(report)
+}
+
+fn clone_recipient(r: &Recipient) -> Recipient {
+    Recipient {
+        account_id: r.account_id.clone(),
+        email: r.email.clone(),
+        language: r.language.clone(),
+    }
+}
+
+/// ISO week of `now`, e.g. `2026-W48`: the weekly summary's key.
+pub fn iso_week(now: i64) -> String {
+    use chrono::Datelike;
+    let w = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// The admins' weekly summary: what expires within 7 days, by kind. Once per ISO week.
+pub fn weekly_summary(conn: &mut AnyConnection, now: i64, mail: bool) -> AppResult<usize> {
+    let items = due_items(conn, now, SUMMARY_DAYS)?;
+    let mut counts: Vec<(NotificationKind, usize)> = Vec::new();
+    for item in &items {
+        match counts.iter_mut().find(|(k, _)| *k == item.kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((item.kind, 1)),
+        }
+    }
+    let week = iso_week(now);
+    let title = format!(
+        "Week {week}: {} item{} expire within {SUMMARY_DAYS} days",
+        items.len(),
+        if items.len() == 1 { "" } else { "s" }
+    );
+    let body = if counts.is_empty() {
+        "Nothing expires within the next 7 days.".to_string()
+    } else {
+        counts
+            .iter()
+            .map(|(k, n)| format!("{}: {n}", k.label()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let key = format!("WEEKLY:{week}");
+    let mut created = 0;
+    crate::db::write_tx(conn, |conn| {
+        for to in admins(conn)? {
+            let (n, _) = notify(
+                conn,
+                &to,
+                None,
+                NotificationKind::WeeklySummary,
+                ("job", DAILY_JOB),
+                &key,
+                (title.clone(), body.clone()),
+                "/admin",
+                None,
+                now,
+                mail,
+            )?;
+            created += usize::from(n);
+        }
+        Ok(())
+    })?;
+    Ok(created)
+}
+
+/// Delete notifications older than the retention, and sent or failed mails as old.
+pub fn purge(conn: &mut AnyConnection, now: i64) -> AppResult<usize> {
+    let cutoff = now - RETENTION_DAYS * DAY_MS;
+    let n = diesel::delete(notifications::table.filter(notifications::created_at.lt(cutoff)))
+        .execute(conn)?;
+    super::purge_mail(conn, cutoff)?;
+    Ok(n)
+}
+
+/// Take (or keep) the lease of a job for `ttl_ms`. Only one holder gets it while it is live.
+pub fn acquire_lease(
+    conn: &mut AnyConnection,
+    name: &str,
+    holder: &str,
+    now: i64,
+    ttl_ms: i64,
+) -> AppResult<bool> {
+    let exists: i64 = job_leases::table
+        .filter(job_leases::name.eq(name))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        // Two instances may race to create the row; the loser's insert fails harmlessly and
+        // the guarded update below decides.
+        let _ = diesel::insert_into(job_leases::table)
+            .values((
+                job_leases::name.eq(name),
+                job_leases::holder.eq(""),
+                job_leases::lease_until.eq(0_i64),
+            ))
+            .execute(conn);
+    }
+    let changed = diesel::update(
+        job_leases::table.filter(job_leases::name.eq(name)).filter(
+            job_leases::lease_until
+                .lt(now)
+                .or(job_leases::holder.eq(holder)),
+        ),
+    )
+    .set((
+        job_leases::holder.eq(holder),
+        job_leases::lease_until.eq(now + ttl_ms),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Give a lease back early (the job finished).
+pub fn release_lease(conn: &mut AnyConnection, name: &str, holder: &str) -> AppResult<()> {
+    diesel::update(
+        job_leases::table
+            .filter(job_leases::name.eq(name))
+            .filter(job_leases::holder.eq(holder)),
+    )
+    .set(job_leases::lease_until.eq(0_i64))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// One tick of the scheduler: under the lease, run the daily job once per UTC day and the
+/// weekly summary once per ISO week. `None` when another instance holds the lease or today's
+/// run is done.
+pub fn run_scheduled(
+    conn: &mut AnyConnection,
+    holder: &str,
+    now: i64,
+    mail: bool,
+) -> AppResult<Option<DailyReport>> {
+    if !acquire_lease(conn, DAILY_JOB, holder, now, 15 * 60_000)? {
+        return Ok(None);
+    }
+    let (last_day, last_week): (Option<String>, Option<String>) = job_leases::table
+        .find(DAILY_JOB)
+        .select((job_leases::last_run_day, job_leases::last_weekly))
+        .first(conn)?;
+    let today = day(now);
+    let week = iso_week(now);
+    let mut report = None;
+    if last_day.as_deref() != Some(today.as_str()) {
+        let mut r = run_daily(conn, now, mail)?;
+        if last_week.as_deref() != Some(week.as_str()) {
+            r.summaries = weekly_summary(conn, now, mail)?;
+        }
+        diesel::update(job_leases::table.find(DAILY_JOB))
+            .set((
+                job_leases::last_run_day.eq(&today),
+                job_leases::last_weekly.eq(&week),
+            ))
+            .execute(conn)?;
+        report = Some(r);
+    }
+    release_lease(conn, DAILY_JOB, holder)?;
+    Ok(report)
+}
+
+type NotificationRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+fn view(row: NotificationRow) -> NotificationView {
+    let (id, kind, title, body, link, due_at, read_at, created_at) = row;
+    NotificationView {
+        id,
+        kind: NotificationKind::parse(&kind).unwrap_or(NotificationKind::WeeklySummary),
+        title,
+        body,
+        link,
+        due_at,
+        read: read_at.is_some(),
+        created_at,
+    }
+}
+
+macro_rules! columns {
+    () => {
+        (
+            notifications::id,
+            notifications::kind,
+            notifications::title,
+            notifications::body,
+            notifications::link,
+            notifications::due_at,
+            notifications::read_at,
+            notifications::created_at,
+        )
+    };
+}
+
+/// The account's notifications (not dismissed), newest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    query: &NotificationQuery,
+) -> AppResult<Page<NotificationView>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let kind = match query
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(k) => Some(NotificationKind::parse(k).ok_or_else(|| {
+            AppError::validation("kind", "PMS_NOTIFICATION_KIND", "Unknown kind.")
+        })?),
+    };
+    let unread = match query.state.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => false,
+        Some("unread") => true,
+        Some(_) => {
+            return Err(AppError::validation(
+                "state",
+                "PMS_STATE",
+                "Show all or unread notifications.",
+            ))
+        }
+    };
+    let filtered = || {
+        let mut q = notifications::table
+            .filter(notifications::account_id.eq(account_id.to_string()))
+            .filter(notifications::dismissed_at.is_null())
+            .into_boxed();
+        if let Some(k) = kind {
+            q = q.filter(notifications::kind.eq(k.as_str()));
+        }
+        if unread {
+            q = q.filter(notifications::read_at.is_null());
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows: Vec<NotificationRow> = filtered()
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .select(columns!())
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    Ok(Page {
+        items: rows.into_iter().map(view).collect(),
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// Unread count and the latest five for the bell.
+pub fn bell(conn: &mut AnyConnection, account_id: &str) -> AppResult<BellSummary> {
+    let unread: i64 = notifications::table
+        .filter(notifications::account_id.eq(account_id))
+        .filter(notifications::read_at.is_null())
+        .filter(notifications::dismissed_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<NotificationRow> = notifications::table
+        .filter(notifications::account_id.eq(account_id))
+        .filter(notifications::dismissed_at.is_null())
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .select(columns!())
+        .limit(5)
+        .load(conn)?;
+    Ok(BellSummary {
+        unread,
+        latest: rows.into_iter().map(view).collect(),
+    })
+}
+
+/// Mark the account's notification read (`id`) or all of them (`None`).
+pub fn mark_read(conn: &mut AnyConnection, account_id: &str, id: Option<&str>) -> AppResult<usize> {
+    let now = clock::now_ms();
+    let mut q = diesel::update(notifications::table)
+        .filter(notifications::account_id.eq(account_id.to_string()))
+        .filter(notifications::read_at.is_null())
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(notifications::id.eq(id.to_string()));
+    }
+    let n = q.set(notifications::read_at.eq(now)).execute(conn)?;
+    if n == 0 {
+        if let Some(id) = id {
+            owned(conn, account_id, id)?;
+        }
+    }
+    Ok(n)
+}
+
+fn owned(conn: &mut AnyConnection, account_id: &str, id: &str) -> AppResult<()> {
+    let n: i64 = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::account_id.eq(account_id))
+        .count()
+        .get_result(conn)?;
+    if n == 0 {
+        return Err(AppError::not_found("The notification"));
+    }
+    Ok(())
+}
+
+/// Dismiss the account's notification: it leaves the bell and the page; audited.
+pub fn dismiss(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    account_id: &str,
+    id: &str,
+) -> AppResult<()> {
+    crate::db::write_tx(conn, |conn| {
+        owned(conn, account_id, id)?;
+        let now = clock::now_ms();
+        diesel::update(
+            notifications::table
+                .filter(notifications::id.eq(id))
+                .filter(notifications::dismissed_at.is_null()),
+        )
+        .set((
+            notifications::dismissed_at.eq(now),
+            notifications::read_at.eq(now),
+        ))
+        .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            "NOTIFICATION_DISMISSED",
+            "notification",
+            id,
+            json!({}),
+        )?;
+        Ok(())
+    })
+}
