@@ -23,7 +23,7 @@ use crate::pages::access::{
     MyLicensesPage, MyPolicyRequestsPage, PolicyRequestsQueuePage,
 };
 use crate::pages::admin::{
-    accounts::AccountsPage, audit::AuditPage, partner_detail::PartnerDetailPage,
+    accounts::AccountsPage, audit::AuditPage, inbox::InboxPage, partner_detail::PartnerDetailPage,
     partner_new::NewPartnerPage, partners::PartnersPage,
 };
 use crate::pages::cert::{
@@ -44,6 +44,7 @@ use crate::pages::policy::{
 };
 use crate::pages::{
     account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
+    notifications::NotificationsPage,
     setup::SetupPage,
 };
 
@@ -108,6 +109,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner") view=PartnerProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/inbox") view=InboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/partners") view=PartnersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/partners/new") view=NewPartnerPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/partners/:id") view=PartnerDetailPage ssr=SsrMode::Async/>

@@ -171,6 +171,25 @@ pub struct Config {
         global = true
     )]
     pub misp_license_days: i64,
+    /// SMTP server for notification mail, e.g. `smtp://mail.example.org:587` (STARTTLS),
+    /// `smtps://user:password@mail.example.org` or `smtp://localhost:2525?tls=none` for a local
+    /// relay. Unset: notifications stay in the portal.
+    #[arg(long, env = "PMS_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification mail.
+    #[arg(
+        long,
+        env = "PMS_MAIL_FROM",
+        default_value = "Partner portal <no-reply@pms.local>",
+        global = true
+    )]
+    pub mail_from: String,
+    /// Seconds between two looks at the mail queue.
+    #[arg(long, env = "PMS_MAIL_INTERVAL_SECS", default_value_t = 30, global = true)]
+    pub mail_interval_secs: u64,
+    /// Seconds between two tries of the daily notification job (it runs once per UTC day).
+    #[arg(long, env = "PMS_NOTIFY_INTERVAL_SECS", default_value_t = 600, global = true)]
+    pub notify_interval_secs: u64,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]
     pub log_json: bool,

@@ -1,6 +1,8 @@
 //! The portal's HTTP server: router, layers, probes. `main.rs` adds the CLI around it.
 
 pub mod config;
+pub mod export;
+pub mod jobs;
 pub mod middleware;
 
 use app::state::AppState;
@@ -188,6 +190,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/pki/signing-ca/{domain}", get(signing_ca_pem))
+        .route("/admin/export/{file}", get(export::export_csv))
         .leptos_routes_with_context(&state, routes, ctx.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())

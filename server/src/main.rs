@@ -231,6 +231,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         leptos: leptos_options(&config.site_root),
     });
     spawn_expiry_job(state.clone());
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(pms::jobs::Mailer::new(url, &config.mail_from)?),
+        None => None,
+    };
+    pms::jobs::spawn_notifications(
+        state.clone(),
+        mailer.is_some(),
+        std::time::Duration::from_secs(config.notify_interval_secs.max(10)),
+    );
+    if let Some(mailer) = mailer {
+        pms::jobs::spawn_mail_sender(
+            state.clone(),
+            mailer,
+            std::time::Duration::from_secs(config.mail_interval_secs.max(1)),
+        );
+    }
     spawn_session_sweeper(state);
 
     let listener = tokio::net::TcpListener::bind(config.addr)

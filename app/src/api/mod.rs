@@ -16,6 +16,7 @@ pub mod certificates;
 pub mod devices;
 pub mod partners;
 pub mod policies;
+pub mod triage;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn session_cookie(value: &str, secure: bool, clear: bool) -> String {

@@ -49,10 +49,32 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// Bumped when notifications change (read, dismissed) so the bell refreshes at once.
+#[derive(Clone, Copy)]
+pub struct BellRefresh(pub RwSignal<u32>);
+
 /// Header, navigation and main area.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let auth = use_auth();
+    let location = use_location();
+    // The bell refreshes on navigation, every three minutes and after changes on the
+    // notifications page.
+    let tick = RwSignal::new(0_u32);
+    provide_context(BellRefresh(tick));
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(180),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let bell = Resource::new(
+        move || (location.pathname.get(), tick.get(), auth.me.get().is_some()),
+        |_| crate::api::triage::notification_bell(),
+    );
     // Tests (and people) can tell when the page is interactive.
     Effect::new(move |_| {
         if let Some(body) = document().body() {
@@ -66,13 +88,55 @@ pub fn Layout(children: Children) -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.me.await {
-                        Ok(Some(user)) => view! { <Nav user/> }.into_any(),
+                        Ok(Some(user)) => view! { <Nav user/> <Bell bell/> }.into_any(),
                         _ => ().into_any(),
                     }
                 })}
             </Transition>
         </header>
         <main id="main" class="content">{children()}</main>
+    }
+}
+
+/// The notification bell: unread count and the latest few.
+#[component]
+fn Bell(
+    bell: Resource<Result<domain::notification::BellSummary, AppError>>,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                bell.await.ok().map(|b| {
+                    let unread = b.unread;
+                    let label = format!("Notifications, {unread} unread");
+                    view! {
+                        <details class="bell" data-testid="bell">
+                            <summary aria-label=label>
+                                <span aria-hidden="true">"🔔"</span>
+                                {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{unread}</span> })}
+                            </summary>
+                            <div class="bell-menu">
+                                {if b.latest.is_empty() {
+                                    view! { <p class="muted">"No notifications."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul>
+                                            {b.latest.into_iter().map(|n| view! {
+                                                <li class:unread=!n.read data-testid="bell-item">
+                                                    <A href=n.link.clone()>{n.title.clone()}</A>
+                                                    <span class="muted">" " {crate::util::human_ms(n.created_at)}</span>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                <p><A href="/notifications">"All notifications"</A></p>
+                            </div>
+                        </details>
+                    }
+                })
+            })}
+        </Transition>
     }
 }
 
@@ -114,6 +178,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                     <li><A href="/policies/groups">"Policy groups"</A></li>
                 })}
                 {is_admin.then(|| view! {
+                    <li><A href="/admin/inbox">"Inbox"</A></li>
                     <li><A href="/admin/partners">"Partners"</A></li>
                     <li><A href="/admin/certificates">"Trust store"</A></li>
                     <li><A href="/admin/devices">"Devices"</A></li>

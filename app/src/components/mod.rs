@@ -1,6 +1,7 @@
 //! Shared UI pieces.
 
 pub mod cert;
+pub mod chart;
 pub mod form;
 pub mod layout;
 pub mod table;

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod device;
 pub mod login;
 pub mod not_found;
+pub mod notifications;
 pub mod partner;
 pub mod policy;
 pub mod setup;

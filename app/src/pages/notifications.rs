@@ -1,0 +1,125 @@
+//! The signed-in account's notifications: filters, mark read, dismiss.
+
+use crate::api::triage::{notification_dismiss, notification_list, notification_read};
+use crate::components::layout::{BellRefresh, ErrorPanel, RequireRole};
+use crate::components::table::{ListState, Pager};
+use crate::util::{human_ms, ms_to_date};
+use domain::account::CurrentUser;
+use domain::notification::{NotificationKind, NotificationQuery};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+const NOTES: ListState = ListState {
+    base: "/notifications",
+    keys: &["kind", "state", "page"],
+    default_sort: "-created",
+};
+
+fn text(q: &ParamsMap, k: &str) -> Option<String> {
+    q.get(k).filter(|s| !s.trim().is_empty())
+}
+
+fn query(q: &ParamsMap) -> NotificationQuery {
+    NotificationQuery {
+        kind: text(q, "kind"),
+        state: text(q, "state"),
+        page: text(q, "page").and_then(|p| p.parse().ok()),
+        page_size: Some(20),
+    }
+}
+
+/// The notifications page (any signed-in account).
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    view! {
+        <Title text="Notifications"/>
+        <RequireRole view=|_u: CurrentUser| view! { <NotificationsBody/> }/>
+    }
+}
+
+#[component]
+fn NotificationsBody() -> impl IntoView {
+    let params = use_query_map();
+    let refresh = use_context::<BellRefresh>().map(|b| b.0);
+    let version = RwSignal::new(0_u32);
+    let list = Resource::new(
+        move || (params.with(query), version.get()),
+        |(q, _)| notification_list(q),
+    );
+    let change = Action::new(move |(id, dismiss): &(Option<String>, bool)| {
+        let (id, dismiss) = (id.clone(), *dismiss);
+        async move {
+            match (id, dismiss) {
+                (Some(id), true) => notification_dismiss(id).await,
+                (id, _) => notification_read(id).await.map(|_| ()),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if change.value().get().is_some() {
+            version.update(|v| *v += 1);
+            if let Some(r) = refresh {
+                r.update(|v| *v += 1);
+            }
+        }
+    });
+    let error = move || change.value().get().and_then(|r| r.err());
+    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
+    let is = move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    view! {
+        <h1>"Notifications"</h1>
+        <p class="muted">"Expiry warnings arrive 30, 15 and 10 days ahead and on each of the last 9 days. They are kept for 60 days."</p>
+        <Form method="GET" action="/notifications" attr:class="filters" attr:role="search">
+            <label>"Kind"
+                <select name="kind" data-testid="filter-kind" prop:value=get("kind")>
+                    <option value="">"Any"</option>
+                    {NotificationKind::ALL.into_iter().map(|k| view! { <option value=k.as_str() selected=is("kind", k.as_str())>{k.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Show"
+                <select name="state" data-testid="filter-state" prop:value=get("state")>
+                    <option value="">"All"</option>
+                    <option value="unread" selected=is("state", "unread")>"Unread"</option>
+                </select>
+            </label>
+            <button type="submit" data-testid="filter-apply">"Apply"</button>
+        </Form>
+        <p><button type="button" data-testid="mark-all-read" on:click=move |_| { change.dispatch((None, false)); }>"Mark all read"</button></p>
+        <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading notifications…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="notifications-empty">"No notifications."</p> }.into_any(),
+                    Ok(page) => {
+                        let (page_no, pages) = (page.page, page.page_count());
+                        view! {
+                            <ul class="notifications" data-testid="notifications">
+                                {page.items.into_iter().map(|n| {
+                                    let id = n.id.clone();
+                                    let id2 = n.id.clone();
+                                    view! {
+                                        <li class:unread=!n.read data-testid="notification">
+                                            <h2><A href=n.link.clone()>{n.title.clone()}</A></h2>
+                                            <p>{n.body.clone()}</p>
+                                            <p class="muted">{n.kind.label()} " · " {human_ms(n.created_at)}
+                                                {n.due_at.map(|d| format!(" · due {}", ms_to_date(d)))}</p>
+                                            <p class="actions">
+                                                {(!n.read).then(|| view! { <button type="button" class="link" data-testid="mark-read" on:click=move |_| { change.dispatch((Some(id.clone()), false)); }>"Mark read"</button> })}
+                                                <button type="button" class="link" data-testid="dismiss" on:click=move |_| { change.dispatch((Some(id2.clone()), true)); }>"Dismiss"</button>
+                                            </p>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            <Pager state=NOTES page=page_no pages/>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

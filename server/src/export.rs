@@ -1,0 +1,215 @@
+//! CSV export of admin lists exactly as filtered on screen: `GET /admin/export/{list}.csv?<the
+//! list's query>`. The rows come from the same services as the pages, page by page, and are
+//! streamed, so an export never holds the whole list in memory.
+
+use app::state::{AppState, RequestSession};
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use domain::db::AnyConnection;
+use domain::page::Page;
+use domain::{AppError, AppResult, Role};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Most rows one export writes.
+pub const MAX_EXPORT_ROWS: i64 = 100_000;
+const BATCH: i64 = domain::page::MAX_PAGE_SIZE;
+
+/// The exportable lists and the role each needs.
+const LISTS: [(&str, Role); 13] = [
+    ("inbox", Role::PartnerAdmin),
+    ("partners", Role::PartnerAdmin),
+    ("policy-requests", Role::PartnerAdmin),
+    ("api-keys", Role::PartnerAdmin),
+    ("oidc-clients", Role::PartnerAdmin),
+    ("licenses", Role::PartnerAdmin),
+    ("certificates", Role::PartnerAdmin),
+    ("sbis", Role::PartnerAdmin),
+    ("devices", Role::PartnerAdmin),
+    ("chips", Role::PartnerAdmin),
+    ("audit", Role::PartnerAdmin),
+    ("accounts", Role::PartnerAdmin),
+    ("policies", Role::PolicyManager),
+];
+
+type Fetch =
+    Box<dyn Fn(&mut AnyConnection, i64) -> AppResult<(Vec<serde_json::Value>, bool)> + Send + Sync>;
+
+fn rows<T: Serialize>(page: Page<T>) -> (Vec<serde_json::Value>, bool) {
+    let more = page.page * page.page_size < page.total;
+    let items = page
+        .items
+        .into_iter()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect();
+    (items, more)
+}
+
+fn parse<Q: DeserializeOwned>(raw: &str) -> AppResult<Q> {
+    serde_urlencoded::from_str(raw).map_err(|e| {
+        AppError::validation("query", "PMS_EXPORT_QUERY", format!("Bad filter: {e}"))
+    })
+}
+
+/// A page fetcher for `list` with the filters of `raw`; `page` is set by the export.
+fn fetcher(list: &str, raw: &str) -> AppResult<Fetch> {
+    macro_rules! paged {
+        ($q:ty, |$conn:ident, $query:ident| $call:expr) => {{
+            let base: $q = parse(raw)?;
+            Box::new(move |$conn: &mut AnyConnection, page: i64| {
+                let mut $query = base.clone();
+                $query.page = Some(page);
+                $query.page_size = Some(BATCH);
+                Ok(rows($call?))
+            }) as Fetch
+        }};
+    }
+    use domain::access::{KeyQuery, RequestQuery};
+    use domain::device::ItemQuery;
+    Ok(match list {
+        "inbox" => paged!(domain::inbox::InboxQuery, |c, q| domain::inbox::list(c, &q)
+            .map(|p| p.page)),
+        "partners" => paged!(domain::partner::PartnerQuery, |c, q| domain::partner::list(
+            c, &q
+        )
+        .map(|l| l.page)),
+        "policy-requests" => {
+            paged!(RequestQuery, |c, q| domain::access::request::list(c, &q, None))
+        }
+        "api-keys" => paged!(KeyQuery, |c, q| domain::access::apikey::list(c, &q, None)),
+        "oidc-clients" => paged!(KeyQuery, |c, q| domain::access::oidc::list(c, &q, None)),
+        "licenses" => paged!(KeyQuery, |c, q| domain::access::license::list(c, &q, None)),
+        "certificates" => paged!(domain::cert::CaQuery, |c, q| domain::cert::trust::list(c, &q)),
+        "sbis" => paged!(ItemQuery, |c, q| domain::device::sbi::list(c, &q, None)),
+        "devices" => paged!(ItemQuery, |c, q| domain::device::model::list(c, &q, None, None)),
+        "chips" => paged!(ItemQuery, |c, q| domain::device::chip::list(c, &q, None)),
+        "audit" => paged!(domain::history::AuditQuery, |c, q| domain::audit::list(c, &q)),
+        "accounts" => paged!(domain::account::AccountQuery, |c, q| {
+            domain::account::list_operators(c, &q)
+        }),
+        "policies" => paged!(domain::policy::PolicyQuery, |c, q| domain::policy::list(c, &q)
+            .map(|l| l.page)),
+        _ => return Err(AppError::not_found("The list")),
+    })
+}
+
+/// One CSV cell: scalars as text, nested values as JSON.
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Spreadsheets run cells starting with these as formulas; a leading quote keeps them text.
+fn defuse(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+fn to_csv(columns: &[String], items: &[serde_json::Value], header: bool) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if header {
+        let _ = w.write_record(columns);
+    }
+    for item in items {
+        let record: Vec<String> = columns
+            .iter()
+            .map(|c| defuse(item.get(c).map(cell).unwrap_or_default()))
+            .collect();
+        let _ = w.write_record(&record);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn error(err: AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
+}
+
+/// `GET /admin/export/{list}.csv`.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    Extension(RequestSession(session)): Extension<RequestSession>,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some(list) = file.strip_suffix(".csv") else {
+        return error(AppError::not_found("The list"));
+    };
+    let Some((name, role)) = LISTS.iter().find(|(n, _)| *n == list) else {
+        return error(AppError::not_found("The list"));
+    };
+    let Some(session) = session else {
+        return error(AppError::unauthenticated());
+    };
+    if !session.user.has_any(&[*role]) {
+        return error(AppError::forbidden());
+    }
+    let fetch = match fetcher(name, raw.as_deref().unwrap_or("")) {
+        Ok(f) => f,
+        Err(e) => return error(e),
+    };
+    // The first page is read before answering, so a bad filter is a clear 422, not a broken
+    // download.
+    let pool = state.pool.clone();
+    let fetch = std::sync::Arc::new(fetch);
+    let first = {
+        let fetch = fetch.clone();
+        domain::db::run(&pool, move |conn| fetch(conn, 1)).await
+    };
+    let (items, more) = match first {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    let columns: Vec<String> = items
+        .first()
+        .and_then(|i| i.as_object())
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let head = to_csv(&columns, &items, true);
+    tracing::info!(list = name, user = %session.user.id, "CSV export");
+    let state0 = (2_i64, more, columns);
+    let rest = futures_util::stream::unfold(state0, move |(page, more, columns)| {
+        let pool = pool.clone();
+        let fetch = fetch.clone();
+        async move {
+            if !more || (page - 1) * BATCH >= MAX_EXPORT_ROWS {
+                return None;
+            }
+            let f = fetch.clone();
+            match domain::db::run(&pool, move |conn| f(conn, page)).await {
+                Ok((items, more)) => {
+                    let chunk = to_csv(&columns, &items, false);
+                    Some((Ok::<_, std::io::Error>(chunk), (page + 1, more, columns)))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, page, "CSV export stopped");
+                    Some((Err(std::io::Error::other("export failed")), (page, false, columns)))
+                }
+            }
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
