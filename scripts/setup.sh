@@ -15,7 +15,8 @@ if [ "$MODE" = test ]; then
   # The JWK tests generate RSA keys with it (ring cannot).
   command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
   # The mail queue tests deliver to a real SMTP sink on localhost.
-  python3 -c 'import aiosmtpd' >/dev/null 2>&1 || apt_packages+=(python3-aiosmtpd)
+  # Debian's own python3 (a pyenv shim may shadow it on PATH).
+  /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || apt_packages+=(python3-aiosmtpd)
 fi
 # libpq links into the binary (PostgreSQL support) in every mode.
 dpkg -s libpq-dev >/dev/null 2>&1 || apt_packages+=(libpq-dev)

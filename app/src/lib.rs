@@ -44,8 +44,7 @@ use crate::pages::policy::{
 };
 use crate::pages::{
     account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
-    notifications::NotificationsPage,
-    setup::SetupPage,
+    notifications::NotificationsPage, setup::SetupPage,
 };
 
 /// The HTML document around the app, rendered on the server only.

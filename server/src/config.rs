@@ -185,10 +185,20 @@ pub struct Config {
     )]
     pub mail_from: String,
     /// Seconds between two looks at the mail queue.
-    #[arg(long, env = "PMS_MAIL_INTERVAL_SECS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "PMS_MAIL_INTERVAL_SECS",
+        default_value_t = 30,
+        global = true
+    )]
     pub mail_interval_secs: u64,
     /// Seconds between two tries of the daily notification job (it runs once per UTC day).
-    #[arg(long, env = "PMS_NOTIFY_INTERVAL_SECS", default_value_t = 600, global = true)]
+    #[arg(
+        long,
+        env = "PMS_NOTIFY_INTERVAL_SECS",
+        default_value_t = 600,
+        global = true
+    )]
     pub notify_interval_secs: u64,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]

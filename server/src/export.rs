@@ -50,9 +50,8 @@ fn rows<T: Serialize>(page: Page<T>) -> (Vec<serde_json::Value>, bool) {
 }
 
 fn parse<Q: DeserializeOwned>(raw: &str) -> AppResult<Q> {
-    serde_urlencoded::from_str(raw).map_err(|e| {
-        AppError::validation("query", "PMS_EXPORT_QUERY", format!("Bad filter: {e}"))
-    })
+    serde_urlencoded::from_str(raw)
+        .map_err(|e| AppError::validation("query", "PMS_EXPORT_QUERY", format!("Bad filter: {e}")))
 }
 
 /// A page fetcher for `list` with the filters of `raw`; `page` is set by the export.
@@ -78,21 +77,31 @@ fn fetcher(list: &str, raw: &str) -> AppResult<Fetch> {
         )
         .map(|l| l.page)),
         "policy-requests" => {
-            paged!(RequestQuery, |c, q| domain::access::request::list(c, &q, None))
+            paged!(RequestQuery, |c, q| domain::access::request::list(
+                c, &q, None
+            ))
         }
         "api-keys" => paged!(KeyQuery, |c, q| domain::access::apikey::list(c, &q, None)),
         "oidc-clients" => paged!(KeyQuery, |c, q| domain::access::oidc::list(c, &q, None)),
         "licenses" => paged!(KeyQuery, |c, q| domain::access::license::list(c, &q, None)),
-        "certificates" => paged!(domain::cert::CaQuery, |c, q| domain::cert::trust::list(c, &q)),
+        "certificates" => paged!(domain::cert::CaQuery, |c, q| domain::cert::trust::list(
+            c, &q
+        )),
         "sbis" => paged!(ItemQuery, |c, q| domain::device::sbi::list(c, &q, None)),
-        "devices" => paged!(ItemQuery, |c, q| domain::device::model::list(c, &q, None, None)),
+        "devices" => paged!(ItemQuery, |c, q| domain::device::model::list(
+            c, &q, None, None
+        )),
         "chips" => paged!(ItemQuery, |c, q| domain::device::chip::list(c, &q, None)),
-        "audit" => paged!(domain::history::AuditQuery, |c, q| domain::audit::list(c, &q)),
+        "audit" => paged!(domain::history::AuditQuery, |c, q| domain::audit::list(
+            c, &q
+        )),
         "accounts" => paged!(domain::account::AccountQuery, |c, q| {
             domain::account::list_operators(c, &q)
         }),
-        "policies" => paged!(domain::policy::PolicyQuery, |c, q| domain::policy::list(c, &q)
-            .map(|l| l.page)),
+        "policies" => paged!(domain::policy::PolicyQuery, |c, q| domain::policy::list(
+            c, &q
+        )
+        .map(|l| l.page)),
         _ => return Err(AppError::not_found("The list")),
     })
 }
@@ -195,7 +204,10 @@ pub async fn export_csv(
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, page, "CSV export stopped");
-                    Some((Err(std::io::Error::other("export failed")), (page, false, columns)))
+                    Some((
+                        Err(std::io::Error::other("export failed")),
+                        (page, false, columns),
+                    ))
                 }
             }
         }

@@ -22,7 +22,9 @@ impl Mailer {
             .context("PMS_SMTP_URL is not a valid SMTP URL")?
             .timeout(Some(Duration::from_secs(20)))
             .build();
-        let from = from.parse().context("PMS_MAIL_FROM is not a valid mailbox")?;
+        let from = from
+            .parse()
+            .context("PMS_MAIL_FROM is not a valid mailbox")?;
         Ok(Mailer { transport, from })
     }
 

@@ -2223,3 +2223,443 @@ async fn access_functions_check_roles_and_partners_reach_only_their_own() {
     assert!(!logged.contains(&secret[4..]), "an API key was logged");
     assert!(!logged.contains(&token[4..]), "a service token was logged");
 }
+
+/// A notification row for `account` (the daily job's thresholds are tested in the domain).
+fn notification(h: &Harness, account_email: &str, title: &str) -> String {
+    use domain::schema::{accounts, notifications};
+    let mut conn = h.db.conn();
+    let account: String = accounts::table
+        .filter(accounts::email.eq(account_email))
+        .select(accounts::id)
+        .first(&mut conn)
+        .expect("account");
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(&id),
+            notifications::account_id.eq(account),
+            notifications::kind.eq("PARTNER_CERT_EXPIRY"),
+            notifications::entity_type.eq("partner_certificate"),
+            notifications::entity_id.eq("c1"),
+            notifications::dedup_key.eq(format!("test:{id}")),
+            notifications::title.eq(title),
+            notifications::body.eq("Renew it."),
+            notifications::link.eq("/partner/certificate"),
+            notifications::created_at.eq(domain::clock::now_ms()),
+        ))
+        .execute(&mut conn)
+        .expect("notification");
+    id
+}
+
+impl Harness {
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut req = Request::get(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).expect("request")).await
+    }
+}
+
+#[tokio::test]
+async fn triage_dashboards_notifications_and_exports_check_roles_and_decide_once() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("policy@example.org", &[Role::PolicyManager]);
+    let admin = h.login("admin@example.org").await;
+    let policy = h.login("policy@example.org").await;
+    let acme = h.sign_up("acme").await;
+    let other = h.sign_up("other").await;
+
+    let admin_only = [
+        ("/api/inbox/list", ""),
+        ("/api/inbox/detail", "kind=partner&id=acme"),
+        ("/api/inbox/decide", "kind=partner&id=acme&approve=true"),
+        (
+            "/api/inbox/bulk",
+            "items[0][kind]=partner&items[0][id]=acme&approve=true",
+        ),
+        ("/api/dashboard/admin", ""),
+    ];
+    for (path, form) in admin_only {
+        assert_eq!(
+            h.post(path, form, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        for who in [&acme, &policy] {
+            assert_eq!(
+                h.post(path, form, Some(who)).await.status,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        h.post("/api/dashboard/policy", "", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for who in [&acme, &admin] {
+        assert_eq!(
+            h.post("/api/dashboard/policy", "", Some(who)).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        h.post("/api/dashboard/policy", "", Some(&policy))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.post("/api/dashboard/partner", "", Some(&admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mine = h.post("/api/dashboard/partner", "", Some(&acme)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let titles: Vec<String> = mine.json()["attention"]
+        .as_array()
+        .expect("attention")
+        .iter()
+        .map(|a| a["title"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        titles.contains(&"Certificate missing".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Registration waiting for approval".to_string()),
+        "{titles:?}"
+    );
+
+    // The inbox lists both registrations; the admin dashboard counts them.
+    let page = h
+        .post("/api/inbox/list", "query[kind]=partner", Some(&admin))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.json()["page"]["total"], 2);
+    let bad = h
+        .post("/api/inbox/list", "query[kind]=widget", Some(&admin))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["field"], "kind");
+    let board = h.post("/api/dashboard/admin", "", Some(&admin)).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert_eq!(board.json()["pending"][0]["count"], 2);
+    let detail = h
+        .post("/api/inbox/detail", "kind=partner&id=acme", Some(&admin))
+        .await;
+    assert_eq!(detail.json()["partner"]["id"], "acme");
+
+    // A rejection without a reason changes nothing.
+    let r = h
+        .post(
+            "/api/inbox/decide",
+            "kind=partner&id=acme&approve=false",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "reason");
+    // Bulk: per-item results; a wrong kind, an unknown id and a repeat are reported.
+    let bulk = h
+        .post(
+            "/api/inbox/bulk",
+            "items[0][kind]=partner&items[0][id]=acme&items[1][kind]=sbi&items[1][id]=other\
+             &items[2][kind]=partner&items[2][id]=ghost&items[3][kind]=partner&items[3][id]=acme\
+             &approve=true",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::OK, "{}", bulk.body);
+    let codes: Vec<serde_json::Value> = bulk
+        .json()
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|o| o["code"].clone())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            serde_json::Value::Null,
+            "PMS_NOT_FOUND".into(),
+            "PMS_NOT_FOUND".into(),
+            "PMS_BULK_DUPLICATE".into()
+        ]
+    );
+    // Deciding it again (another admin's tab) is refused, not applied twice.
+    let stale = h
+        .post(
+            "/api/inbox/decide",
+            "kind=partner&id=acme&approve=false&reason=late",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(stale.json()["code"], "PMS_PARTNER_ILLEGAL_TRANSITION");
+
+    // CSV exports: role-checked, filtered like the list, formula cells defused.
+    assert_eq!(
+        h.get("/admin/export/inbox.csv", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.get("/admin/export/inbox.csv", Some(&acme)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.get("/admin/export/partners.csv", Some(&policy))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.get("/admin/export/nothing.csv", Some(&admin))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let csv = h
+        .get("/admin/export/partners.csv?status=APPROVED", Some(&admin))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(csv
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[0].contains("organisation") && lines[1].contains("acme"),
+        "{}",
+        csv.body
+    );
+    let inbox_csv = h
+        .get("/admin/export/inbox.csv?kind=partner", Some(&admin))
+        .await;
+    assert_eq!(inbox_csv.body.lines().count(), 2, "{}", inbox_csv.body);
+    assert!(inbox_csv.body.contains("other"));
+    let bad_csv = h
+        .get("/admin/export/partners.csv?status=BOGUS", Some(&admin))
+        .await;
+    assert!(bad_csv.status.is_client_error(), "{}", bad_csv.body);
+    assert_eq!(
+        h.get("/admin/export/policies.csv", Some(&policy))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.get("/admin/export/audit.csv?page_size=1", Some(&admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Notifications belong to their account.
+    let bell = h.post("/api/notifications/bell", "", None).await;
+    assert_eq!(bell.json()["unread"], 0);
+    assert_eq!(
+        h.post("/api/notifications/list", "", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let id = notification(
+        &h,
+        "acme@example.org",
+        "Votre certificat expire dans 30 jours",
+    );
+    let bell = h.post("/api/notifications/bell", "", Some(&acme)).await;
+    assert_eq!(bell.json()["unread"], 1, "{}", bell.body);
+    assert_eq!(
+        bell.json()["latest"][0]["title"],
+        "Votre certificat expire dans 30 jours"
+    );
+    assert_eq!(
+        h.post("/api/notifications/bell", "", Some(&other))
+            .await
+            .json()["unread"],
+        0
+    );
+    let theirs = h
+        .post(
+            "/api/notifications/dismiss",
+            &format!("id={id}"),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let read = h
+        .post("/api/notifications/read", &format!("id={id}"), Some(&other))
+        .await;
+    assert_eq!(read.status, StatusCode::NOT_FOUND);
+    let ok = h
+        .post(
+            "/api/notifications/dismiss",
+            &format!("id={id}"),
+            Some(&acme),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let list = h.post("/api/notifications/list", "", Some(&acme)).await;
+    assert_eq!(list.json()["total"], 0);
+    // The pages render for their roles.
+    assert_eq!(
+        h.page("/admin/inbox", Some(&admin)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.page("/admin/inbox", Some(&acme)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.page("/notifications", Some(&acme)).await.status,
+        StatusCode::OK
+    );
+    let home = h.page("/", Some(&admin)).await;
+    assert!(
+        home.body.contains("decisions-chart"),
+        "the dashboard chart renders on the server"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A real SMTP server on localhost (Debian's python3-aiosmtpd) writing to a maildir.
+struct SmtpSink {
+    child: std::process::Child,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start(port: u16) -> SmtpSink {
+        let maildir = tempfile::tempdir().expect("maildir");
+        let python = if std::path::Path::new("/usr/bin/python3").exists() {
+            "/usr/bin/python3"
+        } else {
+            "python3"
+        };
+        let mut child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd (scripts/setup.sh installs python3-aiosmtpd)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpSink { child, maildir };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the SMTP sink did not start on port {port}");
+    }
+
+    fn messages(&self) -> Vec<String> {
+        let dir = self.maildir.path().join("mail").join("new");
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn queued_mail_is_retried_until_the_smtp_server_is_back() {
+    let db = TestDb::new();
+    let port = free_port();
+    let mailer = pms::jobs::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Partner portal <no-reply@pms.local>",
+    )
+    .expect("mailer");
+    let t0 = domain::clock::now_ms();
+    {
+        let mut conn = db.conn();
+        domain::notification::enqueue_mail(
+            &mut conn,
+            None,
+            "misp@example.org",
+            "fra",
+            "Votre certificat expire dans 30 jours",
+            "Votre certificat « misp » expire le 2027-01-06 (UTC).",
+            t0,
+        )
+        .expect("queued");
+    }
+    // The SMTP server is down: the mail stays queued with its error and a later retry.
+    let (sent, failed) = pms::jobs::deliver_due(&db.pool, &mailer, t0)
+        .await
+        .expect("run");
+    assert_eq!((sent, failed), (0, 1));
+    let (sent, failed) = pms::jobs::deliver_due(&db.pool, &mailer, t0 + 1000)
+        .await
+        .expect("run");
+    assert_eq!((sent, failed), (0, 0), "not retried before its back-off");
+    {
+        use domain::schema::mail_queue;
+        let mut conn = db.conn();
+        let (status, attempts, error): (String, i32, Option<String>) = mail_queue::table
+            .select((
+                mail_queue::status,
+                mail_queue::attempts,
+                mail_queue::last_error,
+            ))
+            .first(&mut conn)
+            .expect("row");
+        assert_eq!((status.as_str(), attempts), ("PENDING", 1));
+        assert!(error.is_some());
+    }
+    // The server comes back: the retry delivers it, once.
+    let sink = SmtpSink::start(port);
+    let later = domain::clock::now_ms().max(t0 + 61_000);
+    let (sent, failed) = pms::jobs::deliver_due(&db.pool, &mailer, later)
+        .await
+        .expect("run");
+    assert_eq!((sent, failed), (1, 0));
+    let (sent, _) = pms::jobs::deliver_due(&db.pool, &mailer, later + 3_600_000)
+        .await
+        .expect("run");
+    assert_eq!(sent, 0, "sent once");
+    let mut messages = sink.messages();
+    for _ in 0..50 {
+        if !messages.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        messages = sink.messages();
+    }
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("misp@example.org"), "{}", messages[0]);
+    assert!(
+        messages[0].contains("Votre certificat expire dans 30 jours"),
+        "{}",
+        messages[0]
+    );
+    let counts = {
+        let mut conn = db.conn();
+        domain::notification::mail_counts(&mut conn).expect("counts")
+    };
+    assert_eq!(counts, vec![("SENT".to_string(), 1)]);
+}

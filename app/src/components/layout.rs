@@ -100,9 +100,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 /// The notification bell: unread count and the latest few.
 #[component]
-fn Bell(
-    bell: Resource<Result<domain::notification::BellSummary, AppError>>,
-) -> impl IntoView {
+fn Bell(bell: Resource<Result<domain::notification::BellSummary, AppError>>) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

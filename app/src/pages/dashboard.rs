@@ -3,14 +3,14 @@
 use crate::api::certificates::get_my_certificate;
 use crate::api::partners::get_my_partner;
 use crate::api::triage::{get_admin_dashboard, get_partner_dashboard, get_policy_dashboard};
+use crate::components::cert::expiry_words;
 use crate::components::chart::DecisionsChart;
 use crate::components::layout::ErrorPanel;
-use crate::util::{human_ms, ms_to_date};
-use domain::dashboard::Urgency;
-use crate::components::cert::expiry_words;
 use crate::components::layout::RequireRole;
 use crate::pages::partner::profile::StatusBadge;
+use crate::util::{human_ms, ms_to_date};
 use domain::account::CurrentUser;
+use domain::dashboard::Urgency;
 use domain::partner::PartnerStatus;
 use domain::Role;
 use leptos::prelude::*;

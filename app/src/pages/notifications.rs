@@ -68,7 +68,8 @@ fn NotificationsBody() -> impl IntoView {
     });
     let error = move || change.value().get().and_then(|r| r.err());
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    let is = move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    let is =
+        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
     view! {
         <h1>"Notifications"</h1>
         <p class="muted">"Expiry warnings arrive 30, 15 and 10 days ahead and on each of the last 9 days. They are kept for 60 days."</p>

@@ -155,7 +155,8 @@ fn InboxBody() -> impl IntoView {
                     version.update(|v| *v += 1);
                 }
                 Err(e) => {
-                    let stale = e.code == "PMS_ILLEGAL_TRANSITION" || e.code == "PMS_CHANGED_MEANWHILE";
+                    let stale =
+                        e.code.ends_with("ILLEGAL_TRANSITION") || e.code == "PMS_CHANGED_MEANWHILE";
                     if e.field.as_deref() == Some("reason") {
                         if let Some(el) = reason_ref.get_untracked() {
                             let _ = el.focus();
@@ -170,10 +171,12 @@ fn InboxBody() -> impl IntoView {
             }
         }
     });
-    let bulk = Action::new(move |(refs, approve, why): &(Vec<ItemRef>, bool, Option<String>)| {
-        let (refs, approve, why) = (refs.clone(), *approve, why.clone());
-        async move { inbox_bulk(refs, approve, why).await }
-    });
+    let bulk = Action::new(
+        move |(refs, approve, why): &(Vec<ItemRef>, bool, Option<String>)| {
+            let (refs, approve, why) = (refs.clone(), *approve, why.clone());
+            async move { inbox_bulk(refs, approve, why).await }
+        },
+    );
     Effect::new(move |_| {
         if let Some(r) = bulk.value().get() {
             match r {
@@ -278,10 +281,14 @@ fn InboxBody() -> impl IntoView {
     }
 
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    let is = move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    let is =
+        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
     let export = move || {
         let q = INBOX.href_with(&params.get(), "page", "");
-        format!("/admin/export/inbox.csv{}", q.trim_start_matches(INBOX.base))
+        format!(
+            "/admin/export/inbox.csv{}",
+            q.trim_start_matches(INBOX.base)
+        )
     };
     view! {
         <div class="page-head">
@@ -359,7 +366,7 @@ fn InboxBody() -> impl IntoView {
             {move || outcome.get().map(|o| match o {
                 Outcome::Done(m) => view! { <p class="notice">{m}</p> }.into_any(),
                 Outcome::Refused(e) => {
-                    let stale = e.code == "PMS_ILLEGAL_TRANSITION" || e.code == "PMS_CHANGED_MEANWHILE";
+                    let stale = e.code.ends_with("ILLEGAL_TRANSITION") || e.code == "PMS_CHANGED_MEANWHILE";
                     view! {
                         <p class="alert" data-testid="inbox-refused">
                             {if stale { "Not applied: it was decided meanwhile. " } else { "Not applied: " }}
