@@ -26,6 +26,8 @@ pub struct AppState {
     pub access: domain::access::AccessConfig,
     /// Service tokens recently seen valid, so the verification endpoint hashes only the key.
     pub service_tokens: Arc<crate::state::TokenCache>,
+    /// SMTP is configured: notifications are also mailed (queued with them).
+    pub mail_enabled: bool,
 }
 
 /// Service tokens seen valid in the last few seconds. Only valid tokens are kept (random

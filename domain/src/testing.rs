@@ -102,6 +102,33 @@ impl Drop for TestDb {
     }
 }
 
+/// A current certificate row with the facts the rules read (presence, expiry), as an upload
+/// leaves it; its bytes are not a certificate (the upload's checks are tested on their own).
+pub fn fake_certificate(conn: &mut crate::db::AnyConnection, partner_id: &str, not_after: i64) {
+    use crate::schema::partner_certificates as pc;
+    diesel::insert_into(pc::table)
+        .values((
+            pc::id.eq(uuid::Uuid::new_v4().to_string()),
+            pc::partner_id.eq(partner_id),
+            pc::cert_domain.eq("AUTH"),
+            pc::subject.eq("O=Test"),
+            pc::issuer.eq("O=CA"),
+            pc::serial.eq("01"),
+            pc::not_before.eq(0i64),
+            pc::not_after.eq(not_after),
+            pc::key_type.eq("EC P-256"),
+            pc::sig_alg.eq("ecdsa-with-SHA256"),
+            pc::thumbprint.eq(uuid::Uuid::new_v4().to_string()),
+            pc::der.eq(vec![0u8]),
+            pc::resigned_der.eq(vec![0u8]),
+            pc::resigned_not_after.eq(not_after),
+            pc::is_current.eq(true),
+            pc::created_at.eq(0i64),
+        ))
+        .execute(conn)
+        .expect("certificate row");
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -13,9 +13,7 @@ use domain::audit::Actor;
 use domain::db::AnyConnection;
 use domain::partner::{self, Decision, PartnerInput};
 use domain::policy::{self, PolicyInput};
-use domain::schema::{
-    api_keys, audit_log, misp_licenses, oidc_clients, outbox, partner_certificates, policy_requests,
-};
+use domain::schema::{api_keys, audit_log, misp_licenses, oidc_clients, outbox, policy_requests};
 use domain::testing::TestDb;
 use domain::{policy_group, AppError};
 use ring::signature::KeyPair;
@@ -152,30 +150,8 @@ fn signed_up(conn: &mut AnyConnection, id: &str, kind: &str, group: Option<&str>
     }
 }
 
-/// A current certificate row, as the certificate upload leaves it (its checks are tested in
-/// certificates.rs; here only its presence and expiry matter).
 fn certificate(conn: &mut AnyConnection, partner_id: &str, not_after: i64) {
-    diesel::insert_into(partner_certificates::table)
-        .values((
-            partner_certificates::id.eq(uuid::Uuid::new_v4().to_string()),
-            partner_certificates::partner_id.eq(partner_id),
-            partner_certificates::cert_domain.eq("AUTH"),
-            partner_certificates::subject.eq("O=Test"),
-            partner_certificates::issuer.eq("O=CA"),
-            partner_certificates::serial.eq("01"),
-            partner_certificates::not_before.eq(0i64),
-            partner_certificates::not_after.eq(not_after),
-            partner_certificates::key_type.eq("EC P-256"),
-            partner_certificates::sig_alg.eq("ecdsa-with-SHA256"),
-            partner_certificates::thumbprint.eq(uuid::Uuid::new_v4().to_string()),
-            partner_certificates::der.eq(vec![0u8]),
-            partner_certificates::resigned_der.eq(vec![0u8]),
-            partner_certificates::resigned_not_after.eq(not_after),
-            partner_certificates::is_current.eq(true),
-            partner_certificates::created_at.eq(0i64),
-        ))
-        .execute(conn)
-        .expect("certificate");
+    domain::testing::fake_certificate(conn, partner_id, not_after);
 }
 
 /// An approved partner with a valid certificate.

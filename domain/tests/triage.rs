@@ -11,8 +11,7 @@ use domain::inbox::{self, InboxKind, InboxQuery, ItemRef};
 use domain::notification::{self as note, NotificationKind, NotificationQuery};
 use domain::partner::{self, Decision, PartnerInput, PartnerStatus};
 use domain::schema::{
-    audit_log, ca_certificates, devices, ftm_chips, notifications, partner_certificates, partners,
-    policy_requests, sbis,
+    audit_log, ca_certificates, devices, ftm_chips, notifications, partners, policy_requests, sbis,
 };
 use domain::testing::TestDb;
 use domain::{AppError, Role};
@@ -106,27 +105,7 @@ fn refs(items: &[(&str, &str)]) -> Vec<ItemRef> {
 const AUTH_DOC: &str = r#"{"authTokenType":"partner","allowedAuthTypes":[{"authType":"otp","mandatory":false}],"allowedKycAttributes":[{"attributeName":"fullName"}]}"#;
 
 fn certificate(conn: &mut AnyConnection, partner_id: &str, not_after: i64) {
-    diesel::insert_into(partner_certificates::table)
-        .values((
-            partner_certificates::id.eq(uuid::Uuid::new_v4().to_string()),
-            partner_certificates::partner_id.eq(partner_id),
-            partner_certificates::cert_domain.eq("AUTH"),
-            partner_certificates::subject.eq("O=Test"),
-            partner_certificates::issuer.eq("O=CA"),
-            partner_certificates::serial.eq("01"),
-            partner_certificates::not_before.eq(0i64),
-            partner_certificates::not_after.eq(not_after),
-            partner_certificates::key_type.eq("EC P-256"),
-            partner_certificates::sig_alg.eq("ecdsa-with-SHA256"),
-            partner_certificates::thumbprint.eq(uuid::Uuid::new_v4().to_string()),
-            partner_certificates::der.eq(vec![0u8]),
-            partner_certificates::resigned_der.eq(vec![0u8]),
-            partner_certificates::resigned_not_after.eq(not_after),
-            partner_certificates::is_current.eq(true),
-            partner_certificates::created_at.eq(0i64),
-        ))
-        .execute(conn)
-        .expect("certificate");
+    domain::testing::fake_certificate(conn, partner_id, not_after);
 }
 
 fn ca(conn: &mut AnyConnection, subject: &str, not_after: i64) -> String {

@@ -212,7 +212,10 @@ pub async fn export_csv(
             }
         }
     });
-    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);
+    // Fused: the compression layer may poll once more after the end.
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) })
+        .chain(rest)
+        .fuse();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -225,6 +225,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             license_days: config.misp_license_days.clamp(1, 3650),
         },
         service_tokens: Default::default(),
+        mail_enabled: config.smtp_url.is_some(),
     };
     let app = router(ServerState {
         app: state.clone(),

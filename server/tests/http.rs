@@ -36,6 +36,7 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         sbi_max_years: domain::device::DEFAULT_SBI_MAX_YEARS,
         access: Default::default(),
         service_tokens: Default::default(),
+        mail_enabled: false,
     };
     {
         let mut conn = db.conn();
@@ -2443,6 +2444,18 @@ async fn triage_dashboards_notifications_and_exports_check_roles_and_decide_once
         .await;
     assert_eq!(inbox_csv.body.lines().count(), 2, "{}", inbox_csv.body);
     assert!(inbox_csv.body.contains("other"));
+    // Compressed, as browsers ask for it (the stream must end cleanly under the encoder).
+    let gz = h
+        .send(
+            Request::get("/admin/export/partners.csv")
+                .header(header::COOKIE, &admin)
+                .header(header::ACCEPT_ENCODING, "gzip, br")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(gz.status, StatusCode::OK);
+    assert!(gz.header("content-encoding").is_some(), "compressed");
     let bad_csv = h
         .get("/admin/export/partners.csv?status=BOGUS", Some(&admin))
         .await;

@@ -102,6 +102,31 @@ pub async fn get_partner_dashboard() -> Result<Option<PartnerDashboard>, AppErro
 
 // ---- notifications ----
 
+/// Run the expiry check now (partner admins), e.g. after changing dates; what was already
+/// notified is not notified again. Refused while the scheduled run is under way elsewhere.
+#[server(endpoint = "notifications/run")]
+pub async fn run_notifications_now() -> Result<domain::notification::DailyReport, AppError> {
+    let actor = admin()?;
+    let mail = guard::state()?.mail_enabled;
+    let holder = format!("manual:{}", actor.id.clone().unwrap_or_default());
+    guard::db(move |conn| {
+        use domain::notification as n;
+        let now = domain::clock::now_ms();
+        if !n::acquire_lease(conn, n::DAILY_JOB, &holder, now, 5 * 60_000)? {
+            return Err(AppError::new(
+                domain::ErrorKind::Conflict,
+                "PMS_JOB_RUNNING",
+                "The expiry check is running right now; try again in a minute.",
+            ));
+        }
+        let report = n::run_daily(conn, now, mail);
+        n::release_lease(conn, n::DAILY_JOB, &holder)?;
+        report
+    })
+    .await
+    .map_err(fail)
+}
+
 /// Unread count and latest notifications of the signed-in account (empty when signed out, so
 /// the bell can ask on every page).
 #[server(endpoint = "notifications/bell")]

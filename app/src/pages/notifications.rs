@@ -1,11 +1,14 @@
 //! The signed-in account's notifications: filters, mark read, dismiss.
 
-use crate::api::triage::{notification_dismiss, notification_list, notification_read};
+use crate::api::triage::{
+    notification_dismiss, notification_list, notification_read, run_notifications_now,
+};
 use crate::components::layout::{BellRefresh, ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::util::{human_ms, ms_to_date};
 use domain::account::CurrentUser;
 use domain::notification::{NotificationKind, NotificationQuery};
+use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -36,12 +39,12 @@ fn query(q: &ParamsMap) -> NotificationQuery {
 pub fn NotificationsPage() -> impl IntoView {
     view! {
         <Title text="Notifications"/>
-        <RequireRole view=|_u: CurrentUser| view! { <NotificationsBody/> }/>
+        <RequireRole view=|u: CurrentUser| view! { <NotificationsBody admin=u.has(Role::PartnerAdmin)/> }/>
     }
 }
 
 #[component]
-fn NotificationsBody() -> impl IntoView {
+fn NotificationsBody(admin: bool) -> impl IntoView {
     let params = use_query_map();
     let refresh = use_context::<BellRefresh>().map(|b| b.0);
     let version = RwSignal::new(0_u32);
@@ -60,6 +63,15 @@ fn NotificationsBody() -> impl IntoView {
     });
     Effect::new(move |_| {
         if change.value().get().is_some() {
+            version.update(|v| *v += 1);
+            if let Some(r) = refresh {
+                r.update(|v| *v += 1);
+            }
+        }
+    });
+    let run = Action::new(|_: &()| run_notifications_now());
+    Effect::new(move |_| {
+        if run.value().get().is_some() {
             version.update(|v| *v += 1);
             if let Some(r) = refresh {
                 r.update(|v| *v += 1);
@@ -89,6 +101,16 @@ fn NotificationsBody() -> impl IntoView {
             <button type="submit" data-testid="filter-apply">"Apply"</button>
         </Form>
         <p><button type="button" data-testid="mark-all-read" on:click=move |_| { change.dispatch((None, false)); }>"Mark all read"</button></p>
+        {admin.then(|| view! {
+            <section class="panel">
+                <p>"The expiry check runs daily. Run it now after changing dates; nothing already notified is sent twice."</p>
+                <button type="button" data-testid="run-expiry-check" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(()); }>"Run expiry check now"</button>
+                <span role="status" data-testid="run-report">{move || run.value().get().map(|r| match r {
+                    Ok(r) => format!(" Done: {} notifications, {} mails queued, {} purged.", r.created, r.mails, r.purged),
+                    Err(e) => format!(" {}", e.message),
+                })}</span>
+            </section>
+        })}
         <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading notifications…"</p> }>
             {move || Suspend::new(async move {

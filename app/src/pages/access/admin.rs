@@ -116,6 +116,7 @@ fn RequestsBody() -> impl IntoView {
     let done = move || decide.value().get().and_then(|r| r.ok());
     view! {
         <h1>"Policy requests"</h1>
+        <crate::components::table::ExportLink href=Signal::derive(move || crate::components::table::export_href("policy-requests", &params.with(request_query)))/>
         <p class="muted">"Partners ask to use a published policy of their group. Approve, or reject with a comment the partner reads."</p>
         <Form method="GET" action="/admin/policy-requests" attr:class="filters" attr:role="search">
             <label>"Status"
@@ -266,6 +267,7 @@ fn KeysBody() -> impl IntoView {
     let error = move || deactivate.value().get().and_then(|r| r.err());
     view! {
         <h1>"API keys"</h1>
+        <crate::components::table::ExportLink href=Signal::derive(move || crate::components::table::export_href("api-keys", &params.with(admin_key_query)))/>
         <FilterTabs state=KEYS label="Key status" options=KEY_FILTERS/>
         <PartnerFilter state=KEYS/>
         <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
@@ -400,6 +402,7 @@ fn ClientsBody() -> impl IntoView {
     };
     view! {
         <h1>"OIDC clients"</h1>
+        <crate::components::table::ExportLink href=Signal::derive(move || crate::components::table::export_href("oidc-clients", &params.with(admin_key_query)))/>
         <FilterTabs state=CLIENTS label="Client status" options=CLIENT_FILTERS/>
         <PartnerFilter state=CLIENTS/>
         <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
@@ -524,6 +527,7 @@ fn LicensesBody() -> impl IntoView {
     let error = move || deactivate.value().get().and_then(|r| r.err());
     view! {
         <h1>"MISP licenses"</h1>
+        <crate::components::table::ExportLink href=Signal::derive(move || crate::components::table::export_href("licenses", &params.with(admin_key_query)))/>
         <FilterTabs state=LICENSES label="License status" options=KEY_FILTERS/>
         <PartnerFilter state=LICENSES/>
         <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>

@@ -51,6 +51,7 @@ fn AuditBody() -> impl IntoView {
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
     view! {
         <h1>"Audit log"</h1>
+        <crate::components::table::ExportLink href=Signal::derive(move || crate::components::table::export_href("audit", &params.with(query_from)))/>
         <p class="muted">"Every change in the portal: who, what, when, with the values before and after. Times are UTC."</p>
         <Form method="GET" action="/admin/audit" attr:class="filters" attr:role="search">
             <label>"Actor email" <input type="search" name="actor" data-testid="filter-actor" value=get("actor") prop:value=get("actor")/></label>

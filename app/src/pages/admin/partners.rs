@@ -49,6 +49,7 @@ fn PartnersBody() -> impl IntoView {
     view! {
         <div class="title-row">
             <h1>"Partners"</h1>
+            <crate::components::table::ExportLink href=Signal::derive(move || crate::components::table::export_href("partners", &params.with(query_from)))/>
             <A href="/admin/partners/new" attr:class="button" attr:data-testid="new-partner">"Register a partner"</A>
         </div>
         <Transition fallback=|| ()>
