@@ -1,4 +1,5 @@
 import { test, expect, request as pwRequest, APIRequestContext } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { Portal, PASSWORD } from './fixtures/portal';
 
 const BASE = 'http://127.0.0.1:3100';
@@ -80,6 +81,8 @@ test('a partner admin triages by keyboard and in bulk, a decision taken meanwhil
   await expect(page.getByTestId('count-sbi')).toContainText('SBIs (2)');
   await expect(page.getByTestId('detail-title')).toHaveText('SBI version 1.0.0');
   await expect(page.getByTestId('detail-facts')).toContainText(HASH);
+  const inboxAxe = await new AxeBuilder({ page }).analyze();
+  expect(inboxAxe.violations.filter(v => v.impact === 'critical' || v.impact === 'serious')).toEqual([]);
   await page.keyboard.press('a');
   await expect(outcome).toContainText('SBI version 1.0.0');
   await expect(rows).toHaveCount(1);
@@ -148,6 +151,8 @@ test('a partner admin triages by keyboard and in bulk, a decision taken meanwhil
   await expect(page.getByTestId('decisions-table')).toContainText(isoDay(0));
   await page.getByTestId('chart-90').click();
   await expect(chart.locator('svg > title')).toHaveText('Decisions per day, last 90 days');
+  const dashAxe = await new AxeBuilder({ page }).analyze();
+  expect(dashAxe.violations.filter(v => v.impact === 'critical' || v.impact === 'serious')).toEqual([]);
 
   // The expiry check, run now: the SBI expiring in ten days is notified to its provider.
   await page.goto('/notifications');
