@@ -110,7 +110,10 @@ fn Bell(bell: Resource<Result<domain::notification::BellSummary, AppError>>) -> 
                     view! {
                         <details class="bell" data-testid="bell">
                             <summary aria-label=label>
-                                <span aria-hidden="true">"🔔"</span>
+                                // Drawn, not an emoji: servers and kiosks often lack an emoji font.
+                                <svg class="bell-icon" aria-hidden="true" width="18" height="18" viewBox="0 0 24 24">
+                                    <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2z"/>
+                                </svg>
                                 {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{unread}</span> })}
                             </summary>
                             <div class="bell-menu">

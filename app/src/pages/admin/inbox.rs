@@ -229,9 +229,17 @@ fn InboxBody() -> impl IntoView {
                 return;
             }
             // Typing a reason or a filter is not a shortcut.
+            // A checkbox or button with focus still lets the shortcuts work.
             let typing = document()
                 .active_element()
-                .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+                .map(|el| match el.tag_name().as_str() {
+                    "TEXTAREA" | "SELECT" => true,
+                    "INPUT" => !matches!(
+                        el.get_attribute("type").as_deref(),
+                        Some("checkbox" | "radio" | "button" | "submit")
+                    ),
+                    _ => false,
+                })
                 .unwrap_or(false);
             let key = e.key();
             if typing {
