@@ -327,6 +327,7 @@ pub fn detail(conn: &mut AnyConnection, kind: &str, id: &str) -> AppResult<Inbox
     let mut facts: Vec<(String, String)> = Vec::new();
     let mut document = None;
     let mut linked = Vec::new();
+    let mut loaded = None;
     let (partner_id, title, created_at) = match kind {
         InboxKind::Partner => {
             let p = partner::load_view(conn, id)?;
@@ -334,11 +335,14 @@ pub fn detail(conn: &mut AnyConnection, kind: &str, id: &str) -> AppResult<Inbox
                 .find(id)
                 .select(partners::created_at)
                 .first(conn)?;
-            (
+            let head = (
                 p.id.clone(),
                 format!("Registration of {} ({})", p.organisation, p.partner_type),
                 created,
-            )
+            );
+            // The registration is the partner itself: no second read below.
+            loaded = Some(p);
+            head
         }
         InboxKind::PolicyRequest => {
             let r = requests::get(conn, id)?;
@@ -411,7 +415,10 @@ pub fn detail(conn: &mut AnyConnection, kind: &str, id: &str) -> AppResult<Inbox
             )
         }
     };
-    let p = partner::load_view(conn, &partner_id)?;
+    let p = match loaded {
+        Some(p) => p,
+        None => partner::load_view(conn, &partner_id)?,
+    };
     let certificate = current_certificate(conn, &partner_id, now)?;
     Ok(InboxDetail {
         item: InboxItem {
