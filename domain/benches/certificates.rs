@@ -2,8 +2,10 @@
 //!
 //! `cargo bench -p domain --features server --bench certificates` (SQLite in a temp dir; set
 //! TEST_DATABASE_URL for PostgreSQL). Prints certificates/s for parsing + checks alone, for the
-//! full partner validation (trust store read + rustls-webpki chain), and the latency of a full
-//! upload (validation, re-signing, history, audit and event in one transaction).
+//! full partner validation (trust store read + rustls-webpki chain), the latency of a full
+//! upload (validation, re-signing, history, audit and event in one transaction), and the
+//! latency of a trust-store upload of one intermediate CA (validation against the stored CAs,
+//! row, audit and event in one transaction).
 
 use domain::audit::Actor;
 use domain::cert::signing::{ensure_signing_cas, CertConfig};
@@ -134,6 +136,50 @@ fn main() {
     }
     times.sort();
 
+    // 4. Trust-store upload latency: distinct intermediates of one root, each uploaded on its
+    // own (parse, common and CA checks, duplicate check, issuer found among the stored CAs and
+    // its signature verified, row, audit, `CA_CERTIFICATE_UPLOADED`, commit). In the DEVICE
+    // domain, so the partner figures above read the same two-CA AUTH store as before; the
+    // DEVICE store grows from 1 to 201 CAs during the run (read whole on each upload).
+    let ca_n = 200u64;
+    let dev_root_key = KeyPair::generate().expect("key");
+    let dev_root_params = params("Bench Devices", "Bench Device Root", true, 10_000, 3650);
+    let dev_root = dev_root_params.self_signed(&dev_root_key).expect("root");
+    let dev_root_issuer = Issuer::new(dev_root_params, dev_root_key);
+    trust::upload(
+        &mut conn,
+        &admin,
+        &config,
+        "DEVICE",
+        dev_root.pem().as_bytes(),
+        false,
+    )
+    .expect("device root");
+    let intermediates: Vec<String> = (0..ca_n)
+        .map(|i| {
+            let k = KeyPair::generate().expect("key");
+            params(
+                "Bench Devices",
+                &format!("Bench Device CA {i}"),
+                true,
+                10_001 + i,
+                3000,
+            )
+            .signed_by(&k, &dev_root_issuer)
+            .expect("intermediate")
+            .pem()
+        })
+        .collect();
+    let mut ca_times = Vec::new();
+    for pem in &intermediates {
+        let started = Instant::now();
+        let report = trust::upload(&mut conn, &admin, &config, "DEVICE", pem.as_bytes(), false)
+            .expect("CA upload");
+        ca_times.push(started.elapsed());
+        assert_eq!(report.accepted(), 1, "{report:?}");
+    }
+    ca_times.sort();
+
     println!("backend: {}", db.backend());
     println!("parse + inspect + checks: {parse_rate:.0} certificates/s (one core)");
     println!("full partner validation (trust store + webpki chain): {validate_rate:.0} certificates/s (one core)");
@@ -143,5 +189,12 @@ fn main() {
         percentile(&times, 0.99).as_secs_f64() * 1000.0,
         times.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
         times.len()
+    );
+    println!(
+        "trust-store upload of an intermediate (validate, store, audit, event): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} uploads",
+        percentile(&ca_times, 0.5).as_secs_f64() * 1000.0,
+        percentile(&ca_times, 0.99).as_secs_f64() * 1000.0,
+        ca_times.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
+        ca_times.len()
     );
 }

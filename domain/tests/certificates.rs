@@ -3,7 +3,9 @@
 //! database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set).
 //!
 //! Chains are made here with rcgen (ECDSA P-256). The SHA-1 leaf and its root cannot be made
-//! by rcgen: they are committed fixtures, made once with `tests/fixtures/certs/make.sh`.
+//! by rcgen: they are committed fixtures, made once with `tests/fixtures/certs/make.sh`. So are
+//! the certificates for keys the portal does not accept (DSA, Ed448, EC P-521 and secp256k1)
+//! and the X.509 version 1 ones, made once with `tests/fixtures/certs/make-odd.sh`.
 
 use cms::cert::x509::der::{Decode, Encode};
 use cms::content_info::ContentInfo;
@@ -39,6 +41,30 @@ const SHA1_ROOT_PEM: &str = include_str!("fixtures/certs/sha1-root.pem");
 /// O=SHA1 Test Partner, valid until 2120.
 const SHA1_LEAF_PEM: &str = include_str!("fixtures/certs/sha1-leaf.pem");
 const SHA1_PARTNER_ORG: &str = "SHA1 Test Partner";
+
+/// Made by `fixtures/certs/make-odd.sh` (as are the next seven): an EC P-256 root, v3,
+/// SHA256withECDSA, valid 2020-2120. It issued every other `make-odd.sh` certificate but the
+/// v1 root.
+const ODD_ROOT_PEM: &str = include_str!("fixtures/certs/odd-root.pem");
+/// A leaf for a DSA-2048 key, v3, O=Odd Key Partner.
+const DSA_LEAF_PEM: &str = include_str!("fixtures/certs/dsa-leaf.pem");
+/// A leaf for an Ed448 key, v3, O=Odd Key Partner.
+const ED448_LEAF_PEM: &str = include_str!("fixtures/certs/ed448-leaf.pem");
+/// A leaf for an EC key on P-521, v3, O=Odd Key Partner.
+const P521_LEAF_PEM: &str = include_str!("fixtures/certs/p521-leaf.pem");
+/// A leaf for an EC key on secp256k1, v3, O=Odd Key Partner.
+const SECP256K1_LEAF_PEM: &str = include_str!("fixtures/certs/secp256k1-leaf.pem");
+/// An intermediate CA (CA:TRUE, keyCertSign) for a DSA-2048 key, v3.
+const DSA_CA_PEM: &str = include_str!("fixtures/certs/dsa-ca.pem");
+/// An X.509 version 1 leaf (no extensions) for an EC P-256 key, O=V1 Test Partner.
+const V1_LEAF_PEM: &str = include_str!("fixtures/certs/v1-leaf.pem");
+/// A self-signed X.509 version 1 certificate (EC P-256), O=V1 Test CA.
+const V1_ROOT_PEM: &str = include_str!("fixtures/certs/v1-root.pem");
+const ODD_PARTNER_ORG: &str = "Odd Key Partner";
+const V1_PARTNER_ORG: &str = "V1 Test Partner";
+const DSA_OID: &str = "1.2.840.10040.4.1";
+const ED448_OID: &str = "1.3.101.113";
+const SECP256K1_OID: &str = "1.3.132.0.10";
 
 // ---------------------------------------------------------------------------------------------
 // Certificate factory (rcgen)
@@ -2102,4 +2128,436 @@ fn private_keys_in_other_shapes_are_refused_as_leaked() {
         .expect_err("garbage");
     assert_eq!(err.code, "PMS_CERT_GARBAGE");
     assert!(!err.message.contains("s3cr3t"), "{}", err.message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and versions the portal does not accept (openssl fixtures), the re-signed certificate's
+// usages per domain, and chains in a partner file.
+// ---------------------------------------------------------------------------------------------
+
+/// `ODD_ROOT_PEM` stored in the DEVICE trust store, and a device provider named `org`.
+fn odd_partner(conn: &mut AnyConnection, env: &Env, id: &str, org: &str) -> Partner {
+    store_pem(conn, env, "DEVICE", ODD_ROOT_PEM);
+    partner_with_org(conn, id, "Device_Provider", org)
+}
+
+#[test]
+fn partner_certificate_with_an_unknown_key_type_is_refused_on_key() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let p = odd_partner(conn, &env, "odd-dev", ODD_PARTNER_ORG);
+    for (pem, oid) in [(DSA_LEAF_PEM, DSA_OID), (ED448_LEAF_PEM, ED448_OID)] {
+        let check = partner_cert::check_own(conn, &p.user, pem.as_bytes()).expect("check");
+        let facts = check.facts.as_ref().expect("facts");
+        assert_eq!(
+            (
+                facts.key_type.clone(),
+                facts.sig_alg.as_str(),
+                facts.version
+            ),
+            (format!("unknown ({oid})"), "SHA256withECDSA", 3)
+        );
+        // Only the key: the chain to the stored root verifies.
+        assert_eq!(partner_refusal(conn, &env, &p, pem.as_bytes()), vec!["key"]);
+        let text = message(&check.problems, "key");
+        assert!(
+            text.contains(&format!("key type ({oid}) is not supported")),
+            "{text}"
+        );
+        assert!(
+            text.contains("RSA (2048 bits or more) or EC P-256/P-384"),
+            "{text}"
+        );
+        // DER is refused the same way.
+        assert_eq!(partner_refusal(conn, &env, &p, &pem_der(pem)), vec!["key"]);
+    }
+}
+
+#[test]
+fn trust_ca_with_an_unknown_key_type_is_refused_on_key() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    store_pem(conn, &env, "AUTH", ODD_ROOT_PEM);
+    let before = counts(conn);
+    let err = upload(conn, &env, "AUTH", DSA_CA_PEM.as_bytes(), false).expect_err("DSA CA");
+    assert_eq!(refused_ca(&err), vec!["/0/key"], "{err:#?}");
+    assert!(
+        err.details[0]
+            .message
+            .contains(&format!("key type ({DSA_OID}) is not supported")),
+        "{err:#?}"
+    );
+    assert!(err.message.contains("not supported"), "{}", err.message);
+    assert_eq!(counts(conn), before, "nothing stored");
+    // The preview says the same, and knows it is an intermediate.
+    let report = upload(conn, &env, "AUTH", DSA_CA_PEM.as_bytes(), true).expect("preview");
+    let item = &report.items[0];
+    assert_eq!(
+        (item.accepted, item.kind),
+        (false, Some(CaKind::Intermediate))
+    );
+    assert_eq!(paths(&item.problems), vec!["key"]);
+    let facts = item.facts.as_ref().expect("facts");
+    assert_eq!(facts.key_type, format!("unknown ({DSA_OID})"));
+    assert!(facts.is_ca && !facts.self_signed);
+}
+
+#[test]
+fn trust_bundle_of_a_root_and_a_dsa_ca_stores_the_root_only() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let text = pem_bundle(&[ODD_ROOT_PEM, DSA_CA_PEM]);
+    let before = counts(conn);
+    let report = upload(conn, &env, "FTM", text.as_bytes(), false).expect("bundle");
+    assert_eq!(
+        report
+            .items
+            .iter()
+            .map(|i| (i.accepted, paths(&i.problems)))
+            .collect::<Vec<_>>(),
+        vec![(true, vec![]), (false, vec!["key"])]
+    );
+    let after = counts(conn);
+    assert_eq!(
+        (after.cas, after.events, after.audit),
+        (before.cas + 1, before.events + 1, before.audit + 1)
+    );
+}
+
+#[test]
+fn partner_ec_key_on_an_unsupported_curve_is_refused_on_key() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let p = odd_partner(conn, &env, "curve-dev", ODD_PARTNER_ORG);
+    for (pem, curve) in [
+        (P521_LEAF_PEM, "P-521"),
+        (SECP256K1_LEAF_PEM, SECP256K1_OID),
+    ] {
+        let check = partner_cert::check_own(conn, &p.user, pem.as_bytes()).expect("check");
+        assert_eq!(
+            check.facts.as_ref().expect("facts").key_type,
+            format!("EC {curve}")
+        );
+        assert_eq!(partner_refusal(conn, &env, &p, pem.as_bytes()), vec!["key"]);
+        let text = message(&check.problems, "key");
+        assert_eq!(
+            text,
+            format!("Its EC key is on curve {curve}; only P-256 and P-384 are accepted.")
+        );
+    }
+}
+
+#[test]
+fn version_1_certificates_are_refused_on_version() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let version_message = "It is an X.509 version 1 certificate; only version 3 is accepted.";
+    // Trust store: a v1 root has no basic constraints either, so it is not a CA.
+    let before = counts(conn);
+    let err = upload(conn, &env, "AUTH", V1_ROOT_PEM.as_bytes(), false).expect_err("v1 root");
+    assert_eq!(refused_ca(&err), vec!["/0/version", "/0/ca"], "{err:#?}");
+    assert_eq!(err.details[0].message, version_message);
+    assert_eq!(counts(conn), before, "nothing stored");
+    let report = upload(conn, &env, "AUTH", V1_ROOT_PEM.as_bytes(), true).expect("preview");
+    let facts = report.items[0].facts.as_ref().expect("facts");
+    assert_eq!(
+        (facts.version, facts.is_ca, facts.self_signed),
+        (1, false, true)
+    );
+    assert_eq!(report.items[0].kind, None);
+    // Partner: a v1 leaf under a stored v3 root is refused on its version alone.
+    let p = odd_partner(conn, &env, "v1-dev", V1_PARTNER_ORG);
+    let check = partner_cert::check_own(conn, &p.user, V1_LEAF_PEM.as_bytes()).expect("check");
+    assert_eq!(check.facts.as_ref().expect("facts").version, 1);
+    assert_eq!(
+        partner_refusal(conn, &env, &p, V1_LEAF_PEM.as_bytes()),
+        vec!["version"]
+    );
+    assert_eq!(message(&check.problems, "version"), version_message);
+    // The v1 leaf offered to the trust store: refused on version too (and not a CA).
+    let before = counts(conn);
+    let err = upload(conn, &env, "DEVICE", V1_LEAF_PEM.as_bytes(), false).expect_err("v1 leaf");
+    assert_eq!(refused_ca(&err), vec!["/0/version", "/0/ca"], "{err:#?}");
+    assert_eq!(counts(conn), before, "nothing stored");
+}
+
+fn subject_key_id(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<Vec<u8>> {
+    cert.extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        })
+}
+
+fn authority_key_id(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<Vec<u8>> {
+    cert.extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(a) => {
+                a.key_identifier.as_ref().map(|k| k.0.to_vec())
+            }
+            _ => None,
+        })
+}
+
+/// Uploads `cert` as `p`'s certificate and checks the re-signed one against what
+/// `signing::resign` intends for `domain`: issued and signed by the portal's signing CA of that
+/// domain (and no other), same subject and key, not a CA, key usage `key_usage` (critical),
+/// extended key usage clientAuth only when `client_auth` (none otherwise), at most a year and
+/// never beyond the uploaded certificate. Returns the re-signed certificate's end (ms).
+fn assert_resigned(
+    conn: &mut AnyConnection,
+    env: &Env,
+    p: &Partner,
+    domain: CertDomain,
+    cert: &Leaf,
+    key_usage: &str,
+    client_auth: bool,
+) -> i64 {
+    let started = domain::clock::now_ms();
+    let view = partner_cert::upload_own(conn, &p.actor, &p.user, &env.config, cert.pem.as_bytes())
+        .expect("upload");
+    let finished = domain::clock::now_ms();
+    assert_eq!(view.domain, domain);
+    let resigned_der = pem_der(&view.resigned_pem);
+    let (rest, resigned) =
+        x509_parser::parse_x509_certificate(&resigned_der).expect("re-signed parses");
+    assert!(rest.is_empty());
+    let (_, uploaded) = x509_parser::parse_x509_certificate(&cert.der).expect("uploaded");
+
+    // Issuer: the signing CA of this domain, by name, key identifier and signature.
+    let ca_der = signing_ca_der(conn, domain);
+    let (_, ca) = x509_parser::parse_x509_certificate(&ca_der).expect("signing CA");
+    assert_eq!(resigned.issuer().as_raw(), ca.subject().as_raw());
+    assert_eq!(
+        resigned.issuer().to_string(),
+        format!(
+            "O=Partner Management Portal, CN=PMS {} signing CA",
+            domain.as_str()
+        )
+    );
+    resigned
+        .verify_signature(Some(ca.public_key()))
+        .expect("signed by the domain's signing CA");
+    for other in CertDomain::ALL.into_iter().filter(|d| *d != domain) {
+        let other_der = signing_ca_der(conn, other);
+        let (_, other_ca) = x509_parser::parse_x509_certificate(&other_der).expect("other CA");
+        assert!(
+            resigned
+                .verify_signature(Some(other_ca.public_key()))
+                .is_err(),
+            "{} CA verifies a {} certificate",
+            other.as_str(),
+            domain.as_str()
+        );
+    }
+    let ca_ski = subject_key_id(&ca).expect("signing CA has a subject key identifier");
+    assert_eq!(authority_key_id(&resigned), Some(ca_ski));
+
+    // The partner's subject and key, as an end entity.
+    assert_eq!(resigned.subject().as_raw(), uploaded.subject().as_raw());
+    assert_eq!(resigned.public_key().raw, uploaded.public_key().raw);
+    assert_eq!(resigned.version(), x509_parser::x509::X509Version::V3);
+    let bc = resigned
+        .basic_constraints()
+        .expect("one basic constraints")
+        .expect("basic constraints");
+    assert!(!bc.value.ca);
+
+    // Usages of the domain.
+    let ku = resigned
+        .key_usage()
+        .expect("one key usage")
+        .expect("key usage");
+    assert!(ku.critical, "key usage is critical");
+    assert_eq!(
+        ku.value.to_string(),
+        key_usage,
+        "{} key usage",
+        domain.as_str()
+    );
+    let eku = resigned
+        .extended_key_usage()
+        .expect("at most one extended key usage");
+    if client_auth {
+        let eku = eku.expect("extended key usage").value;
+        assert!(eku.client_auth, "{eku:?}");
+        assert!(
+            !(eku.any
+                || eku.server_auth
+                || eku.code_signing
+                || eku.email_protection
+                || eku.time_stamping
+                || eku.ocsp_signing)
+                && eku.other.is_empty(),
+            "clientAuth only: {eku:?}"
+        );
+    } else {
+        // The uploaded certificate's own clientAuth is not copied.
+        assert!(eku.is_none(), "{} has an EKU: {eku:?}", domain.as_str());
+    }
+
+    // At most a year, never beyond the uploaded certificate.
+    let not_before = resigned.validity().not_before.timestamp() * 1000;
+    let not_after = resigned.validity().not_after.timestamp() * 1000;
+    let uploaded_not_after = uploaded.validity().not_after.timestamp() * 1000;
+    assert!(not_before <= started, "{not_before} > {started}");
+    assert!(not_after <= finished + 365 * DAY_MS, "more than a year");
+    assert!(not_after <= uploaded_not_after, "beyond the uploaded one");
+    assert!(
+        not_after >= (started + 365 * DAY_MS - 1000).min(uploaded_not_after),
+        "shorter than needed: {not_after}"
+    );
+    assert_eq!(view.resigned_not_after, not_after);
+    not_after
+}
+
+#[test]
+fn resigned_auth_certificate_has_signature_agreement_or_encipherment_and_client_auth() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "AUTH");
+    trusted_chain(conn, &env, "DEVICE");
+    trusted_chain(conn, &env, "FTM");
+    let p = partner(conn, "rp", "Auth_Partner");
+    // EC key: key agreement.
+    let ec = leaf(&p.org, &chain.int);
+    assert_resigned(
+        conn,
+        &env,
+        &p,
+        CertDomain::Auth,
+        &ec,
+        "Digital Signature, Key Agreement",
+        true,
+    );
+    // RSA key (renewal): key encipherment.
+    let rsa = leaf_for_spki(&p.org, &rsa_spki(2048), &chain.int);
+    assert_resigned(
+        conn,
+        &env,
+        &p,
+        CertDomain::Auth,
+        &rsa,
+        "Digital Signature, Key Encipherment",
+        true,
+    );
+}
+
+#[test]
+fn resigned_device_certificate_has_digital_signature_only() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    trusted_chain(conn, &env, "AUTH");
+    let chain = trusted_chain(conn, &env, "DEVICE");
+    let p = partner(conn, "dev", "Device_Provider");
+    let ec = leaf(&p.org, &chain.int);
+    assert_resigned(
+        conn,
+        &env,
+        &p,
+        CertDomain::Device,
+        &ec,
+        "Digital Signature",
+        false,
+    );
+    // Whatever the key.
+    let rsa = leaf_for_spki(&p.org, &rsa_spki(2048), &chain.int);
+    assert_resigned(
+        conn,
+        &env,
+        &p,
+        CertDomain::Device,
+        &rsa,
+        "Digital Signature",
+        false,
+    );
+}
+
+#[test]
+fn resigned_ftm_certificate_has_digital_signature_only_and_ends_with_the_uploaded_one() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "FTM");
+    trusted_chain(conn, &env, "AUTH");
+    let p = partner(conn, "chip", "FTM_Provider");
+    let long = leaf(&p.org, &chain.int);
+    let end = assert_resigned(
+        conn,
+        &env,
+        &p,
+        CertDomain::Ftm,
+        &long,
+        "Digital Signature",
+        false,
+    );
+    assert!(
+        end >= domain::clock::now_ms() + 364 * DAY_MS,
+        "about a year"
+    );
+    // A certificate ending in 100 days: the re-signed one ends with it, to the second.
+    let short = sign_leaf(
+        &leaf_params_valid(
+            &p.org,
+            "short leaf",
+            now() - Duration::days(1),
+            now() + Duration::days(100),
+        ),
+        &chain.int,
+    );
+    let end = assert_resigned(
+        conn,
+        &env,
+        &p,
+        CertDomain::Ftm,
+        &short,
+        "Digital Signature",
+        false,
+    );
+    let (_, uploaded) = x509_parser::parse_x509_certificate(&short.der).expect("uploaded");
+    assert_eq!(end, uploaded.validity().not_after.timestamp() * 1000);
+}
+
+#[test]
+fn partner_file_with_its_chain_in_the_wrong_order_is_refused_as_many() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "DEVICE");
+    let p = partner(conn, "dev", "Device_Provider");
+    let cert = leaf(&p.org, &chain.int);
+    let (root, int) = (chain.root.pem(), chain.int.pem());
+    let before = counts(conn);
+    for (pems, n) in [
+        (vec![&cert.pem, &root, &int], 3),
+        (vec![&int, &cert.pem], 2),
+        (vec![&root, &int, &cert.pem], 3),
+    ] {
+        let text: String = pems.into_iter().map(String::as_str).collect();
+        let input = text.as_bytes();
+        let err = partner_cert::check_own(conn, &p.user, input).expect_err("check");
+        assert_eq!(
+            (err.kind, err.code.as_str(), err.field.as_deref()),
+            (ErrorKind::Validation, "PMS_CERT_MANY", Some("certificate")),
+            "{err:#?}"
+        );
+        assert!(
+            err.message
+                .starts_with(&format!("The file holds {n} certificates.")),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("trust store"), "{}", err.message);
+        let err = partner_cert::upload_own(conn, &p.actor, &p.user, &env.config, input)
+            .expect_err("upload");
+        assert_eq!(
+            (err.kind, err.code.as_str(), err.field.as_deref()),
+            (ErrorKind::Validation, "PMS_CERT_MANY", Some("certificate"))
+        );
+    }
+    assert_eq!(counts(conn), before, "nothing stored");
+    assert!(partner_cert::own(conn, &p.user).expect("own").is_none());
+    // The leaf alone is accepted.
+    partner_cert::upload_own(conn, &p.actor, &p.user, &env.config, cert.pem.as_bytes())
+        .expect("leaf alone");
 }
