@@ -152,3 +152,13 @@ mod tests {
         );
     }
 }
+
+/// The day `years` after the day of `ms`, as YYYY-MM-DD (29 February becomes 28 February in a
+/// common year, as the server's month arithmetic does).
+pub fn date_plus_years(ms: i64, years: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+    let y = y + years;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let d = if m == 2 && d == 29 && !leap { 28 } else { d };
+    format!("{y:04}-{m:02}-{d:02}")
+}

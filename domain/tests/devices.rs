@@ -1565,3 +1565,273 @@ fn list_own_never_shows_another_providers_items() {
         0
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Linking a device to another SBI, chip decisions, lists
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn device_is_linked_to_a_newer_sbi_once_with_an_audit_row() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let p = device_provider(conn, "dev-a");
+    let s1 = approved_sbi(conn, &p, "1.0");
+    let d = add_device(conn, &p, &device_input(&[&s1.id], "Acme", "F1"));
+    let d = model::decide(conn, &admin(), &d.id, Decision::Approve, None).expect("approve");
+    let s2 = approved_sbi(conn, &p, "2.0");
+    let before = counts(conn);
+    let linked = model::link_sbi(conn, &p.actor, &p.user, &d.id, &s2.id).expect("link");
+    let versions: Vec<&str> = linked.sbis.iter().map(|l| l.version.as_str()).collect();
+    assert_eq!(versions, ["1.0", "2.0"]);
+    // An approved device stays approved: the SBI it joins is approved too.
+    assert_eq!(linked.status, ItemStatus::Approved);
+    let after = counts(conn);
+    assert_eq!(
+        (after.links, after.audit),
+        (before.links + 1, before.audit + 1)
+    );
+    assert_eq!(
+        audit_actions(conn, "device", &d.id),
+        ["DEVICE_ADDED", "DEVICE_APPROVED", "DEVICE_SBI_LINKED"]
+    );
+    assert_eq!(sbi::get(conn, &s2.id).expect("sbi").devices, 1);
+    let of_s2 = ItemQuery {
+        sbi: Some(s2.id.clone()),
+        ..ItemQuery::default()
+    };
+    let page = model::list(conn, &of_s2, None, None).expect("devices of SBI 2.0");
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].id, d.id);
+
+    // Twice is a conflict on the SBI field, and writes nothing.
+    let before = counts(conn);
+    let err = model::link_sbi(conn, &p.actor, &p.user, &d.id, &s2.id).expect_err("twice");
+    assert_eq!(
+        what(&err),
+        (
+            ErrorKind::Conflict,
+            "PMS_DEVICE_SBI_LINKED",
+            Some("sbi_ids")
+        )
+    );
+    assert_eq!(counts(conn), before);
+
+    // With the old SBI deactivated, the device lives on through the new one.
+    let (_, impact) = sbi::decide(conn, &admin(), &s1.id, Decision::Deactivate, Some("old"))
+        .expect("deactivate 1.0");
+    assert_eq!(impact, SbiImpact::default());
+    assert_eq!(
+        model::get(conn, &d.id).expect("device").status,
+        ItemStatus::Approved
+    );
+}
+
+#[test]
+fn device_link_to_an_unusable_or_foreign_sbi_or_from_a_dead_device_is_refused() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let p = device_provider(conn, "dev-a");
+    let other = device_provider(conn, "dev-b");
+    let s1 = approved_sbi(conn, &p, "1.0");
+    let d = add_device(conn, &p, &device_input(&[&s1.id], "Acme", "F1"));
+    let pending = add_sbi(conn, &p, "2.0");
+    let expired = approved_sbi(conn, &p, "3.0");
+    set_sbi_expires_on(conn, &expired.id, 1);
+    let theirs = approved_sbi(conn, &other, "9.0");
+
+    let refused = |conn: &mut AnyConnection, user: &Partner, device: &str, sbi_id: &str| {
+        let before = counts(conn);
+        let err =
+            model::link_sbi(conn, &user.actor, &user.user, device, sbi_id).expect_err("refused");
+        assert_eq!(counts(conn), before, "nothing written on {err:?}");
+        err
+    };
+    assert_eq!(
+        what(&refused(conn, &p, &d.id, &pending.id)),
+        validation("PMS_DEVICE_SBI_NOT_APPROVED", "sbi_ids")
+    );
+    assert_eq!(
+        what(&refused(conn, &p, &d.id, &expired.id)),
+        validation("PMS_DEVICE_SBI_EXPIRED", "sbi_ids")
+    );
+    assert_eq!(
+        what(&refused(conn, &p, &d.id, &theirs.id)),
+        validation("PMS_DEVICE_SBI_UNKNOWN", "sbi_ids")
+    );
+    assert_eq!(
+        what(&refused(conn, &p, &d.id, "  ")),
+        validation("PMS_DEVICE_SBI_REQUIRED", "sbi_ids")
+    );
+    // Another provider cannot touch the device at all.
+    assert_eq!(
+        refused(conn, &other, &d.id, &theirs.id).kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        refused(conn, &p, "no-such-device", &s1.id).kind,
+        ErrorKind::NotFound
+    );
+    // A rejected device cannot be revived by a link.
+    let s4 = approved_sbi(conn, &p, "4.0");
+    model::decide(conn, &admin(), &d.id, Decision::Reject, Some("blurry")).expect("reject");
+    let err = refused(conn, &p, &d.id, &s4.id);
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (ErrorKind::Conflict, "PMS_ILLEGAL_TRANSITION")
+    );
+}
+
+#[test]
+fn chip_decisions_follow_the_transitions_and_an_expired_certificate_blocks_approval() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let int = trusted_chain(conn, &env, "FTM");
+    let p = ftm_provider(conn, "ftm-a");
+    let c = add_chip(conn, &p, "Acme", "Chip 1");
+    upload(conn, &env, &p, &c.id, &leaf(&p.org, &int)).expect("upload");
+
+    // Its certificate lapsed while it waited: approval is refused, rejection is not.
+    let real: Option<i64> = ftm_chips::table
+        .filter(ftm_chips::id.eq(&c.id))
+        .select(ftm_chips::cert_not_after)
+        .first(conn)
+        .expect("not after");
+    diesel::update(ftm_chips::table.filter(ftm_chips::id.eq(&c.id)))
+        .set(ftm_chips::cert_not_after.eq(Some(1_i64)))
+        .execute(conn)
+        .expect("expire");
+    let before = counts(conn);
+    let err = chip::decide(conn, &admin(), &c.id, Decision::Approve, None).expect_err("expired");
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (ErrorKind::Conflict, "PMS_CHIP_CERT_EXPIRED")
+    );
+    assert_eq!(counts(conn), before);
+    diesel::update(ftm_chips::table.filter(ftm_chips::id.eq(&c.id)))
+        .set(ftm_chips::cert_not_after.eq(real))
+        .execute(conn)
+        .expect("restore");
+
+    // Deactivation needs an approved chip and a reason; approving twice is illegal.
+    let err =
+        chip::decide(conn, &admin(), &c.id, Decision::Deactivate, Some("x")).expect_err("pending");
+    assert_eq!(err.code, "PMS_ILLEGAL_TRANSITION");
+    chip::decide(conn, &admin(), &c.id, Decision::Approve, None).expect("approve");
+    let err = chip::decide(conn, &admin(), &c.id, Decision::Approve, None).expect_err("twice");
+    assert_eq!(err.code, "PMS_ILLEGAL_TRANSITION");
+    let err = chip::decide(conn, &admin(), &c.id, Decision::Deactivate, None).expect_err("why");
+    assert_eq!(err.field.as_deref(), Some("reason"));
+    let view = chip::decide(
+        conn,
+        &admin(),
+        &c.id,
+        Decision::Deactivate,
+        Some("Recalled"),
+    )
+    .expect("deactivate");
+    assert_eq!(view.status, ItemStatus::Deactivated);
+    assert_eq!(view.reason.as_deref(), Some("Recalled"));
+    let err = chip::decide(conn, &admin(), &c.id, Decision::Reject, Some("x")).expect_err("dead");
+    assert_eq!(err.code, "PMS_ILLEGAL_TRANSITION");
+    assert_eq!(
+        audit_actions(conn, "ftm_chip", &c.id),
+        [
+            "FTM_CHIP_ADDED",
+            "FTM_CHIP_CERTIFICATE_UPLOADED",
+            "FTM_CHIP_APPROVED",
+            "FTM_CHIP_DEACTIVATED"
+        ]
+    );
+    // The provider sees the status and the reason.
+    let own = chip::list_own(conn, &p.user, &ItemQuery::default()).expect("own chips");
+    assert_eq!(own.items[0].status, ItemStatus::Deactivated);
+    assert_eq!(own.items[0].reason.as_deref(), Some("Recalled"));
+}
+
+#[test]
+fn device_and_chip_lists_filter_sort_and_page() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let a = device_provider(conn, "dev-a");
+    let b = device_provider(conn, "dev-b");
+    let sa = approved_sbi(conn, &a, "1.0");
+    let sb = approved_sbi(conn, &b, "1.0");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut input = device_input(&[&sa.id], "Acme", &format!("F{i}"));
+        if i % 2 == 1 {
+            input.device_type = "Iris".into();
+            input.sub_type = "Double".into();
+        }
+        ids.push(add_device(conn, &a, &input).id);
+        pause();
+    }
+    add_device(conn, &b, &device_input(&[&sb.id], "Beta", "B1"));
+    model::decide(conn, &admin(), &ids[0], Decision::Approve, None).expect("approve");
+
+    let q = |f: &dyn Fn(&mut ItemQuery)| {
+        let mut q = ItemQuery::default();
+        f(&mut q);
+        q
+    };
+    let page = model::list(conn, &q(&|q| q.page_size = Some(2)), None, None).expect("page 1");
+    assert_eq!((page.total, page.items.len()), (6, 2));
+    assert_eq!(page.items[0].id, ids[0], "oldest first");
+    let page = model::list(
+        conn,
+        &q(&|q| {
+            q.page_size = Some(2);
+            q.page = Some(3);
+        }),
+        None,
+        None,
+    )
+    .expect("page 3");
+    assert_eq!(page.items.len(), 2);
+    let newest =
+        model::list(conn, &q(&|q| q.sort = Some("-created".into())), None, None).expect("newest");
+    assert_eq!(newest.items[0].partner_id, "dev-b");
+    let iris = model::list(
+        conn,
+        &q(&|q| q.device_type = Some("Iris".into())),
+        None,
+        None,
+    )
+    .expect("iris");
+    assert_eq!(iris.total, 2);
+    assert!(iris.items.iter().all(|d| d.device_type == "Iris"));
+    let pending_a = model::list(
+        conn,
+        &q(&|q| {
+            q.partner = Some("dev-a".into());
+            q.status = Some("PENDING_APPROVAL".into());
+        }),
+        None,
+        None,
+    )
+    .expect("pending of dev-a");
+    assert_eq!(pending_a.total, 4);
+    let of_sb = model::list(conn, &q(&|q| q.sbi = Some(sb.id.clone())), None, None).expect("sbi");
+    assert_eq!(of_sb.total, 1);
+    let err = model::list(conn, &q(&|q| q.status = Some("LOST".into())), None, None)
+        .expect_err("bad status");
+    assert_eq!(err.field.as_deref(), Some("status"));
+
+    let f = ftm_provider(conn, "ftm-a");
+    for i in 0..3 {
+        add_chip(conn, &f, "Acme", &format!("C{i}"));
+        pause();
+    }
+    let chips = chip::list(
+        conn,
+        &q(&|q| {
+            q.sort = Some("-created".into());
+            q.page_size = Some(2);
+            q.status = Some("PENDING_CERT_UPLOAD".into());
+        }),
+        None,
+    )
+    .expect("chips");
+    assert_eq!((chips.total, chips.items.len()), (3, 2));
+    assert_eq!(chips.items[0].model, "C2");
+}

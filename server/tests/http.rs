@@ -1851,6 +1851,103 @@ async fn device_functions_check_roles_and_providers_reach_only_their_own() {
     let mine = h.post("/api/devices/mine", "", Some(&acme)).await.json();
     assert_eq!(mine["items"][0]["status"], "DEACTIVATED");
 
+    // A model of a newer SBI is linked to the next one; only its provider can link it.
+    let mut sbi_ids = Vec::new();
+    for version in ["2.0", "3.0"] {
+        let form = sbi_form(version, hash, &day_from_today(-10), &day_from_today(300));
+        let r = h.post("/api/sbis/create", &form, Some(&acme)).await;
+        let id = r.json()["id"].as_str().expect("id").to_string();
+        let r = h
+            .post(
+                "/api/sbis/decide",
+                &format!("id={id}&decision=approve"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        sbi_ids.push(id);
+    }
+    let s2 = h
+        .post(
+            "/api/devices/create",
+            &format!(
+                "sbi_ids[0]={}&device_type=Iris&sub_type=Double&make=Acme&model=S2",
+                sbi_ids[0]
+            ),
+            Some(&acme),
+        )
+        .await;
+    let s2_id = s2.json()["id"].as_str().expect("id").to_string();
+    let link = format!("device_id={s2_id}&sbi_id={}", sbi_ids[1]);
+    assert_eq!(
+        h.post("/api/devices/link", &link, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.post("/api/devices/link", &link, Some(&admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.post("/api/devices/link", &link, Some(&other))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let linked = h.post("/api/devices/link", &link, Some(&acme)).await;
+    assert_eq!(linked.status, StatusCode::OK, "{}", linked.body);
+    assert_eq!(linked.json()["sbis"].as_array().map(Vec::len), Some(2));
+    let again = h.post("/api/devices/link", &link, Some(&acme)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.json()["field"], "sbi_ids");
+    let dead = h
+        .post(
+            "/api/devices/link",
+            &format!("device_id={device_id}&sbi_id={}", sbi_ids[1]),
+            Some(&acme),
+        )
+        .await;
+    assert_eq!(dead.status, StatusCode::CONFLICT, "{}", dead.body);
+    // The admin's devices of one SBI, on screen and as CSV.
+    let of_sbi = h
+        .post(
+            "/api/devices",
+            &format!("query[sbi]={}&query[status]=", sbi_ids[1]),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(of_sbi.json()["total"], 1, "{}", of_sbi.body);
+    assert_eq!(of_sbi.json()["items"][0]["model"], "S2");
+    let csv = h
+        .get(
+            &format!("/admin/export/devices.csv?sbi={}", sbi_ids[1]),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("S2"), "{}", csv.body);
+    assert!(!csv.body.contains(",S1,"), "{}", csv.body);
+    for list in ["sbis", "chips"] {
+        let r = h
+            .get(&format!("/admin/export/{list}.csv"), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{list}");
+        assert_eq!(
+            h.get(&format!("/admin/export/{list}.csv"), Some(&acme))
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{list}"
+        );
+    }
+    let sbis_csv = h.get("/admin/export/sbis.csv", Some(&admin)).await;
+    assert!(sbis_csv.body.contains("3.0"), "{}", sbis_csv.body);
+    assert_eq!(
+        h.post("/api/sbis/max-years", "", Some(&acme)).await.json(),
+        serde_json::json!(5)
+    );
+
     // Pages by role.
     assert_eq!(
         h.page("/admin/devices", Some(&acme)).await.status,

@@ -75,21 +75,13 @@ pub async fn my_usable_sbis() -> Result<Vec<SbiView>, AppError> {
         .map_err(fail)
 }
 
-/// One of the provider's SBIs with its devices.
+/// One of the provider's SBIs (its devices: `devices/mine` with `query[sbi]`).
 #[server(endpoint = "sbis/mine/detail")]
-pub async fn my_sbi(id: String) -> Result<(SbiView, Page<DeviceView>), AppError> {
+pub async fn my_sbi(id: String) -> Result<SbiView, AppError> {
     let user = device_provider()?;
-    guard::db(move |conn| {
-        let sbi = domain::device::sbi::get_own(conn, &user, &id)?;
-        let query = ItemQuery {
-            page_size: Some(100),
-            ..ItemQuery::default()
-        };
-        let devices = domain::device::model::list_own(conn, &user, &query, Some(&id))?;
-        Ok((sbi, devices))
-    })
-    .await
-    .map_err(fail)
+    guard::db(move |conn| domain::device::sbi::get_own(conn, &user, &id))
+        .await
+        .map_err(fail)
 }
 
 /// Declare an SBI.
@@ -144,6 +136,23 @@ pub async fn create_device(
     guard::db(move |conn| domain::device::model::create(conn, &actor, &user, &input))
         .await
         .map_err(fail)
+}
+
+/// Link one of the provider's pending or approved devices to another of its usable SBIs.
+#[server(endpoint = "devices/link")]
+pub async fn link_device_sbi(device_id: String, sbi_id: String) -> Result<DeviceView, AppError> {
+    let user = device_provider()?;
+    let actor = actor_of(&user);
+    guard::db(move |conn| domain::device::model::link_sbi(conn, &actor, &user, &device_id, &sbi_id))
+        .await
+        .map_err(fail)
+}
+
+/// How many years ahead an SBI may expire (the form's date limit).
+#[server(endpoint = "sbis/max-years")]
+pub async fn get_sbi_max_years() -> Result<i64, AppError> {
+    device_provider()?;
+    Ok(guard::state()?.sbi_max_years)
 }
 
 /// The FTM provider's chips.

@@ -63,16 +63,26 @@ pub fn Field(
     #[prop(default = true)]
     required: bool,
     /// Help text.
-    #[prop(optional)]
-    help: Option<&'static str>,
+    #[prop(optional, into)]
+    help: Option<String>,
     /// Initial value (edit forms).
     #[prop(optional, into)]
     value: Option<String>,
     /// Largest number of characters (mirrors the server rule).
     #[prop(optional)]
     maxlength: Option<usize>,
+    /// Smallest value (dates, numbers), mirroring the server rule.
+    #[prop(optional, into)]
+    min: MaybeProp<String>,
+    /// Largest value (dates, numbers), mirroring the server rule.
+    #[prop(optional, into)]
+    max: MaybeProp<String>,
+    /// The input element, for pages that move focus to it.
+    #[prop(optional)]
+    node_ref: Option<NodeRef<leptos::html::Input>>,
 ) -> impl IntoView {
     let id = format!("f-{name}");
+    let node_ref = node_ref.unwrap_or_default();
     let err_id = format!("{id}-error");
     let message = move || {
         error
@@ -92,6 +102,9 @@ pub fn Field(
                 required=required
                 value=value
                 maxlength=maxlength
+                min=move || min.get()
+                max=move || max.get()
+                node_ref=node_ref
                 aria-invalid=invalid
                 aria-describedby=err_id.clone()
                 data-testid=format!("input-{name}")

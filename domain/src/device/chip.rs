@@ -337,9 +337,18 @@ pub fn decide(
 ) -> AppResult<ChipView> {
     let reason = check_reason(reason, decision.needs_reason())?;
     crate::db::write_tx(conn, |conn| {
-        let from = get(conn, id)?.status;
+        let chip = get(conn, id)?;
+        let from = chip.status;
         let to = transition("chip", from, decision)?;
         let now = clock::now_ms();
+        // Downstream would refuse what the chip signs with an expired certificate.
+        if to == ItemStatus::Approved && chip.cert_not_after.is_some_and(|t| t < now) {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_CHIP_CERT_EXPIRED",
+                "The chip's certificate has expired; the provider must upload a valid one before it can be approved.",
+            ));
+        }
         let changed = diesel::update(
             ftm_chips::table
                 .filter(ftm_chips::id.eq(id))

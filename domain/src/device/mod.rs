@@ -215,6 +215,8 @@ pub struct ItemQuery {
     pub partner: Option<String>,
     /// Device type (devices only).
     pub device_type: Option<String>,
+    /// The devices linked to this SBI id (devices only).
+    pub sbi: Option<String>,
     /// "created" (oldest first, the default) or "-created".
     pub sort: Option<String>,
     /// 1-based page.

@@ -82,44 +82,7 @@ pub fn create(
         }
         let now = clock::now_ms();
         for sbi_id in &sbi_ids {
-            let sbi: Option<(String, String, String, i64)> = sbis::table
-                .filter(sbis::id.eq(sbi_id))
-                .select((
-                    sbis::partner_id,
-                    sbis::version,
-                    sbis::status,
-                    sbis::expires_on,
-                ))
-                .first(conn)
-                .optional()?;
-            let Some((owner, version, status, expires_on)) = sbi.filter(|s| s.0 == p.id) else {
-                return Err(AppError::validation(
-                    "sbi_ids",
-                    "PMS_DEVICE_SBI_UNKNOWN",
-                    "One of the chosen SBIs does not exist or is not yours.",
-                ));
-            };
-            let _ = owner;
-            let status = ItemStatus::parse(&status).unwrap_or(ItemStatus::PendingApproval);
-            if status != ItemStatus::Approved {
-                return Err(AppError::validation(
-                    "sbi_ids",
-                    "PMS_DEVICE_SBI_NOT_APPROVED",
-                    format!(
-                        "SBI {version} is {}; devices can be added only to approved SBIs.",
-                        status.label().to_lowercase()
-                    ),
-                ));
-            }
-            if expires_on < now {
-                return Err(AppError::validation(
-                    "sbi_ids",
-                    "PMS_DEVICE_SBI_EXPIRED",
-                    format!(
-                        "SBI {version} has expired; devices can be added only to unexpired SBIs."
-                    ),
-                ));
-            }
+            check_usable_sbi(conn, &p.id, sbi_id, now)?;
         }
         let taken_message =
             "You already have a pending or approved device of this type, sub-type, make and model.";
@@ -177,6 +140,131 @@ pub fn create(
                     "make": make, "model": model, "sbiIds": sbi_ids }),
         )?;
         get(conn, &id)
+    })
+}
+
+/// An SBI a device can be linked to: the provider's own, approved and not expired.
+fn check_usable_sbi(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    sbi_id: &str,
+    now: i64,
+) -> AppResult<String> {
+    let sbi: Option<(String, String, String, i64)> = sbis::table
+        .filter(sbis::id.eq(sbi_id))
+        .select((
+            sbis::partner_id,
+            sbis::version,
+            sbis::status,
+            sbis::expires_on,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((_, version, status, expires_on)) = sbi.filter(|s| s.0 == provider_id) else {
+        return Err(AppError::validation(
+            "sbi_ids",
+            "PMS_DEVICE_SBI_UNKNOWN",
+            "One of the chosen SBIs does not exist or is not yours.",
+        ));
+    };
+    let status = ItemStatus::parse(&status).unwrap_or(ItemStatus::PendingApproval);
+    if status != ItemStatus::Approved {
+        return Err(AppError::validation(
+            "sbi_ids",
+            "PMS_DEVICE_SBI_NOT_APPROVED",
+            format!(
+                "SBI {version} is {}; devices can be added only to approved SBIs.",
+                status.label().to_lowercase()
+            ),
+        ));
+    }
+    if expires_on < now {
+        return Err(AppError::validation(
+            "sbi_ids",
+            "PMS_DEVICE_SBI_EXPIRED",
+            format!("SBI {version} has expired; devices can be added only to unexpired SBIs."),
+        ));
+    }
+    Ok(version)
+}
+
+/// Link one of the provider's pending or approved devices to another of its usable SBIs
+/// (a model that also works with a newer SBI version). An approved device stays approved:
+/// the SBI it joins is itself approved.
+pub fn link_sbi(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    device_id: &str,
+    sbi_id: &str,
+) -> AppResult<DeviceView> {
+    let sbi_id = sbi_id.trim();
+    if sbi_id.is_empty() {
+        return Err(AppError::validation(
+            "sbi_ids",
+            "PMS_DEVICE_SBI_REQUIRED",
+            "Choose the SBI to link the device to.",
+        ));
+    }
+    crate::db::write_tx(conn, |conn| {
+        let p = provider(conn, user, "Device_Provider")?;
+        let device = get(conn, device_id)?;
+        if device.partner_id != p.id {
+            return Err(AppError::not_found("The device"));
+        }
+        if !matches!(
+            device.status,
+            ItemStatus::PendingApproval | ItemStatus::Approved
+        ) {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_ILLEGAL_TRANSITION",
+                format!(
+                    "This device is {}; only a pending or approved device can be linked to another SBI.",
+                    device.status.label().to_lowercase()
+                ),
+            ));
+        }
+        if device.sbis.iter().any(|s| s.id == sbi_id) {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_DEVICE_SBI_LINKED",
+                "The device is already linked to this SBI.",
+            )
+            .with_field("sbi_ids"));
+        }
+        let now = clock::now_ms();
+        let version = check_usable_sbi(conn, &p.id, sbi_id, now)?;
+        diesel::insert_into(device_sbis::table)
+            .values((
+                device_sbis::device_id.eq(device_id),
+                device_sbis::sbi_id.eq(sbi_id),
+                device_sbis::created_at.eq(now),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                unique_or(
+                    e,
+                    "sbi_ids",
+                    "PMS_DEVICE_SBI_LINKED",
+                    "The device is already linked to this SBI.",
+                )
+            })?;
+        diesel::update(devices::table.filter(devices::id.eq(device_id)))
+            .set((
+                devices::updated_at.eq(now),
+                devices::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            "DEVICE_SBI_LINKED",
+            "device",
+            device_id,
+            json!({ "partnerId": p.id, "sbiId": sbi_id, "sbiVersion": version }),
+        )?;
+        get(conn, device_id)
     })
 }
 
@@ -283,7 +371,9 @@ pub fn list(
         .map(str::to_string)
         .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
     let device_type = query.device_type.clone().filter(|t| !t.trim().is_empty());
-    let sbi = sbi.map(str::to_string);
+    let sbi = sbi
+        .map(str::to_string)
+        .or_else(|| query.sbi.clone().filter(|s| !s.trim().is_empty()));
     let filtered = || {
         let mut q = devices::table.inner_join(partners::table).into_boxed();
         if let Some(s) = status {

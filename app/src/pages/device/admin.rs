@@ -3,10 +3,12 @@
 //! reason (for an SBI, after seeing how many devices it takes with it).
 
 use crate::api::devices::{
-    get_sbi_impact, list_chips, list_devices, list_sbis, DecideChip, DecideDevice, DecideSbi,
+    get_chip_certificates, get_device_types, get_sbi_impact, list_chips, list_devices, list_sbis,
+    DecideChip, DecideDevice, DecideSbi,
 };
+use crate::components::cert::PemDownload;
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager};
+use crate::components::table::{export_href, ExportLink, ListState, Pager};
 use crate::pages::device::ItemBadge;
 use crate::util::human_ms;
 use domain::account::CurrentUser;
@@ -21,7 +23,7 @@ use leptos_router::params::ParamsMap;
 
 const LIST: ListState = ListState {
     base: "/admin/devices",
-    keys: &["kind", "status", "partner", "type", "sort", "page"],
+    keys: &["kind", "status", "partner", "type", "sbi", "sort", "page"],
     default_sort: "created",
 };
 
@@ -45,6 +47,7 @@ fn query_from(q: &ParamsMap) -> ItemQuery {
         },
         partner: text("partner"),
         device_type: text("type"),
+        sbi: text("sbi"),
         sort: text("sort"),
         page: text("page").and_then(|p| p.parse().ok()),
         page_size: Some(20),
@@ -62,6 +65,8 @@ fn ApprovalsBody() -> impl IntoView {
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
     let is =
         move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    // Device types come from the data (the same table the provider's form reads).
+    let types = Resource::new(|| (), |_| get_device_types());
     let tab = move |k: &'static str, label: &'static str| {
         let href = params.with(|q| LIST.href_with(q, "kind", k));
         view! {
@@ -85,12 +90,22 @@ fn ApprovalsBody() -> impl IntoView {
                 </select>
             </label>
             <label>"Provider (partner id)" <input type="search" name="partner" data-testid="filter-partner" value=get("partner") prop:value=get("partner")/></label>
-            <label>"Device type"
-                <select name="type" data-testid="filter-type" prop:value=get("type")>
-                    <option value="">"Any"</option>
-                    {["Finger", "Iris", "Face"].map(|t| view! { <option value=t selected=is("type", t)>{t}</option> }).collect_view()}
-                </select>
-            </label>
+            <input type="hidden" name="sbi" prop:value=get("sbi")/>
+            <Show when=move || kind() == "devices">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let names: Vec<String> = types.await.unwrap_or_default().into_iter().map(|t| t.device_type).collect();
+                        view! {
+                            <label>"Device type"
+                                <select name="type" data-testid="filter-type" prop:value=get("type")>
+                                    <option value="">"Any"</option>
+                                    {names.into_iter().map(|t| view! { <option value=t.clone() selected=is("type", &t)>{t.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        }
+                    })}
+                </Transition>
+            </Show>
             <label>"Order"
                 <select name="sort" data-testid="filter-sort" prop:value=get("sort")>
                     <option value="">"Oldest first"</option>
@@ -99,6 +114,14 @@ fn ApprovalsBody() -> impl IntoView {
             </label>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
         </Form>
+        {move || (kind() == "devices" && !get("sbi")().is_empty()).then(|| {
+            let all = params.with(|q| LIST.href_with(q, "sbi", ""));
+            view! { <p class="notice" data-testid="sbi-filter">"Showing the devices linked to one SBI. " <A href=all>"Show all devices"</A></p> }
+        })}
+        <ExportLink href=Signal::derive(move || {
+            let list = match kind().as_str() { "devices" => "devices", "chips" => "chips", _ => "sbis" };
+            export_href(list, &params.with(query_from))
+        })/>
         {move || match kind().as_str() {
             "devices" => view! { <Devices/> }.into_any(),
             "chips" => view! { <Chips/> }.into_any(),
@@ -141,7 +164,7 @@ fn Sbis() -> impl IntoView {
                                             <td data-testid="queue-name">{s.version.clone()}</td>
                                             <td class="mono">{s.binary_hash.chars().take(16).collect::<String>()} "…"</td>
                                             <td>{human_ms(s.expires_on)}</td>
-                                            <td>{s.devices}</td>
+                                            <td><A href=format!("/admin/devices?kind=devices&status=any&sbi={}", s.id) attr:data-testid="sbi-devices">{format!("{} device(s)", s.devices)}</A></td>
                                             <td><ItemBadge status=s.status/> {s.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
                                             <td>{human_ms(s.created_at)}</td>
                                             <td class="actions"><SbiDecide id=s.id.clone() status=s.status decide/></td>
@@ -175,10 +198,14 @@ fn SbiDecide(id: String, status: ItemStatus, decide: ServerAction<DecideSbi>) ->
                 decide.dispatch(DecideSbi { id, decision, reason });
             })
             on_open_deactivate=Callback::new(move |_| { impact.dispatch(impact_id.clone()); })
-            deactivate_warning=Signal::derive(move || impact.value().get().and_then(|r| r.ok()).map(|i| format!(
-                "Deactivating it also deactivates {} approved device(s) and rejects {} pending device(s) that depend on it alone.",
-                i.devices_deactivated, i.devices_rejected
-            )))/>
+            deactivate_ready=Signal::derive(move || matches!(impact.value().get(), Some(Ok(_))))
+            deactivate_warning=Signal::derive(move || impact.value().get().map(|r| match r {
+                Ok(i) => format!(
+                    "Deactivating it also deactivates {} approved device(s) and rejects {} pending device(s) that depend on it alone.",
+                    i.devices_deactivated, i.devices_rejected
+                ),
+                Err(e) => format!("Could not tell what it would affect: {} Close and open again to retry.", e.message),
+            }))/>
     }
 }
 
@@ -191,6 +218,9 @@ fn DecisionForms(
     approve: Callback<(String, String, Option<String>)>,
     #[prop(optional)] on_open_deactivate: Option<Callback<()>>,
     #[prop(optional, into)] deactivate_warning: Option<Signal<Option<String>>>,
+    /// When given, deactivation is offered only once this is true (its impact is known).
+    #[prop(optional, into)]
+    deactivate_ready: Option<Signal<bool>>,
 ) -> impl IntoView {
     let reject_reason = RwSignal::new(String::new());
     let deactivate_reason = RwSignal::new(String::new());
@@ -222,6 +252,7 @@ fn DecisionForms(
                     <textarea maxlength=MAX_REASON_LEN data-testid="deactivate-reason" prop:value=move || deactivate_reason.get()
                         on:input=move |ev| deactivate_reason.set(event_target_value(&ev))></textarea></label>
                 <button type="button" class="danger" data-testid="deactivate-confirm"
+                    disabled=move || deactivate_ready.is_some_and(|r| !r.get())
                     on:click=move |_| approve.run((id3.clone(), "deactivate".into(), Some(deactivate_reason.get_untracked())))>"Deactivate"</button>
             </details>
         })}
@@ -312,7 +343,7 @@ fn Chips() -> impl IntoView {
                                                 <td>{c.organisation.clone()} <span class="muted">" " {c.partner_id.clone()}</span></td>
                                                 <td>{c.make.clone()}</td>
                                                 <td data-testid="queue-name">{c.model.clone()}</td>
-                                                <td>{c.cert_subject.clone().unwrap_or_else(|| "not uploaded".into())}</td>
+                                                <td><ChipCert chip=c.clone()/></td>
                                                 <td><ItemBadge status=c.status/> {c.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
                                                 <td>{human_ms(c.created_at)}</td>
                                                 <td class="actions"><DecisionForms id=c.id.clone() status=c.status approve=cb/></td>
@@ -329,4 +360,46 @@ fn Chips() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// A chip's certificate: subject, validity and, on demand, both PEM downloads.
+#[component]
+fn ChipCert(chip: domain::device::ChipView) -> impl IntoView {
+    let Some(subject) = chip.cert_subject.clone() else {
+        return view! { <span class="muted">"not uploaded"</span> }.into_any();
+    };
+    // An action, not a resource: rows render inside a suspended list.
+    let certs = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { get_chip_certificates(id).await }
+    });
+    let expired = chip
+        .cert_not_after
+        .is_some_and(|t| t < crate::util::now_ms());
+    let stem = format!("{}-{}", chip.make, chip.model).replace(' ', "_");
+    let id = chip.id.clone();
+    view! {
+        {subject}
+        {chip.cert_not_after.map(|t| view! {
+            <span class=if expired { "badge bad" } else { "muted" } data-testid="chip-cert-validity">
+                {if expired { format!(" expired {}", human_ms(t)) } else { format!(" until {}", human_ms(t)) }}
+            </span>
+        })}
+        " "
+        <button type="button" class="link" data-testid="chip-certs" on:click=move |_| { certs.dispatch(id.clone()); }>"Certificates…"</button>
+        {move || {
+            let stem = stem.clone();
+            certs.value().get().map(|r| match r {
+                Ok(c) => view! {
+                    <span class="actions">
+                        <PemDownload pem=c.pem file_name=format!("{stem}-chip.pem") label="Certificate" test_id="chip-download"/>
+                        " "
+                        <PemDownload pem=c.resigned_pem file_name=format!("{stem}-chip-pms-signed.pem") label="Re-signed" test_id="chip-download-resigned"/>
+                    </span>
+                }.into_any(),
+                Err(e) => view! { <span class="alert" role="alert">{e.message}</span> }.into_any(),
+            })
+        }}
+    }
+    .into_any()
 }

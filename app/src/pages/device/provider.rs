@@ -3,15 +3,16 @@
 //! every status and reason.
 
 use crate::api::devices::{
-    get_device_types, my_devices, my_sbi, my_sbis, my_usable_sbis, CreateDevice, CreateSbi,
+    get_device_types, get_sbi_max_years, link_device_sbi, my_devices, my_sbi, my_sbis,
+    my_usable_sbis, CreateDevice, CreateSbi,
 };
 use crate::components::form::{form_error, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::pages::device::ItemBadge;
-use crate::util::{human_ms, ms_to_date, now_ms};
+use crate::util::{date_plus_years, human_ms, ms_to_date, now_ms};
 use domain::account::CurrentUser;
-use domain::device::{DeviceView, ItemQuery, SbiView, MAX_MAKE_LEN, MAX_VERSION_LEN};
+use domain::device::{DeviceView, ItemQuery, ItemStatus, SbiView, MAX_MAKE_LEN, MAX_VERSION_LEN};
 use domain::page::Page;
 use domain::Role;
 use leptos::prelude::*;
@@ -55,6 +56,8 @@ fn SbisBody() -> impl IntoView {
     let error = form_error(move || create.value().get());
     let created = move || create.value().get().and_then(|r| r.ok());
     let today = ms_to_date(now_ms());
+    let tomorrow = ms_to_date(now_ms() + 86_400_000);
+    let max_years = Resource::new(|| (), |_| get_sbi_max_years());
     view! {
         <h1>"Your SBIs"</h1>
         <p class="muted">"Declare each version of your secure biometric interface. Once a partner admin approves it, you can add the device models that use it."</p>
@@ -66,7 +69,20 @@ fn SbisBody() -> impl IntoView {
                 <Field name="version" label="Version" error maxlength=MAX_VERSION_LEN help="Unique among your SBIs, e.g. 1.0.2."/>
                 <Field name="binary_hash" label="Binary hash" error help="Hash of the SBI binary, hexadecimal or base64 (e.g. SHA-256)."/>
                 <Field name="created_on" label="Creation date" kind="date" error value=today.clone() help="Not in the future."/>
-                <Field name="expires_on" label="Expiry date" kind="date" error help="After today."/>
+                <Transition fallback=|| ()>
+                    {move || {
+                        let tomorrow = tomorrow.clone();
+                        Suspend::new(async move {
+                            // The browser's date picker offers only what the server accepts.
+                            let years = max_years.await.unwrap_or(domain::device::DEFAULT_SBI_MAX_YEARS);
+                            let max = date_plus_years(now_ms(), years);
+                            view! {
+                                <Field name="expires_on" label="Expiry date" kind="date" error min=tomorrow max=max
+                                    help=format!("After today, and at most {years} years from today.")/>
+                            }
+                        })
+                    }}
+                </Transition>
                 <button type="submit" class="primary" disabled=move || create.pending().get() data-testid="sbi-submit">"Declare SBI"</button>
             </ActionForm>
         </section>
@@ -117,34 +133,60 @@ pub fn MySbiPage() -> impl IntoView {
     }
 }
 
+/// Devices per page on an SBI's page and on the devices page.
+const DEVICE_PAGE: i64 = 50;
+
 #[component]
 fn SbiBody() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let create = ServerAction::<CreateDevice>::new();
-    let detail = Resource::new(
+    let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    // The facts, the device list and the form load apart, so that adding a device reloads
+    // the list only and the form keeps its type, sub-type and SBI choice for the next model.
+    let detail = Resource::new(id, my_sbi);
+    let devices = Resource::new(
         move || {
             (
-                params.with(|p| p.get("id")).unwrap_or_default(),
+                id(),
+                query.with(|q| q.get("page").and_then(|p| p.parse::<i64>().ok())),
                 create.version().get(),
             )
         },
-        |(id, _)| my_sbi(id),
+        |(id, page, _)| {
+            my_devices(ItemQuery {
+                sbi: Some(id),
+                page,
+                page_size: Some(DEVICE_PAGE),
+                ..ItemQuery::default()
+            })
+        },
     );
-    // The form's options are loaded here, outside the suspended detail: a resource created
-    // while hydrating a suspended branch breaks hydration.
+    // Loaded here, outside the suspended detail: a resource created while hydrating a
+    // suspended branch breaks hydration.
     let types = Resource::new(|| (), |_| get_device_types());
-    let usable = Resource::new(move || create.version().get(), |_| my_usable_sbis());
+    let usable = Resource::new(|| (), |_| my_usable_sbis());
     let options = DeviceOptions { types, usable };
     view! {
         <p><A href="/provider/sbis">"‹ SBIs"</A></p>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading SBI…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok((sbi, devices)) => view! { <SbiDetail sbi devices create options/> }.into_any(),
+                    Ok(sbi) => view! { <SbiFacts sbi/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
         </Transition>
+        <h2>"Devices"</h2>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading devices…"</p> }>
+            {move || Suspend::new(async move {
+                match devices.await {
+                    Ok(page) => view! { <DeviceTable page/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <NewDevice create sbi_id=Signal::derive(id) options/>
     }
 }
 
@@ -156,13 +198,7 @@ struct DeviceOptions {
 }
 
 #[component]
-fn SbiDetail(
-    sbi: SbiView,
-    devices: Page<DeviceView>,
-    create: ServerAction<CreateDevice>,
-    options: DeviceOptions,
-) -> impl IntoView {
-    let usable = sbi.status == domain::device::ItemStatus::Approved && sbi.expires_on >= now_ms();
+fn SbiFacts(sbi: SbiView) -> impl IntoView {
     view! {
         <div class="title-row">
             <h1 data-testid="sbi-title">"SBI " {sbi.version.clone()}</h1>
@@ -173,80 +209,160 @@ fn SbiDetail(
             <dt>"Binary hash"</dt><dd class="mono">{sbi.binary_hash.clone()}</dd>
             <dt>"Created"</dt><dd>{human_ms(sbi.created_on)}</dd>
             <dt>"Expires"</dt><dd>{human_ms(sbi.expires_on)}</dd>
+            <dt>"Devices"</dt><dd>{sbi.devices}</dd>
         </dl>
-        <h2>"Devices"</h2>
-        <DeviceTable items=devices.items/>
-        {if usable {
-            view! { <NewDevice create preselect=sbi.id.clone() options/> }.into_any()
-        } else {
-            view! { <p class="muted" data-testid="sbi-not-usable">"Devices can be added once this SBI is approved (and while it has not expired)."</p> }.into_any()
-        }}
     }
 }
 
-/// Devices with their status, reason and SBIs.
+/// A relative pager (`?page=N` on the current path), for lists inside a detail page.
 #[component]
-pub fn DeviceTable(items: Vec<DeviceView>) -> impl IntoView {
-    if items.is_empty() {
+fn PageLinks(page: i64, pages: i64) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(page > 1).then(|| view! { <A href=format!("?page={}", page - 1) attr:rel="prev">"‹ Previous"</A> })}
+                <span data-testid="pager-position">{format!("Page {page} of {pages}")}</span>
+                {(page < pages).then(|| view! { <A href=format!("?page={}", page + 1) attr:rel="next">"Next ›"</A> })}
+            </nav>
+        }
+    })
+}
+
+/// Linking a device to one more SBI from the devices list.
+#[derive(Clone, Copy)]
+struct LinkCtx {
+    action: Action<(String, String), Result<DeviceView, domain::AppError>>,
+    /// The device of the last attempt (its error shows on its row).
+    device: RwSignal<Option<String>>,
+    usable: StoredValue<Vec<SbiView>>,
+}
+
+/// Devices with their status, reason and SBIs; with `link`, each pending or approved device
+/// can be linked to one more of the provider's usable SBIs.
+#[component]
+fn DeviceTable(page: Page<DeviceView>, #[prop(optional)] link: Option<LinkCtx>) -> impl IntoView {
+    let (page_no, pages) = (page.page, page.page_count());
+    if page.items.is_empty() {
         return view! { <p class="empty" data-testid="devices-empty">"No devices yet."</p> }
             .into_any();
     }
     view! {
         <table class="list" data-testid="devices-table">
-            <thead><tr><th>"Type"</th><th>"Make"</th><th>"Model"</th><th>"SBIs"</th><th>"Status"</th><th>"Added"</th></tr></thead>
+            <thead><tr><th>"Type"</th><th>"Make"</th><th>"Model"</th><th>"SBIs"</th><th>"Status"</th><th>"Added"</th>
+                {link.is_some().then(|| view! { <th>"Also works with"</th> })}</tr></thead>
             <tbody>
-                {items.into_iter().map(|d| view! {
-                    <tr data-testid="device-row">
-                        <td>{format!("{} / {}", d.device_type, d.sub_type)}</td>
-                        <td>{d.make.clone()}</td>
-                        <td data-testid="device-model">{d.model.clone()}</td>
-                        <td>{d.sbis.iter().map(|s| s.version.clone()).collect::<Vec<_>>().join(", ")}</td>
-                        <td><ItemBadge status=d.status/> {d.reason.clone().map(|r| view! { <span class="muted" data-testid="device-reason">" " {r}</span> })}</td>
-                        <td>{human_ms(d.created_at)}</td>
-                    </tr>
+                {page.items.into_iter().map(|d| {
+                    let link_cell = link.map(|ctx| view! { <td><LinkControl device=d.clone() ctx/></td> });
+                    view! {
+                        <tr data-testid="device-row">
+                            <td>{format!("{} / {}", d.device_type, d.sub_type)}</td>
+                            <td>{d.make.clone()}</td>
+                            <td data-testid="device-model">{d.model.clone()}</td>
+                            <td data-testid="device-sbis">{d.sbis.iter().map(|s| s.version.clone()).collect::<Vec<_>>().join(", ")}</td>
+                            <td><ItemBadge status=d.status/> {d.reason.clone().map(|r| view! { <span class="muted" data-testid="device-reason">" " {r}</span> })}</td>
+                            <td>{human_ms(d.created_at)}</td>
+                            {link_cell}
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
+        <PageLinks page=page_no pages/>
+    }
+    .into_any()
+}
+
+/// The "link to another SBI" control of one device row.
+#[component]
+fn LinkControl(device: DeviceView, ctx: LinkCtx) -> impl IntoView {
+    let live = matches!(
+        device.status,
+        ItemStatus::PendingApproval | ItemStatus::Approved
+    );
+    let candidates: Vec<SbiView> = ctx.usable.with_value(|all| {
+        all.iter()
+            .filter(|s| !device.sbis.iter().any(|l| l.id == s.id))
+            .cloned()
+            .collect()
+    });
+    if !live || candidates.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    let choice = RwSignal::new(candidates[0].id.clone());
+    let select_id = format!("link-{}", device.id);
+    let (id1, id2) = (device.id.clone(), device.id.clone());
+    let error = move || {
+        (ctx.device.get().as_deref() == Some(id2.as_str()))
+            .then(|| ctx.action.value().get().and_then(|r| r.err()))
+            .flatten()
+    };
+    view! {
+        <form class="inline" data-testid="device-link-form" on:submit=move |ev| {
+            ev.prevent_default();
+            ctx.device.set(Some(id1.clone()));
+            ctx.action.dispatch((id1.clone(), choice.get_untracked()));
+        }>
+            <label class="sr-only" for=select_id.clone()>{format!("Link {} {} to SBI", device.make, device.model)}</label>
+            <select id=select_id data-testid="device-link-sbi" on:change=move |ev| choice.set(event_target_value(&ev))>
+                {candidates.into_iter().map(|s| view! { <option value=s.id.clone()>{s.version.clone()}</option> }).collect_view()}
+            </select>
+            " "
+            <button type="submit" class="secondary" disabled=move || ctx.action.pending().get() data-testid="device-link">"Link"</button>
+        </form>
+        {move || error().map(|e| view! { <p class="field-error" role="alert" data-testid="device-link-error">{e.message}</p> })}
     }
     .into_any()
 }
 
 /// The add-device form: the SBI picker offers usable SBIs only; sub-types follow the type.
+/// After each add the type, sub-type and SBIs stay chosen, the model is cleared and focused:
+/// a provider enters one model after another.
 #[component]
 fn NewDevice(
     create: ServerAction<CreateDevice>,
-    preselect: String,
+    sbi_id: Signal<String>,
     options: DeviceOptions,
 ) -> impl IntoView {
     let DeviceOptions { types, usable } = options;
     let chosen_type = RwSignal::new(String::new());
     let error = form_error(move || create.value().get());
     let created = move || create.value().get().and_then(|r| r.ok());
+    let model_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            if let Some(input) = model_ref.get_untracked() {
+                input.set_value("");
+                let _ = input.focus();
+            }
+        }
+    });
     view! {
-        <section class="panel narrow">
-            <h2>"Add a device model"</h2>
-            {move || created().map(|d| view! { <p class="notice" role="status" data-testid="device-created">{format!("{} {} added; it waits for approval.", d.make, d.model)}</p> })}
-            <ActionForm action=create attr:data-testid="device-form">
-                <FormError error/>
-                <Transition fallback=|| ()>
-                    {move || {
-                        let preselect = preselect.clone();
-                        Suspend::new(async move {
-                        let sbis = usable.await.unwrap_or_default();
-                        let types = types.await.unwrap_or_default();
-                        let type_names: Vec<String> = types.iter().map(|t| t.device_type.clone()).collect();
-                        let sub_types = move || {
-                            types
-                                .iter()
-                                .find(|t| t.device_type == chosen_type.get())
-                                .map(|t| t.sub_types.clone())
-                                .unwrap_or_default()
-                        };
-                        view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let sbis = usable.await.unwrap_or_default();
+                let types = types.await.unwrap_or_default();
+                let here = sbi_id.get_untracked();
+                if !sbis.iter().any(|s| s.id == here) {
+                    return view! { <p class="muted" data-testid="sbi-not-usable">"Devices can be added once this SBI is approved (and while it has not expired)."</p> }.into_any();
+                }
+                let type_names: Vec<String> = types.iter().map(|t| t.device_type.clone()).collect();
+                let sub_types = move || {
+                    types
+                        .iter()
+                        .find(|t| t.device_type == chosen_type.get())
+                        .map(|t| t.sub_types.clone())
+                        .unwrap_or_default()
+                };
+                view! {
+                    <section class="panel narrow">
+                        <h2>"Add a device model"</h2>
+                        {move || created().map(|d| view! { <p class="notice" role="status" data-testid="device-created">{format!("{} {} added; it waits for approval.", d.make, d.model)}</p> })}
+                        <ActionForm action=create attr:data-testid="device-form">
+                            <FormError error/>
                             <fieldset>
                                 <legend>"SBIs it works with"</legend>
                                 {sbis.into_iter().enumerate().map(|(i, s)| {
-                                    let checked = s.id == preselect;
+                                    let checked = s.id == here;
                                     view! {
                                         <label class="check">
                                             <input type="checkbox" name=format!("sbi_ids[{i}]") value=s.id.clone() checked=checked data-testid="device-sbi"/>
@@ -274,14 +390,14 @@ fn NewDevice(
                                     {move || error.get().filter(|e| e.field.as_deref() == Some("sub_type")).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })}
                                 </div>
                             </div>
-                        }
-                    })}}
-                </Transition>
-                <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN/>
-                <Field name="model" label="Model" error maxlength=MAX_MAKE_LEN/>
-                <button type="submit" class="primary" disabled=move || create.pending().get() data-testid="device-submit">"Add device"</button>
-            </ActionForm>
-        </section>
+                            <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN/>
+                            <Field name="model" label="Model" error maxlength=MAX_MAKE_LEN node_ref=model_ref/>
+                            <button type="submit" class="primary" disabled=move || create.pending().get() data-testid="device-submit">"Add device"</button>
+                        </ActionForm>
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
     }
 }
 
@@ -296,23 +412,51 @@ pub fn MyDevicesPage() -> impl IntoView {
 
 #[component]
 fn DevicesBody() -> impl IntoView {
+    let query = use_query_map();
+    let link = Action::new(|(device, sbi): &(String, String)| {
+        let (device, sbi) = (device.clone(), sbi.clone());
+        async move { link_device_sbi(device, sbi).await }
+    });
     let list = Resource::new(
-        || (),
-        |_| {
+        move || {
+            (
+                query.with(|q| {
+                    (
+                        q.get("status").filter(|s| !s.is_empty()),
+                        q.get("page").and_then(|p| p.parse::<i64>().ok()),
+                    )
+                }),
+                link.version().get(),
+            )
+        },
+        |((status, page), _)| {
             my_devices(ItemQuery {
+                status,
                 sort: Some("-created".into()),
-                page_size: Some(100),
+                page,
+                page_size: Some(DEVICE_PAGE),
                 ..ItemQuery::default()
             })
         },
     );
+    let usable = Resource::new(|| (), |_| my_usable_sbis());
+    let device = RwSignal::new(None::<String>);
+    let linked = move || link.value().get().and_then(|r| r.ok());
     view! {
         <h1>"Your devices"</h1>
-        <p class="muted">"Add devices from an approved SBI's page."</p>
+        <p class="muted">"Add devices from an approved SBI's page. A device that also works with a newer SBI can be linked to it here."</p>
+        {move || linked().map(|d| view! {
+            <p class="notice" role="status" data-testid="device-linked">{format!("{} {} now works with SBI {}.", d.make, d.model,
+                d.sbis.iter().map(|s| s.version.clone()).collect::<Vec<_>>().join(", "))}</p>
+        })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading devices…"</p> }>
             {move || Suspend::new(async move {
+                let usable = usable.await.unwrap_or_default();
                 match list.await {
-                    Ok(page) => view! { <DeviceTable items=page.items/> }.into_any(),
+                    Ok(page) => {
+                        let ctx = LinkCtx { action: link, device, usable: StoredValue::new(usable) };
+                        view! { <DeviceTable page link=ctx/> }.into_any()
+                    }
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
