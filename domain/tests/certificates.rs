@@ -64,7 +64,6 @@ const ODD_PARTNER_ORG: &str = "Odd Key Partner";
 const V1_PARTNER_ORG: &str = "V1 Test Partner";
 const DSA_OID: &str = "1.2.840.10040.4.1";
 const ED448_OID: &str = "1.3.101.113";
-const SECP256K1_OID: &str = "1.3.132.0.10";
 
 // ---------------------------------------------------------------------------------------------
 // Certificate factory (rcgen)
@@ -1366,6 +1365,11 @@ fn partner_certificate_renewal_keeps_the_previous_one_in_history() {
     assert_eq!(view2.history.len(), 1);
     assert_eq!(view2.history[0].id, view1.id);
     assert_eq!(view2.history[0].thumbprint, view1.facts.thumbprint);
+    // The earlier upload and its re-signed form stay downloadable.
+    assert_eq!(view2.history_total, 1);
+    assert_eq!(view2.history[0].pem, view1.pem);
+    assert_eq!(view2.history[0].resigned_pem, view1.resigned_pem);
+    assert!(!view2.history[0].expired && !view2.history[0].resigned_expired);
     assert_eq!(pem_der(&view2.pem), short.der);
     assert!(view2.resigned_not_after <= view2.facts.not_after);
     assert!((29..=30).contains(&view2.days_left), "{}", view2.days_left);
@@ -2229,10 +2233,7 @@ fn partner_ec_key_on_an_unsupported_curve_is_refused_on_key() {
     let env = env();
     let conn = &mut env.db.conn();
     let p = odd_partner(conn, &env, "curve-dev", ODD_PARTNER_ORG);
-    for (pem, curve) in [
-        (P521_LEAF_PEM, "P-521"),
-        (SECP256K1_LEAF_PEM, SECP256K1_OID),
-    ] {
+    for (pem, curve) in [(P521_LEAF_PEM, "P-521"), (SECP256K1_LEAF_PEM, "secp256k1")] {
         let check = partner_cert::check_own(conn, &p.user, pem.as_bytes()).expect("check");
         assert_eq!(
             check.facts.as_ref().expect("facts").key_type,

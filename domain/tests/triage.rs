@@ -693,3 +693,64 @@ fn the_mail_queue_claims_retries_with_backoff_and_gives_up() {
     let failed: Vec<(String, i64)> = note::mail_counts(conn).expect("counts");
     assert!(failed.contains(&("FAILED".to_string(), 1)));
 }
+
+#[test]
+fn a_resigned_certificate_ending_first_is_warned_of_shown_and_listed() {
+    use domain::schema::partner_certificates as pc;
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let admin = admin_account(conn, "watch@example.org");
+    let p = signed_up(conn, "dev-r", "Device_Provider", "eng");
+    approve(conn, &admin, "dev-r");
+    // The uploaded certificate runs 400 days; the portal's re-signed one ends in 20.
+    certificate(conn, "dev-r", T0 + 400 * DAY);
+    diesel::update(pc::table.filter(pc::partner_id.eq("dev-r")))
+        .set(pc::resigned_not_after.eq(T0 + 20 * DAY))
+        .execute(conn)
+        .expect("re-signed end");
+
+    let r = note::run_daily(conn, T0, false).expect("daily");
+    assert_eq!(r.created, 1);
+    let (kind, title, body): (String, String, String) = notifications::table
+        .filter(notifications::account_id.eq(&p.user.id))
+        .select((
+            notifications::kind,
+            notifications::title,
+            notifications::body,
+        ))
+        .first(conn)
+        .expect("one notification");
+    assert_eq!(kind, NotificationKind::PartnerCertExpiry.as_str());
+    assert_eq!(title, "Your certificate expires in 20 days");
+    assert!(body.contains("re-signed by the portal"), "{body}");
+    // Its own dedup key: the next threshold warns again, the same day does not.
+    assert_eq!(note::run_daily(conn, T0, false).expect("again").created, 0);
+    assert_eq!(
+        note::run_daily(conn, T0 + 5 * DAY, false)
+            .expect("15 days")
+            .created,
+        1
+    );
+
+    let board = domain::dashboard::partner(conn, &p.user, T0)
+        .expect("dashboard")
+        .expect("a partner");
+    let titles: Vec<&str> = board.attention.iter().map(|a| a.title.as_str()).collect();
+    assert!(
+        titles.contains(&"Re-signed certificate expiring"),
+        "{titles:?}"
+    );
+    let board = domain::dashboard::partner(conn, &p.user, T0 + 21 * DAY)
+        .expect("dashboard")
+        .expect("a partner");
+    let titles: Vec<&str> = board.attention.iter().map(|a| a.title.as_str()).collect();
+    assert!(
+        titles.contains(&"Re-signed certificate expired"),
+        "{titles:?}"
+    );
+
+    let (items, total) = domain::dashboard::expiring(conn, T0, 30, 20).expect("expiring");
+    assert_eq!(total, 1, "{items:?}");
+    assert_eq!(items[0].what, "Re-signed partner certificate");
+    assert_eq!(items[0].partner_id.as_deref(), Some("dev-r"));
+}

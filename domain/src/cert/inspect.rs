@@ -111,6 +111,9 @@ fn key_kind(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> KeyKind {
                     "1.2.840.10045.3.1.7" => "P-256",
                     "1.3.132.0.34" => "P-384",
                     "1.3.132.0.35" => "P-521",
+                    "1.3.132.0.10" => "secp256k1",
+                    "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
+                    "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1",
                     _ => return KeyKind::Ec(curve),
                 }
                 .to_string(),

@@ -266,8 +266,10 @@ pub struct PartnerCertView {
     pub resigned_expired: bool,
     /// Uploaded, UTC ms.
     pub uploaded_at: i64,
-    /// Earlier uploads, newest first (renewals).
+    /// Earlier uploads, newest first (renewals; the latest 20).
     pub history: Vec<PartnerCertHistory>,
+    /// How many earlier uploads there are in all.
+    pub history_total: i64,
 }
 
 /// One earlier upload of a partner certificate.
@@ -283,6 +285,14 @@ pub struct PartnerCertHistory {
     pub not_after: i64,
     /// Uploaded, UTC ms.
     pub uploaded_at: i64,
+    /// The uploaded certificate, PEM.
+    pub pem: String,
+    /// The uploaded certificate has expired.
+    pub expired: bool,
+    /// Its re-signed certificate, PEM.
+    pub resigned_pem: String,
+    /// The re-signed certificate has expired.
+    pub resigned_expired: bool,
 }
 
 /// What checking a partner certificate found, before it is stored.

@@ -537,9 +537,13 @@ pub fn of_partner(
             AppError::internal()
         })?
         .facts;
-    let history: Vec<(String, String, String, i64, i64)> = partner_certificates::table
-        .filter(partner_certificates::partner_id.eq(partner_id))
-        .filter(partner_certificates::is_current.eq(false))
+    type HistoryRow = (String, String, String, i64, i64, Vec<u8>, Vec<u8>, i64);
+    let earlier = || {
+        partner_certificates::table
+            .filter(partner_certificates::partner_id.eq(partner_id))
+            .filter(partner_certificates::is_current.eq(false))
+    };
+    let history: Vec<HistoryRow> = earlier()
         .order(partner_certificates::created_at.desc())
         .limit(20)
         .select((
@@ -548,8 +552,12 @@ pub fn of_partner(
             partner_certificates::thumbprint,
             partner_certificates::not_after,
             partner_certificates::created_at,
+            partner_certificates::der,
+            partner_certificates::resigned_der,
+            partner_certificates::resigned_not_after,
         ))
         .load(conn)?;
+    let history_total: i64 = earlier().count().get_result(conn)?;
     let now = clock::now_ms();
     Ok(Some(PartnerCertView {
         id,
@@ -566,14 +574,21 @@ pub fn of_partner(
         history: history
             .into_iter()
             .map(
-                |(id, subject, thumbprint, not_after, at)| PartnerCertHistory {
-                    id,
-                    subject,
-                    thumbprint,
-                    not_after,
-                    uploaded_at: at,
+                |(id, subject, thumbprint, not_after, at, der, resigned, resigned_end)| {
+                    PartnerCertHistory {
+                        id,
+                        subject,
+                        thumbprint,
+                        expired: not_after < now,
+                        not_after,
+                        uploaded_at: at,
+                        pem: to_pem(&der),
+                        resigned_pem: to_pem(&resigned),
+                        resigned_expired: resigned_end < now,
+                    }
                 },
             )
             .collect(),
+        history_total,
     }))
 }

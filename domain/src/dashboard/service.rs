@@ -131,6 +131,24 @@ pub fn expiring(
             due_at: due,
         }
     );
+    // A re-signed certificate that ends before the uploaded one (capped at a year).
+    kind!(
+        partner_certificates::table
+            .filter(partner_certificates::is_current.eq(true))
+            .filter(partner_certificates::resigned_not_after.lt(partner_certificates::not_after)),
+        partner_certificates::resigned_not_after,
+        (
+            partner_certificates::partner_id,
+            partner_certificates::resigned_not_after
+        ),
+        |(p, due): (String, i64)| ExpiringItem {
+            what: "Re-signed partner certificate".into(),
+            name: p.clone(),
+            link: format!("/admin/partners/{p}"),
+            partner_id: Some(p),
+            due_at: due,
+        }
+    );
     kind!(
         api_keys::table.filter(api_keys::status.eq("ACTIVE")),
         api_keys::valid_to,
@@ -304,10 +322,30 @@ pub fn partner(
             detail: format!("It expired on {}; upload a renewed one.", day(c.not_after)),
             link: "/partner/certificate".into(),
         }),
+        // The re-signed certificate lasts a year at most, so it often ends first; uploading
+        // the same certificate again re-signs it.
+        Some(c) if c.resigned_not_after <= now => attention.push(Attention {
+            urgency: Urgency::Act,
+            title: "Re-signed certificate expired".into(),
+            detail: format!(
+                "The portal's re-signed certificate ended on {}; upload your certificate again to have it re-signed.",
+                day(c.resigned_not_after)
+            ),
+            link: "/partner/certificate".into(),
+        }),
         Some(c) if c.not_after <= soon => attention.push(Attention {
             urgency: Urgency::Soon,
             title: "Certificate expiring".into(),
             detail: format!("It expires on {}.", day(c.not_after)),
+            link: "/partner/certificate".into(),
+        }),
+        Some(c) if c.resigned_not_after <= soon => attention.push(Attention {
+            urgency: Urgency::Soon,
+            title: "Re-signed certificate expiring".into(),
+            detail: format!(
+                "The portal's re-signed certificate ends on {}; upload your certificate again before then to have it re-signed.",
+                day(c.resigned_not_after)
+            ),
             link: "/partner/certificate".into(),
         }),
         Some(_) => {}

@@ -158,6 +158,8 @@ pub struct CertStatus {
     pub days_left: i64,
     /// Expired.
     pub expired: bool,
+    /// End of the portal's re-signed certificate (at most a year; what downstream trusts).
+    pub resigned_not_after: i64,
 }
 
 /// What a decision on one item needs.

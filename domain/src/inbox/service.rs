@@ -444,21 +444,25 @@ pub fn current_certificate(
     partner_id: &str,
     now: i64,
 ) -> AppResult<Option<CertStatus>> {
-    let row: Option<(String, i64)> = partner_certificates::table
+    let row: Option<(String, i64, i64)> = partner_certificates::table
         .filter(partner_certificates::partner_id.eq(partner_id))
         .filter(partner_certificates::is_current.eq(true))
         .select((
             partner_certificates::subject,
             partner_certificates::not_after,
+            partner_certificates::resigned_not_after,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(subject, not_after)| CertStatus {
-        subject,
-        not_after,
-        days_left: (not_after - now).div_euclid(DAY_MS),
-        expired: not_after <= now,
-    }))
+    Ok(
+        row.map(|(subject, not_after, resigned_not_after)| CertStatus {
+            subject,
+            not_after,
+            days_left: (not_after - now).div_euclid(DAY_MS),
+            expired: not_after <= now,
+            resigned_not_after,
+        }),
+    )
 }
 
 /// Approve or reject (reason required) one item with its own aggregate's rules, in its own

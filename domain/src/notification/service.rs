@@ -187,6 +187,30 @@ fn due_items(conn: &mut AnyConnection, now: i64, horizon: i64) -> AppResult<Vec<
             link: "/partner/certificate".into(),
         });
     }
+    // The re-signed certificate ends first when the uploaded one outlives its one year;
+    // downstream trusts the re-signed one, so its end is warned of too.
+    let resigned: Vec<(String, String, i64)> = partner_certificates::table
+        .filter(partner_certificates::is_current.eq(true))
+        .filter(partner_certificates::resigned_not_after.gt(now))
+        .filter(partner_certificates::resigned_not_after.le(end))
+        .filter(partner_certificates::resigned_not_after.lt(partner_certificates::not_after))
+        .select((
+            partner_certificates::id,
+            partner_certificates::partner_id,
+            partner_certificates::resigned_not_after,
+        ))
+        .load(conn)?;
+    for (id, partner_id, resigned_not_after) in resigned {
+        out.push(Due {
+            kind: NotificationKind::PartnerCertExpiry,
+            entity_type: "partner_certificate_resigned",
+            entity_id: id,
+            name: format!("{partner_id} (re-signed by the portal)"),
+            due_at: resigned_not_after,
+            partner_id: Some(partner_id),
+            link: "/partner/certificate".into(),
+        });
+    }
     let chips: Vec<(String, String, String, String, Option<i64>)> = ftm_chips::table
         .filter(ftm_chips::status.eq_any(["APPROVED", "PENDING_APPROVAL"]))
         .filter(ftm_chips::cert_not_after.gt(now))
@@ -345,7 +369,13 @@ pub fn run_daily(conn: &mut AnyConnection, now: i64, mail: bool) -> AppResult<Da
             None => admin_list.iter().map(clone_recipient).collect(),
             Some(p) => partner_recipient(conn, p)?.into_iter().collect::<Vec<_>>(),
         };
-        let key = format!("{}:{}:{}", item.kind.as_str(), item.entity_id, threshold);
+        let key = format!(
+            "{}:{}:{}:{}",
+            item.kind.as_str(),
+            item.entity_type,
+            item.entity_id,
+            threshold
+        );
         // One transaction per item: its notifications and mails land together or not at all.
         crate::db::write_tx(conn, |conn| {
             for to in &recipients {

@@ -146,7 +146,7 @@ fn Current(
                 <PemDownload pem=cert.resigned_pem.clone() file_name=format!("{stem}-pms-signed.pem") label="Download re-signed" test_id="download-resigned"/>
             </div>
             <p class="muted" data-testid="resigned-validity">
-                {format!("Re-signed certificate valid until {}{}.", human_ms(cert.resigned_not_after), if cert.resigned_expired { " (expired)" } else { "" })}
+                {format!("Re-signed certificate valid until {}{}.", human_ms(cert.resigned_not_after), if cert.resigned_expired { " (expired: upload your certificate again to have it re-signed)" } else { "" })}
             </p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -158,21 +158,34 @@ fn Current(
                     })
                 })}
             </Transition>
-            {(!cert.history.is_empty()).then(|| view! {
-                <h3>"Earlier uploads"</h3>
-                <table class="list" data-testid="cert-history">
-                    <thead><tr><th>"Uploaded"</th><th>"Subject"</th><th>"Valid until"</th><th>"Thumbprint"</th></tr></thead>
-                    <tbody>
-                        {cert.history.into_iter().map(|h| view! {
-                            <tr data-testid="cert-history-row">
-                                <td>{human_ms(h.uploaded_at)}</td>
-                                <td>{h.subject}</td>
-                                <td>{human_ms(h.not_after)}</td>
-                                <td class="mono">{h.thumbprint.chars().take(16).collect::<String>()} "…"</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+            {(!cert.history.is_empty()).then(|| {
+                let shown = cert.history.len() as i64;
+                let total = cert.history_total;
+                view! {
+                    <h3>"Earlier uploads"</h3>
+                    {(total > shown).then(|| view! { <p class="muted" data-testid="cert-history-more">{format!("The latest {shown} of {total} earlier uploads.")}</p> })}
+                    <table class="list" data-testid="cert-history">
+                        <thead><tr><th>"Uploaded"</th><th>"Subject"</th><th>"Valid until"</th><th>"Thumbprint"</th><th>"Download"</th></tr></thead>
+                        <tbody>
+                            {cert.history.into_iter().map(|h| {
+                                let file = format!("{stem}-{}", h.uploaded_at);
+                                view! {
+                                    <tr data-testid="cert-history-row">
+                                        <td>{human_ms(h.uploaded_at)}</td>
+                                        <td>{h.subject}</td>
+                                        <td>{human_ms(h.not_after)} {h.expired.then(|| view! { " " <span class="badge off">"expired"</span> })}</td>
+                                        <td class="mono">{h.thumbprint.chars().take(16).collect::<String>()} "…"</td>
+                                        <td class="actions">
+                                            <PemDownload pem=h.pem file_name=format!("{file}-ca-signed.pem") label="Uploaded" test_id="history-download-uploaded"/>
+                                            " "
+                                            <PemDownload pem=h.resigned_pem file_name=format!("{file}-pms-signed.pem") label=if h.resigned_expired { "Re-signed (expired)" } else { "Re-signed" } test_id="history-download-resigned"/>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
             })}
         </section>
     }

@@ -1,0 +1,1 @@
+DROP INDEX partner_certificates_resigned_expiry;
