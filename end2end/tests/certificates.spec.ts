@@ -117,6 +117,17 @@ test('admin builds the DEVICE trust store; a device provider uploads its certifi
   expect(resigned.text).toContain('-----BEGIN CERTIFICATE-----');
   expect(resigned.text).not.toBe(uploaded.text);
 
+  // Uploading it again renews the re-signed certificate; the earlier upload stays, with both
+  // of its downloads.
+  await page.getByTestId('cert-file').setInputFiles(path.join(CERTS, 'partner.pem'));
+  await page.getByTestId('cert-check').click();
+  await expect(page.getByTestId('cert-check-result')).toHaveAttribute('data-ok', 'true');
+  await page.getByTestId('cert-confirm').click();
+  await expect(page.getByTestId('cert-uploaded')).toBeVisible();
+  await expect(page.getByTestId('cert-history-row')).toHaveCount(1);
+  const earlier = await downloadText(page, 'history-download-resigned');
+  expect(earlier.text).toContain('-----BEGIN CERTIFICATE-----');
+
   // The dashboard shows the certificate's status and days to expiry.
   await portal.nav().getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('cert-card')).toContainText('days left');

@@ -45,6 +45,8 @@ async function signIn(portal: Portal, email: string) {
 }
 
 test('a device provider adds an SBI and two devices; the admin approves one and rejects the other', async ({ page }) => {
+  // A long journey (five sign-ins, a second SBI, a link and a deactivation).
+  test.setTimeout(90_000);
   const portal = new Portal(page);
   const id = uniqueId('optix');
   await signUp(page, id, 'Device_Provider', `${id} Optics Ltd`);
@@ -82,6 +84,7 @@ test('a device provider adds an SBI and two devices; the admin approves one and 
   await portal.nav().getByRole('link', { name: 'SBIs' }).click();
   await page.getByRole('link', { name: '1.0.0' }).click();
   await portal.hydrated();
+  // The expiry date picker offers no more than the server accepts (five years by default).
   for (const [type, sub, model] of [['Finger', 'Slap', 'SLAP-4'], ['Iris', 'Double', 'IRIS-2']]) {
     await page.getByTestId('device-type').selectOption(type);
     await page.getByTestId('device-subtype').selectOption(sub);
@@ -89,6 +92,10 @@ test('a device provider adds an SBI and two devices; the admin approves one and 
     await page.getByLabel('Model').fill(model);
     await page.getByTestId('device-submit').click();
     await expect(page.getByTestId('device-created')).toContainText(model);
+    // Ready for the next model: the choices stay, the model is cleared and focused.
+    await expect(page.getByTestId('device-type')).toHaveValue(type);
+    await expect(page.getByLabel('Model')).toBeFocused();
+    await expect(page.getByLabel('Model')).toHaveValue('');
   }
   await expect(page.getByTestId('device-row')).toHaveCount(2);
   await portal.logout();
@@ -115,6 +122,60 @@ test('a device provider adds an SBI and two devices; the admin approves one and 
   const rejected = page.getByTestId('device-row').filter({ hasText: 'IRIS-2' });
   await expect(rejected.getByTestId('item-status')).toHaveText('Rejected');
   await expect(rejected.getByTestId('device-reason')).toContainText('Iris quality report missing');
+
+  // A newer SBI: once approved, the approved model is linked to it from the devices page.
+  await portal.nav().getByRole('link', { name: 'SBIs' }).click();
+  await portal.hydrated();
+  const expiry = page.getByLabel('Expiry date');
+  await expect(expiry).toHaveAttribute('min', isoDay(1));
+  await expect(expiry).toHaveAttribute('max', /^\d{4}-\d{2}-\d{2}$/);
+  await page.getByLabel('Version').fill('2.0.0');
+  await page.getByLabel('Binary hash').fill('60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752');
+  await expiry.fill(isoDay(400));
+  await page.getByTestId('sbi-submit').click();
+  await expect(page.getByTestId('sbi-created')).toContainText('2.0.0');
+  await portal.logout();
+  await signIn(portal, 'admin@example.org');
+  await page.goto(`/admin/devices?partner=${id}`);
+  await portal.hydrated();
+  await page.getByTestId('queue-row').filter({ hasText: '2.0.0' }).getByTestId('approve').click();
+  await expect(page.getByTestId('decision-done')).toContainText('approved');
+  await portal.logout();
+  await signIn(portal, `${id}@example.org`);
+  await portal.nav().getByRole('link', { name: 'Devices' }).click();
+  await portal.hydrated();
+  // A rejected model cannot be linked; the approved one can.
+  await expect(page.getByTestId('device-row').filter({ hasText: 'IRIS-2' }).getByTestId('device-link')).toHaveCount(0);
+  const approvedRow = page.getByTestId('device-row').filter({ hasText: 'SLAP-4' });
+  await approvedRow.getByTestId('device-link-sbi').selectOption({ label: '2.0.0' });
+  await approvedRow.getByTestId('device-link').click();
+  await expect(page.getByTestId('device-linked')).toContainText('1.0.0, 2.0.0');
+  await expect(page.getByTestId('device-row').filter({ hasText: 'SLAP-4' }).getByTestId('device-sbis')).toHaveText('1.0.0, 2.0.0');
+  await portal.logout();
+
+  // The admin follows an SBI to its devices, then deactivates 1.0.0: the impact is shown
+  // before confirming, and the model lives on through 2.0.0.
+  await signIn(portal, 'admin@example.org');
+  await page.goto(`/admin/devices?status=any&partner=${id}`);
+  await portal.hydrated();
+  const old = page.getByTestId('queue-row').filter({ hasText: '1.0.0' });
+  await expect(old.getByTestId('sbi-devices')).toHaveText('2 device(s)');
+  await old.getByTestId('sbi-devices').click();
+  await expect(page.getByTestId('sbi-filter')).toBeVisible();
+  await expect(page.getByTestId('device-queue').getByTestId('queue-row')).toHaveCount(2);
+  const csv = await page.getByTestId('export-csv').getAttribute('href');
+  expect(csv).toMatch(/^\/admin\/export\/devices\.csv\?.*sbi=/);
+  await page.goto(`/admin/devices?status=APPROVED&partner=${id}`);
+  await portal.hydrated();
+  const oldRow = page.getByTestId('queue-row').filter({ hasText: '1.0.0' });
+  await oldRow.getByTestId('deactivate').click();
+  await expect(oldRow.getByTestId('deactivate-impact')).toContainText('deactivates 0 approved device(s) and rejects 0 pending');
+  await expect(oldRow.getByTestId('deactivate-confirm')).toBeEnabled();
+  await oldRow.getByTestId('deactivate-reason').fill('Superseded by 2.0.0');
+  await oldRow.getByTestId('deactivate-confirm').click();
+  await expect(page.getByTestId('decision-done')).toContainText('deactivated');
+  await page.goto(`/admin/devices?kind=devices&status=APPROVED&partner=${id}`);
+  await expect(page.getByTestId('queue-row').filter({ hasText: 'SLAP-4' })).toHaveCount(1);
 });
 
 test('an FTM provider adds a chip and uploads its certificate; the admin approves it', async ({ page }) => {
@@ -152,6 +213,11 @@ test('an FTM provider adds a chip and uploads its certificate; the admin approve
   await signIn(portal, 'admin@example.org');
   await page.goto(`/admin/devices?kind=chips&partner=${id}`);
   await portal.hydrated();
+  // The admin can read the chip's certificate before deciding.
+  await expect(page.getByTestId('queue-row').getByTestId('chip-cert-validity')).toContainText('until');
+  await page.getByTestId('queue-row').getByTestId('chip-certs').click();
+  const adminCopy = await Promise.all([page.waitForEvent('download'), page.getByTestId('queue-row').getByTestId('chip-download').click()]);
+  expect(fs.readFileSync((await adminCopy[0].path())!, 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
   await page.getByTestId('queue-row').getByTestId('approve').click();
   await expect(page.getByTestId('decision-done')).toContainText('approved');
 });

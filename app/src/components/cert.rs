@@ -115,6 +115,8 @@ fn pick(ev: leptos::ev::Event, state: CertInputState, pick_error: RwSignal<Optio
             return;
         };
         let file = gloo_file::File::from(file);
+        // Cleared so that choosing the same file again (a renewal after an upload) is a change.
+        input.set_value("");
         if file.size() as usize > MAX_UPLOAD_BYTES {
             pick_error.set(Some(format!(
                 "{} is {} KB; a certificate or bundle is at most {} KB. Is this the right file?",

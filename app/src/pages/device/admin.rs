@@ -3,10 +3,9 @@
 //! reason (for an SBI, after seeing how many devices it takes with it).
 
 use crate::api::devices::{
-    get_chip_certificates, get_device_types, get_sbi_impact, list_chips, list_devices, list_sbis,
-    DecideChip, DecideDevice, DecideSbi,
+    get_device_types, get_sbi_impact, list_chips, list_devices, list_sbis, DecideChip,
+    DecideDevice, DecideSbi,
 };
-use crate::components::cert::PemDownload;
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{export_href, ExportLink, ListState, Pager};
 use crate::pages::device::ItemBadge;
@@ -65,8 +64,17 @@ fn ApprovalsBody() -> impl IntoView {
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
     let is =
         move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
-    // Device types come from the data (the same table the provider's form reads).
-    let types = Resource::new(|| (), |_| get_device_types());
+    // Device types come from the data (the same table the provider's form reads). Loaded in
+    // the browser only: the filter works before they arrive ("Any"), and a server-side
+    // resource here beside the list's broke hydration.
+    let types = LocalResource::new(get_device_types);
+    let type_names = move || {
+        types
+            .get()
+            .and_then(Result::ok)
+            .map(|ts| ts.into_iter().map(|t| t.device_type).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
     let tab = move |k: &'static str, label: &'static str| {
         let href = params.with(|q| LIST.href_with(q, "kind", k));
         view! {
@@ -91,21 +99,13 @@ fn ApprovalsBody() -> impl IntoView {
             </label>
             <label>"Provider (partner id)" <input type="search" name="partner" data-testid="filter-partner" value=get("partner") prop:value=get("partner")/></label>
             <input type="hidden" name="sbi" prop:value=get("sbi")/>
-            <Show when=move || kind() == "devices">
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let names: Vec<String> = types.await.unwrap_or_default().into_iter().map(|t| t.device_type).collect();
-                        view! {
-                            <label>"Device type"
-                                <select name="type" data-testid="filter-type" prop:value=get("type")>
-                                    <option value="">"Any"</option>
-                                    {names.into_iter().map(|t| view! { <option value=t.clone() selected=is("type", &t)>{t.clone()}</option> }).collect_view()}
-                                </select>
-                            </label>
-                        }
-                    })}
-                </Transition>
-            </Show>
+            // Hidden (not removed) on the SBI and chip tabs, whose lists have no type.
+            <label hidden=move || kind() != "devices">"Device type"
+                <select name="type" data-testid="filter-type" prop:value=get("type")>
+                    <option value="">"Any"</option>
+                    {move || type_names().into_iter().map(|t| view! { <option value=t.clone() selected=is("type", &t)>{t.clone()}</option> }).collect_view()}
+                </select>
+            </label>
             <label>"Order"
                 <select name="sort" data-testid="filter-sort" prop:value=get("sort")>
                     <option value="">"Oldest first"</option>
@@ -368,11 +368,7 @@ fn ChipCert(chip: domain::device::ChipView) -> impl IntoView {
     let Some(subject) = chip.cert_subject.clone() else {
         return view! { <span class="muted">"not uploaded"</span> }.into_any();
     };
-    // An action, not a resource: rows render inside a suspended list.
-    let certs = Action::new(|id: &String| {
-        let id = id.clone();
-        async move { get_chip_certificates(id).await }
-    });
+    let certs = super::chip_certs_action();
     let expired = chip
         .cert_not_after
         .is_some_and(|t| t < crate::util::now_ms());
@@ -387,19 +383,8 @@ fn ChipCert(chip: domain::device::ChipView) -> impl IntoView {
         })}
         " "
         <button type="button" class="link" data-testid="chip-certs" on:click=move |_| { certs.dispatch(id.clone()); }>"Certificates…"</button>
-        {move || {
-            let stem = stem.clone();
-            certs.value().get().map(|r| match r {
-                Ok(c) => view! {
-                    <span class="actions">
-                        <PemDownload pem=c.pem file_name=format!("{stem}-chip.pem") label="Certificate" test_id="chip-download"/>
-                        " "
-                        <PemDownload pem=c.resigned_pem file_name=format!("{stem}-chip-pms-signed.pem") label="Re-signed" test_id="chip-download-resigned"/>
-                    </span>
-                }.into_any(),
-                Err(e) => view! { <span class="alert" role="alert">{e.message}</span> }.into_any(),
-            })
-        }}
+        " "
+        <super::ChipCertDownloads certs stem/>
     }
     .into_any()
 }

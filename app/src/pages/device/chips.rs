@@ -1,10 +1,11 @@
 //! An FTM provider's chip models: declare make and model, upload the chip model's certificate
 //! (FTM domain), follow the approval, download the certificate and its re-signed form.
 
-use crate::api::devices::{get_chip_certificates, my_chips, CreateChip, UploadChipCertificate};
-use crate::components::cert::{CertInput, CertInputState, PemDownload, Problems};
+use crate::api::devices::{my_chips, CreateChip, UploadChipCertificate};
+use crate::components::cert::{CertInput, CertInputState, Problems};
 use crate::components::form::{form_error, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
+use crate::components::table::{ListState, Pager};
 use crate::pages::device::ItemBadge;
 use crate::util::human_ms;
 use domain::account::CurrentUser;
@@ -12,6 +13,13 @@ use domain::device::{ChipView, ItemQuery, ItemStatus, MAX_MAKE_LEN};
 use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const CHIP_LIST: ListState = ListState {
+    base: "/provider/chips",
+    keys: &["page"],
+    default_sort: "-created",
+};
 
 /// The FTM provider's chips page.
 #[component]
@@ -26,12 +34,20 @@ pub fn MyChipsPage() -> impl IntoView {
 fn ChipsBody() -> impl IntoView {
     let create = ServerAction::<CreateChip>::new();
     let upload = ServerAction::<UploadChipCertificate>::new();
+    let query = use_query_map();
     let list = Resource::new(
-        move || (create.version().get(), upload.version().get()),
-        |_| {
+        move || {
+            (
+                query.with(|q| q.get("page").and_then(|p| p.parse::<i64>().ok())),
+                create.version().get(),
+                upload.version().get(),
+            )
+        },
+        |(page, _, _)| {
             my_chips(ItemQuery {
                 sort: Some("-created".into()),
-                page_size: Some(100),
+                page,
+                page_size: Some(50),
                 ..ItemQuery::default()
             })
         },
@@ -60,11 +76,15 @@ fn ChipsBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="chips-empty">"No chip declared yet."</p> }.into_any(),
-                    Ok(page) => view! {
-                        <ul class="cert-report" data-testid="chips">
-                            {page.items.into_iter().map(|c| view! { <ChipItem chip=c upload/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Ok(page) => {
+                        let (page_no, pages) = (page.page, page.page_count());
+                        view! {
+                            <ul class="cert-report" data-testid="chips">
+                                {page.items.into_iter().map(|c| view! { <ChipItem chip=c upload/> }).collect_view()}
+                            </ul>
+                            <Pager state=CHIP_LIST page=page_no pages/>
+                        }.into_any()
+                    }
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
@@ -81,12 +101,7 @@ fn ChipItem(chip: ChipView, upload: ServerAction<UploadChipCertificate>) -> impl
     );
     let has_cert = chip.cert_subject.is_some();
     let id = chip.id.clone();
-    // Fetched on demand (an action, not a resource: this row renders inside a suspended
-    // list, where creating a resource would break hydration).
-    let certs = Action::new(|id: &String| {
-        let id = id.clone();
-        async move { get_chip_certificates(id).await }
-    });
+    let certs = super::chip_certs_action();
     let stem = format!("{}-{}", chip.make, chip.model).replace(' ', "_");
     view! {
         <li data-testid="chip-row">
@@ -99,19 +114,7 @@ fn ChipItem(chip: ChipView, upload: ServerAction<UploadChipCertificate>) -> impl
                 <button type="button" class="secondary" data-testid="chip-certs"
                     on:click=move |_| { certs.dispatch(id.clone()); }>"Certificates…"</button>
             })}
-            {move || {
-                let stem = stem.clone();
-                certs.value().get().map(|r| match r {
-                    Ok(c) => view! {
-                        <p class="actions">
-                            <PemDownload pem=c.pem file_name=format!("{stem}-chip.pem") label="Download certificate" test_id="chip-download"/>
-                            " "
-                            <PemDownload pem=c.resigned_pem file_name=format!("{stem}-chip-pms-signed.pem") label="Download re-signed" test_id="chip-download-resigned"/>
-                        </p>
-                    }.into_any(),
-                    Err(e) => view! { <p class="alert" role="alert">{e.message}</p> }.into_any(),
-                })
-            }}
+            <p><super::ChipCertDownloads certs stem/></p>
             {can_upload.then(|| view! {
                 <details class="confirm" open=!has_cert>
                     <summary data-testid="chip-upload-open">{if has_cert { "Replace the certificate" } else { "Upload the chip certificate" }}</summary>

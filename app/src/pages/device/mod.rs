@@ -18,3 +18,37 @@ pub fn ItemBadge(status: ItemStatus) -> impl IntoView {
     };
     view! { <span class=class data-testid="item-status">{status.label()}</span> }
 }
+
+/// Fetches a chip's certificates on demand: an action, not a resource, because chip rows
+/// render inside suspended lists, where creating a resource would break hydration.
+pub fn chip_certs_action(
+) -> Action<String, Result<domain::device::ChipCertificates, domain::AppError>> {
+    Action::new(|id: &String| {
+        let id = id.clone();
+        async move { crate::api::devices::get_chip_certificates(id).await }
+    })
+}
+
+/// Both downloads of a chip's certificate once `certs` has fetched them, or why not.
+#[component]
+pub fn ChipCertDownloads(
+    certs: Action<String, Result<domain::device::ChipCertificates, domain::AppError>>,
+    /// File name stem (make and model).
+    stem: String,
+) -> impl IntoView {
+    use crate::components::cert::PemDownload;
+    move || {
+        let stem = stem.clone();
+        certs.value().get().map(|r| match r {
+            Ok(c) => view! {
+                <span class="actions">
+                    <PemDownload pem=c.pem file_name=format!("{stem}-chip.pem") label="Download certificate" test_id="chip-download"/>
+                    " "
+                    <PemDownload pem=c.resigned_pem file_name=format!("{stem}-chip-pms-signed.pem") label="Download re-signed" test_id="chip-download-resigned"/>
+                </span>
+            }
+            .into_any(),
+            Err(e) => view! { <span class="alert" role="alert">{e.message}</span> }.into_any(),
+        })
+    }
+}
