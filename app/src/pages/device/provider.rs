@@ -144,7 +144,7 @@ fn SbiBody() -> impl IntoView {
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     // The facts, the device list and the form load apart, so that adding a device reloads
     // the list only and the form keeps its type, sub-type and SBI choice for the next model.
-    let detail = Resource::new(id, my_sbi);
+    let detail = Resource::new(move || (id(), create.version().get()), |(id, _)| my_sbi(id));
     let devices = Resource::new(
         move || {
             (
