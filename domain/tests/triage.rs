@@ -753,4 +753,23 @@ fn a_resigned_certificate_ending_first_is_warned_of_shown_and_listed() {
     assert_eq!(total, 1, "{items:?}");
     assert_eq!(items[0].what, "Re-signed partner certificate");
     assert_eq!(items[0].partner_id.as_deref(), Some("dev-r"));
+
+    // Both end soon: the partner is told to renew, with the earlier date.
+    diesel::update(pc::table.filter(pc::partner_id.eq("dev-r")))
+        .set(pc::not_after.eq(T0 + 25 * DAY))
+        .execute(conn)
+        .expect("uploaded end");
+    let board = domain::dashboard::partner(conn, &p.user, T0)
+        .expect("dashboard")
+        .expect("a partner");
+    let expiring = board
+        .attention
+        .iter()
+        .find(|a| a.title == "Certificate expiring")
+        .expect("expiring item");
+    assert!(
+        expiring.detail.contains("re-signed certificate already on"),
+        "{}",
+        expiring.detail
+    );
 }

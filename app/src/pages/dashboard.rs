@@ -90,6 +90,7 @@ fn CertificateCard() -> impl IntoView {
                         Some(c) if c.expired => ("Expired", "badge bad", format!("{}: upload a renewed certificate.", expiry_words(c.facts.not_after))),
                         // The re-signed certificate (what downstream trusts) lasts a year at most.
                         Some(c) if c.resigned_expired => ("Re-signing needed", "badge bad", format!("The portal's re-signed certificate {}: upload your certificate again to have it re-signed.", expiry_words(c.resigned_not_after))),
+                        Some(c) if c.days_left <= 30 && c.resigned_not_after < c.facts.not_after => ("Expiring soon", "badge wait", format!("{}, and the portal's re-signed certificate {}: upload a renewed certificate.", expiry_words(c.facts.not_after), expiry_words(c.resigned_not_after))),
                         Some(c) if c.days_left <= 30 => ("Expiring soon", "badge wait", format!("{}: renew it before it lapses.", expiry_words(c.facts.not_after))),
                         Some(c) if domain::cert::days_until(crate::util::now_ms(), c.resigned_not_after) <= 30 => ("Re-signing due", "badge wait", format!("The portal's re-signed certificate: {}. Upload your certificate again before then.", expiry_words(c.resigned_not_after))),
                         Some(c) => ("Valid", "badge ok", format!("{} ({} domain); re-signed certificate: {}.", expiry_words(c.facts.not_after), domain.as_str(), expiry_words(c.resigned_not_after))),

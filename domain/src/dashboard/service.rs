@@ -336,7 +336,16 @@ pub fn partner(
         Some(c) if c.not_after <= soon => attention.push(Attention {
             urgency: Urgency::Soon,
             title: "Certificate expiring".into(),
-            detail: format!("It expires on {}.", day(c.not_after)),
+            // Both end soon: a renewed certificate fixes both, and the earlier date is said.
+            detail: if c.resigned_not_after < c.not_after {
+                format!(
+                    "It expires on {}, and the portal's re-signed certificate already on {}; upload a renewed one.",
+                    day(c.not_after),
+                    day(c.resigned_not_after)
+                )
+            } else {
+                format!("It expires on {}.", day(c.not_after))
+            },
             link: "/partner/certificate".into(),
         }),
         Some(c) if c.resigned_not_after <= soon => attention.push(Attention {

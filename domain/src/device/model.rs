@@ -185,6 +185,19 @@ fn check_usable_sbi(
             format!("SBI {version} has expired; devices can be added only to unexpired SBIs."),
         ));
     }
+    // Hold the SBI row until commit (PostgreSQL reads without locking): a deactivation racing
+    // this link either waits and then sees the link, or commits first and refuses it here.
+    let held = diesel::update(
+        sbis::table
+            .filter(sbis::id.eq(sbi_id))
+            .filter(sbis::status.eq(ItemStatus::Approved.as_str()))
+            .filter(sbis::expires_on.ge(now)),
+    )
+    .set(sbis::updated_at.eq(sbis::updated_at))
+    .execute(conn)?;
+    if held == 0 {
+        return Err(changed_meanwhile());
+    }
     Ok(version)
 }
 
@@ -250,12 +263,21 @@ pub fn link_sbi(
                     "The device is already linked to this SBI.",
                 )
             })?;
-        diesel::update(devices::table.filter(devices::id.eq(device_id)))
-            .set((
-                devices::updated_at.eq(now),
-                devices::updated_by.eq(actor.id.as_deref()),
-            ))
-            .execute(conn)?;
+        // Guarded: a device rejected or deactivated meanwhile is not linked.
+        let live = diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(
+            devices::status.eq_any([
+                ItemStatus::PendingApproval.as_str(),
+                ItemStatus::Approved.as_str(),
+            ]),
+        ))
+        .set((
+            devices::updated_at.eq(now),
+            devices::updated_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)?;
+        if live == 0 {
+            return Err(changed_meanwhile());
+        }
         audit::record(
             conn,
             actor,

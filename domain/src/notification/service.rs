@@ -369,13 +369,18 @@ pub fn run_daily(conn: &mut AnyConnection, now: i64, mail: bool) -> AppResult<Da
             None => admin_list.iter().map(clone_recipient).collect(),
             Some(p) => partner_recipient(conn, p)?.into_iter().collect::<Vec<_>>(),
         };
-        let key = format!(
-            "{}:{}:{}:{}",
-            item.kind.as_str(),
-            item.entity_type,
-            item.entity_id,
-            threshold
-        );
+        // `kind:entity:threshold`; the re-signed certificate shares its upload's id, so its
+        // warnings get their own suffix (keys already stored keep their meaning).
+        let key = if item.entity_type == "partner_certificate_resigned" {
+            format!(
+                "{}:{}:resigned:{}",
+                item.kind.as_str(),
+                item.entity_id,
+                threshold
+            )
+        } else {
+            format!("{}:{}:{}", item.kind.as_str(), item.entity_id, threshold)
+        };
         // One transaction per item: its notifications and mails land together or not at all.
         crate::db::write_tx(conn, |conn| {
             for to in &recipients {

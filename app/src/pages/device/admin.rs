@@ -98,7 +98,7 @@ fn ApprovalsBody() -> impl IntoView {
                 </select>
             </label>
             <label>"Provider (partner id)" <input type="search" name="partner" data-testid="filter-partner" value=get("partner") prop:value=get("partner")/></label>
-            <input type="hidden" name="sbi" prop:value=get("sbi")/>
+            <input type="hidden" name="sbi" value=get("sbi") prop:value=get("sbi")/>
             // Hidden (not removed) on the SBI and chip tabs, whose lists have no type.
             <label hidden=move || kind() != "devices">"Device type"
                 <select name="type" data-testid="filter-type" prop:value=get("type")>
@@ -198,7 +198,8 @@ fn SbiDecide(id: String, status: ItemStatus, decide: ServerAction<DecideSbi>) ->
                 decide.dispatch(DecideSbi { id, decision, reason });
             })
             on_open_deactivate=Callback::new(move |_| { impact.dispatch(impact_id.clone()); })
-            deactivate_ready=Signal::derive(move || matches!(impact.value().get(), Some(Ok(_))))
+            // The counts shown must be this opening's: not while a new request runs.
+            deactivate_ready=Signal::derive(move || matches!(impact.value().get(), Some(Ok(_))) && !impact.pending().get())
             deactivate_warning=Signal::derive(move || impact.value().get().map(|r| match r {
                 Ok(i) => format!(
                     "Deactivating it also deactivates {} approved device(s) and rejects {} pending device(s) that depend on it alone.",
@@ -224,6 +225,7 @@ fn DecisionForms(
 ) -> impl IntoView {
     let reject_reason = RwSignal::new(String::new());
     let deactivate_reason = RwSignal::new(String::new());
+    let deactivate_open = RwSignal::new(false);
     let pending = matches!(
         status,
         ItemStatus::PendingApproval | ItemStatus::PendingCertUpload
@@ -245,7 +247,11 @@ fn DecisionForms(
             </details>
         })}
         {(status == ItemStatus::Approved).then(|| view! {
-            <details class="confirm" on:toggle=move |_| { if let Some(cb) = on_open_deactivate { cb.run(()) } }>
+            <details class="confirm" on:toggle=move |_| {
+                // Each toggle event flips it: asked on opening only, not on closing.
+                deactivate_open.update(|o| *o = !*o);
+                if let (true, Some(cb)) = (deactivate_open.get_untracked(), on_open_deactivate) { cb.run(()) }
+            }>
                 <summary data-testid="deactivate">"Deactivate"</summary>
                 {move || deactivate_warning.and_then(|w| w.get()).map(|w| view! { <p class="alert" data-testid="deactivate-impact">{w}</p> })}
                 <label>"Reason (the provider sees it)"

@@ -177,16 +177,17 @@ fn SbiBody() -> impl IntoView {
                 }
             })}
         </Transition>
-        <h2>"Devices"</h2>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading devices…"</p> }>
             {move || Suspend::new(async move {
+                // Another provider's or an unknown SBI: the panel above says so, nothing more.
                 match devices.await {
-                    Ok(page) => view! { <DeviceTable page/> }.into_any(),
+                    Ok(page) if detail.await.is_ok() => view! { <h2>"Devices"</h2> <DeviceTable page/> }.into_any(),
+                    Ok(_) => ().into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
         </Transition>
-        <NewDevice create sbi_id=Signal::derive(id) options/>
+        <NewDevice create sbi_id=Signal::derive(id) detail options/>
     }
 }
 
@@ -321,6 +322,8 @@ fn LinkControl(device: DeviceView, ctx: LinkCtx) -> impl IntoView {
 fn NewDevice(
     create: ServerAction<CreateDevice>,
     sbi_id: Signal<String>,
+    /// The SBI itself: nothing is offered for an unknown or foreign one.
+    detail: Resource<Result<SbiView, domain::AppError>>,
     options: DeviceOptions,
 ) -> impl IntoView {
     let DeviceOptions { types, usable } = options;
@@ -339,6 +342,9 @@ fn NewDevice(
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
+                if detail.await.is_err() {
+                    return ().into_any();
+                }
                 let sbis = usable.await.unwrap_or_default();
                 let types = types.await.unwrap_or_default();
                 let here = sbi_id.get_untracked();
