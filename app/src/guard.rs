@@ -88,14 +88,20 @@ fn fail_status(mut err: AppError) -> AppError {
 }
 
 /// Turn an error into the server function's answer. For a plain HTML form post (no WASM yet)
-/// the browser is sent back to the form's page with the error in the query string, so the
-/// page can show it; otherwise the error goes back as JSON with its real status.
+/// the browser is sent back to the form's page, which shows the error; otherwise the error
+/// goes back as JSON with its real status. Only a POST to a server function is a form post:
+/// a page being rendered (which calls server functions in-process, with the page's own
+/// `Accept: text/html`) shows its error panel instead of being redirected away.
 pub fn fail(err: AppError) -> AppError {
     let err = fail_status(err);
-    let plain_form = parts()
-        .and_then(|p| p.headers.get(http::header::ACCEPT).cloned())
-        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
-        .unwrap_or(false);
+    let plain_form = parts().is_some_and(|p| {
+        p.method == http::Method::POST
+            && p.uri.path().starts_with("/api/")
+            && p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|s| s.contains("text/html"))
+    });
     if plain_form {
         let back = parts()
             .and_then(|p| p.headers.get(http::header::REFERER).cloned())
@@ -113,13 +119,19 @@ pub fn fail(err: AppError) -> AppError {
             url.push_str(pair);
             url.push('&');
         }
-        url.push_str(&format!(
-            "error={}",
-            crate::util::encode_query(&err.message)
-        ));
-        if let Some(field) = &err.field {
-            url.push_str(&format!("&field={}", crate::util::encode_query(field)));
-        }
+        // The message travels in a short-lived cookie named by a fresh nonce, and the URL
+        // carries only the nonce: a crafted `?error=` link shows nothing.
+        let nonce: String = domain::session::new_token().chars().take(16).collect();
+        url.push_str(&format!("error={nonce}"));
+        let flash =
+            crate::components::form::flash_value(&nonce, err.field.as_deref(), &err.message);
+        set_header(
+            http::header::SET_COOKIE,
+            &format!(
+                "{}={flash}; Path=/; Max-Age=120; SameSite=Lax",
+                crate::components::form::FLASH_COOKIE
+            ),
+        );
         leptos_axum::redirect(&url);
     }
     err

@@ -7,6 +7,22 @@ pub mod components;
 pub mod pages;
 pub mod util;
 
+/// Mark `<body data-hydrated="true">` once hydration has settled: suspended branches hydrate
+/// as their (serialized) data resolves, in tasks queued behind the first pass, so the mark
+/// waits two macrotask turns after it. Tests (and people) tell from it that the page is
+/// interactive; a panic aborts the WASM before it is set.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated_when_settled() {
+    leptos::task::spawn_local(async {
+        for _ in 0..2 {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
 #[cfg(feature = "ssr")]
 pub mod guard;
 #[cfg(feature = "ssr")]

@@ -16,6 +16,7 @@ pub mod page;
 pub mod partner;
 pub mod policy;
 pub mod role;
+pub mod text;
 
 #[cfg(feature = "server")]
 pub mod audit;

@@ -1,6 +1,11 @@
 //! Server-side paging shared by every list.
 
+use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
+
+/// Longest free-text search accepted, in characters: longer texts are refused with 422
+/// (an unbounded pattern makes SQLite's LIKE fail and helps nobody find anything).
+pub const MAX_SEARCH_LEN: usize = 200;
 
 /// Largest page a caller may ask for.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -32,6 +37,25 @@ pub fn clamp(page: Option<i64>, size: Option<i64>) -> (i64, i64, i64) {
     (page, size, (page - 1).saturating_mul(size))
 }
 
+/// The `LIKE` pattern of a list's free-text search (`q`), or `None` when it is blank; a text
+/// over [`MAX_SEARCH_LEN`] characters is refused with the limit in the message.
+pub fn search_pattern(q: Option<&str>) -> AppResult<Option<String>> {
+    let Some(text) = q.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let n = text.chars().count();
+    if n > MAX_SEARCH_LEN {
+        return Err(AppError::validation(
+            "q",
+            "PMS_SEARCH_TOO_LONG",
+            format!(
+                "The search text is {n} characters long; at most {MAX_SEARCH_LEN} are allowed."
+            ),
+        ));
+    }
+    Ok(Some(like_pattern(text)))
+}
+
 /// `%text%` for a case-insensitive `LIKE ... ESCAPE '\\'` on a lower-cased column: the text is
 /// lower-cased and the user's wildcards are matched literally ('_' is common in ids).
 pub fn like_pattern(text: &str) -> String {
@@ -50,6 +74,27 @@ mod tests {
     #[test]
     fn like_patterns_match_wildcards_literally() {
         assert_eq!(like_pattern("A_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
+
+    #[test]
+    fn search_texts_are_bounded() {
+        assert_eq!(search_pattern(Some("  ")).ok(), Some(None));
+        assert_eq!(search_pattern(None).ok(), Some(None));
+        assert_eq!(
+            search_pattern(Some(" Ab ")).ok(),
+            Some(Some("%ab%".to_string()))
+        );
+        let at_limit = "é".repeat(200);
+        assert!(search_pattern(Some(&at_limit)).is_ok());
+        let err = search_pattern(Some(&"x".repeat(201))).err();
+        let err = err.as_ref().map(|e| {
+            (
+                e.code.as_str(),
+                e.field.as_deref(),
+                e.message.contains("200"),
+            )
+        });
+        assert_eq!(err, Some(("PMS_SEARCH_TOO_LONG", Some("q"), true)));
     }
 
     #[test]

@@ -290,6 +290,7 @@ fn with_counts(
 /// Groups, paged, sorted and filtered on the server.
 pub fn list(conn: &mut AnyConnection, query: &PolicyGroupQuery) -> AppResult<Page<PolicyGroupRow>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let pattern = page::search_pattern(query.q.as_deref())?;
     let filtered = || {
         let mut q = policy_groups::table.into_boxed();
         match query.state.as_deref() {
@@ -297,10 +298,10 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyGroupQuery) -> AppResult<Pag
             Some("inactive") => q = q.filter(policy_groups::active.eq(false)),
             _ => {}
         }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(pattern) = &pattern {
             q = q.filter(
                 crate::account::lower(policy_groups::name)
-                    .like(page::like_pattern(text))
+                    .like(pattern.clone())
                     .escape('\\'),
             );
         }

@@ -127,6 +127,14 @@ pub fn delete(conn: &mut AnyConnection, token_hash: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// End every session of an account (deactivation of the account or of its partner).
+pub fn delete_for_account(conn: &mut AnyConnection, account_id: &str) -> AppResult<usize> {
+    Ok(
+        diesel::delete(sessions::table.filter(sessions::account_id.eq(account_id)))
+            .execute(conn)?,
+    )
+}
+
 /// Remove sessions past their absolute expiry or idle limit; returns how many.
 pub fn purge_expired(conn: &mut AnyConnection, policy: &SessionPolicy) -> AppResult<usize> {
     let now = clock::now_ms();

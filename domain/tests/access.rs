@@ -924,6 +924,16 @@ fn client_fields_are_checked_each_with_its_own_message() {
             "https://a.example/6",
         ],
         &["https://a.example/1", "https://a.example/1"],
+        // Found by a hostile tester: each was stored as typed.
+        &["https://e.org/cb\r\nX: y"],
+        &["https:///cb"],
+        &["https://e.org/c b"],
+        &["https://evil.org@e.org/cb"],
+        &["https://user:pw@e.org/cb"],
+        &["https://e.org/cb\u{0}"],
+        &["https:\\\\e.org\\cb"],
+        // One address in two spellings is one address.
+        &["https://A.example/1", "https://a.example:443/1"],
     ] {
         let (c, f) = try_with(conn, &redirect(bad));
         assert_eq!(
@@ -941,6 +951,12 @@ fn client_fields_are_checked_each_with_its_own_message() {
     assert_eq!(
         try_with(conn, &|i| i.logo_uri =
             format!("https://bank.example/{}", "l".repeat(2048)))
+        .0,
+        "PMS_OIDC_LOGO_URI"
+    );
+    assert_eq!(
+        try_with(conn, &|i| i.logo_uri =
+            "https://evil.org@bank.example/l.png".into())
         .0,
         "PMS_OIDC_LOGO_URI"
     );
@@ -989,6 +1005,20 @@ fn client_fields_are_checked_each_with_its_own_message() {
         },
     );
     assert_eq!(ok.expect("five").redirect_uris.len(), 5);
+    // What is stored is the parsed, normalised form.
+    let p2 = ready(conn, "rp-norm", "Auth_Partner", Some(&w.group));
+    approved(conn, &p2, &w.auth);
+    let normal = oidc::create(
+        conn,
+        &p2.actor,
+        &p2.user,
+        &ClientInput {
+            redirect_uris: vec!["https://Bank.EXAMPLE:443/cb".into()],
+            ..client_input(&w.auth, &ec_jwk())
+        },
+    )
+    .expect("normalised");
+    assert_eq!(normal.redirect_uris, ["https://bank.example/cb"]);
 }
 
 #[test]

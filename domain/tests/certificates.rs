@@ -1428,6 +1428,45 @@ fn partner_expired_certificate_is_refused_on_validity() {
     );
 }
 
+/// Found by a hostile tester: a certificate that expired before its CA's validity began was
+/// also told "a CA certificate in its chain is outside its validity period" (the chain was
+/// checked at the leaf's dates). The CA is valid now, so that reason was false.
+#[test]
+fn partner_certificate_expired_before_its_ca_began_gets_only_the_true_reason() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let chain = trusted_chain(conn, &env, "AUTH");
+    let p = partner(conn, "rp", "Auth_Partner");
+    let cert = sign_leaf(
+        &leaf_params_valid(
+            &p.org,
+            "long gone",
+            now() - Duration::days(400),
+            now() - Duration::days(30),
+        ),
+        &chain.int,
+    );
+    assert_eq!(
+        partner_refusal(conn, &env, &p, cert.pem.as_bytes()),
+        vec!["validity"]
+    );
+    // An expired certificate of an issuer nobody trusts is still told both.
+    let stranger = new_intermediate("Stranger CA", &new_root("Stranger Root"));
+    let cert = sign_leaf(
+        &leaf_params_valid(
+            &p.org,
+            "gone and unknown",
+            now() - Duration::days(400),
+            now() - Duration::days(30),
+        ),
+        &stranger,
+    );
+    assert_eq!(
+        partner_refusal(conn, &env, &p, cert.pem.as_bytes()),
+        vec!["validity", "chain"]
+    );
+}
+
 #[test]
 fn partner_not_yet_valid_certificate_is_refused_on_validity() {
     let env = env();

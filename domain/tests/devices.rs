@@ -241,11 +241,6 @@ fn set_sbi_status(conn: &mut AnyConnection, id: &str, status: ItemStatus) {
         .expect("SBI status");
 }
 
-fn pause() {
-    // Distinct created_at (ms) so the order is by time, not by id.
-    std::thread::sleep(std::time::Duration::from_millis(5));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Certificate factory (rcgen)
 // ---------------------------------------------------------------------------------------------
@@ -609,13 +604,9 @@ fn sbi_lists_filter_by_status_and_partner_and_page_oldest_first() {
     let a = device_provider(conn, "dev-a");
     let b = device_provider(conn, "dev-b");
     let a1 = add_sbi(conn, &a, "a1");
-    pause();
     let b1 = add_sbi(conn, &b, "b1");
-    pause();
     let a2 = approved_sbi(conn, &a, "a2");
-    pause();
     let a3 = add_sbi(conn, &a, "a3");
-    pause();
     let b2 = approved_sbi(conn, &b, "b2");
 
     let ids = |items: &[SbiView]| items.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
@@ -1764,7 +1755,6 @@ fn device_and_chip_lists_filter_sort_and_page() {
             input.sub_type = "Double".into();
         }
         ids.push(add_device(conn, &a, &input).id);
-        pause();
     }
     add_device(conn, &b, &device_input(&[&sb.id], "Beta", "B1"));
     model::decide(conn, &admin(), &ids[0], Decision::Approve, None).expect("approve");
@@ -1820,7 +1810,6 @@ fn device_and_chip_lists_filter_sort_and_page() {
     let f = ftm_provider(conn, "ftm-a");
     for i in 0..3 {
         add_chip(conn, &f, "Acme", &format!("C{i}"));
-        pause();
     }
     let chips = chip::list(
         conn,

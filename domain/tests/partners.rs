@@ -163,6 +163,47 @@ fn every_sign_up_rule_gives_its_field_and_code_and_writes_nothing() {
         (
             {
                 let mut i = input("a", "Auth_Partner", Some(&g));
+                i.phone = format!("+33 {}", "1 ".repeat(15));
+                i
+            },
+            PASSWORD,
+            "phone",
+            "PMS_PHONE_TOO_LONG",
+        ),
+        // Found by a hostile tester: these read as another name.
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.organisation = "Acme \u{202E}gnp.exe\u{202C} Ltd".into();
+                i
+            },
+            PASSWORD,
+            "organisation",
+            "PMS_TEXT_INVISIBLE",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.organisation = "a Ltd\u{200B}".into();
+                i
+            },
+            PASSWORD,
+            "organisation",
+            "PMS_TEXT_INVISIBLE",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
+                i.address = "1 Main St\n\u{2067}x".into();
+                i
+            },
+            PASSWORD,
+            "address",
+            "PMS_TEXT_INVISIBLE",
+        ),
+        (
+            {
+                let mut i = input("a", "Auth_Partner", Some(&g));
                 i.address = String::new();
                 i
             },
@@ -863,4 +904,118 @@ fn a_concurrent_decision_is_reported_not_applied_twice() {
     assert_eq!(err.kind, ErrorKind::Conflict);
     let history = partner::detail(&mut a, "p1").expect("d").history;
     assert_eq!(history.len(), 2);
+}
+
+#[test]
+fn a_phone_with_spaces_is_kept_whole_and_names_are_stored_in_nfc() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let mut i = input("fr", "Device_Provider", None);
+    // 17 characters as typed, 12 without separators: accepted, never cut.
+    i.phone = "+33 1 23 45 67 89".into();
+    // "Société" with combining accents (NFD), as some keyboards and pastes give it.
+    i.organisation = "Socie\u{301}te\u{301} Ge\u{301}ne\u{301}rale".into();
+    let p = partner::sign_up(conn, &i, PASSWORD).expect("sign up");
+    assert_eq!(p.phone, "+33 1 23 45 67 89");
+    assert_eq!(p.organisation, "Société Générale");
+}
+
+/// Found by a hostile tester: after a deactivation the partner's old cookie still read and
+/// wrote. Deactivation ends its sessions; a new sign-in reads but changes nothing.
+#[test]
+fn deactivation_ends_the_partners_sessions_and_its_writes() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    partner::sign_up(conn, &input("gone", "Device_Provider", None), PASSWORD).expect("sign up");
+    partner::decide(conn, &admin(), "gone", Decision::Approve, None).expect("approve");
+    let user = user_of(conn, "gone@example.org");
+    let policy = domain::session::SessionPolicy::default();
+    let token = domain::session::create(conn, &user.id, None, None, &policy).expect("session");
+    assert!(domain::session::authenticate(conn, &token, &policy)
+        .expect("auth")
+        .is_some());
+    partner::decide(
+        conn,
+        &admin(),
+        "gone",
+        Decision::Deactivate,
+        Some("contract ended"),
+    )
+    .expect("deactivate");
+    assert!(
+        domain::session::authenticate(conn, &token, &policy)
+            .expect("auth")
+            .is_none(),
+        "the old session ended with the deactivation"
+    );
+    assert_eq!(
+        domain::session::count_for_account(conn, &user.id).expect("count"),
+        0
+    );
+    let before = counts(conn);
+    let update = ProfileUpdate {
+        email: "gone@example.org".into(),
+        phone: "+91 80 1234 5678".into(),
+        address: "Elsewhere 2".into(),
+        language: "eng".into(),
+        policy_group_id: None,
+    };
+    let err = partner::update_own_profile(conn, &user, None, &update).expect_err("refused");
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (ErrorKind::Forbidden, "PMS_PARTNER_DEACTIVATED")
+    );
+    let err = partner::add_contact(conn, &user, None, "ops@example.org", "").expect_err("refused");
+    assert_eq!(err.code, "PMS_PARTNER_DEACTIVATED");
+    assert_eq!(counts(conn), before, "a refused write writes nothing");
+    // It still reads its own profile, with the reason.
+    let mine = partner::my_partner(conn, &user)
+        .expect("read")
+        .expect("partner");
+    assert_eq!(mine.partner.status, PartnerStatus::Deactivated);
+}
+
+/// Paging through rows whose sort key is equal (same type, same status) shows each row
+/// exactly once, in both directions: the id is the last sort key of every order.
+#[test]
+fn paging_across_equal_sort_keys_shows_every_row_once() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    for i in 0..11 {
+        partner::sign_up(
+            conn,
+            &input(&format!("same-{i:02}"), "Device_Provider", None),
+            PASSWORD,
+        )
+        .expect("sign up");
+    }
+    for sort in ["type", "-type", "status", "-status", "created", "-created"] {
+        let mut seen: Vec<String> = Vec::new();
+        for page in 1..=4 {
+            let q = PartnerQuery {
+                page: Some(page),
+                page_size: Some(3),
+                sort: Some(sort.into()),
+                ..PartnerQuery::default()
+            };
+            let list = partner::list(conn, &q).expect("list");
+            seen.extend(list.page.items.into_iter().map(|p| p.id));
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (11, 11), "{sort}: {seen:?}");
+    }
+    // Created in one burst, "newest first" is still the order they were made in.
+    let newest = partner::list(
+        conn,
+        &PartnerQuery {
+            sort: Some("-created".into()),
+            page_size: Some(2),
+            ..PartnerQuery::default()
+        },
+    )
+    .expect("newest");
+    let ids: Vec<&str> = newest.page.items.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["same-10", "same-09"]);
 }

@@ -436,6 +436,35 @@ fn lifecycle_draft_publish_revise_deactivate_with_versions_audit_and_events() {
         ErrorKind::NotFound
     );
 
+    // Publishing a revision with nothing new is refused (the README's promise); an edit that
+    // only re-spaces the document is nothing new either.
+    policy::start_revision(conn, &manager(), &id).expect("revise unchanged");
+    let err = policy::publish(conn, &manager(), &id, year()).expect_err("unchanged");
+    assert_eq!(
+        (err.kind, err.code.as_str(), err.field.as_deref()),
+        (
+            ErrorKind::Validation,
+            "PMS_POLICY_REVISION_UNCHANGED",
+            Some("document")
+        )
+    );
+    let live = policy::detail(conn, &id).expect("detail").document;
+    let respaced =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&live).expect("json"))
+            .expect("compact");
+    policy::update(conn, &manager(), &id, "KYC v1", "desc", &respaced).expect("respaced");
+    assert_eq!(
+        policy::publish(conn, &manager(), &id, year())
+            .expect_err("still unchanged")
+            .code,
+        "PMS_POLICY_REVISION_UNCHANGED"
+    );
+    assert_eq!(
+        policy::detail(conn, &id).expect("detail").summary.version,
+        2
+    );
+    assert!(!policy::delete_draft(conn, &manager(), &id).expect("discard unchanged"));
+
     // Discarding a revision keeps the policy.
     policy::start_revision(conn, &manager(), &id).expect("revise again");
     assert!(!policy::delete_draft(conn, &manager(), &id).expect("discard"));
@@ -447,7 +476,7 @@ fn lifecycle_draft_publish_revise_deactivate_with_versions_audit_and_events() {
     // Deactivate: final; nothing else applies.
     let d = policy::deactivate(conn, &manager(), &id).expect("deactivate");
     assert_eq!(d.summary.status, PolicyStatus::Deactivated);
-    for code in [
+    let codes = [
         policy::deactivate(conn, &manager(), &id)
             .expect_err("again")
             .code,
@@ -460,9 +489,16 @@ fn lifecycle_draft_publish_revise_deactivate_with_versions_audit_and_events() {
         policy::start_revision(conn, &manager(), &id)
             .expect_err("revise")
             .code,
-    ] {
-        assert_ne!(code, "");
-    }
+    ];
+    assert_eq!(
+        codes,
+        [
+            "PMS_POLICY_ALREADY_DEACTIVATED",
+            "PMS_POLICY_DEACTIVATED",
+            "PMS_POLICY_NOT_EDITABLE",
+            "PMS_POLICY_REVISION_INVALID",
+        ]
+    );
     assert!(policy::published_in_group(conn, &g, &id).is_err());
 
     // Versions are immutable rows; every change audited and evented.

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures/test';
 import AxeBuilder from '@axe-core/playwright';
 import { Portal, PASSWORD } from './fixtures/portal';
 

@@ -1,4 +1,5 @@
-import { test, expect, request as pwRequest, APIRequestContext } from '@playwright/test';
+import { request as pwRequest, APIRequestContext } from '@playwright/test';
+import { test, expect } from './fixtures/test';
 import AxeBuilder from '@axe-core/playwright';
 import { Portal, PASSWORD } from './fixtures/portal';
 

@@ -247,6 +247,9 @@ pub fn router(state: ServerState) -> Router {
         .layer(axum::middleware::from_fn_with_state(app_state, middleware::session_layer))
         .layer(axum::middleware::from_fn(middleware::csrf_layer))
         .merge(service)
+        // Inside compression: it reads the error body before it is encoded.
+        .layer(axum::middleware::from_fn(middleware::restatus_layer))
+        .layer(axum::middleware::from_fn(middleware::utf8_layer))
         .layer(security)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

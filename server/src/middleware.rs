@@ -156,13 +156,6 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
         return error_response(StatusCode::PAYLOAD_TOO_LARGE, err, server_fn);
     }
     let res = next.run(req).await;
-    // Server functions answer every error with 500 unless told otherwise; errors raised
-    // before our code runs (undecodable arguments) carry their kind in the body: use it.
-    let res = if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
-        restatus_server_fn_error(res).await
-    } else {
-        res
-    };
     let status = res.status();
     let is_json_or_html = res
         .headers()
@@ -188,6 +181,86 @@ pub async fn error_shape_layer(req: Request<Body>, next: Next) -> Response {
         None => err,
     };
     error_response(status, err, server_fn)
+}
+
+/// Server functions answer every error with 500 unless told otherwise; errors raised before
+/// our code runs (undecodable arguments) carry their kind in the body: use it. This layer sits
+/// inside the compression layer, so it reads the body as the handler wrote it.
+pub async fn restatus_layer(req: Request<Body>, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        restatus_server_fn_error(res).await
+    } else {
+        res
+    }
+}
+
+/// Refuse form fields and query parameters whose percent-decoded bytes are not UTF-8: the
+/// decoders downstream would replace them silently (`H+Ltd%FF` stored as "H Ltd\u{FFFD}").
+pub async fn utf8_layer(req: Request<Body>, next: Next) -> Response {
+    let server_fn = req.uri().path().starts_with("/api/");
+    if let Some(field) = req
+        .uri()
+        .query()
+        .and_then(|q| invalid_utf8_field(q.as_bytes()))
+    {
+        return error_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            invalid_utf8(&field),
+            server_fn,
+        );
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            let err = AppError::new(
+                ErrorKind::BadRequest,
+                "PMS_BODY_TOO_LARGE",
+                "The request body is too large.",
+            );
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, err, server_fn);
+        }
+    };
+    if let Some(field) = invalid_utf8_field(&bytes) {
+        return error_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            invalid_utf8(&field),
+            server_fn,
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn invalid_utf8(field: &str) -> AppError {
+    AppError::validation(
+        field,
+        "PMS_INVALID_UTF8",
+        format!("The field \"{field}\" is not valid UTF-8 text."),
+    )
+}
+
+/// The name of the first `key=value` pair whose key or value does not decode to UTF-8.
+fn invalid_utf8_field(raw: &[u8]) -> Option<String> {
+    raw.split(|b| *b == b'&').find_map(|pair| {
+        let mut it = pair.splitn(2, |b| *b == b'=');
+        let key: Vec<u8> =
+            percent_encoding::percent_decode(it.next().unwrap_or_default()).collect();
+        let value: Vec<u8> =
+            percent_encoding::percent_decode(it.next().unwrap_or_default()).collect();
+        let name = String::from_utf8_lossy(&key);
+        let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+        (std::str::from_utf8(&key).is_err() || std::str::from_utf8(&value).is_err()).then_some(name)
+    })
 }
 
 fn error_response(status: StatusCode, err: AppError, server_fn: bool) -> Response {

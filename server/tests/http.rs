@@ -515,10 +515,37 @@ async fn a_plain_form_error_returns_to_the_page_keeping_its_parameters() {
         .expect("req");
     let reply = h.send(req).await;
     assert_eq!(reply.status, StatusCode::FOUND);
-    assert_eq!(
-        reply.header("location").as_deref(),
-        Some("/login?next=%2Faccount&error=Email%20or%20password%20is%20incorrect.")
+    let location = reply.header("location").expect("location");
+    let nonce = location
+        .strip_prefix("/login?next=%2Faccount&error=")
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_string();
+    assert!(nonce.len() >= 12, "a nonce, not the message: {location}");
+    let flash = reply.header("set-cookie").expect("flash cookie");
+    assert!(
+        flash.starts_with(&format!("pms_flash={nonce}!!Email%20or%20password")),
+        "{flash}"
     );
+    let cookie = flash.split(';').next().expect("pair").to_string();
+    let page = h.page(&location, Some(&cookie)).await;
+    assert!(
+        page.body.contains("Email or password is incorrect."),
+        "the page shows the server's message"
+    );
+    // Found by a hostile tester: any text in `?error=` was shown as an alert.
+    let crafted = h
+        .page(
+            "/login?error=Your%20account%20is%20suspended%2C%20call%20us",
+            None,
+        )
+        .await;
+    assert_eq!(crafted.status, StatusCode::OK);
+    assert!(
+        !crafted.body.contains("suspended"),
+        "crafted text is not shown"
+    );
+    let wrong_nonce = h.page("/login?error=AAAAAAAAAAAAAAAA", Some(&cookie)).await;
+    assert!(!wrong_nonce.body.contains("Email or password is incorrect."));
 }
 
 const SIGN_UP: &str = "email={id}%40example.org&password=correct+horse+battery&confirm_password=correct+horse+battery&partner_id={id}&organisation={id}+Ltd&partner_type=Device_Provider&phone=%2B91+80+1234&address=1+Main+St&language=eng";
@@ -2772,4 +2799,402 @@ async fn queued_mail_is_retried_until_the_smtp_server_is_back() {
         domain::notification::mail_counts(&mut conn).expect("counts")
     };
     assert_eq!(counts, vec![("SENT".to_string(), 1)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening: what a hostile tester found (issue 15)
+// ---------------------------------------------------------------------------------------------
+
+impl Harness {
+    /// A form post as a browser sends it, optionally asking for a compressed answer.
+    async fn raw_post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        cookie: &str,
+        gzip: bool,
+    ) -> StatusCode {
+        let mut req = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, body.len())
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie);
+        if gzip {
+            req = req.header(header::ACCEPT_ENCODING, "gzip, br");
+        }
+        self.send(req.body(Body::from(body)).expect("request"))
+            .await
+            .status
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_get_a_4xx_whatever_the_clients_encodings() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+    let form = "application/x-www-form-urlencoded";
+    let cases: Vec<(&str, &str, Vec<u8>, StatusCode)> = vec![
+        // A required argument missing.
+        (
+            "/api/policy_groups/create",
+            form,
+            b"description=x".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/partners",
+            form,
+            b"query[page]=1e3".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/accounts",
+            form,
+            b"query[active]=maybe".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/policy_groups/create",
+            form,
+            b"name=a&name=b".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/policy_groups/create",
+            "application/json",
+            br#"{"name":"x"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/policy_groups/create",
+            "multipart/form-data; boundary=X",
+            b"--X\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nx\r\n--X--\r\n".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        // Bytes that are not UTF-8, raw or percent-encoded: refused, not replaced.
+        (
+            "/api/policy_groups/create",
+            form,
+            b"name=\xff\xfe".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/policy_groups/create",
+            form,
+            b"name=H+Ltd%FF%FE".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (path, ct, body, want) in cases {
+        for gzip in [false, true] {
+            let got = h.raw_post(path, ct, body.clone(), &admin, gzip).await;
+            assert_eq!(
+                got,
+                want,
+                "{path} {:?} gzip={gzip}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+    // The refused UTF-8 names its field; nothing was created by any of them.
+    let reply = h
+        .post(
+            "/api/policy_groups/create",
+            "name=H+Ltd%FF%FE",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        (
+            reply.json()["code"].as_str(),
+            reply.json()["field"].as_str()
+        ),
+        (Some("PMS_INVALID_UTF8"), Some("name"))
+    );
+    let groups = h.post("/api/policy_groups", "", Some(&admin)).await;
+    assert_eq!(groups.json()["total"], 0, "{}", groups.body);
+}
+
+#[tokio::test]
+async fn a_search_text_over_the_limit_is_a_422_on_every_list_and_export() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let admin = h.login("admin@example.org").await;
+    let pm = h.login("pm@example.org").await;
+    let long = "x".repeat(50_000);
+    for (path, who) in [
+        ("/api/partners", &admin),
+        ("/api/policy_groups", &pm),
+        ("/api/policies", &pm),
+        ("/api/certificates/ca", &admin),
+        ("/api/accounts", &admin),
+    ] {
+        let reply = h.post(path, &format!("query[q]={long}"), Some(who)).await;
+        assert_eq!(
+            (
+                reply.status,
+                reply.json()["code"].as_str(),
+                reply.json()["field"].as_str()
+            ),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("PMS_SEARCH_TOO_LONG"),
+                Some("q")
+            ),
+            "{path}: {}",
+            &reply.body[..reply.body.len().min(300)]
+        );
+        assert!(reply.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("200"));
+        // At the limit it is an ordinary search.
+        let ok = h
+            .post(path, &format!("query[q]={}", "x".repeat(200)), Some(who))
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{path}: {}", ok.body);
+    }
+    for (list, who) in [
+        ("partners", &admin),
+        ("certificates", &admin),
+        ("accounts", &admin),
+        ("policies", &pm),
+    ] {
+        let csv = h
+            .get(&format!("/admin/export/{list}.csv?q={long}"), Some(who))
+            .await;
+        assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY, "{list}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_item_opened_in_the_browser_is_the_404_panel_not_a_redirect() {
+    let h = harness();
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let pm = h.login("pm@example.org").await;
+    let page = h.page("/policies/no-such-policy", Some(&pm)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    assert_eq!(page.header("location"), None);
+    assert!(
+        page.body.contains("data-testid=\"not-found\""),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_deactivated_partners_old_cookie_neither_reads_nor_writes() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+    let partner = h.sign_up("gone").await;
+    let ok = h
+        .post(
+            "/api/partners/decide",
+            "id=gone&decision=approve",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(
+        h.post("/api/me", "", Some(&partner)).await.json()["email"],
+        "gone@example.org"
+    );
+    let off = h
+        .post(
+            "/api/partners/decide",
+            "id=gone&decision=deactivate&reason=Contract+ended",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(off.json()["status"], "DEACTIVATED", "{}", off.body);
+    assert_eq!(
+        h.post("/api/me", "", Some(&partner)).await.json(),
+        serde_json::Value::Null
+    );
+    let events_before = {
+        let mut conn = h.db.conn();
+        domain::schema::outbox::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .expect("count")
+    };
+    let update = "email=gone%40example.org&phone=%2B1+555+0100&address=2+New+Road&language=fra";
+    for (path, body) in [
+        ("/api/partners/me/update", update),
+        (
+            "/api/partners/me/contacts/add",
+            "contact_email=x%40example.org",
+        ),
+    ] {
+        let reply = h.post(path, body, Some(&partner)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            reply.body
+        );
+    }
+    let mut conn = h.db.conn();
+    let events_after: i64 = domain::schema::outbox::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(events_after, events_before, "no event from a refused write");
+}
+
+/// Every page of every role rendered on the server with hostile text in the stored fields a
+/// page shows (names, descriptions, addresses, reasons, a policy document): no injected
+/// element may appear. Found by a hostile tester inside `<textarea>`s (Leptos writes their
+/// children unescaped), so both textareas are covered: a DataShare draft and an address.
+#[tokio::test]
+async fn hostile_stored_text_never_becomes_markup_on_any_page() {
+    const EVIL: &str = "</textarea><img src=x onerror=alert(1)><script>alert(2)</script>";
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("pm@example.org", &[Role::PolicyManager]);
+    let (group_id, policy_id, draft_id) = {
+        let mut conn = h.db.conn();
+        let conn = &mut conn;
+        let pm = Actor::account("pm-id", "pm@example.org");
+        let group = domain::policy_group::create(conn, &pm, &format!("g {EVIL}"), EVIL)
+            .expect("group")
+            .id;
+        let doc =
+            |kind: domain::policy::PolicyType| kind.template().replace("datashare.datashare", EVIL);
+        let input = |name: &str, kind: domain::policy::PolicyType| domain::policy::PolicyInput {
+            group_id: group.clone(),
+            name: format!("{name} {EVIL}"),
+            description: EVIL.into(),
+            policy_type: kind.as_str().into(),
+            document: doc(kind),
+        };
+        let published =
+            domain::policy::create(conn, &pm, &input("live", domain::policy::PolicyType::Auth))
+                .expect("policy")
+                .summary
+                .id;
+        domain::policy::publish(
+            conn,
+            &pm,
+            &published,
+            domain::clock::now_ms() + 100 * 86_400_000,
+        )
+        .expect("publish");
+        let draft = domain::policy::create(
+            conn,
+            &pm,
+            &input("draft", domain::policy::PolicyType::DataShare),
+        )
+        .expect("draft")
+        .summary
+        .id;
+        (group, published, draft)
+    };
+    let admin = h.login("admin@example.org").await;
+    let pm = h.login("pm@example.org").await;
+    // A partner whose organisation and address carry the text, rejected with it as the reason.
+    let body = SIGN_UP
+        .replace("{id}", "evil")
+        .replace("Device_Provider", "Auth_Partner")
+        .replace(
+            "evil+Ltd",
+            &app::util::encode_query(&format!("evil {EVIL}")),
+        )
+        .replace("1+Main+St", &app::util::encode_query(EVIL))
+        + &format!("&policy_group_id={group_id}");
+    let reply = h.post("/api/partners/sign_up", &body, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let partner = reply
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next().map(str::to_string))
+        .expect("cookie");
+    let reject = format!(
+        "id=evil&decision=reject&reason={}",
+        app::util::encode_query(EVIL)
+    );
+    assert_eq!(
+        h.post("/api/partners/decide", &reject, Some(&admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let pages = [
+        "/",
+        "/account",
+        "/partner",
+        "/admin/accounts",
+        "/admin/inbox",
+        "/notifications",
+        "/admin/partners",
+        "/admin/partners/new",
+        "/admin/partners/evil",
+        "/admin/audit",
+        "/admin/certificates",
+        "/partner/certificate",
+        "/provider/sbis",
+        "/provider/devices",
+        "/provider/chips",
+        "/admin/devices",
+        "/policies",
+        "/policies/groups",
+        "/policies/new",
+        "/partner/policies",
+        "/partner/policy-requests",
+        "/partner/api-keys",
+        "/partner/oidc-clients",
+        "/partner/license",
+        "/admin/policy-requests",
+        "/admin/api-keys",
+        "/admin/oidc-clients",
+        "/admin/licenses",
+        "/login",
+        "/signup",
+    ];
+    let detail_pages = [
+        format!("/policies/{policy_id}"),
+        format!("/policies/{draft_id}"),
+        format!("/partner/policies/{policy_id}"),
+        format!("/policies?group={group_id}"),
+        "/admin/partners?q=evil".to_string(),
+    ];
+    let mut shown = 0;
+    for cookie in [&admin, &pm, &partner] {
+        for path in pages
+            .iter()
+            .map(|p| p.to_string())
+            .chain(detail_pages.iter().cloned())
+        {
+            let page = h.page(&path, Some(cookie)).await;
+            for injected in ["<img src=x", "<img src=\"x\"", "<script>alert(2)"] {
+                assert!(
+                    !page.body.contains(injected),
+                    "{path} ({}) renders {injected}",
+                    page.status
+                );
+            }
+            if page.body.contains("&lt;img src=x onerror=alert(1)&gt;") {
+                shown += 1;
+            }
+        }
+    }
+    // The text is there, escaped: on the policy pages (both textareas' pages among them),
+    // the partner's own page, the partner list and detail.
+    assert!(
+        shown >= 6,
+        "the hostile text was shown escaped on {shown} pages only"
+    );
+    let draft_page = h.page(&format!("/policies/{draft_id}"), Some(&pm)).await;
+    assert!(
+        draft_page.body.contains("&lt;/textarea&gt;"),
+        "the draft's document textarea"
+    );
+    let own = h.page("/partner", Some(&partner)).await;
+    assert!(
+        own.body.contains("&lt;/textarea&gt;"),
+        "the address textarea"
+    );
 }

@@ -4,8 +4,104 @@ use domain::{AppError, ErrorKind};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+/// The text inside a `<textarea>`, for every textarea with initial content. Leptos 0.8 writes
+/// a textarea's children into server-rendered HTML unescaped (it treats them like `<script>`),
+/// so a stored `</textarea><img onerror=...>` would become a live element. On the server the
+/// text is escaped here (the browser decodes `&lt;` back inside a textarea, and hydration does
+/// not touch textarea children); in the browser it becomes a text node, which is never markup.
+pub fn textarea_text(s: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        let mut out = String::with_capacity(s.len() + 8);
+        // The HTML parser drops one newline right after `<textarea>`: keep the author's.
+        if s.starts_with('\n') {
+            out.push('\n');
+        }
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        s.to_string()
+    }
+}
+
+/// Cookie carrying the error of a plain form post to the page the browser is sent back to.
+pub const FLASH_COOKIE: &str = "pms_flash";
+
+/// The flash cookie's value: nonce, field and message, each percent-encoded, joined by '!'.
+pub fn flash_value(nonce: &str, field: Option<&str>, message: &str) -> String {
+    use crate::util::encode_query;
+    format!(
+        "{}!{}!{}",
+        encode_query(nonce),
+        encode_query(field.unwrap_or_default()),
+        encode_query(message)
+    )
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The flash cookie of this request (server) or page (browser), as (nonce, field, message).
+fn flash() -> Option<(String, Option<String>, String)> {
+    #[cfg(feature = "ssr")]
+    let cookies: Option<String> = use_context::<http::request::Parts>().map(|p| {
+        p.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    #[cfg(feature = "hydrate")]
+    let cookies: Option<String> = {
+        use leptos::wasm_bindgen::JsCast;
+        document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|d| d.cookie().ok())
+    };
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let cookies: Option<String> = None;
+    let cookies = cookies?;
+    let value = cookies
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == FLASH_COOKIE)?
+        .1;
+    let mut parts = value.splitn(3, '!');
+    let nonce = decode(parts.next()?)?;
+    let field = decode(parts.next()?)?;
+    let message = decode(parts.next()?)?;
+    Some((nonce, (!field.is_empty()).then_some(field), message))
+}
+
 /// The error to show for a form: the action's last result, or (before WASM, after a plain
-/// form post) the `error`/`field` query parameters the server redirected back with.
+/// form post) the error the server redirected back with: the URL names it by a nonce, the
+/// message comes from the server's flash cookie of that nonce, so no link can make the
+/// portal say what its author wants.
 pub fn form_error<T>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
 ) -> Signal<Option<AppError>>
@@ -17,10 +113,12 @@ where
         Some(Err(e)) => Some(e),
         Some(Ok(_)) => None,
         None => query.with(|q| {
-            q.get("error").map(|message| AppError {
+            let nonce = q.get("error")?;
+            let (flash_nonce, field, message) = flash()?;
+            (flash_nonce == nonce).then(|| AppError {
                 kind: ErrorKind::Validation,
                 code: String::new(),
-                field: q.get("field"),
+                field,
                 message,
                 request_id: None,
                 details: Box::default(),
@@ -214,7 +312,7 @@ pub fn TextAreaField(
                 aria-invalid=move || field_message(error, name).is_some().to_string()
                 aria-describedby=err_id.clone()
                 data-testid=format!("input-{name}")
-            >{value.unwrap_or_default()}</textarea>
+            >{textarea_text(&value.unwrap_or_default())}</textarea>
             <p class="field-error" id=err_id data-testid=format!("error-{name}")>{move || field_message(error, name)}</p>
         </div>
     }

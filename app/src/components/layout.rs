@@ -75,12 +75,6 @@ pub fn Layout(children: Children) -> impl IntoView {
         move || (location.pathname.get(), tick.get(), auth.me.get().is_some()),
         |_| crate::api::triage::notification_bell(),
     );
-    // Tests (and people) can tell when the page is interactive.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -257,10 +251,18 @@ pub fn Forbidden() -> impl IntoView {
 /// An error that stopped a page, with the request id to quote.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    // A missing (or someone else's) item is the not-found panel, with a way back.
+    let (heading, testid) = match error.kind {
+        domain::ErrorKind::NotFound => ("Not found", "not-found"),
+        domain::ErrorKind::Forbidden => ("Access denied", "error-panel"),
+        _ => ("Something went wrong", "error-panel"),
+    };
+    let not_found = error.kind == domain::ErrorKind::NotFound;
     view! {
-        <section class="panel error" role="alert" data-testid="error-panel">
-            <h1>"Something went wrong"</h1>
+        <section class="panel error" role="alert" data-testid=testid>
+            <h1>{heading}</h1>
             <p>{error.message.clone()}</p>
+            {not_found.then(|| view! { <p><A href="/">"Back to your dashboard"</A></p> })}
             {error.request_id.clone().map(|id| view! { <p class="muted">"Request id: " <code>{id}</code></p> })}
         </section>
     }

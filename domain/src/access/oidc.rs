@@ -23,6 +23,36 @@ pub const OIDC_CLIENT_CREATED: &str = "OIDC_CLIENT_CREATED";
 /// Topic of a client's change.
 pub const OIDC_CLIENT_UPDATED: &str = "OIDC_CLIENT_UPDATED";
 
+/// Parse an address exactly as typed: the URL parser alone would drop tabs and line breaks,
+/// percent-encode spaces, read `https:///cb` as host "cb" and keep `user@` prefixes, so a
+/// stored address could differ from the one the partner saw. `what` names it in messages.
+fn strict_url(what: &str, v: &str) -> Result<url::Url, String> {
+    if let Some(c) = v.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        let name = match c {
+            ' ' => "a space".to_string(),
+            '\r' | '\n' => "a line break".to_string(),
+            '\t' => "a tab".to_string(),
+            c => format!("the character U+{:04X}", u32::from(c)),
+        };
+        return Err(format!("{what} contains {name}; remove it."));
+    }
+    if v.contains('\\') {
+        return Err(format!("{what} contains a backslash (\\); use /."));
+    }
+    let u = url::Url::parse(v).map_err(|e| format!("{what} is not a valid URL ({e})."))?;
+    if let Some(rest) = v.split_once("://").map(|(_, r)| r) {
+        if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+            return Err(format!("{what} has no host."));
+        }
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(format!(
+            "{what} contains a user name (before @); give the address without it."
+        ));
+    }
+    Ok(u)
+}
+
 /// A logo URI: https, at most 2048 characters.
 pub fn check_logo_uri(value: &str) -> AppResult<String> {
     let v = value.trim();
@@ -35,12 +65,12 @@ pub fn check_logo_uri(value: &str) -> AppResult<String> {
             "The logo URI is at most {MAX_LOGO_URI_LEN} characters."
         ));
     }
-    match url::Url::parse(v) {
+    match strict_url("The logo URI", v) {
         Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()) => {
-            Ok(v.to_string())
+            Ok(u.to_string())
         }
         Ok(_) => bad("The logo URI must be an https:// address.".into()),
-        Err(e) => bad(format!("The logo URI is not a valid URL ({e}).")),
+        Err(m) => bad(m),
     }
 }
 
@@ -62,6 +92,7 @@ pub fn check_redirect_uris(values: &[String]) -> AppResult<Vec<String>> {
             uris.len()
         ));
     }
+    let mut normalised: Vec<String> = Vec::with_capacity(uris.len());
     for (i, v) in uris.iter().enumerate() {
         let n = i + 1;
         if v.chars().count() > MAX_REDIRECT_URI_LEN {
@@ -74,9 +105,9 @@ pub fn check_redirect_uris(values: &[String]) -> AppResult<Vec<String>> {
                 "Redirect URI {n} contains a wildcard (*); give exact addresses."
             ));
         }
-        let u = match url::Url::parse(v) {
+        let u = match strict_url(&format!("Redirect URI {n}"), v) {
             Ok(u) => u,
-            Err(e) => return bad(format!("Redirect URI {n} is not a valid URL ({e}).")),
+            Err(m) => return bad(m),
         };
         if u.fragment().is_some() {
             return bad(format!(
@@ -96,11 +127,15 @@ pub fn check_redirect_uris(values: &[String]) -> AppResult<Vec<String>> {
             | "wss" => return bad(format!("Redirect URI {n} cannot use {}:.", u.scheme())),
             _ => {}
         }
-        if uris[..i].contains(v) {
+        // Stored as the parser writes it (lower-case host, default port dropped), so two
+        // spellings of one address are one address.
+        let u = u.to_string();
+        if normalised.contains(&u) {
             return bad(format!("Redirect URI {n} is given twice."));
         }
+        normalised.push(u);
     }
-    Ok(uris)
+    Ok(normalised)
 }
 
 /// 1 to 3 distinct values out of `allowed`; none given = the first (the default).

@@ -53,7 +53,14 @@ pub fn check_use_case(value: &str) -> AppResult<String> {
             "The use case cannot contain control characters.",
         ));
     }
-    Ok(v.to_string())
+    if let Some(c) = crate::text::invisible_char(v) {
+        return Err(AppError::validation(
+            "use_case",
+            "PMS_TEXT_INVISIBLE",
+            crate::text::invisible_message("The use case", c),
+        ));
+    }
+    Ok(crate::text::nfc(v))
 }
 
 /// Published policies of the partner's group with its latest request for each.

@@ -174,7 +174,14 @@ pub fn check_display_name(field: &str, name: &str) -> AppResult<String> {
             "Name must not contain control characters.",
         ));
     }
-    Ok(name.to_string())
+    if let Some(c) = crate::text::invisible_char(name) {
+        return Err(AppError::validation(
+            field,
+            "PMS_TEXT_INVISIBLE",
+            crate::text::invisible_message("Name", c),
+        ));
+    }
+    Ok(crate::text::nfc(name))
 }
 
 #[cfg(test)]

@@ -453,6 +453,7 @@ pub fn list_operators(
         Some(_) => vec![],
         None => Role::OPERATOR.iter().map(|r| r.as_str()).collect(),
     };
+    let pattern = page::search_pattern(query.q.as_deref())?;
     let filtered = || {
         let mut q = accounts::table
             .filter(
@@ -463,12 +464,13 @@ pub fn list_operators(
                 ),
             )
             .into_boxed();
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        if let Some(pattern) = pattern.clone() {
             q = q.filter(
-                accounts::email
-                    .like(pattern.clone())
-                    .or(lower(accounts::display_name).like(pattern)),
+                accounts::email.like(pattern.clone()).escape('\\').or(lower(
+                    accounts::display_name,
+                )
+                .like(pattern)
+                .escape('\\')),
             );
         }
         if let Some(active) = query.active {

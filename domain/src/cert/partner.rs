@@ -151,9 +151,19 @@ fn chain_problem(
         .iter()
         .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
         .collect();
+    // The leaf's own validity is reported already. A leaf valid now is verified now; one that
+    // is not (expired or not yet valid) is verified at a moment inside its validity so the
+    // chain is still checked (an unknown issuer must not hide behind an expiry), through the
+    // intermediates valid now only, and a date error from that run is not reported: it would
+    // be about that moment, not about the chain as it stands.
+    let leaf_valid_now = leaf.facts.not_before <= now_ms && now_ms <= leaf.facts.not_after;
     let intermediates: Vec<CertificateDer<'_>> = stored
         .iter()
         .filter(|c| c.kind == CaKind::Intermediate)
+        .filter(|c| {
+            leaf_valid_now
+                || (c.parsed.facts.not_before <= now_ms && now_ms <= c.parsed.facts.not_after)
+        })
         .map(|c| CertificateDer::from(c.parsed.der.as_slice()))
         .collect();
     let leaf_der = CertificateDer::from(leaf.der.as_slice());
@@ -166,8 +176,6 @@ fn chain_problem(
             )
         }));
     };
-    // The leaf's own validity is reported already; verify the chain at a moment inside it so
-    // the chain is still checked (an expired leaf would otherwise hide an unknown issuer).
     let at_ms = now_ms.clamp(
         leaf.facts.not_before,
         leaf.facts.not_after.max(leaf.facts.not_before),
@@ -192,6 +200,9 @@ fn chain_problem(
     use webpki::Error as E;
     let message = match result {
         Ok(_) => return Ok(None),
+        Err(E::CertExpired { .. } | E::CertNotValidYet { .. }) if !leaf_valid_now => {
+            return Ok(None)
+        }
         Err(E::CertExpired { .. } | E::CertNotValidYet { .. }) => {
             "A CA certificate in its chain is outside its validity period.".to_string()
         }

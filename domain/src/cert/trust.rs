@@ -526,6 +526,7 @@ pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSumma
         other => other,
     };
     let now = clock::now_ms();
+    let pattern = page::search_pattern(query.q.as_deref())?;
     let filtered = || {
         let mut q = ca_certificates::table.into_boxed();
         if let Some(d) = domain {
@@ -542,10 +543,10 @@ pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSumma
         if let Some(days) = expiring {
             q = q.filter(ca_certificates::not_after.le(now + days * 86_400_000));
         }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(pattern) = &pattern {
             q = q.filter(
                 crate::account::lower(ca_certificates::subject)
-                    .like(page::like_pattern(text))
+                    .like(pattern.clone())
                     .escape('\\'),
             );
         }

@@ -72,7 +72,14 @@ pub(crate) fn text(field: &str, label: &str, value: &str, max: usize) -> AppResu
             format!("{label} cannot contain control characters."),
         ));
     }
-    Ok(v.to_string())
+    if let Some(c) = crate::text::invisible_char(v) {
+        return Err(AppError::validation(
+            field,
+            "PMS_TEXT_INVISIBLE",
+            crate::text::invisible_message(label, c),
+        ));
+    }
+    Ok(crate::text::nfc(v))
 }
 
 /// A YYYY-MM-DD day as UTC ms at its start.

@@ -19,8 +19,12 @@ pub use service::*;
 pub const MAX_PARTNER_ID_LEN: usize = 36;
 /// Longest organisation name.
 pub const MAX_ORGANISATION_LEN: usize = 128;
-/// Longest phone number (reference rule).
+/// Longest phone number without its separators (reference rule: 16, room for E.164's 15
+/// digits and a leading '+').
 pub const MAX_PHONE_LEN: usize = 16;
+/// Longest phone number as typed, separators included ("+33 1 23 45 67 89" is 17): inputs
+/// allow this much so the browser never cuts a valid number short.
+pub const MAX_PHONE_TYPED_LEN: usize = 32;
 /// Longest postal address.
 pub const MAX_ADDRESS_LEN: usize = 2000;
 /// Longest reason of a rejection or deactivation.
@@ -421,7 +425,14 @@ pub(crate) fn bounded_text(
             format!("{label} must not contain control characters."),
         ));
     }
-    Ok(v.to_string())
+    if let Some(c) = crate::text::invisible_char(v) {
+        return Err(AppError::validation(
+            field,
+            "PMS_TEXT_INVISIBLE",
+            crate::text::invisible_message(label, c),
+        ));
+    }
+    Ok(crate::text::nfc(v))
 }
 
 /// Check a chosen partner id; returns it trimmed.
@@ -487,11 +498,18 @@ pub fn check_phone(field: &str, value: &str, required: bool) -> AppResult<String
         }
         return Ok(String::new());
     }
-    if v.chars().count() > MAX_PHONE_LEN {
+    let compact = v
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .count();
+    if v.chars().count() > MAX_PHONE_TYPED_LEN || compact > MAX_PHONE_LEN {
         return Err(AppError::validation(
             field,
             "PMS_PHONE_TOO_LONG",
-            format!("Phone number must be at most {MAX_PHONE_LEN} characters."),
+            format!(
+                "Phone number must be at most {} digits (with its leading '+'); spaces, '-' and brackets do not count.",
+                MAX_PHONE_LEN
+            ),
         ));
     }
     let digits = v.chars().filter(char::is_ascii_digit).count();

@@ -458,6 +458,25 @@ fn own_id(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<String> {
     id_for_account(conn, &user.id)?.ok_or_else(|| AppError::not_found("Your partner profile"))
 }
 
+/// The caller's partner id for a change it makes itself: a deactivated partner reads its
+/// profile but changes nothing until a partner admin reactivates it.
+fn own_writable_id(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<String> {
+    let row: Option<(String, String)> = partners::table
+        .filter(partners::account_id.eq(&user.id))
+        .select((partners::id, partners::status))
+        .first(conn)
+        .optional()?;
+    let (id, status) = row.ok_or_else(|| AppError::not_found("Your partner profile"))?;
+    if status_of(&status) == PartnerStatus::Deactivated {
+        return Err(AppError::new(
+            ErrorKind::Forbidden,
+            "PMS_PARTNER_DEACTIVATED",
+            "Your organisation is deactivated: nothing can be changed until a partner admin reactivates it.",
+        ));
+    }
+    Ok(id)
+}
+
 fn contacts_of(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<ContactView>> {
     let rows: Vec<(i64, String, String, i64)> = partner_contacts::table
         .filter(partner_contacts::partner_id.eq(id))
@@ -570,6 +589,14 @@ fn apply(
             ));
         }
         history(conn, actor, id, Some(from), to, reason.as_deref())?;
+        if to == PartnerStatus::Deactivated {
+            // Its open sessions end with it: a cookie taken before must not keep writing.
+            let account: String = partners::table
+                .find(id)
+                .select(partners::account_id)
+                .first(conn)?;
+            crate::session::delete_for_account(conn, &account)?;
+        }
         audit::record(
             conn,
             actor,
@@ -626,7 +653,7 @@ pub fn update_own_profile(
     let language = check_language(&update.language)?;
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
     crate::db::write_tx(conn, |conn| {
-        let id = own_id(conn, user)?;
+        let id = own_writable_id(conn, user)?;
         let row: PartnerRow = partners::table
             .find(&id)
             .select(PartnerRow::as_select())
@@ -730,7 +757,7 @@ pub fn add_contact(
     let phone = check_phone("contact_phone", phone, false)?;
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
     crate::db::write_tx(conn, |conn| {
-        let id = own_id(conn, user)?;
+        let id = own_writable_id(conn, user)?;
         let main: String = partners::table
             .find(&id)
             .select(partners::email)
@@ -801,7 +828,7 @@ pub fn remove_contact(
 ) -> AppResult<()> {
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
     crate::db::write_tx(conn, |conn| {
-        let id = own_id(conn, user)?;
+        let id = own_writable_id(conn, user)?;
         let email: String = partner_contacts::table
             .filter(partner_contacts::id.eq(contact_id))
             .filter(partner_contacts::partner_id.eq(&id))
@@ -825,6 +852,7 @@ pub fn remove_contact(
 /// Partners, paged, filtered and sorted on the server, with the count of each status.
 pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let pattern = page::search_pattern(query.q.as_deref())?;
     let filtered = || {
         // Filters and sort touch partners' own columns only, so counting and choosing the
         // page read indexes alone; the group names are joined for the 50 rows shown.
@@ -838,8 +866,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         if let Some(g) = query.policy_group.as_deref().filter(|g| !g.is_empty()) {
             q = q.filter(partners::policy_group_id.eq(g.to_string()));
         }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = page::like_pattern(text);
+        if let Some(pattern) = pattern.clone() {
             q = q.filter(
                 account::lower(partners::id)
                     .like(pattern.clone())

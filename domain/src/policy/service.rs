@@ -537,6 +537,16 @@ pub fn publish(
                 ))
             }
         };
+        if had_revision && same_document(&document, &row.document) {
+            return Err(AppError::validation(
+                "document",
+                "PMS_POLICY_REVISION_UNCHANGED",
+                format!(
+                    "This revision is identical to the live version {}; change the document before publishing it, or discard the revision.",
+                    row.version
+                ),
+            ));
+        }
         active_group(conn, &row.policy_group_id)?;
         // The schema may have tightened since the draft was saved.
         validate::check(kind, &document)?;
@@ -758,6 +768,17 @@ pub fn published_in_group(
     Ok(view)
 }
 
+/// Whether two documents say the same (as JSON values: spacing and key order do not count).
+fn same_document(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// Line diff between two published versions (`from` -> `to`).
 pub fn diff(conn: &mut AnyConnection, id: &str, from: i32, to: i32) -> AppResult<Vec<DiffLine>> {
     let mut load = |v: i32| -> AppResult<String> {
@@ -807,6 +828,7 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         .filter(|s| !s.is_empty())
         .map(check_policy_type)
         .transpose()?;
+    let pattern = page::search_pattern(query.q.as_deref())?;
     let filtered = || {
         let mut q = policies::table.into_boxed();
         if let Some(s) = status {
@@ -818,10 +840,10 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         if let Some(g) = query.group.as_deref().filter(|g| !g.is_empty()) {
             q = q.filter(policies::policy_group_id.eq(g.to_string()));
         }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(pattern) = &pattern {
             q = q.filter(
                 crate::account::lower(policies::name)
-                    .like(page::like_pattern(text))
+                    .like(pattern.clone())
                     .escape('\\'),
             );
         }

@@ -351,6 +351,17 @@ fn NewDevice(
                 if !sbis.iter().any(|s| s.id == here) {
                     return view! { <p class="muted" data-testid="sbi-not-usable">"Devices can be added once this SBI is approved (and while it has not expired)."</p> }.into_any();
                 }
+                // The SBI's facts reload after each add, which renders this form anew: its
+                // choices come back from the device just added (type, sub-type, SBIs, make),
+                // the model stays empty for the next one.
+                let last = created();
+                if let Some(d) = &last {
+                    chosen_type.set(d.device_type.clone());
+                }
+                let last_sub = last.as_ref().map(|d| d.sub_type.clone()).unwrap_or_default();
+                let last_make = last.as_ref().map(|d| d.make.clone());
+                let last_sbis: Option<Vec<String>> =
+                    last.as_ref().map(|d| d.sbis.iter().map(|s| s.id.clone()).collect());
                 let type_names: Vec<String> = types.iter().map(|t| t.device_type.clone()).collect();
                 let sub_types = move || {
                     types
@@ -368,7 +379,10 @@ fn NewDevice(
                             <fieldset>
                                 <legend>"SBIs it works with"</legend>
                                 {sbis.into_iter().enumerate().map(|(i, s)| {
-                                    let checked = s.id == here;
+                                    let checked = match &last_sbis {
+                                        Some(ids) => ids.contains(&s.id),
+                                        None => s.id == here,
+                                    };
                                     view! {
                                         <label class="check">
                                             <input type="checkbox" name=format!("sbi_ids[{i}]") value=s.id.clone() checked=checked data-testid="device-sbi"/>
@@ -383,20 +397,26 @@ fn NewDevice(
                                 <select id="device-type" name="device_type" required data-testid="device-type"
                                     on:change=move |ev| chosen_type.set(event_target_value(&ev))>
                                     <option value="">"Choose…"</option>
-                                    {type_names.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                                    {type_names.into_iter().map(|t| {
+                                        let selected = t == chosen_type.get_untracked();
+                                        view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
+                                    }).collect_view()}
                                 </select>
                             </div>
                             <div class="field">
                                 <label for="device-subtype">"Sub-type"</label>
                                 <select id="device-subtype" name="sub_type" required data-testid="device-subtype"
                                     aria-describedby="device-subtype-error">
-                                    {move || sub_types().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                                    {move || sub_types().into_iter().map(|s| {
+                                        let selected = s == last_sub;
+                                        view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                                    }).collect_view()}
                                 </select>
                                 <div id="device-subtype-error">
                                     {move || error.get().filter(|e| e.field.as_deref() == Some("sub_type")).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })}
                                 </div>
                             </div>
-                            <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN/>
+                            <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN value=last_make.clone().unwrap_or_default()/>
                             <Field name="model" label="Model" error maxlength=MAX_MAKE_LEN node_ref=model_ref/>
                             <button type="submit" class="primary" disabled=move || create.pending().get() data-testid="device-submit">"Add device"</button>
                         </ActionForm>

@@ -6,7 +6,7 @@ use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::Time;
 use domain::account::CurrentUser;
 use domain::partner::{
-    ContactView, MyPartner, PartnerStatus, PartnerView, LANGUAGES, MAX_PHONE_LEN,
+    ContactView, MyPartner, PartnerStatus, PartnerView, LANGUAGES, MAX_PHONE_TYPED_LEN,
 };
 use domain::Role;
 use leptos::prelude::*;
@@ -142,7 +142,7 @@ fn Organisation(
                 <FormError error=update_error/>
                 {move || saved().then(|| view! { <p class="notice" role="status" data-testid="profile-saved">"Profile saved."</p> })}
                 <Field name="email" label="Contact email" kind="email" error=update_error value=p.email.clone()/>
-                <Field name="phone" label="Phone" kind="tel" error=update_error value=p.phone.clone() maxlength=MAX_PHONE_LEN/>
+                <Field name="phone" label="Phone" kind="tel" error=update_error value=p.phone.clone() maxlength=MAX_PHONE_TYPED_LEN/>
                 <TextAreaField name="address" label="Address" error=update_error value=p.address.clone()/>
                 <SelectField name="language" label="Language" error=update_error options=languages selected=p.language.clone()/>
                 {p.policy_required.then(|| view! {
@@ -198,7 +198,7 @@ fn Contacts(
             <ActionForm action=add attr:class="inline-form" attr:data-testid="contact-form">
                 <FormError error=add_error/>
                 <Field name="contact_email" label="Email" kind="email" error=add_error/>
-                <Field name="contact_phone" label="Phone (optional)" kind="tel" error=add_error required=false maxlength=MAX_PHONE_LEN/>
+                <Field name="contact_phone" label="Phone (optional)" kind="tel" error=add_error required=false maxlength=MAX_PHONE_TYPED_LEN/>
                 <button type="submit" data-testid="contact-add">"Add contact"</button>
             </ActionForm>
         </section>

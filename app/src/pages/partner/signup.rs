@@ -5,7 +5,7 @@ use crate::api::partners::get_partner_form_options;
 use crate::components::form::{form_error, Field, FormError, SelectField, TextAreaField};
 use crate::components::layout::{use_auth, ErrorPanel};
 use domain::partner::{
-    PartnerFormOptions, LANGUAGES, MAX_ORGANISATION_LEN, MAX_PARTNER_ID_LEN, MAX_PHONE_LEN,
+    PartnerFormOptions, LANGUAGES, MAX_ORGANISATION_LEN, MAX_PARTNER_ID_LEN, MAX_PHONE_TYPED_LEN,
 };
 use domain::AppError;
 use leptos::prelude::*;
@@ -102,7 +102,7 @@ pub fn PartnerFields(
             <Field name="organisation" label="Organisation name" autocomplete="organization" error maxlength=MAX_ORGANISATION_LEN help="Exactly as in the O= field of your certificate."/>
             <SelectField name="partner_type" label="Partner type" error options=type_options on_change=Callback::new(move |v| set_chosen.set(v))/>
             <SelectField name="policy_group_id" label="Policy group" error options=group_options placeholder="Choose a policy group" help=group_help disabled=Signal::derive(move || !needs_group.get())/>
-            <Field name="phone" label="Phone" kind="tel" autocomplete="tel" error maxlength=MAX_PHONE_LEN/>
+            <Field name="phone" label="Phone" kind="tel" autocomplete="tel" error maxlength=MAX_PHONE_TYPED_LEN/>
             <TextAreaField name="address" label="Address" error/>
             <SelectField name="language" label="Language" error options=languages/>
         </fieldset>

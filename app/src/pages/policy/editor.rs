@@ -249,7 +249,7 @@ pub fn PolicyEditor(
                     data-testid="input-document"
                     aria-describedby="document-check"
                     prop:value=move || text.get()
-                    on:input=on_json_input>{text.get_untracked()}</textarea>
+                    on:input=on_json_input>{crate::components::form::textarea_text(&text.get_untracked())}</textarea>
             </div>
             <div id="document-check" aria-live="polite" data-testid="document-check">
                 {move || match server_error() {
