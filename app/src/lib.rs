@@ -74,6 +74,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

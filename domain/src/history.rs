@@ -47,13 +47,20 @@ pub struct AuditQuery {
 }
 
 /// Entity types that appear in the audit log (for the filter).
-pub const ENTITY_TYPES: [&str; 8] = [
+pub const ENTITY_TYPES: [&str; 15] = [
     "account",
     "partner",
     "policy_group",
     "policy",
+    "policy_request",
+    "api_key",
+    "oidc_client",
+    "oidc_mapping",
+    "misp_license",
+    "service_token",
     "ca_certificate",
     "sbi",
     "device",
     "ftm_chip",
+    "notification",
 ];

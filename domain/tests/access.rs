@@ -609,7 +609,8 @@ fn verification_answers_live_deactivated_expired_and_unknown_keys() {
     assert!(!v.valid);
     assert_eq!(v.status, "DEACTIVATED");
     assert_eq!(events(conn, apikey::APIKEY_UPDATED).len(), 1);
-    // A partner deactivated by an admin makes its keys invalid at once.
+    // A partner deactivated by an admin makes its keys invalid at once: the deactivation
+    // takes its live keys with it.
     let key2 =
         apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "web-2"), &cfg).expect("key");
     partner::decide(conn, &admin(), "rp", Decision::Deactivate, Some("audit"))
@@ -617,7 +618,7 @@ fn verification_answers_live_deactivated_expired_and_unknown_keys() {
     let v = apikey::verify(conn, &key2.secret, None, domain::clock::now_ms())
         .expect("ok")
         .expect("known");
-    assert_eq!((v.valid, v.status), (false, "PARTNER_INACTIVE"));
+    assert_eq!((v.valid, v.status), (false, "DEACTIVATED"));
 }
 
 #[test]
@@ -1142,4 +1143,72 @@ fn service_tokens_are_issued_once_and_revoked() {
     );
     let listed = serde_json::to_string(&token::list(conn).expect("list")).expect("json");
     assert!(!listed.contains(&t.secret[4..]));
+}
+
+/// Deactivating a partner stops its live API keys and OIDC clients in the same transaction,
+/// each with its audit row and event; reactivation restores the partner only.
+#[test]
+fn a_partners_deactivation_stops_its_keys_and_clients_and_reactivation_does_not_restore_them() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let w = world(conn);
+    let p = ready(conn, "rp-off", "Auth_Partner", Some(&w.group));
+    approved(conn, &p, &w.auth);
+    let key = apikey::create(
+        conn,
+        &p.actor,
+        &p.user,
+        &key_input(&w.auth, "main"),
+        &AccessConfig::default(),
+    )
+    .expect("key")
+    .item;
+    let client =
+        oidc::create(conn, &p.actor, &p.user, &client_input(&w.auth, &ec_jwk())).expect("client");
+    let impact = domain::access::cascade::impact(conn, "rp-off").expect("impact");
+    assert_eq!(
+        (impact.api_keys, impact.licenses, impact.oidc_clients),
+        (1, 0, 1)
+    );
+    assert_eq!(impact.describe(), "1 API key, 1 OIDC client");
+    let (updated0, clients0) = (
+        events(conn, "APIKEY_UPDATED").len(),
+        events(conn, "OIDC_CLIENT_UPDATED").len(),
+    );
+    partner::decide(
+        conn,
+        &admin(),
+        "rp-off",
+        Decision::Deactivate,
+        Some("contract ended"),
+    )
+    .expect("deactivate");
+    let status = |conn: &mut AnyConnection| -> (String, String) {
+        (
+            api_keys::table
+                .find(&key.id)
+                .select(api_keys::status)
+                .first(conn)
+                .expect("key"),
+            oidc_clients::table
+                .find(&client.id)
+                .select(oidc_clients::status)
+                .first(conn)
+                .expect("client"),
+        )
+    };
+    assert_eq!(
+        status(conn),
+        ("DEACTIVATED".to_string(), "DEACTIVATED".to_string())
+    );
+    assert_eq!(events(conn, "APIKEY_UPDATED").len(), updated0 + 1);
+    assert_eq!(events(conn, "OIDC_CLIENT_UPDATED").len(), clients0 + 1);
+    assert!(domain::access::cascade::impact(conn, "rp-off")
+        .expect("impact")
+        .is_empty());
+    partner::decide(conn, &admin(), "rp-off", Decision::Reactivate, None).expect("reactivate");
+    assert_eq!(
+        status(conn),
+        ("DEACTIVATED".to_string(), "DEACTIVATED".to_string())
+    );
 }

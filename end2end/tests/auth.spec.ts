@@ -36,6 +36,14 @@ test('sign-in works before the WASM loads (plain form post)', async ({ browser }
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
   await expect(page.getByTestId('role-card-POLICYMANAGER')).toBeVisible();
+  // A crafted link cannot make the sign-in page say what its author wants.
+  const fresh = await browser.newContext({ javaScriptEnabled: false });
+  const other = await fresh.newPage();
+  await other.goto('/login?error=Your%20account%20is%20suspended%2C%20call%20us');
+  await expect(other.getByLabel('Email')).toBeVisible();
+  await expect(other.getByTestId('form-error')).toHaveCount(0);
+  await expect(other.getByText('suspended')).toHaveCount(0);
+  await fresh.close();
   await context.close();
 });
 

@@ -94,8 +94,13 @@ test('a device provider adds an SBI and two devices; the admin approves one and 
     await expect(page.getByTestId('device-created')).toContainText(model);
     // Ready for the next model: the choices stay, the model is cleared and focused.
     await expect(page.getByTestId('device-type')).toHaveValue(type);
+    // The sub-type too (it fell back to the first option, and the next model was saved so).
+    await expect(page.getByTestId('device-subtype')).toHaveValue(sub);
+    await expect(page.getByLabel('Make')).toHaveValue('Optix');
     await expect(page.getByLabel('Model')).toBeFocused();
     await expect(page.getByLabel('Model')).toHaveValue('');
+    // Saved with the type and sub-type chosen, not just the type.
+    await expect(page.getByTestId('device-row').filter({ hasText: model })).toContainText(`${type} / ${sub}`);
   }
   await expect(page.getByTestId('device-row')).toHaveCount(2);
   await portal.logout();

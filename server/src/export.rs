@@ -106,8 +106,25 @@ fn fetcher(list: &str, raw: &str) -> AppResult<Fetch> {
     })
 }
 
-/// One CSV cell: scalars as text, nested values as JSON.
-fn cell(v: &serde_json::Value) -> String {
+/// Whether a column holds a time (UTC milliseconds in the row): such cells are written as
+/// ISO 8601 UTC, whatever list they come from.
+fn is_time_column(name: &str) -> bool {
+    name.ends_with("_at")
+        || name.ends_with("_on")
+        || name.starts_with("valid_")
+        || name.starts_with("not_")
+        || name.ends_with("_not_after")
+        || name == "oldest"
+        || name == "at"
+}
+
+/// One CSV cell: times as ISO 8601 UTC, scalars as text, nested values as JSON.
+fn cell(column: &str, v: &serde_json::Value) -> String {
+    if is_time_column(column) {
+        if let Some(ms) = v.as_i64() {
+            return domain::clock::rfc3339(ms);
+        }
+    }
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
@@ -134,7 +151,7 @@ fn to_csv(columns: &[String], items: &[serde_json::Value], header: bool) -> Vec<
     for item in items {
         let record: Vec<String> = columns
             .iter()
-            .map(|c| defuse(item.get(c).map(cell).unwrap_or_default()))
+            .map(|c| defuse(item.get(c).map(|v| cell(c, v)).unwrap_or_default()))
             .collect();
         let _ = w.write_record(&record);
     }

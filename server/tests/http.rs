@@ -2563,6 +2563,21 @@ async fn triage_dashboards_notifications_and_exports_check_roles_and_decide_once
         "{}",
         csv.body
     );
+    // Times are ISO 8601 UTC in every export (the audit's were epoch milliseconds).
+    let audit_csv = h.get("/admin/export/audit.csv", Some(&admin)).await;
+    let mut reader = csv::Reader::from_reader(audit_csv.body.as_bytes());
+    let at = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|c| c == "at")
+        .expect("an at column");
+    let first = reader.records().next().expect("a row").expect("csv");
+    let stamp = first.get(at).unwrap_or_default();
+    assert!(
+        stamp.len() == 20 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+        "{stamp}"
+    );
     let inbox_csv = h
         .get("/admin/export/inbox.csv?kind=partner", Some(&admin))
         .await;
@@ -3197,4 +3212,50 @@ async fn hostile_stored_text_never_becomes_markup_on_any_page() {
         own.body.contains("&lt;/textarea&gt;"),
         "the address textarea"
     );
+}
+
+/// README "Security in brief" (headers) and "CSV export" (formula defusing), pinned with the
+/// README's literals.
+#[tokio::test]
+async fn readme_headers_and_csv_defusing_hold() {
+    for secure in [false, true] {
+        let h = harness_with(SessionPolicy::default(), secure);
+        let page = h.page("/login", None).await;
+        assert_eq!(
+            page.header("referrer-policy").as_deref(),
+            Some("same-origin")
+        );
+        assert_eq!(page.header("x-frame-options").as_deref(), Some("DENY"));
+        assert_eq!(
+            page.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+        let csp = page.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+        assert_eq!(
+            page.header("strict-transport-security").as_deref(),
+            secure.then_some("max-age=31536000; includeSubDomains"),
+            "HSTS only with secure cookies"
+        );
+    }
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let admin = h.login("admin@example.org").await;
+    for (id, org) in [
+        ("f1", "=HYPERLINK(\"http://x\")"),
+        ("f2", "+1 Ltd"),
+        ("f3", "-Minus"),
+        ("f4", "@Sum"),
+    ] {
+        let body = SIGN_UP
+            .replace("{id}", id)
+            .replace(&format!("{id}+Ltd"), &app::util::encode_query(org));
+        let reply = h.post("/api/partners/sign_up", &body, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let csv = h.get("/admin/export/partners.csv", Some(&admin)).await;
+    for cell in ["'=HYPERLINK", "'+1 Ltd", "'-Minus", "'@Sum"] {
+        assert!(csv.body.contains(cell), "{cell} in {}", csv.body);
+    }
 }

@@ -204,11 +204,11 @@ pub async fn clone_policy(
 #[server(endpoint = "policies/diff")]
 pub async fn diff_policy_versions(
     id: String,
-    from: i32,
-    to: i32,
+    #[server(default)] from: Option<i32>,
+    #[server(default)] to: Option<i32>,
 ) -> Result<Vec<DiffLine>, AppError> {
     operator()?;
-    guard::db(move |conn| domain::policy::diff(conn, &id, from, to))
+    guard::db(move |conn| domain::policy::diff_or_default(conn, &id, from, to))
         .await
         .map_err(fail)
 }

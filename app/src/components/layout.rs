@@ -79,14 +79,20 @@ pub fn Layout(children: Children) -> impl IntoView {
         <a class="skip" href="#main">"Skip to content"</a>
         <header class="topbar">
             <A href="/" attr:class="brand">"Partner Management Portal"</A>
+            // The bell's Transition is made here, not inside the branch that waits for the
+            // user: a boundary or resource created in a branch that resolves on the server in
+            // whatever order the page's own branches do would take its hydration id in that
+            // order, while the browser takes ids in tree order (a hydration panic on about
+            // one load in five). Branches that wait on data create neither.
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.me.await {
-                        Ok(Some(user)) => view! { <Nav user/> <Bell bell/> }.into_any(),
+                        Ok(Some(user)) => view! { <Nav user/> }.into_any(),
                         _ => ().into_any(),
                     }
                 })}
             </Transition>
+            <Bell bell/>
         </header>
         <main id="main" class="content">{children()}</main>
     }

@@ -217,7 +217,9 @@ fn PolicyBoard() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                             <h2>"Groups without policies"</h2>
-                            {if b.empty_groups.is_empty() {
+                            {if b.active_groups == 0 {
+                                view! { <p class="muted" data-testid="no-groups">"There is no active policy group yet. " <A href="/policies/groups">"Create the first group"</A> " to write policies in it."</p> }.into_any()
+                            } else if b.empty_groups.is_empty() {
                                 view! { <p class="muted">"Every active group has a policy."</p> }.into_any()
                             } else {
                                 view! {

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "server")]
 pub mod apikey;
 #[cfg(feature = "server")]
+pub mod cascade;
+#[cfg(feature = "server")]
 pub mod jwk;
 #[cfg(feature = "server")]
 pub mod license;
@@ -415,5 +417,42 @@ impl Default for AccessConfig {
             api_key_days: DEFAULT_API_KEY_DAYS,
             license_days: DEFAULT_LICENSE_DAYS,
         }
+    }
+}
+
+/// What a partner's deactivation stops (or would stop): live API keys, MISP licenses and OIDC
+/// clients. Reactivation restores none of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerCascade {
+    /// Active API keys.
+    pub api_keys: i64,
+    /// Active MISP licenses.
+    pub licenses: i64,
+    /// Active OIDC clients.
+    pub oidc_clients: i64,
+}
+
+impl PartnerCascade {
+    /// Nothing is affected.
+    pub fn is_empty(&self) -> bool {
+        self.api_keys == 0 && self.licenses == 0 && self.oidc_clients == 0
+    }
+
+    /// "2 API keys, 1 OIDC client" (empty when nothing).
+    pub fn describe(&self) -> String {
+        let part = |n: i64, one: &str, many: &str| match n {
+            0 => None,
+            1 => Some(format!("1 {one}")),
+            n => Some(format!("{n} {many}")),
+        };
+        [
+            part(self.api_keys, "API key", "API keys"),
+            part(self.licenses, "MISP license", "MISP licenses"),
+            part(self.oidc_clients, "OIDC client", "OIDC clients"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }

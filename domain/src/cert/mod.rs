@@ -319,7 +319,27 @@ pub struct SigningCaView {
     pub pem: String,
 }
 
-/// Whole days from `now_ms` until `until_ms` (negative when past), rounded down.
+/// Days left from `now_ms` until `until_ms`, rounded up: the last 24 hours count as one day
+/// (0 once past, negative after). The portal's one rule for day counts: certificate pages,
+/// the inbox, dashboards and the expiry notifications all use it, so they never disagree.
 pub fn days_until(now_ms: i64, until_ms: i64) -> i64 {
-    (until_ms - now_ms).div_euclid(86_400_000)
+    const DAY: i64 = 86_400_000;
+    (until_ms - now_ms + DAY - 1).div_euclid(DAY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days_until;
+
+    #[test]
+    fn day_counts_round_up_so_every_page_says_the_same() {
+        const DAY: i64 = 86_400_000;
+        let now = 1_800_000_000_000;
+        // 19 days and an hour left reads "20 days", as the bell says.
+        assert_eq!(days_until(now, now + 19 * DAY + 3_600_000), 20);
+        assert_eq!(days_until(now, now + 20 * DAY), 20);
+        assert_eq!(days_until(now, now + 1), 1);
+        assert_eq!(days_until(now, now), 0);
+        assert_eq!(days_until(now, now - DAY), -1);
+    }
 }

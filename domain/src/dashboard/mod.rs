@@ -90,6 +90,8 @@ pub struct PolicyDashboard {
     pub recently_published: Vec<PolicyLine>,
     /// Active groups without any policy: (id, name).
     pub empty_groups: Vec<(String, String)>,
+    /// Active groups in all.
+    pub active_groups: i64,
 }
 
 /// How urgent an attention item is.

@@ -263,10 +263,15 @@ pub fn policy(conn: &mut AnyConnection) -> AppResult<PolicyDashboard> {
         .select((policy_groups::id, policy_groups::name))
         .limit(20)
         .load(conn)?;
+    let active_groups = policy_groups::table
+        .filter(policy_groups::active.eq(true))
+        .count()
+        .get_result(conn)?;
     Ok(PolicyDashboard {
         counts,
         recently_published,
         empty_groups,
+        active_groups,
     })
 }
 

@@ -458,7 +458,7 @@ pub fn current_certificate(
         row.map(|(subject, not_after, resigned_not_after)| CertStatus {
             subject,
             not_after,
-            days_left: (not_after - now).div_euclid(DAY_MS),
+            days_left: crate::cert::days_until(now, not_after),
             expired: not_after <= now,
             resigned_not_after,
         }),

@@ -39,9 +39,9 @@ fn day(ms: i64) -> String {
     clock::rfc3339(ms).chars().take(10).collect()
 }
 
-/// Whole days left, rounded up (the last 24 hours count as one day).
+/// Days left, by the portal's one rule for day counts.
 fn days_left(due_at: i64, now: i64) -> i64 {
-    (due_at - now + DAY_MS - 1).div_euclid(DAY_MS)
+    crate::cert::days_until(now, due_at)
 }
 
 fn what(kind: NotificationKind, lang: &str) -> &'static str {
@@ -470,7 +470,7 @@ pub fn weekly_summary(conn: &mut AnyConnection, now: i64, mail: bool) -> AppResu
                 ("job", DAILY_JOB),
                 &key,
                 (title.clone(), body.clone()),
-                "/admin",
+                "/",
                 None,
                 now,
                 mail,

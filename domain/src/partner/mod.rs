@@ -378,6 +378,8 @@ pub struct PartnerDetail {
     pub history: Vec<StatusChange>,
     /// Audit trail of the partner, newest first.
     pub audit: Vec<crate::history::AuditEntry>,
+    /// What a deactivation would stop now (live keys, licenses, clients).
+    pub cascade: crate::access::PartnerCascade,
 }
 
 /// What a partner sees about itself.

@@ -542,7 +542,9 @@ pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<PartnerDetail> {
         })
         .collect();
     let audit = audit::for_entity(conn, "partner", id, 200)?;
+    let cascade = crate::access::cascade::impact(conn, id)?;
     Ok(PartnerDetail {
+        cascade,
         partner,
         contacts,
         history,
@@ -596,6 +598,8 @@ fn apply(
                 .select(partners::account_id)
                 .first(conn)?;
             crate::session::delete_for_account(conn, &account)?;
+            // Its keys, licenses and clients stop with it (each audited, with its event).
+            crate::access::cascade::deactivate_all(conn, actor, id)?;
         }
         audit::record(
             conn,

@@ -779,6 +779,29 @@ fn same_document(a: &str, b: &str) -> bool {
     }
 }
 
+/// The diff the policy page shows: `to` defaults to the newest version and `from` to the one
+/// before it; nothing with fewer than two versions or the same version twice.
+pub fn diff_or_default(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: Option<i32>,
+    to: Option<i32>,
+) -> AppResult<Vec<DiffLine>> {
+    let newest: Option<i32> = policy_versions::table
+        .filter(policy_versions::policy_id.eq(id))
+        .select(diesel::dsl::max(policy_versions::version))
+        .first(conn)?;
+    let Some(newest) = newest else {
+        return Ok(Vec::new());
+    };
+    let to = to.unwrap_or(newest);
+    let from = from.unwrap_or((newest - 1).max(1));
+    if from == to {
+        return Ok(Vec::new());
+    }
+    diff(conn, id, from, to)
+}
+
 /// Line diff between two published versions (`from` -> `to`).
 pub fn diff(conn: &mut AnyConnection, id: &str, from: i32, to: i32) -> AppResult<Vec<DiffLine>> {
     let mut load = |v: i32| -> AppResult<String> {

@@ -9,7 +9,7 @@ use crate::api::access::{generate_license, my_licenses, DeactivateMyLicense};
 use crate::components::layout::RequireRole;
 use crate::components::table::{ListState, Pager};
 use crate::util::human_ms;
-use domain::access::{Issued, KeyStatus, LicenseView};
+use domain::access::{Issued, KeyQuery, KeyStatus, LicenseView};
 use domain::account::CurrentUser;
 use domain::page::Page;
 use domain::{AppError, Role};
@@ -48,6 +48,17 @@ fn LicenseBody() -> impl IntoView {
         },
         |(q, _, _)| my_licenses(q),
     );
+    // One live license at a time: while one is live, "Generate" is off and says why.
+    let live = Resource::new(
+        move || (generate.version().get(), deactivate.version().get()),
+        |_| {
+            my_licenses(KeyQuery {
+                status: Some("ACTIVE".into()),
+                page_size: Some(1),
+                ..KeyQuery::default()
+            })
+        },
+    );
     let error = Signal::derive(move || generate.value().get().and_then(|r| r.err()));
     // The key lives in the action's answer only; "Done" (or leaving the page) drops it.
     let issued = move || generate.value().get().and_then(|r| r.ok());
@@ -72,9 +83,20 @@ fn LicenseBody() -> impl IntoView {
         <form class="panel narrow" on:submit=submit data-testid="license-form">
             <h2>"New license key"</h2>
             <FormAlert error fields=&[] test_id="form-error"/>
-            <button type="submit" class="primary" disabled=move || generate.pending().get() data-testid="license-generate">
-                {move || if generate.pending().get() { "Generating…" } else { "Generate license key" }}
-            </button>
+            <Transition fallback=|| view! { <button type="submit" class="primary" disabled=true>"Generate license key"</button> }>
+                {move || Suspend::new(async move {
+                    let current = live.await.ok().and_then(|p| p.items.into_iter().next());
+                    let has_live = current.is_some();
+                    view! {
+                        {current.map(|l| view! {
+                            <p class="help" data-testid="license-live">{format!("Your license {}… is live until {}. Deactivate it first to generate a new one.", l.prefix, human_ms(l.valid_to))}</p>
+                        })}
+                        <button type="submit" class="primary" disabled=move || has_live || generate.pending().get() data-testid="license-generate">
+                            {move || if generate.pending().get() { "Generating…" } else { "Generate license key" }}
+                        </button>
+                    }
+                })}
+            </Transition>
         </form>
         <h2>"Your licenses"</h2>
         <FilterTabs state=LIST label="License status" options=KEY_FILTERS/>

@@ -301,6 +301,7 @@ fn InboxBody() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Inbox"</h1>
+            <noscript><p class="notice" data-testid="inbox-noscript">"Deciding from the inbox needs JavaScript, which is off. Partners can still be decided on their own page under Partners."</p></noscript>
             <p class="muted">"Everything waiting for a decision, oldest first. "
                 <button type="button" class="link" data-testid="shortcuts-toggle" on:click=move |_| help.update(|h| *h = !*h)>"Keyboard shortcuts (?)"</button>
                 " · " <a href=export data-testid="inbox-export" download>"Export CSV"</a>

@@ -64,7 +64,7 @@ fn Detail(d: PartnerDetail, decide: ServerAction<DecidePartner>) -> impl IntoVie
             <StatusBadge status=p.status/>
         </div>
         {p.status_reason.clone().map(|r| view! { <p>"Reason given: " <strong data-testid="detail-reason">{r}</strong></p> })}
-        <Decisions partner=p.clone() decide/>
+        <Decisions partner=p.clone() cascade=d.cascade decide/>
         <section class="panel">
             <h2>"Profile"</h2>
             <dl class="facts">
@@ -117,7 +117,12 @@ fn Detail(d: PartnerDetail, decide: ServerAction<DecidePartner>) -> impl IntoVie
 /// The decisions the partner's status allows; each opens a confirmation (with a reason field
 /// where one is required). Works before WASM loads: `<details>` needs no script.
 #[component]
-fn Decisions(partner: PartnerView, decide: ServerAction<DecidePartner>) -> impl IntoView {
+fn Decisions(
+    partner: PartnerView,
+    /// What a deactivation stops now.
+    cascade: domain::access::PartnerCascade,
+    decide: ServerAction<DecidePartner>,
+) -> impl IntoView {
     let error = form_error(move || decide.value().get());
     let options: Vec<(&str, &str, bool)> = match partner.status {
         PartnerStatus::Pending => vec![("approve", "Approve", false), ("reject", "Reject", true)],
@@ -127,6 +132,7 @@ fn Decisions(partner: PartnerView, decide: ServerAction<DecidePartner>) -> impl 
     };
     let waiting = partner.status == PartnerStatus::Rejected;
     let name = partner.organisation.clone();
+    let cascade = cascade.describe();
     view! {
         <section class="panel" data-testid="decisions">
             <h2>"Decision"</h2>
@@ -135,7 +141,14 @@ fn Decisions(partner: PartnerView, decide: ServerAction<DecidePartner>) -> impl 
             {waiting.then(|| view! { <p class="muted">"Rejected: waiting for the partner to correct its profile and resubmit."</p> })}
             <div class="decisions">
                 {options.into_iter().map(|(value, label, needs_reason)| {
-                    let confirm = format!("{label} {name}?");
+                    // Say what the decision does beyond the status, before it is confirmed.
+                    let consequence = match value {
+                        "deactivate" if cascade.is_empty() => "Its sessions end; it has no live API key, license or OIDC client.".to_string(),
+                        "deactivate" => format!("Its sessions end, and these stop working at once: {cascade}. Reactivating it later does not restore them."),
+                        "reactivate" => "Its earlier API keys, MISP licenses and OIDC clients stay deactivated: once reactivated, it creates new ones.".to_string(),
+                        _ => String::new(),
+                    };
+                    let confirm = format!("{label} {name}? {consequence}");
                     let id = partner.id.clone();
                     view! {
                         <details class="confirm">

@@ -86,6 +86,9 @@ fn TrustBody() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(args) = check.input().get() {
             checked.set(Some((input.version.get_untracked(), args)));
+            // A new check starts a new attempt: the last upload's result no longer applies
+            // (it stayed under a refused check's error).
+            upload.value().set(None);
         }
     });
     // Once stored, the input is cleared so the next certificate starts from a clean form.

@@ -83,6 +83,7 @@ fn ApprovalsBody() -> impl IntoView {
     };
     view! {
         <h1>"Devices and chips"</h1>
+        <noscript><p class="notice" data-testid="devices-noscript">"Approving, rejecting and deactivating SBIs, devices and chips needs JavaScript, which is off: the lists below are read-only without it."</p></noscript>
         <nav class="tabs" role="tablist" aria-label="Kind">
             {tab("sbis", "SBIs")} {tab("devices", "Devices")} {tab("chips", "FTM chips")}
         </nav>

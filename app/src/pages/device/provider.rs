@@ -331,12 +331,13 @@ fn NewDevice(
     let error = form_error(move || create.value().get());
     let created = move || create.value().get().and_then(|r| r.ok());
     let model_ref = NodeRef::<leptos::html::Input>::new();
+    // Tracks the model input too: the form is rendered anew when the SBI reloads after an
+    // add, and the new input must get the focus as well.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
-            if let Some(input) = model_ref.get_untracked() {
-                input.set_value("");
-                let _ = input.focus();
-            }
+        let input = model_ref.get();
+        if let (Some(Ok(_)), Some(input)) = (create.value().get(), input) {
+            input.set_value("");
+            let _ = input.focus();
         }
     });
     view! {

@@ -82,6 +82,23 @@ fn PolicyBody() -> impl IntoView {
         move || (id(), refresh.get()),
         |(id, _)| get_policy_audit(id),
     );
+    // Every resource and boundary of the page is made here, not inside a branch that waits
+    // for the policy: ids taken inside such a branch on the server need not match the ones the
+    // browser takes while hydrating (a hydration panic on every fresh load).
+    let groups = Resource::new(|| (), |_| get_policy_group_options());
+    let version_param =
+        move |k: &'static str| query.with(|q| q.get(k)).and_then(|v| v.parse::<i32>().ok());
+    let diff = Resource::new(
+        move || {
+            (
+                id(),
+                version_param("from"),
+                version_param("to"),
+                refresh.get(),
+            )
+        },
+        |(id, from, to, _)| diff_policy_versions(id, from, to),
+    );
     // A deleted draft has no page left: back to the list.
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -125,9 +142,31 @@ fn PolicyBody() -> impl IntoView {
         {move || done().or_else(saved).map(|m| view! { <p class="notice" role="status" data-testid="policy-notice">{m}</p> })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading policy…"</p> }>
             {move || Suspend::new(async move {
+                let groups = groups.await.unwrap_or_default();
                 match detail.await {
-                    Ok(d) => view! { <Detail d actions/> }.into_any(),
+                    Ok(d) => view! { <Detail d groups actions/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match diff.await {
+                    Ok(lines) if lines.is_empty() => ().into_any(),
+                    Ok(lines) => view! {
+                        <section class="panel" aria-labelledby="diff-title">
+                            <h2 id="diff-title">"Changes between the versions compared"</h2>
+                            <pre class="code diff" data-testid="diff">
+                                {lines.into_iter().map(|l| {
+                                    let class = match l.op { '+' => "add", '-' => "del", _ => "same" };
+                                    view! { <span class=class>{format!("{} {}\n", l.op, l.text)}</span> }
+                                }).collect_view()}
+                            </pre>
+                        </section>
+                    }.into_any(),
+                    // The page's own panel says what is wrong with the policy itself.
+                    Err(e) if e.kind == domain::ErrorKind::NotFound => ().into_any(),
+                    Err(e) => view! { <p class="field-error">{e.message}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -146,7 +185,12 @@ fn PolicyBody() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: PolicyDetail, actions: Actions) -> impl IntoView {
+fn Detail(
+    d: PolicyDetail,
+    /// Active groups, for the clone form.
+    groups: Vec<domain::partner::PolicyGroupOption>,
+    actions: Actions,
+) -> impl IntoView {
     let s = d.summary.clone();
     let file_name = format!("{}-v{}.json", s.name, s.version);
     let download = format!(
@@ -186,7 +230,7 @@ fn Detail(d: PolicyDetail, actions: Actions) -> impl IntoView {
             </section>
         })}
         <Versions d=d.clone()/>
-        <CloneForm d actions/>
+        <CloneForm d groups actions/>
     }
 }
 
@@ -314,7 +358,6 @@ fn Versions(d: PolicyDetail) -> impl IntoView {
         return ().into_any();
     }
     let query = use_query_map();
-    let id = d.summary.id.clone();
     let newest = d.versions.first().map(|v| v.version).unwrap_or(1);
     let pick = move |k: &'static str, default: i32| {
         query
@@ -322,22 +365,6 @@ fn Versions(d: PolicyDetail) -> impl IntoView {
             .and_then(|v| v.parse::<i32>().ok())
             .unwrap_or(default)
     };
-    let diff = Resource::new(
-        move || {
-            (
-                id.clone(),
-                pick("from", (newest - 1).max(1)),
-                pick("to", newest),
-            )
-        },
-        |(id, from, to)| async move {
-            if from == to {
-                Ok(Vec::new())
-            } else {
-                diff_policy_versions(id, from, to).await
-            }
-        },
-    );
     let numbers: Vec<i32> = d.versions.iter().map(|v| v.version).collect();
     let action = format!("/policies/{}", d.summary.id);
     let n1 = numbers.clone();
@@ -371,22 +398,6 @@ fn Versions(d: PolicyDetail) -> impl IntoView {
                     </label>
                     <button type="submit" data-testid="diff-show">"Show changes"</button>
                 </Form>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match diff.await {
-                            Ok(lines) if lines.is_empty() => view! { <p class="muted">"Choose two different versions."</p> }.into_any(),
-                            Ok(lines) => view! {
-                                <pre class="code diff" data-testid="diff">
-                                    {lines.into_iter().map(|l| {
-                                        let class = match l.op { '+' => "add", '-' => "del", _ => "same" };
-                                        view! { <span class=class>{format!("{} {}\n", l.op, l.text)}</span> }
-                                    }).collect_view()}
-                                </pre>
-                            }.into_any(),
-                            Err(e) => view! { <p class="field-error">{e.message}</p> }.into_any(),
-                        }
-                    })}
-                </Transition>
             })}
         </section>
     }
@@ -395,8 +406,11 @@ fn Versions(d: PolicyDetail) -> impl IntoView {
 
 /// Clone into a new draft, in this or another active group, with a new name.
 #[component]
-fn CloneForm(d: PolicyDetail, actions: Actions) -> impl IntoView {
-    let groups = Resource::new(|| (), |_| get_policy_group_options());
+fn CloneForm(
+    d: PolicyDetail,
+    groups: Vec<domain::partner::PolicyGroupOption>,
+    actions: Actions,
+) -> impl IntoView {
     let error = form_error(move || actions.clone.value().get());
     let s = d.summary.clone();
     let name_error = move || {
@@ -420,22 +434,9 @@ fn CloneForm(d: PolicyDetail, actions: Actions) -> impl IntoView {
                     <input type="hidden" name="id" value=s.id.clone()/>
                     <div class="field">
                         <label for="clone-group">"Group"</label>
-                        <Transition fallback=|| ()>
-                            {
-                                let current = s.group_id.clone();
-                                move || {
-                                    let current = current.clone();
-                                    Suspend::new(async move {
-                                        let groups = groups.await.unwrap_or_default();
-                                        view! {
-                                            <select id="clone-group" name="group_id" data-testid="clone-group">
-                                                {groups.into_iter().map(|g| { let sel = g.id == current; view! { <option value=g.id selected=sel>{g.name}</option> } }).collect_view()}
-                                            </select>
-                                        }
-                                    })
-                                }
-                            }
-                        </Transition>
+                        <select id="clone-group" name="group_id" data-testid="clone-group">
+                            {groups.into_iter().map(|g| { let sel = g.id == s.group_id; view! { <option value=g.id selected=sel>{g.name}</option> } }).collect_view()}
+                        </select>
                         <p class="field-error">{group_error}</p>
                     </div>
                     <div class="field">

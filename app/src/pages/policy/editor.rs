@@ -132,7 +132,11 @@ pub fn PolicyEditor(
     file_name: Signal<String>,
 ) -> impl IntoView {
     let initial = Structured::parse(kind.get_untracked(), &text.get_untracked()).ok();
-    let view_mode = RwSignal::new(if initial.is_some() {
+    // `?view=json` opens the JSON view: the way to edit without JavaScript (the form view
+    // needs it; its fields are not posted), offered by the notice below.
+    let json_asked = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("view").as_deref() == Some("json"));
+    let view_mode = RwSignal::new(if initial.is_some() && !json_asked {
         View::Form
     } else {
         View::Json
@@ -230,6 +234,10 @@ pub fn PolicyEditor(
                 </label>
                 <a class="button secondary" href=download_href download=move || file_name.get() data-testid="download">"Download"</a>
             </div>
+            <noscript>
+                <p class="notice" data-testid="editor-noscript">"JavaScript is off: the form view cannot save your edits. "
+                    <a href="?view=json">"Edit the JSON document instead"</a>" (it is saved exactly as typed)."</p>
+            </noscript>
             {move || upload_error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="upload-error">{e}</p> })}
             {move || why_no_form.get().map(|w| view! { <p class="help" data-testid="form-unavailable">{w}</p> })}
             <div hidden=move || view_mode.get() != View::Form data-testid="form-view">
@@ -298,14 +306,16 @@ fn live_check(kind: Signal<PolicyType>, text: RwSignal<String>, check: RwSignal<
         if syntax.is_none() {
             leptos::task::spawn_local(async move {
                 gloo_timers::future::TimeoutFuture::new(350).await;
-                if generation.get_value() != mine {
+                // `try_`: the author may have left the page meanwhile (its values are gone,
+                // and touching them would panic).
+                if generation.try_get_value() != Some(mine) {
                     return;
                 }
                 let result = validate_policy(k.as_str().to_string(), t).await;
-                if generation.get_value() != mine {
+                if generation.try_get_value() != Some(mine) {
                     return;
                 }
-                check.set(match result {
+                let _ = check.try_set(match result {
                     Ok(()) => Check::Valid,
                     Err(e) => Check::Invalid(e.message, e.details.to_vec()),
                 });

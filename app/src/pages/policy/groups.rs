@@ -67,6 +67,15 @@ fn GroupsBody() -> impl IntoView {
     let toggle_error = move || set_active.value().get().and_then(|r| r.err());
     let edit_error = move || update.value().get().and_then(|r| r.err());
     let created = move || create.value().get().and_then(|r| r.ok()).map(|g| g.name);
+    // A created group clears the form for the next one; a refused one keeps what was typed.
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            if let Some(form) = create_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
     let is =
         move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
@@ -104,7 +113,7 @@ fn GroupsBody() -> impl IntoView {
         <section class="panel narrow">
             <h2>"New policy group"</h2>
             {move || created().map(|name| view! { <p class="notice" role="status" data-testid="group-created">"Policy group " <strong>{name}</strong> " created."</p> })}
-            <ActionForm action=create attr:data-testid="create-group-form">
+            <ActionForm action=create node_ref=create_form attr:data-testid="create-group-form">
                 <FormError error=create_error/>
                 <Field name="name" label="Name" error=create_error maxlength=MAX_GROUP_NAME_LEN help="Unique; partners see it when they register."/>
                 <Field name="description" label="Description" error=create_error required=false maxlength=MAX_GROUP_DESCRIPTION_LEN/>
