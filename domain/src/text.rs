@@ -45,6 +45,19 @@ pub fn invisible_message(label: &str, c: char) -> String {
     )
 }
 
+/// Refuse `v` (the field `field`, called `label` in messages) if it holds an invisible or
+/// direction-changing character: the one check every text rule of the domain makes.
+pub fn refuse_invisible(field: &str, label: &str, v: &str) -> crate::AppResult<()> {
+    match invisible_char(v) {
+        Some(c) => Err(crate::AppError::validation(
+            field,
+            "PMS_TEXT_INVISIBLE",
+            invisible_message(label, c),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `s` in Unicode normalisation form C (on the server; the browser shows what it has).
 pub fn nfc(s: &str) -> String {
     #[cfg(feature = "server")]

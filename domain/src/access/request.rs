@@ -53,13 +53,7 @@ pub fn check_use_case(value: &str) -> AppResult<String> {
             "The use case cannot contain control characters.",
         ));
     }
-    if let Some(c) = crate::text::invisible_char(v) {
-        return Err(AppError::validation(
-            "use_case",
-            "PMS_TEXT_INVISIBLE",
-            crate::text::invisible_message("The use case", c),
-        ));
-    }
+    crate::text::refuse_invisible("use_case", "The use case", v)?;
     Ok(crate::text::nfc(v))
 }
 

@@ -174,13 +174,7 @@ pub fn check_display_name(field: &str, name: &str) -> AppResult<String> {
             "Name must not contain control characters.",
         ));
     }
-    if let Some(c) = crate::text::invisible_char(name) {
-        return Err(AppError::validation(
-            field,
-            "PMS_TEXT_INVISIBLE",
-            crate::text::invisible_message("Name", c),
-        ));
-    }
+    crate::text::refuse_invisible(field, "Name", name)?;
     Ok(crate::text::nfc(name))
 }
 

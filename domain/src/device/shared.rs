@@ -72,13 +72,7 @@ pub(crate) fn text(field: &str, label: &str, value: &str, max: usize) -> AppResu
             format!("{label} cannot contain control characters."),
         ));
     }
-    if let Some(c) = crate::text::invisible_char(v) {
-        return Err(AppError::validation(
-            field,
-            "PMS_TEXT_INVISIBLE",
-            crate::text::invisible_message(label, c),
-        ));
-    }
+    crate::text::refuse_invisible(field, label, v)?;
     Ok(crate::text::nfc(v))
 }
 

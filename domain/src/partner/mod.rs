@@ -427,13 +427,7 @@ pub(crate) fn bounded_text(
             format!("{label} must not contain control characters."),
         ));
     }
-    if let Some(c) = crate::text::invisible_char(v) {
-        return Err(AppError::validation(
-            field,
-            "PMS_TEXT_INVISIBLE",
-            crate::text::invisible_message(label, c),
-        ));
-    }
+    crate::text::refuse_invisible(field, label, v)?;
     Ok(crate::text::nfc(v))
 }
 
