@@ -9,6 +9,7 @@ pub mod cert;
 pub mod dashboard;
 pub mod device;
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod inbox;
 pub mod notification;

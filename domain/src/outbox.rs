@@ -1,6 +1,6 @@
 //! Event outbox: events for downstream services, written in the same transaction as the
 //! change they describe, so an event is never lost if the process dies after the commit.
-//! A delivery job (webhooks) reads undelivered rows in id order.
+//! Receivers read it in id order, each from its own cursor (see `events`).
 
 use crate::clock;
 use crate::db::AnyConnection;
@@ -31,6 +31,13 @@ pub fn enqueue(
     let now = clock::now_ms();
     let event_id = uuid::Uuid::new_v4().to_string();
     let stamp = clock::rfc3339(now);
+    // On PostgreSQL ids are taken before commit, so a reader going by id could pass an event
+    // whose transaction commits later. Taking this lock before the insert (held to commit)
+    // makes id order commit order, which every receiver's cursor relies on. SQLite has one
+    // writer at a time already.
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(74110)").execute(pg)?;
+    }
     let payload = serde_json::json!({
         "publisher": PUBLISHER,
         "publishedOn": stamp,

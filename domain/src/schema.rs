@@ -370,6 +370,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     oidc_claim_mappings,
     oidc_acr_mappings,
     misp_licenses,
+    event_subscriptions,
+    event_deliveries,
+    event_dead_letters,
+    hub_topics,
+    esignet_sync,
 );
 diesel::table! {
     policy_requests (id) {
@@ -413,6 +418,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         updated_at -> BigInt,
         updated_by -> Nullable<Text>,
+        topics -> Text,
     }
 }
 diesel::table! {
@@ -521,3 +527,81 @@ diesel::table! {
     }
 }
 diesel::joinable!(notifications -> accounts (account_id));
+diesel::table! {
+    event_subscriptions (id) {
+        id -> Text,
+        kind -> Text,
+        topic -> Text,
+        callback -> Text,
+        secret -> Nullable<Binary>,
+        token_id -> Nullable<Text>,
+        state -> Text,
+        verify_mode -> Nullable<Text>,
+        verify_secret -> Nullable<Binary>,
+        verify_lease -> Nullable<BigInt>,
+        verify_attempts -> Integer,
+        lease_seconds -> BigInt,
+        lease_ends_at -> Nullable<BigInt>,
+        cursor -> BigInt,
+        attempts -> Integer,
+        first_failure_at -> Nullable<BigInt>,
+        next_attempt_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        last_delivery_at -> Nullable<BigInt>,
+        delivered_count -> BigInt,
+        failure_count -> BigInt,
+        claim_owner -> Nullable<Text>,
+        claim_until -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+diesel::table! {
+    event_deliveries (id) {
+        id -> BigInt,
+        subscription_id -> Text,
+        outbox_id -> BigInt,
+        event_id -> Text,
+        attempt -> Integer,
+        ok -> Bool,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        latency_ms -> BigInt,
+        at -> BigInt,
+        next_try_at -> Nullable<BigInt>,
+    }
+}
+diesel::table! {
+    event_dead_letters (id) {
+        id -> Text,
+        subscription_id -> Text,
+        outbox_id -> BigInt,
+        event_id -> Text,
+        topic -> Text,
+        payload -> Text,
+        attempts -> Integer,
+        error -> Text,
+        dead_at -> BigInt,
+        requeued_at -> Nullable<BigInt>,
+        redelivered_at -> Nullable<BigInt>,
+    }
+}
+diesel::table! {
+    hub_topics (subscription_id, topic) {
+        subscription_id -> Text,
+        topic -> Text,
+        registered_at -> BigInt,
+    }
+}
+diesel::table! {
+    esignet_sync (client_id) {
+        client_id -> Text,
+        latest_outbox_id -> BigInt,
+        synced_outbox_id -> Nullable<BigInt>,
+        synced_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+diesel::joinable!(event_deliveries -> event_subscriptions (subscription_id));
+diesel::joinable!(event_dead_letters -> event_subscriptions (subscription_id));

@@ -92,3 +92,12 @@ mod tests {
         assert_eq!(nfc("Socie\u{301}te\u{301}"), "Société");
     }
 }
+
+/// The first `n` characters of `s`, with "…" when cut (echoing a caller's text in a message).
+pub fn clip(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().nth(n).is_some() {
+        out.push('…');
+    }
+    out
+}

@@ -1124,9 +1124,9 @@ fn clients_are_edited_by_their_owner_while_active_and_not_over_a_concurrent_edit
 fn service_tokens_are_issued_once_and_revoked() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let t = token::issue(conn, &admin(), "ID authentication").expect("issue");
+    let t = token::issue(conn, &admin(), "ID authentication", &[]).expect("issue");
     assert!(t.secret.starts_with("pst_"));
-    assert_eq!(code(token::issue(conn, &admin(), " ")), "PMS_REQUIRED");
+    assert_eq!(code(token::issue(conn, &admin(), " ", &[])), "PMS_REQUIRED");
     let hash = token::hash(&t.secret);
     assert_eq!(
         token::active_by_hash(conn, &hash).expect("q"),

@@ -203,9 +203,71 @@ pub struct Config {
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PMS_LOG_JSON", default_value_t = false, global = true)]
     pub log_json: bool,
+    /// The portal's public base URL, named in the `Link` headers of WebSub deliveries.
+    #[arg(long, env = "PMS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Hosts (comma-separated) a WebSub callback may reach over plain http and at a private or
+    /// loopback address: for local and test receivers only.
+    #[arg(
+        long,
+        env = "PMS_WEBSUB_ALLOW_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub websub_allow_hosts: Vec<String>,
+    /// Longest WebSub lease, in seconds (also the default when a subscriber names none is
+    /// the smaller of this and 10 days).
+    #[arg(
+        long,
+        env = "PMS_WEBSUB_MAX_LEASE_SECS",
+        default_value_t = 31_536_000,
+        global = true
+    )]
+    pub websub_max_lease_secs: i64,
+    /// How long a failing event is retried (hours) before it becomes a dead letter.
+    #[arg(
+        long,
+        env = "PMS_EVENT_RETRY_HOURS",
+        default_value_t = 72,
+        global = true
+    )]
+    pub event_retry_hours: i64,
+    /// Delivered events and delivery logs are kept this many days.
+    #[arg(
+        long,
+        env = "PMS_EVENT_RETENTION_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub event_retention_days: i64,
+    /// Milliseconds between two looks at the outbox.
+    #[arg(long, env = "PMS_EVENT_POLL_MS", default_value_t = 100, global = true)]
+    pub event_poll_ms: u64,
 }
 
 impl Config {
+    /// Settings of the WebSub hub and the delivery engine.
+    pub fn event_settings(&self) -> crate::events::EventSettings {
+        let mut s = crate::events::EventSettings {
+            allow_hosts: self
+                .websub_allow_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.addr)),
+            retention_ms: self.event_retention_days.clamp(1, 3650) * 86_400_000,
+            ..Default::default()
+        };
+        s.lease.max = self.websub_max_lease_secs.max(s.lease.min);
+        s.lease.default = s.lease.default.min(s.lease.max);
+        s.retry.window_ms = self.event_retry_hours.clamp(1, 24 * 90) * 3_600_000;
+        s
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         match &self.database_url {

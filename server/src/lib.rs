@@ -1,6 +1,7 @@
 //! The portal's HTTP server: router, layers, probes. `main.rs` adds the CLI around it.
 
 pub mod config;
+pub mod events;
 pub mod export;
 pub mod jobs;
 pub mod middleware;
@@ -14,6 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -34,6 +36,8 @@ pub struct ServerState {
     pub app: AppState,
     /// Leptos settings (site root, output name).
     pub leptos: LeptosOptions,
+    /// WebSub hub and event delivery settings.
+    pub events: Arc<events::EventSettings>,
 }
 
 /// Leptos options for a site directory; the output name matches `[[workspace.metadata.leptos]]`.
@@ -185,6 +189,10 @@ pub fn router(state: ServerState) -> Router {
         move || provide_context(app_state.clone())
     };
     let hsts = state.app.secure_cookies;
+    let hub_state = events::HubState {
+        app: app_state.clone(),
+        settings: state.events.clone(),
+    };
 
     let pages = Router::<ServerState>::new()
         .route("/healthz", get(healthz))
@@ -242,11 +250,16 @@ pub fn router(state: ServerState) -> Router {
     let service = Router::new()
         .route("/api/v1/apikeys/verify", axum::routing::post(verify_key))
         .with_state(app_state.clone());
+    let hub = Router::new()
+        .route("/websub/hub", axum::routing::post(events::hub_post))
+        .route("/websub/topics", get(events::topics))
+        .with_state(hub_state);
 
     pages
         .layer(axum::middleware::from_fn_with_state(app_state, middleware::session_layer))
         .layer(axum::middleware::from_fn(middleware::csrf_layer))
         .merge(service)
+        .merge(hub)
         // Inside compression: it reads the error body before it is encoded.
         .layer(axum::middleware::from_fn(middleware::restatus_layer))
         .layer(axum::middleware::from_fn(middleware::utf8_layer))

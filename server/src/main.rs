@@ -227,10 +227,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         service_tokens: Default::default(),
         mail_enabled: config.smtp_url.is_some(),
     };
+    let event_settings = config.event_settings();
+    if !event_settings.allow_hosts.is_empty() {
+        tracing::warn!(hosts = ?event_settings.allow_hosts,
+            "WebSub callbacks to these hosts may use plain http and private addresses");
+    }
     let app = router(ServerState {
         app: state.clone(),
         leptos: leptos_options(&config.site_root),
+        events: Arc::new(event_settings.clone()),
     });
+    pms::events::spawn(
+        pms::events::Engine::new(
+            state.pool.clone(),
+            state.certs.master_key.clone(),
+            event_settings,
+        ),
+        std::time::Duration::from_millis(config.event_poll_ms.clamp(10, 10_000)),
+    );
     spawn_expiry_job(state.clone());
     let mailer = match &config.smtp_url {
         Some(url) => Some(pms::jobs::Mailer::new(url, &config.mail_from)?),

@@ -22,6 +22,7 @@ const SETUP_TOKEN: &str = "test-setup-token";
 struct Harness {
     db: TestDb,
     app: Router,
+    key: domain::cert::seal::MasterKey,
 }
 
 fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
@@ -43,11 +44,16 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         domain::cert::signing::ensure_signing_cas(&mut conn, &state.certs.master_key)
             .expect("signing CAs");
     }
+    let key = state.certs.master_key.clone();
     let app = router(ServerState {
         app: state,
         leptos: leptos_options("target/site"),
+        events: Arc::new(pms::events::EventSettings {
+            allow_hosts: vec!["127.0.0.1".into(), "localhost".into()],
+            ..Default::default()
+        }),
     });
-    Harness { db, app }
+    Harness { db, app, key }
 }
 
 fn test_master_key() -> domain::cert::seal::MasterKey {
@@ -3257,5 +3263,444 @@ async fn readme_headers_and_csv_defusing_hold() {
     let csv = h.get("/admin/export/partners.csv", Some(&admin)).await;
     for cell in ["'=HYPERLINK", "'+1 Ltd", "'-Minus", "'@Sum"] {
         assert!(csv.body.contains(cell), "{cell} in {}", csv.body);
+    }
+}
+
+// ---- WebSub hub and event delivery, against real subscribers on 127.0.0.1 ----
+
+mod websub {
+    use super::*;
+    use axum::extract::{Query, State};
+    use axum::response::IntoResponse;
+    use hmac::Mac;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU16, Ordering};
+    use std::sync::Mutex;
+
+    /// A subscriber: confirms (or not) and records every delivery; answers `status` to them.
+    #[derive(Clone)]
+    struct Subscriber {
+        confirm: Arc<std::sync::atomic::AtomicBool>,
+        status: Arc<AtomicU16>,
+        got: Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+        asked: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    }
+
+    async fn verify(
+        State(s): State<Subscriber>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> axum::response::Response {
+        s.asked.lock().expect("lock").push(q.clone());
+        if s.confirm.load(Ordering::SeqCst) {
+            q.get("hub.challenge")
+                .cloned()
+                .unwrap_or_default()
+                .into_response()
+        } else {
+            (StatusCode::NOT_FOUND, "no thanks").into_response()
+        }
+    }
+
+    async fn receive(
+        State(s): State<Subscriber>,
+        headers: axum::http::HeaderMap,
+        body: String,
+    ) -> StatusCode {
+        let status = s.status.load(Ordering::SeqCst);
+        if status < 300 {
+            s.got.lock().expect("lock").push((headers, body));
+        }
+        StatusCode::from_u16(status).expect("status")
+    }
+
+    async fn subscriber() -> (Subscriber, String) {
+        let s = Subscriber {
+            confirm: Arc::new(true.into()),
+            status: Arc::new(AtomicU16::new(200)),
+            got: Default::default(),
+            asked: Default::default(),
+        };
+        let app = Router::new()
+            .route("/cb", axum::routing::get(verify).post(receive))
+            .with_state(s.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (s, format!("http://127.0.0.1:{}/cb", addr.port()))
+    }
+
+    fn settings() -> pms::events::EventSettings {
+        pms::events::EventSettings {
+            allow_hosts: vec!["127.0.0.1".into(), "localhost".into()],
+            ..Default::default()
+        }
+    }
+
+    impl Harness {
+        fn engine(&self) -> pms::events::Engine {
+            pms::events::Engine::new(self.db.pool.clone(), self.key.clone(), settings())
+        }
+
+        fn token(&self, topics: &[&str]) -> String {
+            let mut conn = self.db.conn();
+            let topics: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
+            domain::access::token::issue(&mut conn, &Actor::system(), "IDA", &topics)
+                .expect("token")
+                .secret
+        }
+
+        async fn hub(&self, token: Option<&str>, form: &str) -> Reply {
+            let mut req = Request::post("/websub/hub")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT_ENCODING, "gzip");
+            if let Some(t) = token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            }
+            self.send(req.body(Body::from(form.to_string())).expect("request"))
+                .await
+        }
+
+        fn event(&self, topic: &str, n: i64) -> String {
+            let mut conn = self.db.conn();
+            domain::outbox::enqueue(&mut conn, topic, serde_json::json!({ "n": n })).expect("event")
+        }
+
+        fn subscription_state(&self) -> Vec<(String, String, Option<String>)> {
+            use domain::schema::event_subscriptions as s;
+            let mut conn = self.db.conn();
+            s::table
+                .order(s::created_at.asc())
+                .select((s::state, s::callback, s::last_error))
+                .load(&mut conn)
+                .expect("rows")
+        }
+    }
+
+    fn enc(s: &str) -> String {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    }
+
+    #[tokio::test]
+    async fn a_confirmed_subscriber_gets_signed_events_in_order_and_nothing_else() {
+        let h = harness();
+        let (sub, cb) = subscriber().await;
+        let token = h.token(&["PARTNER_UPDATED"]);
+        let r = h
+            .hub(
+                Some(&token),
+                &format!(
+                    "hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}&hub.secret=s3cret&hub.lease_seconds=3600",
+                    enc(&cb)
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        // An event before verification is not for it: it subscribed after.
+        let engine = h.engine();
+        let now = domain::clock::now_ms();
+        let pass = engine.run_once(now).await.expect("pass");
+        assert_eq!(pass.verified, 1);
+        {
+            let asked = sub.asked.lock().expect("lock");
+            assert_eq!(asked.len(), 1);
+            assert_eq!(asked[0]["hub.mode"], "subscribe");
+            assert_eq!(asked[0]["hub.topic"], "PARTNER_UPDATED");
+            assert_eq!(asked[0]["hub.lease_seconds"], "3600");
+        }
+        assert_eq!(h.subscription_state()[0].0, "active");
+        let ids: Vec<String> = (0..3).map(|n| h.event("PARTNER_UPDATED", n)).collect();
+        h.event("POLICY_UPDATED", 9);
+        let pass = engine
+            .run_once(domain::clock::now_ms())
+            .await
+            .expect("pass");
+        assert_eq!(pass.delivered, 3);
+        let got = sub.got.lock().expect("lock").clone();
+        assert_eq!(got.len(), 3, "only its topic");
+        for ((headers, body), id) in got.iter().zip(&ids) {
+            assert_eq!(headers["x-event-id"], id.as_str());
+            assert_eq!(headers["content-type"], "application/json");
+            assert!(headers["link"]
+                .to_str()
+                .expect("text")
+                .contains("rel=\"hub\""));
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").expect("mac");
+            mac.update(body.as_bytes());
+            let sig = headers["x-hub-signature"].to_str().expect("text");
+            let hexsig = sig.strip_prefix("sha256=").expect("sha256=");
+            mac.verify_slice(&hex::decode(hexsig).expect("hex"))
+                .expect("signature matches");
+            let v: serde_json::Value = serde_json::from_str(body).expect("json");
+            assert_eq!(v["topic"], "PARTNER_UPDATED");
+            assert_eq!(v["event"]["id"], id.as_str());
+        }
+        // Nothing twice.
+        let pass = engine
+            .run_once(domain::clock::now_ms())
+            .await
+            .expect("pass");
+        assert_eq!(pass.delivered, 0);
+    }
+
+    #[tokio::test]
+    async fn a_callback_that_does_not_echo_the_challenge_is_refused() {
+        let h = harness();
+        let (sub, cb) = subscriber().await;
+        sub.confirm.store(false, Ordering::SeqCst);
+        let token = h.token(&["*"]);
+        let r = h
+            .hub(
+                Some(&token),
+                &format!(
+                    "hub.mode=subscribe&hub.topic=POLICY_UPDATED&hub.callback={}",
+                    enc(&cb)
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+        h.engine()
+            .run_once(domain::clock::now_ms())
+            .await
+            .expect("pass");
+        let rows = h.subscription_state();
+        assert_eq!(rows[0].0, "refused");
+        assert!(
+            rows[0].2.as_deref().unwrap_or("").contains("404"),
+            "{:?}",
+            rows[0].2
+        );
+        h.event("POLICY_UPDATED", 1);
+        h.engine()
+            .run_once(domain::clock::now_ms())
+            .await
+            .expect("pass");
+        assert!(sub.got.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failing_event_is_retried_with_back_off_holds_later_ones_then_is_dead_lettered() {
+        let h = harness();
+        let (sub, cb) = subscriber().await;
+        let token = h.token(&["APIKEY_UPDATED"]);
+        h.hub(
+            Some(&token),
+            &format!(
+                "hub.mode=subscribe&hub.topic=APIKEY_UPDATED&hub.callback={}",
+                enc(&cb)
+            ),
+        )
+        .await;
+        let engine = h.engine();
+        let t0 = domain::clock::now_ms();
+        engine.run_once(t0).await.expect("verify");
+        let first = h.event("APIKEY_UPDATED", 1);
+        let second = h.event("APIKEY_UPDATED", 2);
+        sub.status.store(503, Ordering::SeqCst);
+        let pass = engine.run_once(t0 + 1).await.expect("pass");
+        assert_eq!(
+            (pass.delivered, pass.failed),
+            (0, 1),
+            "stops at the failing event"
+        );
+        // Not due again before its back-off (about a second, doubled each time).
+        let pass = engine.run_once(t0 + 100).await.expect("pass");
+        assert_eq!(pass.failed, 0);
+        let pass = engine.run_once(t0 + 2_000).await.expect("pass");
+        assert_eq!(pass.failed, 1);
+        // Three days after its first failure it is given up; the next one goes on.
+        sub.status.store(200, Ordering::SeqCst);
+        let later = t0 + 3 * 86_400_000 + 10_000;
+        {
+            // Make the held event fail once more at that time: the receiver is down for it.
+            sub.status.store(500, Ordering::SeqCst);
+            let pass = engine.run_once(later).await.expect("pass");
+            assert_eq!(pass.failed, 2, "dead letter, then the second one fails too");
+        }
+        sub.status.store(200, Ordering::SeqCst);
+        let pass = engine.run_once(later + 3_600_000).await.expect("pass");
+        assert_eq!(pass.delivered, 1);
+        let got = sub.got.lock().expect("lock").clone();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0["x-event-id"], second.as_str());
+        // The dead letter is shown and can be delivered again.
+        let mut conn = h.db.conn();
+        let page = domain::events::store::list(&mut conn, &Default::default()).expect("list");
+        let id = page.items[0].id.clone();
+        let detail = domain::events::store::detail(&mut conn, &id).expect("detail");
+        assert_eq!(detail.dead_letters.len(), 1);
+        assert_eq!(detail.dead_letters[0].event_id, first);
+        assert!(detail
+            .deliveries
+            .iter()
+            .any(|d| !d.ok && d.status == Some(503)));
+        domain::events::store::requeue(
+            &mut conn,
+            &Actor::system(),
+            &id,
+            &detail.dead_letters[0].id,
+            later,
+        )
+        .expect("requeue");
+        drop(conn);
+        let pass = engine.run_once(later + 3_700_000).await.expect("pass");
+        assert_eq!(pass.delivered, 1);
+        assert_eq!(
+            sub.got.lock().expect("lock")[1].0["x-event-id"],
+            first.as_str()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unrenewed_lease_ends_the_subscription() {
+        let h = harness();
+        let (sub, cb) = subscriber().await;
+        let token = h.token(&["*"]);
+        h.hub(
+            Some(&token),
+            &format!(
+                "hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}&hub.lease_seconds=60",
+                enc(&cb)
+            ),
+        )
+        .await;
+        let engine = h.engine();
+        let t0 = domain::clock::now_ms();
+        engine.run_once(t0).await.expect("verify");
+        engine
+            .housekeeping(t0 + 61_000)
+            .await
+            .expect("housekeeping");
+        assert_eq!(h.subscription_state()[0].0, "expired");
+        h.event("PARTNER_UPDATED", 1);
+        engine.run_once(t0 + 62_000).await.expect("pass");
+        assert!(sub.got.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn unsubscribe_is_verified_too() {
+        let h = harness();
+        let (sub, cb) = subscriber().await;
+        let token = h.token(&["*"]);
+        let form = format!("hub.topic=PARTNER_UPDATED&hub.callback={}", enc(&cb));
+        h.hub(Some(&token), &format!("hub.mode=subscribe&{form}"))
+            .await;
+        let engine = h.engine();
+        engine
+            .run_once(domain::clock::now_ms())
+            .await
+            .expect("verify");
+        let r = h
+            .hub(Some(&token), &format!("hub.mode=unsubscribe&{form}"))
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+        engine
+            .run_once(domain::clock::now_ms())
+            .await
+            .expect("verify");
+        assert_eq!(
+            sub.asked.lock().expect("lock")[1]["hub.mode"],
+            "unsubscribe"
+        );
+        assert_eq!(h.subscription_state()[0].0, "unsubscribed");
+    }
+
+    #[tokio::test]
+    async fn bad_hub_requests_get_400_with_the_reason_and_store_nothing() {
+        let h = harness();
+        let token = h.token(&["PARTNER_UPDATED"]);
+        let cb = enc("http://127.0.0.1:9/cb");
+        let cases = [
+            (format!("hub.mode=subscrib&hub.topic=PARTNER_UPDATED&hub.callback={cb}"), 400, "PMS_HUB_MODE"),
+            (format!("hub.mode=subscribe&hub.topic=NOPE&hub.callback={cb}"), 400, "PMS_HUB_TOPIC"),
+            (format!("hub.mode=subscribe&hub.topic=POLICY_UPDATED&hub.callback={cb}"), 403, "PMS_HUB_TOPIC_SCOPE"),
+            ("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback=not-a-url".to_string(), 400, "PMS_HUB_CALLBACK"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}", enc("http://example.org/cb")), 400, "PMS_HUB_CALLBACK_HTTPS"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}", enc("https://169.254.169.254/latest")), 400, "PMS_HUB_CALLBACK_ADDRESS"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}", enc("https://[::1]/cb")), 400, "PMS_HUB_CALLBACK_ADDRESS"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}", enc("https://u:p@example.org/cb")), 400, "PMS_HUB_CALLBACK"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}&hub.secret={}", "x".repeat(201)), 400, "PMS_HUB_SECRET"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}&hub.lease_seconds=5"), 400, "PMS_HUB_LEASE"),
+            (format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}&hub.lease_seconds=abc"), 400, "PMS_HUB_LEASE"),
+            (format!("hub.mode=subscribe&hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}"), 400, "PMS_HUB_REPEATED"),
+            (format!("hub.mode=unsubscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}"), 404, "PMS_HUB_NO_SUBSCRIPTION"),
+        ];
+        for (form, status, code) in cases {
+            let r = h.hub(Some(&token), &form).await;
+            assert_eq!(r.status.as_u16(), status, "{form}: {}", r.body);
+            assert_eq!(r.header("x-error-code").as_deref(), Some(code), "{form}");
+        }
+        let r = h
+            .hub(
+                None,
+                &format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let r = h
+            .hub(
+                Some("pst_unknown"),
+                &format!("hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={cb}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(h.subscription_state().is_empty(), "nothing stored");
+    }
+
+    #[tokio::test]
+    async fn a_revoked_token_ends_its_subscriptions() {
+        let h = harness();
+        let (_sub, cb) = subscriber().await;
+        let token = h.token(&["*"]);
+        h.hub(
+            Some(&token),
+            &format!(
+                "hub.mode=subscribe&hub.topic=PARTNER_UPDATED&hub.callback={}",
+                enc(&cb)
+            ),
+        )
+        .await;
+        let mut conn = h.db.conn();
+        let id = domain::access::token::list(&mut conn).expect("tokens")[0]
+            .id
+            .clone();
+        domain::access::token::revoke(&mut conn, &Actor::system(), &id).expect("revoke");
+        drop(conn);
+        assert_eq!(h.subscription_state()[0].0, "deactivated");
+    }
+
+    #[tokio::test]
+    async fn topics_are_listed() {
+        let h = harness();
+        let r = h.page("/websub/topics", None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let topics = r.json()["topics"].as_array().expect("list").len();
+        assert_eq!(topics, domain::events::TOPICS.len());
+    }
+
+    #[test]
+    fn only_public_addresses_are_called_unless_allowed() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(
+                !pms::events::public_address(ip.parse().expect("ip")),
+                "{ip}"
+            );
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111"] {
+            assert!(pms::events::public_address(ip.parse().expect("ip")), "{ip}");
+        }
     }
 }

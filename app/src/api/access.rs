@@ -364,12 +364,17 @@ pub async fn service_tokens() -> Result<Vec<ServiceTokenView>, AppError> {
     guard::db(domain::access::token::list).await.map_err(fail)
 }
 
-/// Issue a token for a downstream service; the secret is in this answer only.
+/// Issue a token for a downstream service; the secret is in this answer only. `topics` are
+/// the WebSub topics it may subscribe to, comma-separated (`*`: all; empty: none).
 #[server(endpoint = "service-tokens/issue")]
-pub async fn issue_service_token(name: String) -> Result<Issued<ServiceTokenView>, AppError> {
+pub async fn issue_service_token(
+    name: String,
+    #[server(default)] topics: String,
+) -> Result<Issued<ServiceTokenView>, AppError> {
     let actor = admin()?;
     no_store();
-    guard::db(move |conn| domain::access::token::issue(conn, &actor, &name))
+    let topics: Vec<String> = topics.split(',').map(|t| t.trim().to_string()).collect();
+    guard::db(move |conn| domain::access::token::issue(conn, &actor, &name, &topics))
         .await
         .map_err(fail)
 }

@@ -295,6 +295,8 @@ pub struct ServiceTokenView {
     pub active: bool,
     /// Created at (ms).
     pub created_at: i64,
+    /// WebSub topics it may subscribe to (`*`: all; empty: none).
+    pub topics: Vec<String>,
 }
 
 /// A new OIDC client.

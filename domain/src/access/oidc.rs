@@ -324,9 +324,15 @@ pub fn create(
                     "redirectUris": redirect_uris, "key": key.description }),
         )?;
         let client = get(conn, &key.thumbprint)?;
-        crate::outbox::enqueue(conn, OIDC_CLIENT_CREATED, event_data(&client))?;
+        publish(conn, OIDC_CLIENT_CREATED, &client)?;
         Ok(client)
     })
+}
+
+/// Enqueue the client's event and note it as the version eSignet must have.
+fn publish(conn: &mut AnyConnection, topic: &str, client: &ClientView) -> AppResult<()> {
+    let event = crate::outbox::enqueue(conn, topic, event_data(client))?;
+    crate::events::store::esignet_note_version(conn, &client.id, &event, clock::now_ms())
 }
 
 fn event_data(c: &ClientView) -> serde_json::Value {
@@ -562,7 +568,7 @@ pub fn update(
                                "grantTypes": grant_types, "authMethods": auth_methods } }),
         )?;
         let client = get(conn, id)?;
-        crate::outbox::enqueue(conn, OIDC_CLIENT_UPDATED, event_data(&client))?;
+        publish(conn, OIDC_CLIENT_UPDATED, &client)?;
         Ok(client)
     })
 }
@@ -609,7 +615,7 @@ pub fn deactivate(
             json!({ "from": "ACTIVE", "to": "DEACTIVATED" }),
         )?;
         let client = get(conn, id)?;
-        crate::outbox::enqueue(conn, OIDC_CLIENT_UPDATED, event_data(&client))?;
+        publish(conn, OIDC_CLIENT_UPDATED, &client)?;
         Ok(client)
     })
 }

@@ -21,8 +21,10 @@ pub fn issue(
     conn: &mut AnyConnection,
     actor: &Actor,
     name: &str,
+    topics: &[String],
 ) -> AppResult<Issued<ServiceTokenView>> {
     let name = text("name", "Service name", name, 128)?;
+    let topics = scope_text(topics)?;
     let secret = new_secret(TOKEN_PREFIX, TOKEN_BODY_LEN);
     let id = uuid::Uuid::new_v4().to_string();
     let now = clock::now_ms();
@@ -38,6 +40,7 @@ pub fn issue(
                 service_tokens::created_by.eq(actor.id.as_deref()),
                 service_tokens::updated_at.eq(now),
                 service_tokens::updated_by.eq(actor.id.as_deref()),
+                service_tokens::topics.eq(&topics),
             ))
             .execute(conn)?;
         audit::record(
@@ -46,7 +49,7 @@ pub fn issue(
             "SERVICE_TOKEN_ISSUED",
             "service_token",
             &id,
-            json!({ "name": name }),
+            json!({ "name": name, "topics": topics }),
         )?;
         Ok(())
     })?;
@@ -56,8 +59,41 @@ pub fn issue(
     })
 }
 
+/// The stored scope of WebSub topics: each known topic at most once, or `*` alone.
+fn scope_text(topics: &[String]) -> AppResult<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for t in topics.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if t != crate::events::ALL_TOPICS && !crate::events::is_topic(t) {
+            return Err(AppError::validation(
+                "topics",
+                "PMS_TOPIC_UNKNOWN",
+                format!(
+                    "{} is not a topic of this portal.",
+                    crate::text::clip(t, 60)
+                ),
+            ));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.contains(&crate::events::ALL_TOPICS) {
+        return Ok(crate::events::ALL_TOPICS.to_string());
+    }
+    Ok(out.join(","))
+}
+
+fn topics_of(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn get(conn: &mut AnyConnection, id: &str) -> AppResult<ServiceTokenView> {
-    let row: (String, String, String, bool, i64) = service_tokens::table
+    let row: (String, String, String, bool, i64, String) = service_tokens::table
         .find(id)
         .select((
             service_tokens::id,
@@ -65,6 +101,7 @@ fn get(conn: &mut AnyConnection, id: &str) -> AppResult<ServiceTokenView> {
             service_tokens::prefix,
             service_tokens::active,
             service_tokens::created_at,
+            service_tokens::topics,
         ))
         .first(conn)
         .optional()?
@@ -75,12 +112,13 @@ fn get(conn: &mut AnyConnection, id: &str) -> AppResult<ServiceTokenView> {
         prefix: row.2,
         active: row.3,
         created_at: row.4,
+        topics: topics_of(&row.5),
     })
 }
 
 /// Every token, newest first (a handful per installation; capped anyway).
 pub fn list(conn: &mut AnyConnection) -> AppResult<Vec<ServiceTokenView>> {
-    let rows: Vec<(String, String, String, bool, i64)> = service_tokens::table
+    let rows: Vec<(String, String, String, bool, i64, String)> = service_tokens::table
         .order((service_tokens::created_at.desc(), service_tokens::id.desc()))
         .limit(200)
         .select((
@@ -89,6 +127,7 @@ pub fn list(conn: &mut AnyConnection) -> AppResult<Vec<ServiceTokenView>> {
             service_tokens::prefix,
             service_tokens::active,
             service_tokens::created_at,
+            service_tokens::topics,
         ))
         .load(conn)?;
     Ok(rows
@@ -99,6 +138,7 @@ pub fn list(conn: &mut AnyConnection) -> AppResult<Vec<ServiceTokenView>> {
             prefix: r.2,
             active: r.3,
             created_at: r.4,
+            topics: topics_of(&r.5),
         })
         .collect())
 }
@@ -128,6 +168,8 @@ pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str) -> AppResult<Se
         if n == 0 {
             return Err(changed_meanwhile());
         }
+        // Its WebSub subscriptions end with it: the service is no longer trusted.
+        crate::events::store::deactivate_for_token(conn, id, clock::now_ms())?;
         audit::record(
             conn,
             actor,
@@ -146,6 +188,23 @@ pub fn active_by_hash(conn: &mut AnyConnection, hash: &str) -> AppResult<Option<
         .filter(service_tokens::token_hash.eq(hash))
         .filter(service_tokens::active.eq(true))
         .select(service_tokens::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The active token with this hash: (id, name, topic scope).
+pub fn active_scope_by_hash(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> AppResult<Option<(String, String, String)>> {
+    Ok(service_tokens::table
+        .filter(service_tokens::token_hash.eq(hash))
+        .filter(service_tokens::active.eq(true))
+        .select((
+            service_tokens::id,
+            service_tokens::name,
+            service_tokens::topics,
+        ))
         .first(conn)
         .optional()?)
 }

@@ -249,18 +249,22 @@ fn KeysBody() -> impl IntoView {
         move || (params.with(admin_key_query), deactivate.version().get()),
         |(q, _)| all_api_keys(q),
     );
-    let issue = Action::new(|name: &String| issue_service_token(name.clone()));
+    let issue = Action::new(|(name, topics): &(String, String)| {
+        issue_service_token(name.clone(), topics.clone())
+    });
     let revoke = ServerAction::<RevokeServiceToken>::new();
     let tokens = Resource::new(
         move || (issue.version().get(), revoke.version().get()),
         |_| service_tokens(),
     );
     let name = RwSignal::new(String::new());
+    let topics = RwSignal::new(String::new());
     let secret = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(t)) = issue.value().get() {
             secret.set(Some(t.secret));
             name.set(String::new());
+            topics.set(String::new());
         }
     });
     let issue_error = move || issue.value().get().and_then(|r| r.err()).map(|e| e.message);
@@ -318,12 +322,19 @@ fn KeysBody() -> impl IntoView {
                 <SecretOnce title="Service token issued" what="Service token" secret=s test_id="token-secret"
                     on_done=Callback::new(move |_| secret.set(None))/>
             })}
-            <form class="inline" on:submit=move |ev| { ev.prevent_default(); issue.dispatch(name.get_untracked()); }>
+            <form class="inline" on:submit=move |ev| { ev.prevent_default(); issue.dispatch((name.get_untracked(), topics.get_untracked())); }>
                 <div class="field">
                     <label for="token-name">"Service name"</label>
                     <input id="token-name" type="text" maxlength="128" data-testid="token-name" prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                     <p class="field-error" role="alert">{issue_error}</p>
+                </div>
+                <div class="field">
+                    <label for="token-topics">"WebSub topics"</label>
+                    <input id="token-topics" type="text" maxlength="400" data-testid="token-topics" aria-describedby="token-topics-hint"
+                        placeholder="PARTNER_UPDATED, POLICY_UPDATED" prop:value=move || topics.get()
+                        on:input=move |ev| topics.set(event_target_value(&ev))/>
+                    <p class="muted" id="token-topics-hint">{format!("Comma-separated topics it may subscribe to at /websub/hub, * for all, empty for none: {}.", domain::events::TOPICS.join(", "))}</p>
                 </div>
                 <button type="submit" class="primary" data-testid="token-issue" disabled=move || issue.pending().get()>"Issue token"</button>
             </form>
@@ -333,12 +344,13 @@ fn KeysBody() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No service token yet."</p> }.into_any(),
                         Ok(list) => view! {
                             <table class="list" data-testid="tokens">
-                                <thead><tr><th>"Service"</th><th>"Token"</th><th>"Issued"</th><th>"State"</th><th></th></tr></thead>
+                                <thead><tr><th>"Service"</th><th>"Token"</th><th>"WebSub topics"</th><th>"Issued"</th><th>"State"</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|t| view! {
                                         <tr data-testid="token-row">
                                             <td>{t.name.clone()}</td>
                                             <td class="mono">{format!("{}…", t.prefix)}</td>
+                                            <td>{if t.topics.is_empty() { "none".to_string() } else { t.topics.join(", ") }}</td>
                                             <td>{human_ms(t.created_at)}</td>
                                             <td>{if t.active { "Active" } else { "Revoked" }}</td>
                                             <td class="actions">{t.active.then(|| view! {

@@ -1,0 +1,678 @@
+//! Events leave the portal here: the WebSub hub's HTTP side (`POST /websub/hub`,
+//! `GET /websub/topics`) and the delivery engine that drains the outbox to every active
+//! subscriber. What is due, claims, cursors, retries and dead letters are kept in the database
+//! (`domain::events::store`), so any number of instances can run the engine and a crash only
+//! re-sends the events that were in flight.
+
+use app::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::cert::seal::MasterKey;
+use domain::events::store::{
+    self, Attempt, HubRequest, LeaseLimits, Next, Receiver, RetryPolicy, Verification,
+};
+use domain::events::ReceiverKind;
+use domain::outbox::PendingEvent;
+use hmac::{Hmac, Mac};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Most of a callback's answer that is read (a challenge echo is short).
+const MAX_ANSWER_BYTES: usize = 4096;
+
+/// Settings of the hub and the engine.
+#[derive(Clone, Debug)]
+pub struct EventSettings {
+    /// Hosts allowed plain http and private or loopback addresses (local and test receivers).
+    pub allow_hosts: Vec<String>,
+    /// Lease bounds.
+    pub lease: LeaseLimits,
+    /// Retry schedule.
+    pub retry: RetryPolicy,
+    /// How long a claim lasts without progress (ms).
+    pub claim_ttl_ms: i64,
+    /// The portal's public base URL (for the `Link` headers).
+    pub public_url: String,
+    /// Delivered events and attempt logs are kept this long (ms).
+    pub retention_ms: i64,
+    /// Connect timeout of outbound calls.
+    pub connect_timeout: Duration,
+    /// Total timeout of outbound calls.
+    pub timeout: Duration,
+    /// Events sent to one receiver per claim before others get a turn.
+    pub batch: i64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            allow_hosts: Vec::new(),
+            lease: LeaseLimits::default(),
+            retry: RetryPolicy::default(),
+            claim_ttl_ms: 30_000,
+            public_url: "http://127.0.0.1:3000".into(),
+            retention_ms: 7 * 86_400_000,
+            connect_timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(10),
+            batch: 200,
+        }
+    }
+}
+
+/// Whether an address may be called without being named in the allow list: public unicast
+/// only (no loopback, private, link-local, metadata, shared, documentation or multicast).
+pub fn public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_unspecified()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_address(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x64 && s[1] == 0xff9b))
+        }
+    }
+}
+
+/// DNS for callbacks: names resolve as usual, but an answer is used only if every address it
+/// gives is public, unless the name is allowed; checked at connection time, so a name cannot
+/// switch to an inner address between the check and the call.
+struct GuardedResolver {
+    allow_hosts: Vec<String>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allowed = store::host_listed(name.as_str(), &self.allow_hosts);
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allowed && addrs.iter().any(|a| !public_address(a.ip())) {
+                return Err(format!("{host} resolves to a private or local address").into());
+            }
+            let it: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(it)
+        })
+    }
+}
+
+/// Refuse a callback whose host is an address literal that is not public (names are checked
+/// by the resolver).
+fn check_literal(url: &url::Url, allow_hosts: &[String]) -> Result<(), String> {
+    let host = url.host_str().unwrap_or("");
+    if store::host_listed(host, allow_hosts) {
+        return Ok(());
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) if !public_address(ip) => Err(format!("{bare} is a private or local address")),
+        _ => Ok(()),
+    }
+}
+
+/// The delivery engine of one instance.
+#[derive(Clone)]
+pub struct Engine {
+    pool: domain::db::Pool,
+    key: MasterKey,
+    settings: Arc<EventSettings>,
+    guarded: reqwest::Client,
+    owner: Arc<str>,
+}
+
+/// What one pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Events delivered.
+    pub delivered: usize,
+    /// Attempts that failed.
+    pub failed: usize,
+    /// Verifications of intent made.
+    pub verified: usize,
+}
+
+impl Engine {
+    /// An engine with its own claim owner id.
+    pub fn new(pool: domain::db::Pool, key: MasterKey, settings: EventSettings) -> Engine {
+        let guarded = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_hosts: settings.allow_hosts.clone(),
+            }))
+            .user_agent(concat!("pms-websub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Engine {
+            pool,
+            key,
+            settings: Arc::new(settings),
+            guarded,
+            owner: Arc::from(uuid::Uuid::new_v4().to_string()),
+        }
+    }
+
+    /// Settings in force.
+    pub fn settings(&self) -> &EventSettings {
+        &self.settings
+    }
+
+    /// Work on everything due at `now`, receivers side by side (each in order); returns when
+    /// done. Tests call it with a chosen clock; the background loop with the real one.
+    pub async fn run_once(&self, now: i64) -> anyhow::Result<Pass> {
+        let due = domain::db::run(&self.pool, move |conn| {
+            store::due(conn, now, &[ReceiverKind::Websub], 64)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in due {
+            let engine = self.clone();
+            tasks.spawn(async move { engine.work_on(id, now).await });
+        }
+        let mut pass = Pass::default();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok(p)) => {
+                    pass.delivered += p.delivered;
+                    pass.failed += p.failed;
+                    pass.verified += p.verified;
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "event delivery step failed"),
+                Err(e) => tracing::warn!(error = %e, "event delivery task ended"),
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Expire leases and purge what is past retention.
+    pub async fn housekeeping(&self, now: i64) -> anyhow::Result<(usize, usize)> {
+        let retention = self.settings.retention_ms;
+        domain::db::run(&self.pool, move |conn| {
+            Ok((
+                store::expire_leases(conn, now)?,
+                store::purge(conn, now, retention)?,
+            ))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    async fn work_on(&self, id: String, now: i64) -> anyhow::Result<Pass> {
+        let owner = self.owner.clone();
+        let ttl = self.settings.claim_ttl_ms;
+        let claimed = {
+            let id = id.clone();
+            domain::db::run(&self.pool, move |conn| {
+                store::claim(conn, &id, &owner, now, ttl)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        };
+        let Some(mut r) = claimed else {
+            return Ok(Pass::default());
+        };
+        let result = self.deliver_claimed(&mut r, now).await;
+        let owner = self.owner.clone();
+        domain::db::run(&self.pool, move |conn| store::release(conn, &id, &owner))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        result
+    }
+
+    async fn deliver_claimed(&self, r: &mut Receiver, now: i64) -> anyhow::Result<Pass> {
+        let mut pass = Pass::default();
+        if r.verify_mode.is_some() {
+            let outcome = self.verify(r).await;
+            pass.verified += 1;
+            let mut copy = r.clone();
+            let retry = self.settings.retry;
+            let copy = domain::db::run(&self.pool, move |conn| {
+                store::record_verification(conn, &mut copy, &outcome, &retry, now)?;
+                Ok(copy)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            *r = copy;
+        }
+        if !r.active() {
+            return Ok(pass);
+        }
+        let secret = r.secret(&self.key);
+        // Dead letters an operator asked for again go first.
+        let id = r.id.clone();
+        let again = domain::db::run(&self.pool, move |conn| store::requeued(conn, &id))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for event in again {
+            let attempt = self
+                .post(r, &event, secret.as_deref().map(|s| &s[..]))
+                .await;
+            if attempt.ok {
+                pass.delivered += 1;
+            } else {
+                pass.failed += 1;
+            }
+            let id = r.id.clone();
+            domain::db::run(&self.pool, move |conn| {
+                store::record_redelivery(conn, &id, &event, &attempt, now)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let mut left = self.settings.batch;
+        while left > 0 {
+            let (kind, topic, cursor) = (r.kind(), r.topic.clone(), r.cursor);
+            let batch = domain::db::run(&self.pool, move |conn| {
+                store::events_after(conn, kind, &topic, cursor, 50)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if batch.is_empty() {
+                break;
+            }
+            for event in batch {
+                left -= 1;
+                let attempt = self
+                    .post(r, &event, secret.as_deref().map(|s| &s[..]))
+                    .await;
+                let ok = attempt.ok;
+                if !ok {
+                    tracing::info!(subscription = %r.id, event = %event.event_id,
+                        error = attempt.error.as_deref().unwrap_or(""), "event not delivered");
+                }
+                let mut copy = r.clone();
+                let owner = self.owner.clone();
+                let (retry, ttl) = (self.settings.retry, self.settings.claim_ttl_ms);
+                let jitter = rand::random::<f64>();
+                // A later step of the same pass is "now" plus the time spent, so a claim
+                // extended here does not end early under a controlled clock.
+                let at = now.max(domain::clock::now_ms().min(now + 60_000));
+                let (next, copy) = domain::db::run(&self.pool, move |conn| {
+                    let next = store::record(
+                        conn, &mut copy, &owner, &event, &attempt, &retry, jitter, at, ttl,
+                    )?;
+                    Ok((next, copy))
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                *r = copy;
+                match next {
+                    Next::Continue => pass.delivered += 1,
+                    Next::DeadLettered => pass.failed += 1,
+                    Next::RetryAt(_) => {
+                        pass.failed += 1;
+                        return Ok(pass);
+                    }
+                    Next::LostClaim => return Ok(pass),
+                }
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(pass)
+    }
+
+    /// GET the callback with a challenge; confirmed only by a 2xx echoing it.
+    async fn verify(&self, r: &Receiver) -> Verification {
+        let mode = r.verify_mode.clone().unwrap_or_default();
+        let Ok(mut url) = url::Url::parse(&r.callback) else {
+            return Verification::Refused("the callback is not a URL".into());
+        };
+        if let Err(e) = check_literal(&url, &self.settings.allow_hosts) {
+            return Verification::Refused(e);
+        }
+        let challenge = domain::session::new_token();
+        let lease = r.verify_lease.unwrap_or(r.lease_seconds).to_string();
+        url.query_pairs_mut()
+            .append_pair("hub.mode", &mode)
+            .append_pair("hub.topic", &r.topic)
+            .append_pair("hub.challenge", &challenge);
+        if mode == "subscribe" {
+            url.query_pairs_mut()
+                .append_pair("hub.lease_seconds", &lease);
+        }
+        let answer = match self.guarded.get(url).send().await {
+            Ok(a) => a,
+            Err(e) => return Verification::Unreachable(describe(&e)),
+        };
+        let status = answer.status();
+        let body = read_limited(answer).await;
+        if !status.is_success() {
+            return Verification::Refused(format!("the callback answered {}", status.as_u16()));
+        }
+        if body.trim() != challenge {
+            return Verification::Refused("the callback did not echo hub.challenge".into());
+        }
+        Verification::Confirmed
+    }
+
+    /// POST one event to a WebSub subscriber.
+    async fn post(&self, r: &Receiver, event: &PendingEvent, secret: Option<&[u8]>) -> Attempt {
+        let started = Instant::now();
+        let fail = |status: Option<i32>, error: String| Attempt {
+            status,
+            ok: false,
+            error: Some(error),
+            latency_ms: started.elapsed().as_millis() as i64,
+        };
+        let url = match url::Url::parse(&r.callback) {
+            Ok(u) => u,
+            Err(_) => return fail(None, "the callback is not a URL".into()),
+        };
+        if let Err(e) = check_literal(&url, &self.settings.allow_hosts) {
+            return fail(None, e);
+        }
+        let hub = format!(
+            "{}/websub/hub",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let mut req = self
+            .guarded
+            .post(url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(
+                header::LINK,
+                format!("<{hub}>; rel=\"hub\", <{}>; rel=\"self\"", event.topic),
+            )
+            .header("X-Event-Id", &event.event_id)
+            .body(event.payload.clone());
+        if let Some(secret) = secret {
+            req = req.header(
+                "X-Hub-Signature",
+                signature(secret, event.payload.as_bytes()),
+            );
+        }
+        match req.send().await {
+            Ok(answer) => {
+                let status = answer.status();
+                // Read (a little of) the body so the connection can be reused.
+                let _ = read_limited(answer).await;
+                let latency_ms = started.elapsed().as_millis() as i64;
+                if status.is_success() {
+                    Attempt {
+                        status: Some(status.as_u16() as i32),
+                        ok: true,
+                        error: None,
+                        latency_ms,
+                    }
+                } else {
+                    fail(
+                        Some(status.as_u16() as i32),
+                        format!("the callback answered {}", status.as_u16()),
+                    )
+                }
+            }
+            Err(e) => fail(None, describe(&e)),
+        }
+    }
+}
+
+/// `sha256=<hex HMAC-SHA256 of body>`, the `X-Hub-Signature` value.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A short reason for a failed call (no URL query: it may carry a token).
+fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "redirects are not followed"
+    } else {
+        "request failed"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}: {}", domain::text::clip(&detail, 200))
+    }
+}
+
+async fn read_limited(mut answer: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = answer.chunk().await {
+        let room = MAX_ANSWER_BYTES.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ANSWER_BYTES {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// Run the engine in the background: a pass every `poll`, housekeeping every minute.
+pub fn spawn(engine: Engine, poll: Duration) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(poll);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_housekeeping = Instant::now() - Duration::from_secs(3600);
+        loop {
+            every.tick().await;
+            if let Err(e) = engine.run_once(domain::clock::now_ms()).await {
+                tracing::warn!(error = %e, "event delivery pass failed");
+            }
+            if last_housekeeping.elapsed() >= Duration::from_secs(60) {
+                last_housekeeping = Instant::now();
+                match engine.housekeeping(domain::clock::now_ms()).await {
+                    Ok((0, 0)) => {}
+                    Ok((expired, purged)) => {
+                        tracing::info!(expired, purged, "event housekeeping")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "event housekeeping failed"),
+                }
+            }
+        }
+    });
+}
+
+// ---- the hub's HTTP side ----
+
+/// What the hub's handlers share.
+#[derive(Clone)]
+pub struct HubState {
+    /// Domain state (pool, master key).
+    pub app: AppState,
+    /// Hub settings.
+    pub settings: Arc<EventSettings>,
+}
+
+fn hub_error(err: domain::AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let text = match &err.field {
+        Some(f) => format!("{f}: {}\n", err.message),
+        None => format!("{}\n", err.message),
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        [("X-Error-Code", err.code.clone())],
+        text,
+    )
+        .into_response()
+}
+
+/// `POST /websub/hub`: subscribe or unsubscribe (WebSub 5.1). 202 when accepted; the
+/// subscription becomes active once the callback confirms (verification of intent).
+pub async fn hub_post(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with(domain::access::token::TOKEN_PREFIX) && t.len() <= 128)
+        .map(str::to_string);
+    let Some(token) = token else {
+        return hub_error(domain::AppError::new(
+            domain::ErrorKind::Unauthenticated,
+            "PMS_SERVICE_TOKEN",
+            "Send a service token: Authorization: Bearer pst_...",
+        ));
+    };
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if form_type.as_deref() != Some("application/x-www-form-urlencoded") {
+        return hub_error(domain::AppError::new(
+            domain::ErrorKind::BadRequest,
+            "PMS_HUB_BODY",
+            "The body must be a form (application/x-www-form-urlencoded).",
+        ));
+    }
+    let pairs: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
+        Ok(p) => p,
+        Err(_) => {
+            return hub_error(domain::AppError::new(
+                domain::ErrorKind::BadRequest,
+                "PMS_HUB_BODY",
+                "The form cannot be read.",
+            ))
+        }
+    };
+    let mut req = HubRequest::default();
+    for (k, v) in pairs {
+        let slot = match k.as_str() {
+            "hub.mode" => &mut req.mode,
+            "hub.topic" => &mut req.topic,
+            "hub.callback" => &mut req.callback,
+            "hub.secret" => &mut req.secret,
+            "hub.lease_seconds" => &mut req.lease_seconds,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return hub_error(
+                domain::AppError::new(
+                    domain::ErrorKind::BadRequest,
+                    "PMS_HUB_REPEATED",
+                    format!("{k} is given more than once."),
+                )
+                .with_field(&k),
+            );
+        }
+        *slot = Some(v);
+    }
+    if let Some(problem) = req
+        .callback
+        .as_deref()
+        .and_then(|cb| callback_address_problem(cb.trim(), &state.settings.allow_hosts))
+    {
+        return hub_error(
+            domain::AppError::new(
+                domain::ErrorKind::BadRequest,
+                "PMS_HUB_CALLBACK_ADDRESS",
+                format!("hub.callback is refused: {problem}."),
+            )
+            .with_field("hub.callback"),
+        );
+    }
+    let settings = state.settings.clone();
+    let key = state.app.certs.master_key.clone();
+    let answer = domain::db::run(&state.app.pool, move |conn| {
+        let hash = domain::access::token::hash(&token);
+        let Some((token_id, name, scopes)) =
+            domain::access::token::active_scope_by_hash(conn, &hash)?
+        else {
+            return Err(domain::AppError::new(
+                domain::ErrorKind::Unauthenticated,
+                "PMS_SERVICE_TOKEN",
+                "This service token is unknown or revoked.",
+            ));
+        };
+        let actor = domain::audit::Actor {
+            id: None,
+            email: Some(format!("service token {name}")),
+            request_id: None,
+        };
+        store::request(
+            conn,
+            &actor,
+            &token_id,
+            &scopes,
+            &req,
+            settings.lease,
+            &settings.allow_hosts,
+            &key,
+            domain::clock::now_ms(),
+        )
+    })
+    .await;
+    match answer {
+        Ok(accepted) => (
+            StatusCode::ACCEPTED,
+            [(header::CACHE_CONTROL, "no-store")],
+            format!(
+                "{} request accepted; the callback will be asked to confirm.\n",
+                accepted.mode
+            ),
+        )
+            .into_response(),
+        Err(e) => hub_error(e),
+    }
+}
+
+/// Early address check of a callback at subscribe time (the same check runs on every call).
+pub fn callback_address_problem(callback: &str, allow_hosts: &[String]) -> Option<String> {
+    let url = url::Url::parse(callback).ok()?;
+    check_literal(&url, allow_hosts).err()
+}
+
+/// `GET /websub/topics`: the topics this hub publishes.
+pub async fn topics() -> Response {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(serde_json::json!({ "topics": domain::events::TOPICS })),
+    )
+        .into_response()
+}
