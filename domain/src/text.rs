@@ -71,6 +71,15 @@ pub fn nfc(s: &str) -> String {
     }
 }
 
+/// The first `n` characters of `s`, with "…" when cut (echoing a caller's text in a message).
+pub fn clip(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().nth(n).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,13 +100,4 @@ mod tests {
     fn normalises_to_nfc() {
         assert_eq!(nfc("Socie\u{301}te\u{301}"), "Société");
     }
-}
-
-/// The first `n` characters of `s`, with "…" when cut (echoing a caller's text in a message).
-pub fn clip(s: &str, n: usize) -> String {
-    let mut out: String = s.chars().take(n).collect();
-    if s.chars().nth(n).is_some() {
-        out.push('…');
-    }
-    out
 }

@@ -1518,7 +1518,8 @@ pub fn esignet_states(
     ids: &[String],
 ) -> AppResult<std::collections::HashMap<String, EsignetState>> {
     // The latest event of a client is found through the sync row, kept when events are made.
-    let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<String>)> = esignet_sync::table
+    type SyncRow = (String, i64, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<SyncRow> = esignet_sync::table
         .filter(esignet_sync::client_id.eq_any(ids))
         .select((
             esignet_sync::client_id,
