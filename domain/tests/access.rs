@@ -798,6 +798,37 @@ fn client_input(policy: &str, jwk: &str) -> ClientInput {
 }
 
 #[test]
+fn a_client_is_behind_in_esignet_until_its_newest_version_is_accepted() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let w = world(conn);
+    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
+    approved(conn, &p, &w.auth);
+    let c =
+        oidc::create(conn, &p.actor, &p.user, &client_input(&w.auth, &ec_jwk())).expect("client");
+    // The client's newest event is the version eSignet must have; it is behind until told.
+    let ids = vec![c.id.clone()];
+    let state = |conn: &mut _| domain::events::store::esignet_states(conn, &ids).expect("state");
+    assert!(!state(conn)[&c.id].in_sync);
+    let latest: i64 = {
+        use diesel::prelude::*;
+        use domain::schema::outbox;
+        outbox::table
+            .select(diesel::dsl::max(outbox::id))
+            .first::<Option<i64>>(conn)
+            .expect("max")
+            .expect("an event")
+    };
+    domain::events::store::record_esignet(conn, &c.id, latest, None, 1).expect("record");
+    assert!(state(conn)[&c.id].in_sync);
+    oidc::deactivate(conn, &admin(), &c.id, None).expect("deactivate");
+    assert!(
+        !state(conn)[&c.id].in_sync,
+        "a new version is not in eSignet yet"
+    );
+}
+
+#[test]
 fn a_client_gets_its_id_from_the_key_and_claims_and_acrs_from_the_policy() {
     let db = TestDb::new();
     let conn = &mut db.conn();

@@ -243,6 +243,38 @@ pub struct Config {
     /// Milliseconds between two looks at the outbox.
     #[arg(long, env = "PMS_EVENT_POLL_MS", default_value_t = 100, global = true)]
     pub event_poll_ms: u64,
+    /// An external WebSub hub (MOSIP's websub service) every event is also published to.
+    #[arg(long, env = "PMS_WEBSUB_PUBLISH_URL", global = true)]
+    pub websub_publish_url: Option<String>,
+    /// Bearer token for the external hub (else the OAuth2 grant below, if set).
+    #[arg(
+        long,
+        env = "PMS_WEBSUB_PUBLISH_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub websub_publish_token: Option<String>,
+    /// eSignet's base URL (`…/v1/esignet`); OIDC client changes are sent to its client
+    /// management API.
+    #[arg(long, env = "PMS_ESIGNET_URL", global = true)]
+    pub esignet_url: Option<String>,
+    /// Bearer token for eSignet (else the OAuth2 grant below, if set).
+    #[arg(long, env = "PMS_ESIGNET_TOKEN", global = true, hide_env_values = true)]
+    pub esignet_token: Option<String>,
+    /// OAuth2 token endpoint for a client-credentials grant used with the hub and eSignet.
+    #[arg(long, env = "PMS_OAUTH_TOKEN_URL", global = true)]
+    pub oauth_token_url: Option<String>,
+    /// Client id of that grant.
+    #[arg(long, env = "PMS_OAUTH_CLIENT_ID", global = true)]
+    pub oauth_client_id: Option<String>,
+    /// Client secret of that grant.
+    #[arg(
+        long,
+        env = "PMS_OAUTH_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub oauth_client_secret: Option<String>,
 }
 
 impl Config {
@@ -265,7 +297,38 @@ impl Config {
         s.lease.max = self.websub_max_lease_secs.max(s.lease.min);
         s.lease.default = s.lease.default.min(s.lease.max);
         s.retry.window_ms = self.event_retry_hours.clamp(1, 24 * 90) * 3_600_000;
+        s.publish = self.target(&self.websub_publish_url, &self.websub_publish_token);
+        s.esignet = self.target(&self.esignet_url, &self.esignet_token);
         s
+    }
+
+    /// An outbound service from its URL and token settings, with the shared OAuth2 grant when
+    /// it has no token.
+    fn target(
+        &self,
+        url: &Option<String>,
+        token: &Option<String>,
+    ) -> Option<crate::outbound::Target> {
+        use crate::outbound::{OutboundAuth, Target};
+        fn set(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let url = set(url)?;
+        let auth = match (
+            set(token),
+            set(&self.oauth_token_url),
+            set(&self.oauth_client_id),
+            set(&self.oauth_client_secret),
+        ) {
+            (Some(t), ..) => OutboundAuth::Bearer(t.to_string()),
+            (None, Some(token_url), Some(id), Some(secret)) => OutboundAuth::ClientCredentials {
+                token_url: token_url.to_string(),
+                client_id: id.to_string(),
+                client_secret: secret.to_string(),
+            },
+            _ => OutboundAuth::None,
+        };
+        Some(Target::new(url, auth))
     }
 
     /// The database URL in effect.

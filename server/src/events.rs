@@ -43,6 +43,10 @@ pub struct EventSettings {
     pub timeout: Duration,
     /// Events sent to one receiver per claim before others get a turn.
     pub batch: i64,
+    /// The external hub every event is also published to.
+    pub publish: Option<crate::outbound::Target>,
+    /// eSignet, told of every OIDC client change.
+    pub esignet: Option<crate::outbound::Target>,
 }
 
 impl Default for EventSettings {
@@ -57,6 +61,8 @@ impl Default for EventSettings {
             connect_timeout: Duration::from_secs(3),
             timeout: Duration::from_secs(10),
             batch: 200,
+            publish: None,
+            esignet: None,
         }
     }
 }
@@ -140,7 +146,10 @@ pub struct Engine {
     key: MasterKey,
     settings: Arc<EventSettings>,
     guarded: reqwest::Client,
+    /// For the operator's own services (their addresses may be internal).
+    plain: reqwest::Client,
     owner: Arc<str>,
+    configured: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What one pass did.
@@ -168,12 +177,21 @@ impl Engine {
             .user_agent(concat!("pms-websub/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
+        let plain = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .user_agent(concat!("pms-events/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
         Engine {
             pool,
             key,
             settings: Arc::new(settings),
             guarded,
+            plain,
             owner: Arc::from(uuid::Uuid::new_v4().to_string()),
+            configured: Default::default(),
         }
     }
 
@@ -185,11 +203,21 @@ impl Engine {
     /// Work on everything due at `now`, receivers side by side (each in order); returns when
     /// done. Tests call it with a chosen clock; the background loop with the real one.
     pub async fn run_once(&self, now: i64) -> anyhow::Result<Pass> {
-        let due = domain::db::run(&self.pool, move |conn| {
-            store::due(conn, now, &[ReceiverKind::Websub], 64)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        use std::sync::atomic::Ordering;
+        if !self.configured.load(Ordering::SeqCst) {
+            self.configure(now).await?;
+            self.configured.store(true, Ordering::SeqCst);
+        }
+        let mut kinds = vec![ReceiverKind::Websub];
+        if self.settings.publish.is_some() {
+            kinds.push(ReceiverKind::Hub);
+        }
+        if self.settings.esignet.is_some() {
+            kinds.push(ReceiverKind::Esignet);
+        }
+        let due = domain::db::run(&self.pool, move |conn| store::due(conn, now, &kinds, 64))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut tasks = tokio::task::JoinSet::new();
         for id in due {
             let engine = self.clone();
@@ -208,6 +236,58 @@ impl Engine {
             }
         }
         Ok(pass)
+    }
+
+    /// Make the built-in receivers match the settings: the external hub and eSignet each get
+    /// one (starting at the oldest event still kept); one no longer configured stops, so it no
+    /// longer holds back the purge.
+    pub async fn configure(&self, now: i64) -> anyhow::Result<()> {
+        let publish = self.settings.publish.as_ref().map(|t| t.url.clone());
+        let esignet = self.settings.esignet.as_ref().map(|t| t.url.clone());
+        domain::db::run(&self.pool, move |conn| {
+            for (kind, url) in [
+                (ReceiverKind::Hub, publish),
+                (ReceiverKind::Esignet, esignet),
+            ] {
+                match url {
+                    Some(url) => {
+                        store::ensure_receiver(conn, kind, &url, now)?;
+                    }
+                    None => {
+                        store::retire_receivers(conn, kind, now)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Send one event to receiver `r`, whatever its kind.
+    async fn send(
+        &self,
+        r: &Receiver,
+        event: &PendingEvent,
+        secret: Option<&[u8]>,
+        now: i64,
+    ) -> Attempt {
+        match (r.kind(), &self.settings.publish, &self.settings.esignet) {
+            (ReceiverKind::Hub, Some(t), _) => {
+                crate::outbound::publish(&self.pool, &self.plain, t, r, event, now).await
+            }
+            (ReceiverKind::Esignet, _, Some(t)) => {
+                crate::outbound::esignet(&self.pool, &self.plain, t, event, now).await
+            }
+            (ReceiverKind::Websub, _, _) => self.post(r, event, secret).await,
+            // Not configured here (another instance may be): not sent, tried again later.
+            _ => Attempt {
+                status: None,
+                ok: false,
+                error: Some("not configured on this instance".into()),
+                latency_ms: 0,
+            },
+        }
     }
 
     /// Expire leases and purge what is past retention.
@@ -271,7 +351,7 @@ impl Engine {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for event in again {
             let attempt = self
-                .post(r, &event, secret.as_deref().map(|s| &s[..]))
+                .send(r, &event, secret.as_deref().map(|s| &s[..]), now)
                 .await;
             if attempt.ok {
                 pass.delivered += 1;
@@ -299,7 +379,7 @@ impl Engine {
             for event in batch {
                 left -= 1;
                 let attempt = self
-                    .post(r, &event, secret.as_deref().map(|s| &s[..]))
+                    .send(r, &event, secret.as_deref().map(|s| &s[..]), now)
                     .await;
                 let ok = attempt.ok;
                 if !ok {
@@ -444,7 +524,7 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
 }
 
 /// A short reason for a failed call (no URL query: it may carry a token).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -467,7 +547,7 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-async fn read_limited(mut answer: reqwest::Response) -> String {
+pub(crate) async fn read_limited(mut answer: reqwest::Response) -> String {
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = answer.chunk().await {
         let room = MAX_ANSWER_BYTES.saturating_sub(body.len());

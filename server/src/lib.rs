@@ -5,6 +5,7 @@ pub mod events;
 pub mod export;
 pub mod jobs;
 pub mod middleware;
+pub mod outbound;
 
 use app::state::AppState;
 use app::{shell, App};

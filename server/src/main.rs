@@ -226,6 +226,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         },
         service_tokens: Default::default(),
         mail_enabled: config.smtp_url.is_some(),
+        esignet_enabled: config
+            .esignet_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty()),
     };
     let event_settings = config.event_settings();
     if !event_settings.allow_hosts.is_empty() {

@@ -31,6 +31,19 @@ fn every_setting_has_the_readme_default() {
         "PMS_NOTIFY_INTERVAL_SECS",
         "PMS_LOG_JSON",
         "PMS_SMTP_URL",
+        "PMS_PUBLIC_URL",
+        "PMS_WEBSUB_ALLOW_HOSTS",
+        "PMS_WEBSUB_MAX_LEASE_SECS",
+        "PMS_EVENT_RETRY_HOURS",
+        "PMS_EVENT_RETENTION_DAYS",
+        "PMS_EVENT_POLL_MS",
+        "PMS_WEBSUB_PUBLISH_URL",
+        "PMS_WEBSUB_PUBLISH_TOKEN",
+        "PMS_ESIGNET_URL",
+        "PMS_ESIGNET_TOKEN",
+        "PMS_OAUTH_TOKEN_URL",
+        "PMS_OAUTH_CLIENT_ID",
+        "PMS_OAUTH_CLIENT_SECRET",
     ] {
         if std::env::var_os(var).is_some() {
             eprintln!("skipping: {var} is set in this environment");
@@ -55,6 +68,16 @@ fn every_setting_has_the_readme_default() {
     assert!(!c.log_json);
     assert_eq!(c.smtp_url, None);
     assert!(c.database_url().ends_with("pms.db"));
+    let e = c.event_settings();
+    assert_eq!(e.public_url, "http://127.0.0.1:3000");
+    assert!(e.allow_hosts.is_empty());
+    assert_eq!(e.lease.max, 31536000);
+    assert_eq!(e.lease.default, 10 * 86_400);
+    assert_eq!(e.retry.window_ms, 72 * 3_600_000);
+    assert_eq!((e.retry.first_ms, e.retry.max_ms), (1_000, 3_600_000));
+    assert_eq!(e.retention_ms, 7 * 86_400_000);
+    assert_eq!(c.event_poll_ms, 100);
+    assert!(e.publish.is_none() && e.esignet.is_none());
 }
 
 /// README "Configuration": every setting is a flag (the environment variable is the other way).
@@ -93,8 +116,51 @@ fn every_setting_is_a_flag() {
         "smtp://localhost:25",
         "--database-url",
         "postgres://u:p@h/db",
+        "--public-url",
+        "https://pms.example.org",
+        "--websub-allow-hosts",
+        "receiver.local,127.0.0.1",
+        "--websub-max-lease-secs",
+        "86400",
+        "--event-retry-hours",
+        "2",
+        "--event-retention-days",
+        "3",
+        "--event-poll-ms",
+        "250",
+        "--websub-publish-url",
+        "http://websub.mosip/hub",
+        "--esignet-url",
+        "http://esignet.mosip/v1/esignet/",
+        "--esignet-token",
+        "tok",
+        "--oauth-token-url",
+        "http://iam/token",
+        "--oauth-client-id",
+        "mosip-pms-client",
+        "--oauth-client-secret",
+        "s3cret",
     ])
     .config;
+    let e = c.event_settings();
+    assert_eq!(e.public_url, "https://pms.example.org");
+    assert_eq!(e.allow_hosts, ["receiver.local", "127.0.0.1"]);
+    assert_eq!(e.lease.max, 86400);
+    assert_eq!(e.retry.window_ms, 2 * 3_600_000);
+    assert_eq!(e.retention_ms, 3 * 86_400_000);
+    assert_eq!(c.event_poll_ms, 250);
+    let hub = e.publish.expect("hub");
+    assert_eq!(hub.url, "http://websub.mosip/hub");
+    assert!(matches!(
+        hub.auth,
+        pms::outbound::OutboundAuth::ClientCredentials { .. }
+    ));
+    let esignet = e.esignet.expect("esignet");
+    assert_eq!(esignet.url, "http://esignet.mosip/v1/esignet");
+    assert!(matches!(
+        esignet.auth,
+        pms::outbound::OutboundAuth::Bearer(_)
+    ));
     assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
     assert_eq!(c.pool_size, 3);
     assert!(c.secure_cookies && c.log_json);

@@ -38,6 +38,7 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         access: Default::default(),
         service_tokens: Default::default(),
         mail_enabled: false,
+        esignet_enabled: true,
     };
     {
         let mut conn = db.conn();
@@ -3702,5 +3703,356 @@ mod websub {
         for ip in ["93.184.216.34", "2606:4700::1111"] {
             assert!(pms::events::public_address(ip.parse().expect("ip")), "{ip}");
         }
+    }
+
+    /// A stand-in for MOSIP's websub hub (and an OAuth2 token endpoint): records topic
+    /// registrations and publishes; publishes answer `status`.
+    #[derive(Clone, Default)]
+    struct ExternalHub {
+        status: Arc<AtomicU16>,
+        registered: Arc<Mutex<Vec<String>>>,
+        published: Arc<Mutex<Vec<(String, String, String)>>>,
+        tokens_issued: Arc<AtomicU16>,
+    }
+
+    async fn external_hub(
+        State(s): State<ExternalHub>,
+        Query(q): Query<HashMap<String, String>>,
+        headers: axum::http::HeaderMap,
+        body: String,
+    ) -> axum::response::Response {
+        let auth = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if auth != "Bearer issued-token" {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        if q.get("hub.mode").map(String::as_str) == Some("publish") {
+            let status = s.status.load(Ordering::SeqCst);
+            if status < 300 {
+                s.published
+                    .lock()
+                    .expect("lock")
+                    .push((q["hub.topic"].clone(), body, auth));
+            }
+            return StatusCode::from_u16(status)
+                .expect("status")
+                .into_response();
+        }
+        let form: HashMap<String, String> = serde_urlencoded::from_str(&body).expect("form");
+        assert_eq!(form["hub.mode"], "register");
+        let mut registered = s.registered.lock().expect("lock");
+        if registered.contains(&form["hub.topic"]) {
+            // What MOSIP's hub says for a topic it has.
+            return (
+                StatusCode::BAD_REQUEST,
+                "hub.mode=denied&hub.reason=Topic+already+registered",
+            )
+                .into_response();
+        }
+        registered.push(form["hub.topic"].clone());
+        "hub.mode=accepted".into_response()
+    }
+
+    async fn token_endpoint(
+        State(s): State<ExternalHub>,
+        body: String,
+    ) -> axum::response::Response {
+        let form: HashMap<String, String> = serde_urlencoded::from_str(&body).expect("form");
+        assert_eq!(form["grant_type"], "client_credentials");
+        if form["client_secret"] != "pms-secret" {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        s.tokens_issued.fetch_add(1, Ordering::SeqCst);
+        axum::Json(serde_json::json!({
+            "access_token": "issued-token", "token_type": "Bearer", "expires_in": 3600
+        }))
+        .into_response()
+    }
+
+    async fn serve(app: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://127.0.0.1:{}", addr.port())
+    }
+
+    #[tokio::test]
+    async fn every_event_is_published_to_the_external_hub_in_order_with_a_granted_token() {
+        let h = harness();
+        let hub = ExternalHub::default();
+        hub.status.store(200, Ordering::SeqCst);
+        let base = serve(
+            Router::new()
+                .route("/hub", axum::routing::post(external_hub))
+                .route("/token", axum::routing::post(token_endpoint))
+                .with_state(hub.clone()),
+        )
+        .await;
+        let mut s = settings();
+        s.publish = Some(pms::outbound::Target::new(
+            format!("{base}/hub"),
+            pms::outbound::OutboundAuth::ClientCredentials {
+                token_url: format!("{base}/token"),
+                client_id: "mosip-pms-client".into(),
+                client_secret: "pms-secret".into(),
+            },
+        ));
+        let engine = pms::events::Engine::new(h.db.pool.clone(), h.key.clone(), s.clone());
+        let t0 = domain::clock::now_ms();
+        let mine = vec![
+            h.event("PARTNER_UPDATED", 1),
+            h.event("POLICY_UPDATED", 2),
+            h.event("PARTNER_UPDATED", 3),
+        ];
+        engine.run_once(t0).await.expect("pass");
+        let published_ids = |hub: &ExternalHub| -> Vec<String> {
+            hub.published
+                .lock()
+                .expect("lock")
+                .iter()
+                .map(|(topic, body, _)| {
+                    let v: serde_json::Value = serde_json::from_str(body).expect("json");
+                    assert_eq!(v["topic"], topic.as_str(), "published under its topic");
+                    v["event"]["id"].as_str().expect("id").to_string()
+                })
+                .filter(|id| mine.contains(id))
+                .collect()
+        };
+        assert_eq!(published_ids(&hub), mine);
+        // A failing hub holds the later events; they follow in order once it is back.
+        hub.status.store(503, Ordering::SeqCst);
+        let fourth = h.event("PARTNER_UPDATED", 4);
+        let fifth = h.event("MISP_LICENSE_GENERATED", 5);
+        let pass = engine.run_once(t0 + 1).await.expect("pass");
+        assert_eq!((pass.delivered, pass.failed), (0, 1));
+        hub.status.store(200, Ordering::SeqCst);
+        let pass = engine.run_once(t0 + 5_000).await.expect("pass");
+        assert_eq!(pass.delivered, 2);
+        let got: Vec<String> = hub
+            .published
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, b, _)| {
+                serde_json::from_str::<serde_json::Value>(b).expect("json")["event"]["id"]
+                    .as_str()
+                    .expect("id")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(&got[got.len() - 2..], &[fourth, fifth]);
+        // Each topic registered once; one token for all of it.
+        let registered = hub.registered.lock().expect("lock").clone();
+        for topic in [
+            "PARTNER_UPDATED",
+            "POLICY_UPDATED",
+            "MISP_LICENSE_GENERATED",
+        ] {
+            assert_eq!(
+                registered.iter().filter(|t| *t == topic).count(),
+                1,
+                "{topic}"
+            );
+        }
+        assert_eq!(hub.tokens_issued.load(Ordering::SeqCst), 1);
+        // A second engine (another instance, or after a restart) does not register again; a hub
+        // that says it already has a topic is not an error.
+        let again = pms::events::Engine::new(h.db.pool.clone(), h.key.clone(), s);
+        h.event("PARTNER_UPDATED", 6);
+        let pass = again.run_once(t0 + 6_000).await.expect("pass");
+        assert_eq!((pass.delivered, pass.failed), (1, 0));
+        assert_eq!(hub.registered.lock().expect("lock").len(), registered.len());
+        // Without the setting the receiver stops (and no longer holds back the purge).
+        let off = pms::events::Engine::new(h.db.pool.clone(), h.key.clone(), settings());
+        off.run_once(t0 + 7_000).await.expect("pass");
+        let mut conn = h.db.conn();
+        let page = domain::events::store::list(&mut conn, &Default::default()).expect("list");
+        let hub_row = page
+            .items
+            .iter()
+            .find(|v| v.kind == domain::events::ReceiverKind::Hub)
+            .expect("hub receiver");
+        assert_eq!(
+            hub_row.state,
+            domain::events::SubscriptionState::Deactivated
+        );
+    }
+
+    /// A stand-in for eSignet's client management: clients by id, errors in a 200 body as
+    /// eSignet gives them; `down` makes it answer 503.
+    #[derive(Clone, Default)]
+    struct Esignet {
+        clients: Arc<Mutex<HashMap<String, serde_json::Value>>>,
+        calls: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
+        down: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    fn esignet_answer(error: Option<&str>, id: &str) -> axum::response::Response {
+        let errors = match error {
+            Some(code) => serde_json::json!([{ "errorCode": code, "errorMessage": code }]),
+            None => serde_json::json!([]),
+        };
+        axum::Json(serde_json::json!({
+            "responseTime": "2026-12-02T00:00:00.000Z",
+            "response": { "clientId": id, "status": "ACTIVE" },
+            "errors": errors,
+        }))
+        .into_response()
+    }
+
+    async fn esignet_create(
+        State(s): State<Esignet>,
+        headers: axum::http::HeaderMap,
+        axum::Json(body): axum::Json<serde_json::Value>,
+    ) -> axum::response::Response {
+        assert_eq!(headers[header::AUTHORIZATION], "Bearer esignet-token");
+        if s.down.load(Ordering::SeqCst) {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        s.calls
+            .lock()
+            .expect("lock")
+            .push(("POST".into(), body.clone()));
+        let req = &body["request"];
+        assert!(body["requestTime"].as_str().expect("time").ends_with('Z'));
+        let id = req["clientId"].as_str().expect("clientId").to_string();
+        let mut clients = s.clients.lock().expect("lock");
+        if clients.contains_key(&id) {
+            return esignet_answer(Some("duplicate_client_id"), &id);
+        }
+        let mut stored = req.clone();
+        stored["status"] = "ACTIVE".into();
+        clients.insert(id.clone(), stored);
+        esignet_answer(None, &id)
+    }
+
+    async fn esignet_update(
+        State(s): State<Esignet>,
+        axum::extract::Path(id): axum::extract::Path<String>,
+        axum::Json(body): axum::Json<serde_json::Value>,
+    ) -> axum::response::Response {
+        if s.down.load(Ordering::SeqCst) {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        s.calls
+            .lock()
+            .expect("lock")
+            .push(("PUT".into(), body.clone()));
+        let mut clients = s.clients.lock().expect("lock");
+        let Some(stored) = clients.get_mut(&id) else {
+            return esignet_answer(Some("invalid_client_id"), &id);
+        };
+        for (k, v) in body["request"].as_object().expect("request") {
+            stored[k] = v.clone();
+        }
+        esignet_answer(None, &id)
+    }
+
+    fn client_event(h: &Harness, topic: &str, id: &str, name: &str, status: &str) {
+        let mut conn = h.db.conn();
+        let event = domain::outbox::enqueue(
+            &mut conn,
+            topic,
+            serde_json::json!({ "clientData": {
+                "clientId": id, "clientName": name, "partnerId": "rp-1", "policyId": "p-1",
+                "status": status, "logoUri": "https://rp.example/logo.png",
+                "redirectUris": ["https://rp.example/cb"], "grantTypes": ["authorization_code"],
+                "clientAuthMethods": ["private_key_jwt"], "claims": ["name"],
+                "acrValues": ["mosip:idp:acr:generated-code"],
+                "publicKey": { "kty": "EC", "crv": "P-256", "x": "x", "y": "y" },
+            }}),
+        )
+        .expect("event");
+        domain::events::store::esignet_note_version(&mut conn, id, &event, 1).expect("note");
+    }
+
+    #[tokio::test]
+    async fn oidc_clients_are_created_and_updated_in_esignet_in_order_and_their_state_is_kept() {
+        let h = harness();
+        let es = Esignet::default();
+        let base = serve(
+            Router::new()
+                .route(
+                    "/v1/esignet/client-mgmt/oidc-client",
+                    axum::routing::post(esignet_create),
+                )
+                .route(
+                    "/v1/esignet/client-mgmt/oidc-client/{id}",
+                    axum::routing::put(esignet_update),
+                )
+                .with_state(es.clone()),
+        )
+        .await;
+        let mut s = settings();
+        s.esignet = Some(pms::outbound::Target::new(
+            format!("{base}/v1/esignet/"),
+            pms::outbound::OutboundAuth::Bearer("esignet-token".into()),
+        ));
+        let engine = pms::events::Engine::new(h.db.pool.clone(), h.key.clone(), s);
+        let states = |ids: &[&str]| {
+            let mut conn = h.db.conn();
+            let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            domain::events::store::esignet_states(&mut conn, &ids).expect("states")
+        };
+        client_event(&h, "OIDC_CLIENT_CREATED", "c-1", "Bank app", "ACTIVE");
+        client_event(&h, "PARTNER_UPDATED", "ignored", "x", "ACTIVE");
+        client_event(&h, "OIDC_CLIENT_UPDATED", "c-1", "Bank app 2", "ACTIVE");
+        let t0 = domain::clock::now_ms();
+        let pass = engine.run_once(t0).await.expect("pass");
+        assert_eq!(
+            (pass.delivered, pass.failed),
+            (2, 0),
+            "OIDC client events only"
+        );
+        {
+            let clients = es.clients.lock().expect("lock");
+            let c = &clients["c-1"];
+            assert_eq!(c["clientName"], "Bank app 2");
+            assert_eq!(c["relyingPartyId"], "rp-1");
+            assert_eq!(c["userClaims"], serde_json::json!(["name"]));
+            assert_eq!(c["authContextRefs"][0], "mosip:idp:acr:generated-code");
+            assert_eq!(c["publicKey"]["kty"], "EC");
+        }
+        assert!(states(&["c-1"])["c-1"].in_sync);
+        // eSignet down: the client is shown behind, with the reason, and later events wait.
+        es.down.store(true, Ordering::SeqCst);
+        client_event(&h, "OIDC_CLIENT_UPDATED", "c-1", "Bank app 3", "INACTIVE");
+        let pass = engine.run_once(t0 + 1).await.expect("pass");
+        assert_eq!(pass.failed, 1);
+        let st = states(&["c-1"]).remove("c-1").expect("state");
+        assert!(!st.in_sync);
+        assert!(
+            st.last_error.as_deref().unwrap_or("").contains("503"),
+            "{:?}",
+            st.last_error
+        );
+        es.down.store(false, Ordering::SeqCst);
+        engine.run_once(t0 + 5_000).await.expect("pass");
+        assert_eq!(
+            es.clients.lock().expect("lock")["c-1"]["status"],
+            "INACTIVE"
+        );
+        let st = states(&["c-1"]).remove("c-1").expect("state");
+        assert!(st.in_sync && st.last_error.is_none());
+        // A client eSignet never got (it was configured later) is created, then its status set;
+        // one it already has is updated rather than refused.
+        client_event(&h, "OIDC_CLIENT_UPDATED", "c-2", "Late", "INACTIVE");
+        es.clients
+            .lock()
+            .expect("lock")
+            .insert("c-3".into(), serde_json::json!({ "clientName": "old" }));
+        client_event(&h, "OIDC_CLIENT_CREATED", "c-3", "Known", "ACTIVE");
+        let pass = engine.run_once(t0 + 6_000).await.expect("pass");
+        assert_eq!((pass.delivered, pass.failed), (2, 0));
+        let clients = es.clients.lock().expect("lock");
+        assert_eq!(clients["c-2"]["status"], "INACTIVE");
+        assert_eq!(clients["c-3"]["clientName"], "Known");
+        let all = states(&["c-1", "c-2", "c-3"]);
+        assert!(all.values().all(|s| s.in_sync), "{all:?}");
     }
 }

@@ -219,9 +219,39 @@ pub async fn create_client(input: ClientInput) -> Result<ClientView, AppError> {
 #[server(endpoint = "oidc/mine")]
 pub async fn my_clients(#[server(default)] query: KeyQuery) -> Result<Page<ClientView>, AppError> {
     let user = auth_partner()?;
-    guard::db(move |conn| domain::access::oidc::list_own(conn, &user, &query))
-        .await
-        .map_err(fail)
+    let esignet = guard::state()?.esignet_enabled;
+    guard::db(move |conn| {
+        let page = domain::access::oidc::list_own(conn, &user, &query)?;
+        with_esignet(conn, page, esignet)
+    })
+    .await
+    .map_err(fail)
+}
+
+/// Add eSignet's state to each client of `page` when eSignet sync is configured.
+#[cfg(feature = "ssr")]
+fn with_esignet(
+    conn: &mut domain::db::AnyConnection,
+    mut page: Page<ClientView>,
+    enabled: bool,
+) -> domain::AppResult<Page<ClientView>> {
+    if enabled {
+        let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
+        let mut states = domain::events::store::esignet_states(conn, &ids)?;
+        for c in &mut page.items {
+            // A client with no row was made before eSignet sync existed: not sent yet.
+            c.esignet = Some(
+                states
+                    .remove(&c.id)
+                    .unwrap_or(domain::events::EsignetState {
+                        in_sync: false,
+                        synced_at: None,
+                        last_error: None,
+                    }),
+            );
+        }
+    }
+    Ok(page)
 }
 
 /// Edit one of the partner's active clients.
@@ -248,9 +278,13 @@ pub async fn deactivate_my_client(id: String) -> Result<ClientView, AppError> {
 #[server(endpoint = "oidc/all")]
 pub async fn all_clients(#[server(default)] query: KeyQuery) -> Result<Page<ClientView>, AppError> {
     admin()?;
-    guard::db(move |conn| domain::access::oidc::list(conn, &query, None))
-        .await
-        .map_err(fail)
+    let esignet = guard::state()?.esignet_enabled;
+    guard::db(move |conn| {
+        let page = domain::access::oidc::list(conn, &query, None)?;
+        with_esignet(conn, page, esignet)
+    })
+    .await
+    .map_err(fail)
 }
 
 /// Deactivate any client (partner admins).

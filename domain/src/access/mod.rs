@@ -370,6 +370,9 @@ pub struct ClientView {
     pub created_at: i64,
     /// Last change (ms).
     pub updated_at: i64,
+    /// Whether eSignet has this version (filled only when eSignet sync is configured).
+    #[serde(default)]
+    pub esignet: Option<crate::events::EsignetState>,
 }
 
 /// One row of a claim or ACR mapping (policy attribute or auth type -> OIDC value).

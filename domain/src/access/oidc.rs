@@ -432,6 +432,7 @@ fn view(r: Row, status: String) -> ClientView {
         status: KeyStatus::parse(&status).unwrap_or(KeyStatus::Deactivated),
         created_at: c.1,
         updated_at: c.2,
+        esignet: None,
     }
 }
 

@@ -489,6 +489,42 @@ pub fn ensure_receiver(
     })
 }
 
+/// Stop the built-in receivers of `kind` (its setting was removed), so they no longer hold
+/// back the purge; audited. Returns how many stopped.
+pub fn retire_receivers(
+    conn: &mut AnyConnection,
+    kind: ReceiverKind,
+    now: i64,
+) -> AppResult<usize> {
+    if kind == ReceiverKind::Websub {
+        return Err(AppError::internal());
+    }
+    crate::db::write_tx(conn, |conn| {
+        let ids: Vec<String> = event_subscriptions::table
+            .filter(event_subscriptions::kind.eq(kind.as_str()))
+            .filter(event_subscriptions::state.eq(SubscriptionState::Active.as_str()))
+            .select(event_subscriptions::id)
+            .load(conn)?;
+        for id in &ids {
+            diesel::update(event_subscriptions::table.find(id))
+                .set((
+                    event_subscriptions::state.eq(SubscriptionState::Deactivated.as_str()),
+                    event_subscriptions::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &Actor::system(),
+                "EVENT_RECEIVER_RETIRED",
+                "event_subscription",
+                id,
+                json!({ "kind": kind.as_str(), "reason": "no longer configured" }),
+            )?;
+        }
+        Ok(ids.len())
+    })
+}
+
 /// A receiver as the engine works on it.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = event_subscriptions)]

@@ -437,7 +437,7 @@ fn ClientsBody() -> impl IntoView {
                                             <td>{c.redirect_uris.join(" ")}</td>
                                             <td>{c.claims.join(", ")}</td>
                                             <td>{c.acr_values.join(", ")}</td>
-                                            <td><KeyBadge status=c.status/></td>
+                                            <td><KeyBadge status=c.status/><super::clients::EsignetNote state=c.esignet.clone()/></td>
                                             <td>{human_ms(c.created_at)}</td>
                                             <td class="actions">{(c.status == domain::access::KeyStatus::Active).then(|| view! {
                                                 <ConfirmDeactivate question=format!("Deactivate the client \"{}\" of {}? Its users can no longer sign in through it.", c.name, c.organisation) test_id="admin-client">

@@ -437,7 +437,7 @@ fn ClientTable(
                             <td>{c.policy_name.clone()}</td>
                             <td data-testid="client-claims">{c.claims.join(", ")}</td>
                             <td class="mono" data-testid="client-acrs">{c.acr_values.join(", ")}</td>
-                            <td><KeyBadge status=c.status/></td>
+                            <td><KeyBadge status=c.status/><EsignetNote state=c.esignet.clone()/></td>
                             <td>{human_ms(c.created_at)}</td>
                             <td class="actions">
                                 {active.then(|| view! {
@@ -501,6 +501,25 @@ fn EditForm(
             <button type="button" class="secondary" data-testid="client-edit-cancel" on:click=move |_| editing.set(None)>"Cancel"</button>
         </form>
     }
+}
+
+/// Whether eSignet has the client's latest version, and why not (nothing when eSignet sync is
+/// not configured).
+#[component]
+pub fn EsignetNote(state: Option<domain::events::EsignetState>) -> impl IntoView {
+    state.map(|s| {
+        let text = if s.in_sync {
+            "eSignet: up to date".to_string()
+        } else {
+            match &s.last_error {
+                Some(e) => format!("eSignet: not updated ({e})"),
+                None => "eSignet: update pending".to_string(),
+            }
+        };
+        view! {
+            <span class="small muted esignet-state" data-testid="client-esignet" data-in-sync=s.in_sync.to_string()>{text}</span>
+        }
+    })
 }
 
 #[cfg(test)]
