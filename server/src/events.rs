@@ -620,13 +620,7 @@ pub async fn hub_post(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| t.starts_with(domain::access::token::TOKEN_PREFIX) && t.len() <= 128)
-        .map(str::to_string);
+    let token = crate::service_bearer(&headers);
     let Some(token) = token else {
         return hub_error(domain::AppError::new(
             domain::ErrorKind::Unauthenticated,

@@ -114,6 +114,18 @@ fn service_error(status: StatusCode, code: &'static str, message: &'static str) 
     (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
 }
 
+/// The service token a downstream caller sends (`Authorization: Bearer pst_…`), if it is
+/// shaped like one.
+pub(crate) fn service_bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with(domain::access::token::TOKEN_PREFIX) && t.len() <= 128)
+        .map(str::to_string)
+}
+
 /// `POST /api/v1/apikeys/verify`: downstream authentication services check a partner's API
 /// key. The caller presents a service token (`Authorization: Bearer pst_...`) issued by a
 /// partner admin; valid tokens are cached for a few seconds so a request costs one SHA-256
@@ -123,13 +135,7 @@ async fn verify_key(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| t.starts_with(domain::access::token::TOKEN_PREFIX) && t.len() <= 128)
-        .map(str::to_string);
+    let token = crate::service_bearer(&headers);
     let Some(token) = token else {
         return service_error(
             StatusCode::UNAUTHORIZED,
