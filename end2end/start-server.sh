@@ -6,6 +6,8 @@ DATA="end2end/.tmp/data"
 rm -rf "$DATA"
 mkdir -p "$DATA"
 export PMS_DATA_DIR="$DATA" LEPTOS_SITE_ROOT="target/site" PMS_ADDR="127.0.0.1:3100"
+# The events journey subscribes a receiver on this machine and waits for a dead letter.
+export PMS_WEBSUB_ALLOW_HOSTS="127.0.0.1" PMS_EVENT_RETRY_SECS=6
 # Journeys must not depend on whatever DATABASE_URL the shell has.
 unset DATABASE_URL
 PW="correct horse battery"

@@ -39,8 +39,13 @@ use crate::pages::access::{
     MyLicensesPage, MyPolicyRequestsPage, PolicyRequestsQueuePage,
 };
 use crate::pages::admin::{
-    accounts::AccountsPage, audit::AuditPage, inbox::InboxPage, partner_detail::PartnerDetailPage,
-    partner_new::NewPartnerPage, partners::PartnersPage,
+    accounts::AccountsPage,
+    audit::AuditPage,
+    events::{EventReceiverPage, EventsPage},
+    inbox::InboxPage,
+    partner_detail::PartnerDetailPage,
+    partner_new::NewPartnerPage,
+    partners::PartnersPage,
 };
 use crate::pages::cert::{
     detail::CaCertificatePage, mine::MyCertificatePage, trust::TrustStorePage,
@@ -131,6 +136,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/partners/new") view=NewPartnerPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/partners/:id") view=PartnerDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/events") view=EventsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/events/:id") view=EventReceiverPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/certificates") view=TrustStorePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/certificates/:id") view=CaCertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/certificate") view=MyCertificatePage ssr=SsrMode::Async/>

@@ -40,6 +40,13 @@ pub fn human_ms(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rest / 60, rest % 60)
 }
 
+/// UTC milliseconds with seconds, `2026-11-28 08:14:05 UTC` (delivery logs).
+pub fn human_ms_seconds(ms: i64) -> String {
+    let minutes = human_ms(ms);
+    let secs = ms.rem_euclid(60_000) / 1000;
+    format!("{}:{secs:02} UTC", minutes.trim_end_matches(" UTC"))
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

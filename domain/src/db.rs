@@ -68,12 +68,12 @@ impl ManageConnection for Manager {
             DbUrl::Sqlite(path) => {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers work during a write; the busy timeout makes concurrent
-                // writers wait instead of failing; SQLite leaves foreign keys off unless asked.
-                // Memory-mapped reads share the OS page cache instead of copying pages through
-                // read() into a small per-connection cache.
+                // The busy timeout first, so the WAL switch and every later write wait for a
+                // lock instead of failing; WAL lets readers work during a write; SQLite leaves
+                // foreign keys off unless asked. Memory-mapped reads share the OS page cache
+                // instead of copying pages through read() into a small per-connection cache.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
                      PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -16384;",
                 )
@@ -108,6 +108,15 @@ pub fn connect(url: &str, size: u32) -> Result<Pool, String> {
                     .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
             }
         }
+    }
+    // r2d2 opens its connections at once; on a new file they would race for the WAL switch
+    // (SQLITE_BUSY, retried with growing pauses). One connection switches it first.
+    if matches!(url, DbUrl::Sqlite(_)) {
+        drop(
+            Manager { url: url.clone() }
+                .connect()
+                .map_err(|e| format!("cannot open the {} database: {e}", url.backend()))?,
+        );
     }
     let pool = R2d2Pool::builder()
         .max_size(size)

@@ -47,7 +47,7 @@ pub struct AuditQuery {
 }
 
 /// Entity types that appear in the audit log (for the filter).
-pub const ENTITY_TYPES: [&str; 15] = [
+pub const ENTITY_TYPES: [&str; 16] = [
     "account",
     "partner",
     "policy_group",
@@ -63,4 +63,5 @@ pub const ENTITY_TYPES: [&str; 15] = [
     "device",
     "ftm_chip",
     "notification",
+    "event_subscription",
 ];

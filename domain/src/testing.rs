@@ -11,6 +11,8 @@ use std::path::PathBuf;
 pub struct TestDb {
     /// Pool on the fresh database.
     pub pool: Pool,
+    /// Its URL, for another process (the server binary) to open.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -46,20 +48,22 @@ impl TestDb {
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .unwrap_or_else(|e| panic!("create test database: {e}"));
-                let pool = db::connect(&with_database(&admin_url, &name), 4)
-                    .unwrap_or_else(|e| panic!("{e}"));
+                let url = with_database(&admin_url, &name);
+                let pool = db::connect(&url, 4).unwrap_or_else(|e| panic!("{e}"));
                 TestDb {
                     pool,
+                    url,
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }
             _ => {
                 let dir = std::env::temp_dir().join(format!("pms-test-{tag}"));
                 let path = dir.join("pms.db");
-                let pool =
-                    db::connect(&path.to_string_lossy(), 4).unwrap_or_else(|e| panic!("{e}"));
+                let url = path.to_string_lossy().into_owned();
+                let pool = db::connect(&url, 4).unwrap_or_else(|e| panic!("{e}"));
                 TestDb {
                     pool,
+                    url,
                     cleanup: Cleanup::Dir(dir),
                 }
             }

@@ -125,6 +125,10 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
     version: `smoke-${suffix}`, binary_hash: 'ab'.repeat(32), created_on: today, expires_on: until,
   });
 
+  // The events journey left a receiver behind; its page is walked too.
+  const receivers = await form(admin, '/api/events/receivers', {});
+  const receiverPages = receivers.items.slice(0, 1).map((r: { id: string }) => `/admin/events/${r.id}`);
+
   const roles: Role[] = [
     { name: 'anonymous', ctx: anonymous, pages: ['/login', '/signup'] },
     {
@@ -133,6 +137,7 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
       pages: [
         '/', '/account', '/notifications', '/admin/inbox', '/admin/accounts', '/admin/partners',
         '/admin/partners/new', `/admin/partners/smoke-rp-${suffix}`, '/admin/audit',
+        '/admin/events', ...receiverPages,
         '/admin/certificates', '/admin/devices', '/admin/policy-requests', '/admin/api-keys',
         '/admin/oidc-clients', '/admin/licenses', '/policies', '/policies/groups', '/policies/new',
         `/policies/${live.summary.id}`, `/policies/${draft.summary.id}`,

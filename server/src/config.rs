@@ -232,6 +232,10 @@ pub struct Config {
         global = true
     )]
     pub event_retry_hours: i64,
+    /// The retry window in seconds instead of hours, when set (drills and journeys that
+    /// must see a dead letter within a minute).
+    #[arg(long, env = "PMS_EVENT_RETRY_SECS", global = true)]
+    pub event_retry_secs: Option<i64>,
     /// Delivered events and delivery logs are kept this many days.
     #[arg(
         long,
@@ -240,6 +244,15 @@ pub struct Config {
         global = true
     )]
     pub event_retention_days: i64,
+    /// How long an instance's claim on a receiver lasts without progress, in seconds (at least
+    /// 15, above the 10 s call timeout): after a crash, its receivers resume this much later.
+    #[arg(
+        long,
+        env = "PMS_EVENT_CLAIM_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub event_claim_secs: i64,
     /// Milliseconds between two looks at the outbox.
     #[arg(long, env = "PMS_EVENT_POLL_MS", default_value_t = 100, global = true)]
     pub event_poll_ms: u64,
@@ -296,7 +309,11 @@ impl Config {
         };
         s.lease.max = self.websub_max_lease_secs.max(s.lease.min);
         s.lease.default = s.lease.default.min(s.lease.max);
-        s.retry.window_ms = self.event_retry_hours.clamp(1, 24 * 90) * 3_600_000;
+        s.retry.window_ms = match self.event_retry_secs {
+            Some(secs) => secs.clamp(1, 90 * 86_400) * 1000,
+            None => self.event_retry_hours.clamp(1, 24 * 90) * 3_600_000,
+        };
+        s.claim_ttl_ms = self.event_claim_secs.clamp(15, 3600) * 1000;
         s.publish = self.target(&self.websub_publish_url, &self.websub_publish_token);
         s.esignet = self.target(&self.esignet_url, &self.esignet_token);
         s

@@ -565,11 +565,20 @@ pub fn spawn(engine: Engine, poll: Duration) {
         let mut every = tokio::time::interval(poll);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_housekeeping = Instant::now() - Duration::from_secs(3600);
+        let mut busy = false;
         loop {
-            every.tick().await;
-            if let Err(e) = engine.run_once(domain::clock::now_ms()).await {
-                tracing::warn!(error = %e, "event delivery pass failed");
+            // A pass that delivered may have stopped at its batch limit: go on at once
+            // rather than leave a backlog waiting for the next tick.
+            if !busy {
+                every.tick().await;
             }
+            busy = match engine.run_once(domain::clock::now_ms()).await {
+                Ok(pass) => pass.delivered > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event delivery pass failed");
+                    false
+                }
+            };
             if last_housekeeping.elapsed() >= Duration::from_secs(60) {
                 last_housekeeping = Instant::now();
                 match engine.housekeeping(domain::clock::now_ms()).await {

@@ -189,7 +189,12 @@ async fn verify_key(
 
 /// The whole application: pages, server functions, probes, static files, and the layers.
 pub fn router(state: ServerState) -> Router {
-    let routes = generate_route_list(App);
+    // Generated once per process: while it is generated, leptos_server holds a process-wide
+    // flag that parks every resource first polled meanwhile forever (leptos issue #4773), so a
+    // page being rendered while another router is built would never finish.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let app_state = state.app.clone();
     let ctx = {
         let app_state = app_state.clone();

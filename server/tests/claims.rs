@@ -35,6 +35,8 @@ fn every_setting_has_the_readme_default() {
         "PMS_WEBSUB_ALLOW_HOSTS",
         "PMS_WEBSUB_MAX_LEASE_SECS",
         "PMS_EVENT_RETRY_HOURS",
+        "PMS_EVENT_RETRY_SECS",
+        "PMS_EVENT_CLAIM_SECS",
         "PMS_EVENT_RETENTION_DAYS",
         "PMS_EVENT_POLL_MS",
         "PMS_WEBSUB_PUBLISH_URL",
@@ -77,6 +79,7 @@ fn every_setting_has_the_readme_default() {
     assert_eq!((e.retry.first_ms, e.retry.max_ms), (1_000, 3_600_000));
     assert_eq!(e.retention_ms, 7 * 86_400_000);
     assert_eq!(c.event_poll_ms, 100);
+    assert_eq!(e.claim_ttl_ms, 30_000);
     assert!(e.publish.is_none() && e.esignet.is_none());
 }
 
@@ -173,6 +176,12 @@ fn every_setting_is_a_flag() {
     assert_eq!((c.mail_interval_secs, c.notify_interval_secs), (7, 60));
     assert_eq!(c.database_url(), "postgres://u:p@h/db");
     assert_eq!(c.smtp_url.as_deref(), Some("smtp://localhost:25"));
+    // The window in seconds wins over the hours when given.
+    let drill = parse(&["--event-retry-hours", "2", "--event-retry-secs", "6"]).config;
+    assert_eq!(drill.event_settings().retry.window_ms, 6_000);
+    // A claim never lasts less than a call may take.
+    let short = parse(&["--event-claim-secs", "1"]).config;
+    assert_eq!(short.event_settings().claim_ttl_ms, 15_000);
 }
 
 /// README "The CA key": with neither PMS_CA_KEY nor a file, `<data dir>/ca.key` is created

@@ -103,10 +103,19 @@ impl Harness {
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
+        let what = format!("{} {}", req.method(), req.uri());
         let res = self.app.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        // A body that never ends is a defect a browser would hang on: fail with its path.
+        let bytes = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            res.into_body().collect(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{what} ({status}): the body did not end within 60 s"))
+        .expect("body")
+        .to_bytes();
         Reply {
             status,
             headers,
@@ -3155,6 +3164,7 @@ async fn hostile_stored_text_never_becomes_markup_on_any_page() {
         "/admin/partners/new",
         "/admin/partners/evil",
         "/admin/audit",
+        "/admin/events",
         "/admin/certificates",
         "/partner/certificate",
         "/provider/sbis",
@@ -3212,7 +3222,9 @@ async fn hostile_stored_text_never_becomes_markup_on_any_page() {
     let draft_page = h.page(&format!("/policies/{draft_id}"), Some(&pm)).await;
     assert!(
         draft_page.body.contains("&lt;/textarea&gt;"),
-        "the draft's document textarea"
+        "the draft's document textarea ({}): {}",
+        draft_page.status,
+        draft_page.body
     );
     let own = h.page("/partner", Some(&partner)).await;
     assert!(
@@ -3551,6 +3563,202 @@ mod websub {
             sub.got.lock().expect("lock")[1].0["x-event-id"],
             first.as_str()
         );
+    }
+
+    /// The operators' events page: partner admins only, each remedy audited, bad input named.
+    #[tokio::test]
+    async fn partner_admins_see_receivers_and_deliver_again_replay_and_deactivate() {
+        let h = harness();
+        h.account("admin@example.org", &[Role::PartnerAdmin]);
+        h.account("pm@example.org", &[Role::PolicyManager]);
+        let admin = h.login("admin@example.org").await;
+        let pm = h.login("pm@example.org").await;
+        let partner = h.sign_up("acme").await;
+        let (sub, cb) = subscriber().await;
+        let token = h.token(&["APIKEY_UPDATED"]);
+        h.hub(
+            Some(&token),
+            &format!(
+                "hub.mode=subscribe&hub.topic=APIKEY_UPDATED&hub.callback={}",
+                enc(&cb)
+            ),
+        )
+        .await;
+        let engine = h.engine();
+        let t0 = domain::clock::now_ms();
+        engine.run_once(t0).await.expect("verify");
+        let first = h.event("APIKEY_UPDATED", 1);
+        sub.status.store(500, Ordering::SeqCst);
+        engine.run_once(t0 + 1).await.expect("fails");
+        engine
+            .run_once(t0 + 3 * 86_400_000 + 10_000)
+            .await
+            .expect("dead letter");
+        sub.status.store(200, Ordering::SeqCst);
+
+        let listed = h.post("/api/events/receivers", "", Some(&admin)).await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+        let item = &listed.json()["items"][0];
+        let id = item["id"].as_str().expect("id").to_string();
+        assert_eq!(item["state"], "active");
+        assert_eq!(item["dead_letters"], 1);
+        assert_eq!(item["callback_host"], "127.0.0.1");
+        let filtered = h
+            .post(
+                "/api/events/receivers",
+                "filter[kind]=esignet",
+                Some(&admin),
+            )
+            .await
+            .json();
+        assert_eq!(filtered["total"], 0, "the kind filter applies");
+        let detail = h
+            .post("/api/events/receiver", &format!("id={id}"), Some(&admin))
+            .await
+            .json();
+        let letter = detail["dead_letters"][0]["id"]
+            .as_str()
+            .expect("letter")
+            .to_string();
+        assert_eq!(detail["dead_letters"][0]["event_id"], first.as_str());
+        assert!(detail["deliveries"]
+            .as_array()
+            .expect("deliveries")
+            .iter()
+            .any(|d| d["ok"] == false && d["status"] == 500));
+
+        // Only partner admins, for reading and for every remedy.
+        let calls = [
+            ("/api/events/receivers", String::new()),
+            ("/api/events/receiver", format!("id={id}")),
+            (
+                "/api/events/redeliver",
+                format!("subscription_id={id}&letter_id={letter}"),
+            ),
+            ("/api/events/deactivate", format!("id={id}")),
+            ("/api/events/replay", format!("id={id}&event_id={first}")),
+        ];
+        for (path, form) in &calls {
+            assert_eq!(
+                h.post(path, form, None).await.status,
+                StatusCode::UNAUTHORIZED,
+                "{path}"
+            );
+            for who in [&pm, &partner] {
+                assert_eq!(
+                    h.post(path, form, Some(who)).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{path}"
+                );
+            }
+        }
+        for path in ["/admin/events", &format!("/admin/events/{id}")] {
+            assert_eq!(h.page(path, Some(&pm)).await.status, StatusCode::FORBIDDEN);
+            assert!(h.page(path, None).await.status.is_redirection());
+        }
+        let page = h.page(&format!("/admin/events/{id}"), Some(&admin)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&first), "the dead letter is listed");
+        assert!(page.body.contains("127.0.0.1"));
+        let list_page = h.page("/admin/events?state=active", Some(&admin)).await;
+        assert!(list_page.body.contains(&format!("/admin/events/{id}")));
+
+        // Bad input names its field and changes nothing.
+        for (form, code) in [
+            (format!("id={id}&event_id="), "PMS_EVENT_ID"),
+            (format!("id={id}&event_id=nope"), "PMS_EVENT_UNKNOWN"),
+        ] {
+            let r = h.post("/api/events/replay", &form, Some(&admin)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert_eq!(r.json()["code"], code);
+            assert_eq!(r.json()["field"], "event_id");
+        }
+        let other = h.event("PARTNER_UPDATED", 9);
+        let r = h
+            .post(
+                "/api/events/replay",
+                &format!("id={id}&event_id={other}"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.json()["code"], "PMS_EVENT_TOPIC", "{}", r.body);
+        let r = h
+            .post(
+                "/api/events/redeliver",
+                &format!("subscription_id={id}&letter_id=nope"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+
+        // Deliver again: the dead letter reaches the subscriber.
+        let r = h
+            .post(
+                "/api/events/redeliver",
+                &format!("subscription_id={id}&letter_id={letter}"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        engine
+            .run_once(t0 + 3 * 86_400_000 + 3_700_000)
+            .await
+            .expect("redeliver");
+        assert_eq!(
+            sub.got.lock().expect("lock").last().expect("got").0["x-event-id"],
+            first.as_str()
+        );
+        // Replay from the first event: it arrives once more.
+        let r = h
+            .post(
+                "/api/events/replay",
+                &format!("id={id}&event_id={first}"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let before = sub.got.lock().expect("lock").len();
+        engine
+            .run_once(t0 + 3 * 86_400_000 + 3_800_000)
+            .await
+            .expect("replay");
+        assert_eq!(sub.got.lock().expect("lock").len(), before + 1);
+        // Deactivate: nothing more is sent, and a second deactivation is a conflict.
+        let r = h
+            .post("/api/events/deactivate", &format!("id={id}"), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["state"], "deactivated");
+        let r = h
+            .post("/api/events/deactivate", &format!("id={id}"), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        h.event("APIKEY_UPDATED", 3);
+        let before = sub.got.lock().expect("lock").len();
+        engine
+            .run_once(t0 + 3 * 86_400_000 + 3_900_000)
+            .await
+            .expect("pass");
+        assert_eq!(sub.got.lock().expect("lock").len(), before);
+
+        let audit = h
+            .post("/api/audit", "query[type]=event_subscription", Some(&admin))
+            .await
+            .json();
+        let actions: Vec<&str> = audit["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|a| a["actor_email"] == "admin@example.org")
+            .filter_map(|a| a["action"].as_str())
+            .collect();
+        for action in [
+            "EVENT_DEAD_LETTER_REQUEUED",
+            "EVENT_SUBSCRIPTION_REPLAYED",
+            "EVENT_SUBSCRIPTION_DEACTIVATED",
+        ] {
+            assert!(actions.contains(&action), "{action} in {actions:?}");
+        }
     }
 
     #[tokio::test]

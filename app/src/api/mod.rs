@@ -14,6 +14,7 @@ use crate::guard::{self, fail};
 pub mod access;
 pub mod certificates;
 pub mod devices;
+pub mod events;
 pub mod partners;
 pub mod policies;
 pub mod triage;

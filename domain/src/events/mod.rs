@@ -168,6 +168,23 @@ pub struct SubscriptionView {
     pub created_at: i64,
 }
 
+/// Filter of the receivers list (the operators' events page).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiverFilter {
+    /// Only this kind.
+    #[serde(default)]
+    pub kind: Option<ReceiverKind>,
+    /// Only this state.
+    #[serde(default)]
+    pub state: Option<SubscriptionState>,
+    /// 1-based page.
+    #[serde(default)]
+    pub page: Option<i64>,
+    /// Page size.
+    #[serde(default)]
+    pub page_size: Option<i64>,
+}
+
 /// Counts of waiting events stop here (a list must not count a huge backlog).
 pub const WAITING_CAP: i64 = 10_000;
 

@@ -672,18 +672,38 @@ pub fn claim(
     now: i64,
     ttl_ms: i64,
 ) -> AppResult<Option<Receiver>> {
-    let n = diesel::update(
+    let free = || {
         event_subscriptions::table.find(id).filter(
             event_subscriptions::claim_until
                 .is_null()
                 .or(event_subscriptions::claim_until.lt(now)),
-        ),
-    )
-    .set((
+        )
+    };
+    let set = (
         event_subscriptions::claim_owner.eq(Some(owner)),
         event_subscriptions::claim_until.eq(Some(now + ttl_ms)),
-    ))
-    .execute(conn)?;
+    );
+    let n = match conn {
+        // A row another instance is claiming right now is skipped, not waited for.
+        AnyConnection::Postgresql(pg) => {
+            pg.transaction::<usize, diesel::result::Error, _>(|pg| {
+                let free_row: Option<String> = free()
+                    .select(event_subscriptions::id)
+                    .for_update()
+                    .skip_locked()
+                    .first(pg)
+                    .optional()?;
+                match free_row {
+                    Some(_) => diesel::update(event_subscriptions::table.find(id))
+                        .set(set)
+                        .execute(pg),
+                    None => Ok(0),
+                }
+            })?
+        }
+        // SQLite has one writer at a time: the guarded update is the whole claim.
+        AnyConnection::Sqlite(_) => diesel::update(free()).set(set).execute(conn)?,
+    };
     if n == 0 {
         return Ok(None);
     }
@@ -1107,18 +1127,7 @@ pub fn purge(conn: &mut AnyConnection, now: i64, retention_ms: i64) -> AppResult
 
 // ---- operators ----
 
-/// Filter of the receivers list.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ReceiverFilter {
-    /// Only this kind.
-    pub kind: Option<ReceiverKind>,
-    /// Only this state.
-    pub state: Option<SubscriptionState>,
-    /// 1-based page.
-    pub page: Option<i64>,
-    /// Page size.
-    pub page_size: Option<i64>,
-}
+pub use super::ReceiverFilter;
 
 /// Receivers, newest first, one page.
 pub fn list(conn: &mut AnyConnection, f: &ReceiverFilter) -> AppResult<Page<SubscriptionView>> {

@@ -144,6 +144,8 @@ pub fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
                         view! { <A href=format!("/policies/{}", a.entity_id)>{format!("policy {}", a.entity_id)}</A> }.into_any()
                     } else if a.entity_type == "ca_certificate" {
                         view! { <A href=format!("/admin/certificates/{}", a.entity_id)>{format!("CA certificate {}", a.entity_id)}</A> }.into_any()
+                    } else if a.entity_type == "event_subscription" {
+                        view! { <A href=format!("/admin/events/{}", a.entity_id)>{format!("event receiver {}", a.entity_id)}</A> }.into_any()
                     } else {
                         view! { <span>{format!("{} {}", a.entity_type, a.entity_id)}</span> }.into_any()
                     };

@@ -1,7 +1,8 @@
-//! Partner admin area: operator accounts, partners, audit log.
+//! Partner admin area: operator accounts, partners, audit log, events.
 
 pub mod accounts;
 pub mod audit;
+pub mod events;
 pub mod inbox;
 pub mod partner_detail;
 pub mod partner_new;
