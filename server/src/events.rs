@@ -19,6 +19,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Accepted events recorded in one transaction, at most (see `store::record_delivered`).
+const RUN_EVENTS: usize = 32;
+/// ... or this long after the first of them.
+const RUN_TIME: Duration = Duration::from_millis(250);
+
 /// Most of a callback's answer that is read (a challenge echo is short).
 const MAX_ANSWER_BYTES: usize = 4096;
 
@@ -366,8 +371,13 @@ impl Engine {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         let mut left = self.settings.batch;
+        // Accepted events not recorded yet: recorded together, at most RUN_EVENTS or RUN_MS
+        // after the first (the claim is extended at each record, well within its TTL).
+        let mut run: Vec<(PendingEvent, Attempt, i64)> = Vec::new();
+        let mut run_started = Instant::now();
         while left > 0 {
-            let (kind, topic, cursor) = (r.kind(), r.topic.clone(), r.cursor);
+            let cursor = run.last().map_or(r.cursor, |(e, ..)| e.id);
+            let (kind, topic) = (r.kind(), r.topic.clone());
             let batch = domain::db::run(&self.pool, move |conn| {
                 store::events_after(conn, kind, &topic, cursor, 50)
             })
@@ -381,18 +391,33 @@ impl Engine {
                 let attempt = self
                     .send(r, &event, secret.as_deref().map(|s| &s[..]), now)
                     .await;
-                let ok = attempt.ok;
-                if !ok {
-                    tracing::info!(subscription = %r.id, event = %event.event_id,
-                        error = attempt.error.as_deref().unwrap_or(""), "event not delivered");
+                // A later step of the same pass is "now" plus the time spent, so a claim
+                // extended here does not end early under a controlled clock.
+                let at = now.max(domain::clock::now_ms().min(now + 60_000));
+                if attempt.ok {
+                    if run.is_empty() {
+                        run_started = Instant::now();
+                    }
+                    run.push((event, attempt, at));
+                    let full = run.len() >= RUN_EVENTS || run_started.elapsed() >= RUN_TIME;
+                    if (full || left == 0) && !self.record_run(r, &mut run, &mut pass).await? {
+                        return Ok(pass);
+                    }
+                    if left == 0 {
+                        break;
+                    }
+                    continue;
                 }
+                // The failure is recorded after the events accepted before it.
+                if !self.record_run(r, &mut run, &mut pass).await? {
+                    return Ok(pass);
+                }
+                tracing::info!(subscription = %r.id, event = %event.event_id,
+                    error = attempt.error.as_deref().unwrap_or(""), "event not delivered");
                 let mut copy = r.clone();
                 let owner = self.owner.clone();
                 let (retry, ttl) = (self.settings.retry, self.settings.claim_ttl_ms);
                 let jitter = rand::random::<f64>();
-                // A later step of the same pass is "now" plus the time spent, so a claim
-                // extended here does not end early under a controlled clock.
-                let at = now.max(domain::clock::now_ms().min(now + 60_000));
                 let (next, copy) = domain::db::run(&self.pool, move |conn| {
                     let next = store::record(
                         conn, &mut copy, &owner, &event, &attempt, &retry, jitter, at, ttl,
@@ -416,7 +441,37 @@ impl Engine {
                 }
             }
         }
+        self.record_run(r, &mut run, &mut pass).await?;
         Ok(pass)
+    }
+
+    /// Record the accepted events of `run` (see [`store::record_delivered`]); `false` when
+    /// the claim was lost, so the caller stops.
+    async fn record_run(
+        &self,
+        r: &mut Receiver,
+        run: &mut Vec<(PendingEvent, Attempt, i64)>,
+        pass: &mut Pass,
+    ) -> anyhow::Result<bool> {
+        if run.is_empty() {
+            return Ok(true);
+        }
+        let done = std::mem::take(run);
+        let count = done.len();
+        let mut copy = r.clone();
+        let owner = self.owner.clone();
+        let ttl = self.settings.claim_ttl_ms;
+        let (kept, copy) = domain::db::run(&self.pool, move |conn| {
+            let kept = store::record_delivered(conn, &mut copy, &owner, &done, ttl)?;
+            Ok((kept, copy))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        *r = copy;
+        if kept {
+            pass.delivered += count;
+        }
+        Ok(kept)
     }
 
     /// GET the callback with a challenge; confirmed only by a 2xx echoing it.

@@ -243,20 +243,47 @@ async fn a_server_killed_mid_burst_delivers_every_event_in_order_after_restart()
 
     for (i, log) in logs.iter().enumerate() {
         let log = log.lock().expect("log").clone();
-        let mut first_seen = log.clone();
-        first_seen.dedup();
-        assert_eq!(
-            first_seen,
-            (0..COUNT).collect::<Vec<_>>(),
-            "receiver {i}: every event, in order (killed at {at_kill:?})"
-        );
-        // The only repeat allowed is the event in flight at the kill, sent again at once.
-        assert!(
-            log.len() as i64 <= COUNT + 1,
-            "receiver {i}: {} deliveries",
-            log.len()
+        let repeats = resent_after_crash(&log, COUNT)
+            .unwrap_or_else(|e| panic!("receiver {i} (killed at {at_kill:?}): {e}"));
+        eprintln!(
+            "receiver {i}: killed after {} deliveries, {repeats} sent again",
+            at_kill[i]
         );
     }
+}
+
+/// Every event 0..count in order, except that one stretch may come again right after the
+/// restart: the events accepted but not yet recorded at the kill (at most one run of the
+/// engine, 32). Returns how many came again.
+fn resent_after_crash(log: &[i64], count: i64) -> Result<usize, String> {
+    let rewind = log.windows(2).position(|w| w[1] != w[0] + 1);
+    let (before, after) = match rewind {
+        None => (log, &log[..0]),
+        Some(i) => log.split_at(i + 1),
+    };
+    let consecutive = |part: &[i64]| part.windows(2).all(|w| w[1] == w[0] + 1);
+    if before.first().copied().unwrap_or(0) != 0 || !consecutive(before) {
+        return Err(format!("not in order from the start: {before:?}"));
+    }
+    let Some(&resumed) = after.first() else {
+        return if before.len() as i64 == count {
+            Ok(0)
+        } else {
+            Err("events missing".into())
+        };
+    };
+    let last = *before.last().expect("something before the rewind");
+    if !consecutive(after) || after.last() != Some(&(count - 1)) {
+        return Err(format!(
+            "after the restart, not every later event in order: {after:?}"
+        ));
+    }
+    if resumed > last || last - resumed >= 32 {
+        return Err(format!(
+            "resumed at {resumed} after {last}: a gap or more than one run again"
+        ));
+    }
+    Ok((last - resumed + 1) as usize)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -874,6 +874,68 @@ pub fn record(
     })
 }
 
+/// Record a run of events `r` (claimed by `owner`) accepted, in one transaction: each attempt
+/// is logged and the cursor moves past the last. One commit for a run instead of one per event
+/// is what keeps the engine near a bare POST loop's rate; after a crash only the run being
+/// sent is sent again. `false` when the claim was lost (nothing is recorded then).
+pub fn record_delivered(
+    conn: &mut AnyConnection,
+    r: &mut Receiver,
+    owner: &str,
+    run: &[(PendingEvent, Attempt, i64)],
+    ttl_ms: i64,
+) -> AppResult<bool> {
+    let (Some((last, _, last_at)), Some((_, _, first_at))) = (run.last(), run.first()) else {
+        return Ok(true);
+    };
+    let now = *last_at.max(first_at);
+    crate::db::write_tx(conn, |conn| {
+        let n = diesel::update(
+            event_subscriptions::table
+                .find(&r.id)
+                .filter(event_subscriptions::claim_owner.eq(owner))
+                .filter(event_subscriptions::cursor.eq(r.cursor)),
+        )
+        .set((
+            event_subscriptions::cursor.eq(last.id),
+            event_subscriptions::attempts.eq(0),
+            event_subscriptions::first_failure_at.eq(None::<i64>),
+            event_subscriptions::next_attempt_at.eq(None::<i64>),
+            event_subscriptions::last_error.eq(None::<String>),
+            event_subscriptions::last_delivery_at.eq(Some(now)),
+            event_subscriptions::delivered_count
+                .eq(event_subscriptions::delivered_count + run.len() as i64),
+            event_subscriptions::claim_until.eq(Some(now + ttl_ms)),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for (i, (event, attempt, at)) in run.iter().enumerate() {
+            // Only the first of the run can have failed before.
+            let number = if i == 0 { r.attempts + 1 } else { 1 };
+            diesel::insert_into(event_deliveries::table)
+                .values((
+                    event_deliveries::subscription_id.eq(&r.id),
+                    event_deliveries::outbox_id.eq(event.id),
+                    event_deliveries::event_id.eq(&event.event_id),
+                    event_deliveries::attempt.eq(number),
+                    event_deliveries::ok.eq(true),
+                    event_deliveries::status.eq(attempt.status),
+                    event_deliveries::error.eq(None::<String>),
+                    event_deliveries::latency_ms.eq(attempt.latency_ms),
+                    event_deliveries::at.eq(*at),
+                    event_deliveries::next_try_at.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+        }
+        r.cursor = last.id;
+        r.attempts = 0;
+        r.first_failure_at = None;
+        Ok(true)
+    })
+}
+
 /// Dead letters of `id` asked to be delivered again, oldest first.
 pub fn requeued(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<PendingEvent>> {
     let rows: Vec<(String, i64, String, String, String)> = event_dead_letters::table
