@@ -4264,3 +4264,386 @@ mod websub {
         assert!(all.values().all(|s| s.in_sync), "{all:?}");
     }
 }
+
+/// The authorization matrix: every server function and route, who may call it, and what it
+/// may reach. The test calls each as anonymous and as every role, and fails when the router
+/// has a server function this table does not list. `docs/authorization.md` is this table
+/// (regenerate with `UPDATE_AUTHZ_DOC=1`).
+mod authz {
+    use super::*;
+
+    #[derive(Clone, Copy, Debug)]
+    enum Who {
+        /// Anyone, signed in or not.
+        Public,
+        /// Any signed-in account.
+        Signed,
+        /// Only these roles.
+        Roles(&'static [Role]),
+    }
+
+    const ADMIN: &[Role] = &[Role::PartnerAdmin];
+    const PM: &[Role] = &[Role::PolicyManager];
+    const OPS: &[Role] = &Role::OPERATOR;
+    const PARTNERS: &[Role] = &Role::PARTNER;
+    const KEYS: &[Role] = &[Role::AuthPartner, Role::CredentialPartner];
+    const AUTH: &[Role] = &[Role::AuthPartner];
+    const MISP: &[Role] = &[Role::MispPartner];
+    const DEV: &[Role] = &[Role::DeviceProvider];
+    const FTM: &[Role] = &[Role::FtmProvider];
+    const FTM_ADMIN: &[Role] = &[Role::FtmProvider, Role::PartnerAdmin];
+
+    const ANY: &str = "any";
+    const OWN: &str = "the caller's own partner only";
+    const SELF: &str = "the caller's own account only";
+
+    /// (path, who, what it may reach).
+    const MATRIX: &[(&str, Who, &str)] = &[
+        ("/api/me", Who::Public, SELF),
+        ("/api/login", Who::Public, ANY),
+        ("/api/logout", Who::Public, SELF),
+        ("/api/setup_needed", Who::Public, ANY),
+        ("/api/setup", Who::Public, "needs the set-up token; once"),
+        ("/api/partners/options", Who::Public, ANY),
+        ("/api/partners/sign_up", Who::Public, ANY),
+        ("/api/notifications/bell", Who::Public, SELF),
+        ("/api/change_password", Who::Signed, SELF),
+        ("/api/certificates/signing_cas", Who::Signed, ANY),
+        ("/api/devices/types", Who::Signed, ANY),
+        ("/api/partners/me", Who::Signed, OWN),
+        ("/api/partners/me/update", Who::Signed, OWN),
+        ("/api/partners/me/contacts/add", Who::Signed, OWN),
+        ("/api/partners/me/contacts/remove", Who::Signed, OWN),
+        ("/api/partners/me/resubmit", Who::Signed, OWN),
+        ("/api/notifications/list", Who::Signed, SELF),
+        ("/api/notifications/read", Who::Signed, SELF),
+        ("/api/notifications/dismiss", Who::Signed, SELF),
+        ("/api/accounts", Who::Roles(ADMIN), ANY),
+        ("/api/accounts/create", Who::Roles(ADMIN), ANY),
+        (
+            "/api/accounts/status",
+            Who::Roles(ADMIN),
+            "operator accounts",
+        ),
+        ("/api/partners", Who::Roles(ADMIN), ANY),
+        ("/api/partners/detail", Who::Roles(ADMIN), ANY),
+        ("/api/partners/decide", Who::Roles(ADMIN), ANY),
+        ("/api/partners/create", Who::Roles(ADMIN), ANY),
+        ("/api/audit", Who::Roles(ADMIN), ANY),
+        ("/api/policy_groups", Who::Roles(OPS), ANY),
+        ("/api/policy_groups/options", Who::Roles(OPS), ANY),
+        ("/api/policy_groups/create", Who::Roles(OPS), ANY),
+        ("/api/policy_groups/update", Who::Roles(OPS), ANY),
+        ("/api/policy_groups/set_active", Who::Roles(OPS), ANY),
+        ("/api/policies", Who::Roles(OPS), ANY),
+        ("/api/policies/detail", Who::Roles(OPS), ANY),
+        ("/api/policies/validate", Who::Roles(OPS), ANY),
+        ("/api/policies/create", Who::Roles(OPS), ANY),
+        ("/api/policies/update", Who::Roles(OPS), ANY),
+        ("/api/policies/revise", Who::Roles(OPS), ANY),
+        ("/api/policies/delete", Who::Roles(OPS), ANY),
+        ("/api/policies/publish", Who::Roles(OPS), ANY),
+        ("/api/policies/deactivate", Who::Roles(OPS), ANY),
+        ("/api/policies/clone", Who::Roles(OPS), ANY),
+        ("/api/policies/diff", Who::Roles(OPS), ANY),
+        ("/api/policies/audit", Who::Roles(OPS), ANY),
+        (
+            "/api/policies/mine",
+            Who::Roles(PARTNERS),
+            "published policies of the caller's group",
+        ),
+        (
+            "/api/policies/mine/detail",
+            Who::Roles(PARTNERS),
+            "published policies of the caller's group",
+        ),
+        ("/api/policy-requests/options", Who::Roles(PARTNERS), OWN),
+        ("/api/policy-requests/create", Who::Roles(PARTNERS), OWN),
+        ("/api/policy-requests/mine", Who::Roles(PARTNERS), OWN),
+        ("/api/policy-requests/all", Who::Roles(ADMIN), ANY),
+        ("/api/policy-requests/decide", Who::Roles(ADMIN), ANY),
+        ("/api/apikeys/options", Who::Roles(KEYS), OWN),
+        ("/api/apikeys/create", Who::Roles(KEYS), OWN),
+        ("/api/apikeys/mine", Who::Roles(KEYS), OWN),
+        ("/api/apikeys/mine/deactivate", Who::Roles(KEYS), OWN),
+        ("/api/apikeys/all", Who::Roles(ADMIN), ANY),
+        ("/api/apikeys/deactivate", Who::Roles(ADMIN), ANY),
+        ("/api/oidc/options", Who::Roles(AUTH), OWN),
+        ("/api/oidc/create", Who::Roles(AUTH), OWN),
+        ("/api/oidc/mine", Who::Roles(AUTH), OWN),
+        ("/api/oidc/mine/update", Who::Roles(AUTH), OWN),
+        ("/api/oidc/mine/deactivate", Who::Roles(AUTH), OWN),
+        ("/api/oidc/all", Who::Roles(ADMIN), ANY),
+        ("/api/oidc/deactivate", Who::Roles(ADMIN), ANY),
+        ("/api/oidc/mappings", Who::Roles(ADMIN), ANY),
+        ("/api/oidc/mappings/set", Who::Roles(ADMIN), ANY),
+        ("/api/oidc/mappings/delete", Who::Roles(ADMIN), ANY),
+        ("/api/licenses/generate", Who::Roles(MISP), OWN),
+        ("/api/licenses/mine", Who::Roles(MISP), OWN),
+        ("/api/licenses/mine/deactivate", Who::Roles(MISP), OWN),
+        ("/api/licenses/all", Who::Roles(ADMIN), ANY),
+        ("/api/licenses/deactivate", Who::Roles(ADMIN), ANY),
+        ("/api/service-tokens/all", Who::Roles(ADMIN), ANY),
+        ("/api/service-tokens/issue", Who::Roles(ADMIN), ANY),
+        ("/api/service-tokens/revoke", Who::Roles(ADMIN), ANY),
+        ("/api/certificates/ca", Who::Roles(ADMIN), ANY),
+        ("/api/certificates/ca/detail", Who::Roles(ADMIN), ANY),
+        ("/api/certificates/ca/check", Who::Roles(ADMIN), ANY),
+        ("/api/certificates/ca/upload", Who::Roles(ADMIN), ANY),
+        ("/api/certificates/ca/deactivate", Who::Roles(ADMIN), ANY),
+        ("/api/certificates/mine", Who::Roles(PARTNERS), OWN),
+        ("/api/certificates/mine/check", Who::Roles(PARTNERS), OWN),
+        ("/api/certificates/mine/upload", Who::Roles(PARTNERS), OWN),
+        ("/api/certificates/partner", Who::Roles(ADMIN), ANY),
+        ("/api/sbis/mine", Who::Roles(DEV), OWN),
+        ("/api/sbis/mine/usable", Who::Roles(DEV), OWN),
+        ("/api/sbis/mine/detail", Who::Roles(DEV), OWN),
+        ("/api/sbis/create", Who::Roles(DEV), OWN),
+        ("/api/sbis/max-years", Who::Roles(DEV), ANY),
+        ("/api/devices/mine", Who::Roles(DEV), OWN),
+        ("/api/devices/create", Who::Roles(DEV), OWN),
+        ("/api/devices/link", Who::Roles(DEV), OWN),
+        ("/api/chips/mine", Who::Roles(FTM), OWN),
+        ("/api/chips/create", Who::Roles(FTM), OWN),
+        ("/api/chips/certificate", Who::Roles(FTM), OWN),
+        (
+            "/api/chips/certificate/download",
+            Who::Roles(FTM_ADMIN),
+            "own chips; every chip for admins",
+        ),
+        ("/api/sbis", Who::Roles(ADMIN), ANY),
+        ("/api/devices", Who::Roles(ADMIN), ANY),
+        ("/api/chips", Who::Roles(ADMIN), ANY),
+        ("/api/sbis/impact", Who::Roles(ADMIN), ANY),
+        ("/api/sbis/decide", Who::Roles(ADMIN), ANY),
+        ("/api/devices/decide", Who::Roles(ADMIN), ANY),
+        ("/api/chips/decide", Who::Roles(ADMIN), ANY),
+        ("/api/inbox/list", Who::Roles(ADMIN), ANY),
+        ("/api/inbox/detail", Who::Roles(ADMIN), ANY),
+        ("/api/inbox/decide", Who::Roles(ADMIN), ANY),
+        ("/api/inbox/bulk", Who::Roles(ADMIN), ANY),
+        ("/api/dashboard/admin", Who::Roles(ADMIN), ANY),
+        ("/api/dashboard/policy", Who::Roles(PM), ANY),
+        ("/api/dashboard/partner", Who::Roles(PARTNERS), OWN),
+        ("/api/notifications/run", Who::Roles(ADMIN), ANY),
+        ("/api/events/receivers", Who::Roles(ADMIN), ANY),
+        ("/api/events/receiver", Who::Roles(ADMIN), ANY),
+        ("/api/events/redeliver", Who::Roles(ADMIN), ANY),
+        ("/api/events/deactivate", Who::Roles(ADMIN), ANY),
+        ("/api/events/replay", Who::Roles(ADMIN), ANY),
+    ];
+
+    /// Routes that are not server functions (checked by their own tests; listed here so the
+    /// table is the whole surface).
+    const ROUTES: &[(&str, &str, &str)] = &[
+        ("GET /healthz, /readyz", "anyone", "probes"),
+        (
+            "GET /pki/signing-ca/{domain}",
+            "anyone",
+            "the portal's public signing CAs",
+        ),
+        (
+            "GET /admin/export/{list}.csv",
+            "PARTNER_ADMIN (policies: POLICYMANAGER)",
+            ANY,
+        ),
+        (
+            "POST /api/v1/apikeys/verify",
+            "a service token (`Bearer pst_…`)",
+            ANY,
+        ),
+        (
+            "POST /websub/hub",
+            "a service token whose topics include `hub.topic`",
+            "subscriptions it made",
+        ),
+        ("GET /websub/topics", "anyone", ANY),
+        (
+            "pages",
+            "the role of each page; others get 403, anonymous visitors the sign-in",
+            "as the page's server functions",
+        ),
+    ];
+
+    /// One form every server function decodes: each argument any of them takes, with a value
+    /// of the right type for all that share its name (unknown fields are ignored). Values name
+    /// nothing that exists, so allowed calls answer 4xx at worst and change nothing.
+    const FORM: &str = "id=1&kind=partner&key=k&value=v&decision=approve&approve=true&active=true\
+        &reason=r&comment=c&name=n&description=d&email=x&password=x&confirm_password=y\
+        &current_password=x&new_password=y&display_name=n&role=NOPE&token=nope\
+        &partner_id=nope&organisation=o&partner_type=NOPE&phone=1&address=a&language=eng\
+        &contact_email=x&contact_phone=1&group_id=nope&policy_type=NOPE&document=%7B%7D\
+        &valid_to=1970-01-01&from=1&to=2&page=1&domain=NOPE&content=x&encoding=pem&topics=\
+        &version=v&binary_hash=h&created_on=x&expires_on=x&device_type=NOPE&sub_type=NOPE\
+        &make=m&model=m&device_id=nope&sbi_id=nope&subscription_id=nope&letter_id=nope\
+        &event_id=nope&sbi_ids[0]=nope&items[0][kind]=partner&items[0][id]=nope\
+        &input[policy_id]=nope&input[use_case]=u&input[label]=l&input[name]=n\
+        &input[logo_uri]=x&input[public_key]=x&input[redirect_uris][0]=x\
+        &input[grant_types][0]=x&input[auth_methods][0]=x&input[updated_at]=1";
+
+    fn describe(who: Who) -> String {
+        match who {
+            Who::Public => "anyone".into(),
+            Who::Signed => "any signed-in account".into(),
+            Who::Roles(r) => r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+        }
+    }
+
+    fn doc() -> String {
+        let mut out = String::from(
+            "# Authorization matrix\n\nGenerated from the table in `server/tests/http.rs` \
+             (`authz`), which calls every server function as an anonymous visitor and as each \
+             role and fails when a server function is missing here. It checks who may call; what a \
+             call may reach (a partner only its own partner's objects, whatever id it sends) is \
+             checked in the domain and by each feature's tests (for example \
+             `device_functions_check_roles_and_providers_reach_only_their_own`).\n\n\
+             | server function | who may call it | what it reaches |\n|---|---|---|\n",
+        );
+        for (path, who, reach) in MATRIX {
+            out.push_str(&format!("| `{path}` | {} | {reach} |\n", describe(*who)));
+        }
+        out.push_str("\n| route | who | what it reaches |\n|---|---|---|\n");
+        for (route, who, reach) in ROUTES {
+            out.push_str(&format!("| `{route}` | {who} | {reach} |\n"));
+        }
+        out
+    }
+
+    #[test]
+    fn the_matrix_lists_every_server_function_and_the_doc_is_the_matrix() {
+        let listed: std::collections::BTreeSet<&str> = MATRIX.iter().map(|m| m.0).collect();
+        assert_eq!(listed.len(), MATRIX.len(), "a path is listed twice");
+        let registered: std::collections::BTreeSet<&str> =
+            leptos::server_fn::axum::server_fn_paths()
+                .map(|(p, _)| p)
+                .collect();
+        let missing: Vec<_> = registered.difference(&listed).collect();
+        assert!(
+            missing.is_empty(),
+            "server functions missing from the matrix: {missing:?}"
+        );
+        let gone: Vec<_> = listed.difference(&registered).collect();
+        assert!(
+            gone.is_empty(),
+            "the matrix lists what does not exist: {gone:?}"
+        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/authorization.md");
+        if std::env::var_os("UPDATE_AUTHZ_DOC").is_some() {
+            std::fs::write(path, doc()).expect("write the doc");
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == doc(),
+            "docs/authorization.md is not the matrix: run this test with UPDATE_AUTHZ_DOC=1"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_server_function_refuses_who_the_matrix_refuses_and_never_fails() {
+        let h = harness();
+        h.account("admin@example.org", &[Role::PartnerAdmin]);
+        h.account("pm@example.org", &[Role::PolicyManager]);
+        let mut callers = vec![
+            (Role::PartnerAdmin, h.login("admin@example.org").await),
+            (Role::PolicyManager, h.login("pm@example.org").await),
+        ];
+        // Partners as they really are: registered, each with its partner row.
+        let group = {
+            let mut conn = h.db.conn();
+            let pm = Actor::account("pm-id", "pm@example.org");
+            domain::policy_group::create(&mut conn, &pm, "matrix", "all partners")
+                .expect("group")
+                .id
+        };
+        for (role, kind, needs_group) in [
+            (Role::AuthPartner, "Auth_Partner", true),
+            (Role::CredentialPartner, "Credential_Partner", true),
+            (Role::DeviceProvider, "Device_Provider", false),
+            (Role::FtmProvider, "FTM_Provider", false),
+            (Role::MispPartner, "MISP_Partner", false),
+        ] {
+            let id = kind.to_lowercase().replace('_', "");
+            let mut body = SIGN_UP
+                .replace("{id}", &id)
+                .replace("Device_Provider", kind);
+            if needs_group {
+                body.push_str(&format!("&policy_group_id={group}"));
+            }
+            let reply = h.post("/api/partners/sign_up", &body, None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{kind}: {}", reply.body);
+            let approve = format!("id={id}&decision=approve");
+            let decided = h
+                .post("/api/partners/decide", &approve, Some(&callers[0].1))
+                .await;
+            assert_eq!(decided.status, StatusCode::OK, "{kind}: {}", decided.body);
+            let cookie = reply
+                .header("set-cookie")
+                .and_then(|c| c.split(';').next().map(str::to_string))
+                .expect("cookie");
+            callers.push((role, cookie));
+        }
+        for (path, who, _) in MATRIX {
+            if *path == "/api/logout" {
+                continue;
+            }
+            let anon = h.post(path, FORM, None).await;
+            let expect_anon = matches!(who, Who::Public);
+            assert!(
+                anon.status.as_u16() < 500,
+                "{path} anonymous: {} {}",
+                anon.status,
+                anon.body
+            );
+            if !expect_anon {
+                assert_eq!(
+                    anon.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{path} anonymous: {}",
+                    anon.body
+                );
+            }
+            for (role, cookie) in &callers {
+                let r = h.post(path, FORM, Some(cookie)).await;
+                let allowed = match who {
+                    Who::Public | Who::Signed => true,
+                    Who::Roles(roles) => roles.contains(role),
+                };
+                assert!(
+                    r.status.as_u16() < 500,
+                    "{path} as {role:?}: {} {}",
+                    r.status,
+                    r.body
+                );
+                // A public function may answer 401 for its own reason (wrong credentials).
+                if allowed && !matches!(who, Who::Public) {
+                    assert!(
+                        r.status != StatusCode::FORBIDDEN && r.status != StatusCode::UNAUTHORIZED,
+                        "{path} as {role:?} is allowed by the matrix: {} {}",
+                        r.status,
+                        r.body
+                    );
+                } else if !allowed {
+                    assert_eq!(
+                        r.status,
+                        StatusCode::FORBIDDEN,
+                        "{path} as {role:?}: {}",
+                        r.body
+                    );
+                }
+            }
+        }
+        // Each session is still what it was (no call above ended one), then logout ends it.
+        for (role, cookie) in &callers {
+            let me = h.post("/api/me", "", Some(cookie)).await;
+            assert!(me.body.contains("@example.org"), "{role:?}: {}", me.body);
+            assert!(
+                h.post("/api/logout", "", Some(cookie))
+                    .await
+                    .status
+                    .as_u16()
+                    < 400
+            );
+            assert_eq!(h.post("/api/me", "", Some(cookie)).await.body, "null");
+        }
+    }
+}
