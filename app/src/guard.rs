@@ -74,6 +74,17 @@ pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
     }
 }
 
+/// The audit actor for `user` in this request.
+pub fn actor_of(user: &CurrentUser) -> domain::audit::Actor {
+    domain::audit::Actor::account(&user.id, &user.email).with_request_id(request_id())
+}
+
+/// A partner admin caller as an audit actor, or 401/403.
+pub fn require_admin() -> Result<domain::audit::Actor, AppError> {
+    let user = require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    Ok(actor_of(&user))
+}
+
 /// Set the HTTP status matching the error and attach the request id.
 fn fail_status(mut err: AppError) -> AppError {
     if let Some(res) = use_context::<ResponseOptions>() {

@@ -13,15 +13,11 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
+use crate::guard::require_admin as admin;
+#[cfg(feature = "ssr")]
 use crate::guard::{self, fail};
 #[cfg(feature = "ssr")]
 use domain::Role;
-
-#[cfg(feature = "ssr")]
-fn admin() -> Result<domain::audit::Actor, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
-    Ok(domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id()))
-}
 
 #[cfg(feature = "ssr")]
 fn partner() -> Result<(domain::account::CurrentUser, domain::audit::Actor), AppError> {

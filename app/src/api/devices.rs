@@ -11,18 +11,9 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::guard::{self, fail};
 #[cfg(feature = "ssr")]
+use crate::guard::{actor_of, require_admin as admin};
+#[cfg(feature = "ssr")]
 use domain::Role;
-
-#[cfg(feature = "ssr")]
-fn actor_of(user: &domain::account::CurrentUser) -> domain::audit::Actor {
-    domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id())
-}
-
-#[cfg(feature = "ssr")]
-fn admin() -> Result<domain::audit::Actor, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
-    Ok(actor_of(&user))
-}
 
 #[cfg(feature = "ssr")]
 fn device_provider() -> Result<domain::account::CurrentUser, AppError> {

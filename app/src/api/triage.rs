@@ -10,17 +10,13 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
+use crate::guard::require_admin as admin;
+#[cfg(feature = "ssr")]
 use crate::guard::{self, fail};
 #[cfg(feature = "ssr")]
 use domain::audit::Actor;
 #[cfg(feature = "ssr")]
 use domain::Role;
-
-#[cfg(feature = "ssr")]
-fn admin() -> Result<Actor, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
-    Ok(Actor::account(&user.id, &user.email).with_request_id(guard::request_id()))
-}
 
 // ---- inbox ----
 
