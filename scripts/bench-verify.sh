@@ -13,7 +13,7 @@ KEYS=${KEYS:-100000}
 CONNS=${CONNS:-64}
 DURATION=${DURATION:-20s}
 BIN=target/release/pms
-[ -x "$BIN" ] || cargo leptos build --release
+[ -x "$BIN" ] || cargo leptos build --release --split
 cargo build --release -q -p bare-axum
 PORT=3304
 BARE_PORT=3311

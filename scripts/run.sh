@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-cargo leptos build --release
+# --split: every page group is its own WASM chunk (app/src/routes.rs).
+cargo leptos build --release --split
 export LEPTOS_SITE_ROOT="$PWD/target/site"
+target/release/pms assets compress
 echo "==> To create the first partner admin from another shell:"
 echo "    target/release/pms admin create --email you@example.org --role PARTNER_ADMIN"
 exec target/release/pms "$@"

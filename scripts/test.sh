@@ -40,6 +40,9 @@ export TEST_DATABASE_URL="postgres://pms_test:pms_test@127.0.0.1:5432/postgres"
 step "tests on PostgreSQL" run_tests
 unset TEST_DATABASE_URL
 
-step "release build" cargo leptos build --release
+# --split: every page group is its own WASM chunk (app/src/routes.rs).
+step "release build" cargo leptos build --release --split
+step "precompress assets" target/release/pms assets compress
 playwright() { (cd end2end && npx playwright test); }
 step "Playwright journeys" playwright
+step "first-load budget" scripts/bundle-budget.sh

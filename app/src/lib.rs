@@ -5,6 +5,7 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod routes;
 pub mod util;
 
 /// Mark `<body data-hydrated="true">` once hydration has settled: suspended branches hydrate
@@ -23,52 +24,38 @@ pub fn mark_hydrated_when_settled() {
     });
 }
 
+/// Where the browser's files are served from: `/assets/{build id}` once the server has set it
+/// (files there are cached as immutable, see the server's `assets`), empty (plain `/pkg/`)
+/// when it has not, as in router tests without a built site.
+#[cfg(feature = "ssr")]
+static ASSET_ROOT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Set the asset root once per process (later calls keep the first).
+#[cfg(feature = "ssr")]
+pub fn set_asset_root(root: String) {
+    let _ = ASSET_ROOT.set(root);
+}
+
+/// The asset root, without a trailing slash.
+#[cfg(feature = "ssr")]
+pub fn asset_root() -> &'static str {
+    ASSET_ROOT.get().map(String::as_str).unwrap_or_default()
+}
+
 #[cfg(feature = "ssr")]
 pub mod guard;
 #[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::components::Router;
 
 use crate::components::layout::Layout;
-use crate::pages::access::{
-    AdminApiKeysPage, AdminClientsPage, AdminLicensesPage, MyApiKeysPage, MyClientsPage,
-    MyLicensesPage, MyPolicyRequestsPage, PolicyRequestsQueuePage,
-};
-use crate::pages::admin::{
-    accounts::AccountsPage,
-    audit::AuditPage,
-    events::{EventReceiverPage, EventsPage},
-    inbox::InboxPage,
-    partner_detail::PartnerDetailPage,
-    partner_new::NewPartnerPage,
-    partners::PartnersPage,
-};
-use crate::pages::cert::{
-    detail::CaCertificatePage, mine::MyCertificatePage, trust::TrustStorePage,
-};
-use crate::pages::device::{
-    admin::DeviceApprovalsPage,
-    chips::MyChipsPage,
-    provider::{MyDevicesPage, MySbiPage, MySbisPage},
-};
-use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
-use crate::pages::policy::{
-    detail::PolicyPage,
-    groups::PolicyGroupsPage,
-    list::PoliciesPage,
-    mine::{MyPoliciesPage, MyPolicyPage},
-    new::NewPolicyPage,
-};
-use crate::pages::{
-    account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
-    notifications::NotificationsPage, setup::SetupPage,
-};
+use crate::routes::PageRoutes;
 
 /// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_csp();
@@ -80,8 +67,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <link rel="stylesheet" id="leptos" href=format!("{}/pkg/pms.css", asset_root())/>
+                <HydrationScripts options root=asset_root()/>
+                <leptos_meta::MetaTags/>
             </head>
             <body>
                 <App/>
@@ -110,57 +98,17 @@ fn set_csp() {
     }
 }
 
-/// Root component: routes. Every route renders fully on the server before answering (async
-/// mode) so that sign-in redirects and 403/404 statuses are real HTTP answers.
+/// Root component: the frame and the routes (see `routes`).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::layout::provide_auth();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/pms.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Partner Management Portal".to_string() } else { format!("{text} · Partner Management Portal") }/>
         <Router>
             <Layout>
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=Dashboard ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner") view=PartnerProfilePage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/inbox") view=InboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/partners") view=PartnersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/partners/new") view=NewPartnerPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/partners/:id") view=PartnerDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/events") view=EventsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/events/:id") view=EventReceiverPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/certificates") view=TrustStorePage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/certificates/:id") view=CaCertificatePage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/certificate") view=MyCertificatePage ssr=SsrMode::Async/>
-                    <Route path=path!("/provider/sbis") view=MySbisPage ssr=SsrMode::Async/>
-                    <Route path=path!("/provider/sbis/:id") view=MySbiPage ssr=SsrMode::Async/>
-                    <Route path=path!("/provider/devices") view=MyDevicesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/provider/chips") view=MyChipsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/devices") view=DeviceApprovalsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/policies") view=PoliciesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/policies/groups") view=PolicyGroupsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/policies/new") view=NewPolicyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/policies/:id") view=PolicyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/policies") view=MyPoliciesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/policies/:id") view=MyPolicyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/policy-requests") view=MyPolicyRequestsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/api-keys") view=MyApiKeysPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/oidc-clients") view=MyClientsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/license") view=MyLicensesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/policy-requests") view=PolicyRequestsQueuePage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/api-keys") view=AdminApiKeysPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/oidc-clients") view=AdminClientsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/licenses") view=AdminLicensesPage ssr=SsrMode::Async/>
-                </Routes>
+                <PageRoutes/>
             </Layout>
         </Router>
     }

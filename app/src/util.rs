@@ -24,6 +24,15 @@ pub fn safe_next(next: &str) -> Option<String> {
     ok.then(|| next.to_string())
 }
 
+/// Where a sign-in goes: `next` when it is a safe local path other than the sign-in page,
+/// else the dashboard. The server's redirect and the page's own (for a visitor already signed
+/// in) use this one rule, so the two never send the browser to different places.
+pub fn after_login(next: Option<&str>) -> String {
+    next.and_then(safe_next)
+        .filter(|n| !n.starts_with("/login"))
+        .unwrap_or_else(|| "/".to_string())
+}
+
 /// An RFC 3339 UTC timestamp shown as `2026-11-28 08:14 UTC`.
 pub fn human_time(rfc3339: &str) -> String {
     match rfc3339.get(..16) {
@@ -135,6 +144,15 @@ mod tests {
             "/a\nb",
         ] {
             assert_eq!(safe_next(bad), None, "{bad}");
+        }
+        assert_eq!(after_login(Some("/account")), "/account");
+        for back_home in [
+            None,
+            Some(""),
+            Some("/login?next=/x"),
+            Some("//evil.example"),
+        ] {
+            assert_eq!(after_login(back_home), "/", "{back_home:?}");
         }
     }
 

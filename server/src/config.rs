@@ -37,6 +37,20 @@ pub enum Command {
         #[command(subcommand)]
         what: SeedWhat,
     },
+    /// The built site's files.
+    Assets {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: AssetsAction,
+    },
+}
+
+/// Site files.
+#[derive(Debug, Subcommand)]
+pub enum AssetsAction {
+    /// Write brotli (quality 11) and gzip copies of the site's JS, WASM and CSS next to them,
+    /// sent as they are instead of compressing per request (run after every build).
+    Compress,
 }
 
 /// Demo data.

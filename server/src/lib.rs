@@ -1,5 +1,6 @@
 //! The portal's HTTP server: router, layers, probes. `main.rs` adds the CLI around it.
 
+pub mod assets;
 pub mod config;
 pub mod events;
 pub mod export;
@@ -195,6 +196,13 @@ pub fn router(state: ServerState) -> Router {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
+    // The built site's id, once per process too (it hashes every file of pkg/).
+    static ASSETS: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let pkg = std::path::Path::new(&*state.leptos.site_root).join(&*state.leptos.site_pkg_dir);
+    let asset_id = ASSETS.get_or_init(|| assets::build_id(&pkg)).clone();
+    if let Some(id) = &asset_id {
+        app::set_asset_root(format!("/assets/{id}"));
+    }
     let app_state = state.app.clone();
     let ctx = {
         let app_state = app_state.clone();
@@ -206,7 +214,11 @@ pub fn router(state: ServerState) -> Router {
         settings: state.events.clone(),
     };
 
-    let pages = Router::<ServerState>::new()
+    let mut pages = Router::<ServerState>::new();
+    if let Some(id) = &asset_id {
+        pages = pages.nest_service(&format!("/assets/{id}/pkg"), assets::service(&pkg));
+    }
+    let pages = pages
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/pki/signing-ca/{domain}", get(signing_ca_pem))

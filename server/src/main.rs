@@ -5,7 +5,7 @@ use app::state::AppState;
 use clap::Parser;
 use domain::session::SessionPolicy;
 use domain::throttle::ThrottlePolicy;
-use pms::config::{AdminAction, Cli, Command, Config, SeedWhat};
+use pms::config::{AdminAction, AssetsAction, Cli, Command, Config, SeedWhat};
 use pms::{leptos_options, router, spawn_expiry_job, spawn_session_sweeper, ServerState};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
@@ -45,7 +45,27 @@ async fn main() -> anyhow::Result<()> {
                     secrets_file,
                 },
         } => seed_api_keys(&cli.config, count, &secrets_file),
+        Command::Assets {
+            action: AssetsAction::Compress,
+        } => compress_assets(&cli.config),
     }
+}
+
+fn compress_assets(config: &Config) -> anyhow::Result<()> {
+    let pkg = std::path::Path::new(&config.site_root).join("pkg");
+    let start = Instant::now();
+    let files =
+        pms::assets::compress(&pkg).with_context(|| format!("compressing {}", pkg.display()))?;
+    let (raw, br, gz) = files.iter().fold((0, 0, 0), |(r, b, g), f| {
+        (r + f.raw, b + f.brotli, g + f.gzip)
+    });
+    println!(
+        "{} files in {}: {raw} bytes, brotli {br}, gzip {gz} ({:.1} s)",
+        files.len(),
+        pkg.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn seed_policies(config: &Config, count: usize) -> anyhow::Result<()> {

@@ -12,7 +12,11 @@ use std::net::SocketAddr;
 
 /// Paths that never need a session (static files, probes): no database work for them.
 fn is_public_static(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" || path == "/favicon.ico"
+    path.starts_with("/pkg/")
+        || path.starts_with("/assets/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/favicon.ico"
 }
 
 fn cookie_token(req: &Request<Body>) -> Option<String> {

@@ -64,12 +64,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         http::header::SET_COOKIE,
         &session_cookie(&token, state.secure_cookies, false),
     );
-    let target = next
-        .as_deref()
-        .and_then(crate::util::safe_next)
-        .filter(|n| !n.starts_with("/login"))
-        .unwrap_or_else(|| "/".to_string());
-    leptos_axum::redirect(&target);
+    leptos_axum::redirect(&crate::util::after_login(next.as_deref()));
     Ok(())
 }
 

@@ -64,6 +64,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     provide_context(BellRefresh(tick));
     #[cfg(feature = "hydrate")]
     {
+        crate::routes::prefetch_on_intent();
         if let Ok(handle) = set_interval_with_handle(
             move || tick.update(|t| *t += 1),
             std::time::Duration::from_secs(180),

@@ -7,7 +7,9 @@ use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_query_map;
 
-/// Sign-in form; a signed-in visitor goes straight to the dashboard.
+/// Sign-in form; a signed-in visitor goes straight on (to `next` or the dashboard), which is
+/// also where the sign-in's own redirect goes: page chunks load asynchronously, so two
+/// different targets would race.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
@@ -20,7 +22,8 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                matches!(auth.me.await, Ok(Some(_))).then(|| view! { <Redirect path="/"/> })
+                let path = crate::util::after_login(Some(&next()));
+                matches!(auth.me.await, Ok(Some(_))).then(|| view! { <Redirect path/> })
             })}
         </Suspense>
         <section class="panel narrow">
