@@ -36,17 +36,25 @@ const LISTS: [(&str, Role); 13] = [
     ("policies", Role::PolicyManager),
 ];
 
-type Fetch =
-    Box<dyn Fn(&mut AnyConnection, i64) -> AppResult<(Vec<serde_json::Value>, bool)> + Send + Sync>;
+/// A page of rows, whether more follow, and the columns of the row type.
+type Rows = (Vec<serde_json::Value>, bool, &'static [&'static str]);
 
-fn rows<T: Serialize>(page: Page<T>) -> (Vec<serde_json::Value>, bool) {
+type Fetch = Box<dyn Fn(&mut AnyConnection, i64) -> AppResult<Rows> + Send + Sync>;
+
+/// The columns are the row type's field names (as serialized), not the first row's keys: an
+/// empty list still gets its header, and a row that omits a field cannot shift the columns.
+fn rows<T: Serialize + DeserializeOwned>(page: Page<T>) -> Rows {
     let more = page.page * page.page_size < page.total;
     let items = page
         .items
         .into_iter()
         .filter_map(|i| serde_json::to_value(i).ok())
         .collect();
-    (items, more)
+    (
+        items,
+        more,
+        serde_aux::serde_introspection::serde_introspect::<T>(),
+    )
 }
 
 fn parse<Q: DeserializeOwned>(raw: &str) -> AppResult<Q> {
@@ -194,15 +202,11 @@ pub async fn export_csv(
         let fetch = fetch.clone();
         domain::db::run(&pool, move |conn| fetch(conn, 1)).await
     };
-    let (items, more) = match first {
+    let (items, more, columns) = match first {
         Ok(r) => r,
         Err(e) => return error(e),
     };
-    let columns: Vec<String> = items
-        .first()
-        .and_then(|i| i.as_object())
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
+    let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
     let head = to_csv(&columns, &items, true);
     tracing::info!(list = name, user = %session.user.id, "CSV export");
     let state0 = (2_i64, more, columns);
@@ -215,7 +219,7 @@ pub async fn export_csv(
             }
             let f = fetch.clone();
             match domain::db::run(&pool, move |conn| f(conn, page)).await {
-                Ok((items, more)) => {
+                Ok((items, more, _)) => {
                     let chunk = to_csv(&columns, &items, false);
                     Some((Ok::<_, std::io::Error>(chunk), (page + 1, more, columns)))
                 }

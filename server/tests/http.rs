@@ -2579,6 +2579,31 @@ async fn triage_dashboards_notifications_and_exports_check_roles_and_decide_once
         "{}",
         csv.body
     );
+    // An empty list still has its header row, with the columns of a full one.
+    let empty = h
+        .get(
+            "/admin/export/partners.csv?q=no-such-partner-anywhere",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+    assert_eq!(
+        empty.body.lines().collect::<Vec<_>>(),
+        vec![lines[0]],
+        "{}",
+        empty.body
+    );
+    let empty_sbis = h
+        .get("/admin/export/sbis.csv?status=REJECTED", Some(&admin))
+        .await;
+    let header = empty_sbis.body.lines().next().unwrap_or_default();
+    assert!(
+        empty_sbis.body.lines().count() == 1
+            && header.contains("version")
+            && header.contains("status"),
+        "{}",
+        empty_sbis.body
+    );
     // Times are ISO 8601 UTC in every export (the audit's were epoch milliseconds).
     let audit_csv = h.get("/admin/export/audit.csv", Some(&admin)).await;
     let mut reader = csv::Reader::from_reader(audit_csv.body.as_bytes());
