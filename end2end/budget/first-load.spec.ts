@@ -144,3 +144,21 @@ test('time to interactive on a slow phone', async ({ browser }) => {
   }
   report(loads, 'tti.json');
 });
+
+test("resting on a link loads its page's chunk before the click", async ({ browser }) => {
+  test.skip(!!process.env.PMS_TTI, 'the time-to-interactive run measures instead');
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const chunks: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) chunks.push(r.url().replace(/^.*\/pkg\//, ''));
+  });
+  await page.goto('/login');
+  await page.locator('body[data-hydrated="true"]').waitFor();
+  expect(chunks.some((c) => c.startsWith('split_public'))).toBe(true);
+  expect(chunks.some((c) => c.startsWith('split_home')), 'the dashboard is not loaded with sign-in').toBe(false);
+  // The brand links to the dashboard, another group: hovering fetches it.
+  await page.locator('a.brand').hover();
+  await expect.poll(() => chunks.some((c) => c.startsWith('split_home'))).toBe(true);
+  await ctx.close();
+});
