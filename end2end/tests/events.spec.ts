@@ -64,16 +64,7 @@ test('an operator watches a subscriber receive events, fail, get a dead letter, 
     // The admin issues a service token allowed to subscribe to partner changes.
     await portal.login('admin@example.org');
     await expect(page.getByTestId('user-email')).toHaveText('admin@example.org');
-    await page.goto('/admin/api-keys');
-    await portal.hydrated();
-    await page.getByLabel('Service name').fill(unique('partner-sync-'));
-    await page.getByTestId('token-topics').fill('PARTNER_UPDATED');
-    await page.getByTestId('token-issue').click();
-    const tokenSecret = page.getByTestId('token-secret');
-    await expect(tokenSecret).toBeVisible();
-    const token = (await tokenSecret.evaluate((el) =>
-      el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? el.value : el.textContent ?? '')).trim();
-    expect(token).toMatch(/^pst_/);
+    const token = await portal.issueServiceToken(unique('partner-sync-'), 'PARTNER_UPDATED');
 
     // The downstream service subscribes; the hub checks the callback and answers 202.
     const subscribe = await request.post('/websub/hub', {
