@@ -14,6 +14,8 @@ if [ "$MODE" = test ]; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_packages+=(postgresql)
   # The JWK tests generate RSA keys with it (ring cannot).
   command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+  # scripts/mosip-compat.sh walks MOSIP's onboarder with curl.
+  command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
   # The mail queue tests deliver to a real SMTP sink on localhost.
   # Debian's own python3 (a pyenv shim may shadow it on PATH).
   /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || apt_packages+=(python3-aiosmtpd)

@@ -45,4 +45,5 @@ step "release build" cargo leptos build --release --split
 step "precompress assets" target/release/pms assets compress
 playwright() { (cd end2end && npx playwright test); }
 step "Playwright journeys" playwright
+step "MOSIP onboarder walk" scripts/mosip-compat.sh
 step "first-load budget" scripts/bundle-budget.sh

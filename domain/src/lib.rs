@@ -28,6 +28,8 @@ pub mod clock;
 #[cfg(feature = "server")]
 pub mod db;
 #[cfg(feature = "server")]
+pub mod idp;
+#[cfg(feature = "server")]
 pub mod outbox;
 #[cfg(feature = "server")]
 pub mod policy_group;

@@ -70,6 +70,15 @@ pub fn create(
     })
 }
 
+/// The id of the policy group of that name (active or not).
+pub fn id_by_name(conn: &mut AnyConnection, name: &str) -> AppResult<Option<String>> {
+    Ok(policy_groups::table
+        .filter(policy_groups::name.eq(name.trim()))
+        .select(policy_groups::id)
+        .first(conn)
+        .optional()?)
+}
+
 /// Active policy groups, by name (what a partner may choose).
 pub fn active_options(conn: &mut AnyConnection) -> AppResult<Vec<PolicyGroupOption>> {
     Ok(policy_groups::table

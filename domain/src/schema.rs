@@ -19,6 +19,8 @@ diesel::table! {
         updated_at -> BigInt,
         created_by -> Nullable<Text>,
         updated_by -> Nullable<Text>,
+        username -> Nullable<Text>,
+        removed_at -> Nullable<BigInt>,
     }
 }
 
@@ -334,7 +336,44 @@ diesel::joinable!(devices -> partners (partner_id));
 diesel::joinable!(ftm_chips -> partners (partner_id));
 diesel::joinable!(device_sbis -> devices (device_id));
 diesel::joinable!(device_sbis -> sbis (sbi_id));
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        roles -> Text,
+        active -> Bool,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    jwt_keys (kid) {
+        kid -> Text,
+        sealed_key -> Binary,
+        public_key -> Binary,
+        created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    partner_credential_types (partner_id, credential_type) {
+        partner_id -> Text,
+        credential_type -> Text,
+        policy_id -> Text,
+        created_at -> BigInt,
+        created_by -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    api_clients,
+    jwt_keys,
+    partner_credential_types,
     notifications,
     mail_queue,
     job_leases,

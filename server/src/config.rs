@@ -37,12 +37,76 @@ pub enum Command {
         #[command(subcommand)]
         what: SeedWhat,
     },
+    /// API clients of MOSIP's REST door (client id + secret, as Keycloak's clients).
+    Client {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: ClientAction,
+    },
+    /// The keys that sign the MOSIP door's tokens.
+    Jwt {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: JwtAction,
+    },
     /// The built site's files.
     Assets {
         /// What to do with them.
         #[command(subcommand)]
         action: AssetsAction,
     },
+}
+
+/// API clients.
+#[derive(Debug, Subcommand)]
+pub enum ClientAction {
+    /// Create a client and print its secret once. With `--secret-stdin` the secret is read
+    /// from standard input (to match one already configured in MOSIP's modules).
+    Create {
+        /// Client id, e.g. mosip-deployment-client.
+        #[arg(long = "id")]
+        client_id: String,
+        /// Role to grant (repeatable), e.g. PARTNER_ADMIN.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Read the secret from standard input instead of generating one.
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Revoke a client: its secret and tokens stop working at once.
+    Revoke {
+        /// Client id.
+        #[arg(long = "id")]
+        client_id: String,
+    },
+    /// List clients.
+    List,
+}
+
+/// Token signing keys.
+#[derive(Debug, Subcommand)]
+pub enum JwtAction {
+    /// Start signing with a new key; tokens signed by the old one stay valid until they expire.
+    Rotate,
+}
+
+/// A set of defaults: the portal's own rules, or MOSIP's where MOSIP is laxer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// The portal's stricter rules.
+    Portal,
+    /// MOSIP's rules: partners activated by their first certificate, CAs without
+    /// keyCertSign accepted, no minimum remaining validity of a CA.
+    Mosip,
+}
+
+/// Who activates a self-registered partner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Activation {
+    /// A partner admin approves it.
+    Admin,
+    /// Its first valid certificate does (MOSIP).
+    Certificate,
 }
 
 /// Site files.
@@ -74,6 +138,9 @@ pub enum SeedWhat {
         #[arg(long)]
         secrets_file: std::path::PathBuf,
     },
+    /// MOSIP's default partners, policy groups, policies and credential-type mappings that
+    /// its onboarder's print, abis and mobileid modules presuppose (idempotent).
+    MosipDefaults,
     /// Policies of every type and status, spread over 50 policy groups.
     Policies {
         /// How many policies to add.
@@ -163,14 +230,29 @@ pub struct Config {
     /// File holding the CA key (base64 of 32 random bytes), e.g. a mounted secret.
     #[arg(long, env = "PMS_CA_KEY_FILE", global = true)]
     pub ca_key_file: Option<PathBuf>,
-    /// Minimum remaining validity, in days, of a CA certificate added to the trust store.
+    /// Minimum remaining validity, in days, of a CA certificate added to the trust store
+    /// (default 365; 0 under the mosip profile).
+    #[arg(long, env = "PMS_MIN_CA_VALIDITY_DAYS", global = true)]
+    pub min_ca_validity_days: Option<i64>,
+    /// Defaults for the rules where MOSIP is laxer than the portal.
+    #[arg(long, env = "PMS_PROFILE", value_enum, default_value_t = Profile::Portal, global = true)]
+    pub profile: Profile,
+    /// Who activates a self-registered partner (default admin; certificate under the mosip
+    /// profile).
+    #[arg(long, env = "PMS_PARTNER_ACTIVATION", value_enum, global = true)]
+    pub partner_activation: Option<Activation>,
+    /// Refuse a CA whose key usage lacks keyCertSign (default true; false under the mosip
+    /// profile, whose sample roots lack it).
+    #[arg(long, env = "PMS_CA_REQUIRE_KEY_CERT_SIGN", global = true)]
+    pub ca_require_key_cert_sign: Option<bool>,
+    /// Lifetime of the tokens MOSIP's door issues, in minutes.
     #[arg(
         long,
-        env = "PMS_MIN_CA_VALIDITY_DAYS",
-        default_value_t = 365,
+        env = "PMS_MOSIP_TOKEN_MINUTES",
+        default_value_t = 60,
         global = true
     )]
-    pub min_ca_validity_days: i64,
+    pub mosip_token_minutes: i64,
     /// An SBI may expire at most this many years from the day it is declared.
     #[arg(long, env = "PMS_SBI_MAX_YEARS", default_value_t = 5, global = true)]
     pub sbi_max_years: i64,
@@ -305,6 +387,27 @@ pub struct Config {
 }
 
 impl Config {
+    /// The certificate rules, from the profile and the settings that override it; each rule
+    /// relaxed from the portal's own is logged as a warning at start-up.
+    pub fn cert_rules(&self) -> (i64, bool, bool) {
+        let mosip = self.profile == Profile::Mosip;
+        let min_days = self
+            .min_ca_validity_days
+            .unwrap_or(if mosip { 0 } else { 365 })
+            .max(0);
+        let require_kcs = self.ca_require_key_cert_sign.unwrap_or(!mosip);
+        let activation = self.partner_activation.unwrap_or(if mosip {
+            Activation::Certificate
+        } else {
+            Activation::Admin
+        });
+        (
+            min_days,
+            !require_kcs,
+            activation == Activation::Certificate,
+        )
+    }
+
     /// Settings of the WebSub hub and the delivery engine.
     pub fn event_settings(&self) -> crate::events::EventSettings {
         let mut s = crate::events::EventSettings {

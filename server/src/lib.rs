@@ -6,6 +6,8 @@ pub mod events;
 pub mod export;
 pub mod jobs;
 pub mod middleware;
+pub mod mosip;
+pub mod openapi;
 pub mod outbound;
 
 use app::state::AppState;
@@ -40,6 +42,8 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     /// WebSub hub and event delivery settings.
     pub events: Arc<events::EventSettings>,
+    /// MOSIP's REST door (token lifetime).
+    pub mosip: Arc<mosip::Settings>,
 }
 
 /// Leptos options for a site directory; the output name matches `[[workspace.metadata.leptos]]`.
@@ -209,6 +213,10 @@ pub fn router(state: ServerState) -> Router {
         move || provide_context(app_state.clone())
     };
     let hsts = state.app.secure_cookies;
+    let mosip_state = mosip::MosipState {
+        app: app_state.clone(),
+        settings: state.mosip.clone(),
+    };
     let hub_state = events::HubState {
         app: app_state.clone(),
         settings: state.events.clone(),
@@ -274,6 +282,9 @@ pub fn router(state: ServerState) -> Router {
     let service = Router::new()
         .route("/api/v1/apikeys/verify", axum::routing::post(verify_key))
         .with_state(app_state.clone());
+    let docs = Router::new()
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/docs", get(openapi::reference_page));
     let hub = Router::new()
         .route("/websub/hub", axum::routing::post(events::hub_post))
         .route("/websub/topics", get(events::topics))
@@ -284,6 +295,10 @@ pub fn router(state: ServerState) -> Router {
         .layer(axum::middleware::from_fn(middleware::csrf_layer))
         .merge(service)
         .merge(hub)
+        // MOSIP's clients carry their JWT in an `Authorization` cookie or header, not a
+        // session; cross-site posts cannot send it (SameSite=Lax) nor a JSON body in a form.
+        .merge(mosip::router(mosip_state))
+        .merge(docs)
         // Inside compression: it reads the error body before it is encoded.
         .layer(axum::middleware::from_fn(middleware::restatus_layer))
         .layer(axum::middleware::from_fn(middleware::utf8_layer))

@@ -5,7 +5,9 @@ use app::state::AppState;
 use clap::Parser;
 use domain::session::SessionPolicy;
 use domain::throttle::ThrottlePolicy;
-use pms::config::{AdminAction, AssetsAction, Cli, Command, Config, SeedWhat};
+use pms::config::{
+    AdminAction, AssetsAction, Cli, ClientAction, Command, Config, JwtAction, SeedWhat,
+};
 use pms::{leptos_options, router, spawn_expiry_job, spawn_session_sweeper, ServerState};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
@@ -45,10 +47,102 @@ async fn main() -> anyhow::Result<()> {
                     secrets_file,
                 },
         } => seed_api_keys(&cli.config, count, &secrets_file),
+        Command::Seed {
+            what: SeedWhat::MosipDefaults,
+        } => seed_mosip_defaults(&cli.config),
+        Command::Client { action } => client(&cli.config, action),
+        Command::Jwt {
+            action: JwtAction::Rotate,
+        } => {
+            let pool =
+                domain::db::connect(&cli.config.database_url(), 1).map_err(anyhow::Error::msg)?;
+            let mut conn = pool.get()?;
+            let master = cli.config.ca_master_key()?;
+            let grace = cli.config.mosip_token_minutes.clamp(1, 1440) * 60_000;
+            let kid = domain::idp::jwt::rotate(&mut conn, &master, grace)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "signing with key {kid}; the previous key verifies for {} more minutes",
+                grace / 60_000
+            );
+            Ok(())
+        }
         Command::Assets {
             action: AssetsAction::Compress,
         } => compress_assets(&cli.config),
     }
+}
+
+fn seed_mosip_defaults(config: &Config) -> anyhow::Result<()> {
+    let pool = domain::db::connect(&config.database_url(), 1).map_err(anyhow::Error::msg)?;
+    let mut conn = pool.get()?;
+    let report =
+        domain::partner::seed_mosip_defaults(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{report}");
+    Ok(())
+}
+
+fn client(config: &Config, action: ClientAction) -> anyhow::Result<()> {
+    let pool = domain::db::connect(&config.database_url(), 1).map_err(anyhow::Error::msg)?;
+    let mut conn = pool.get()?;
+    let actor = domain::audit::Actor::system();
+    match action {
+        ClientAction::Create {
+            client_id,
+            roles,
+            secret_stdin,
+        } => {
+            let roles = domain::idp::parse_roles(&roles)
+                .map_err(|r| anyhow::anyhow!("unknown role {r}"))?;
+            let secret = if secret_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_string())
+            } else {
+                None
+            };
+            let issued = domain::idp::clients::create(
+                &mut conn,
+                &actor,
+                &client_id,
+                &roles,
+                secret.as_deref(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let names: Vec<&str> = issued.item.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "created API client {} ({})",
+                issued.item.client_id,
+                names.join(", ")
+            );
+            if !secret_stdin {
+                println!("secret (shown once): {}", issued.secret);
+            }
+        }
+        ClientAction::Revoke { client_id } => {
+            let found = domain::idp::clients::find(&mut conn, &client_id)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .ok_or_else(|| anyhow::anyhow!("no API client {client_id}"))?;
+            domain::idp::clients::revoke(&mut conn, &actor, &found.id)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("revoked API client {client_id}");
+        }
+        ClientAction::List => {
+            let (rows, total) = domain::idp::clients::list(&mut conn, 0, 100)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for c in rows {
+                let names: Vec<&str> = c.roles.iter().map(|r| r.as_str()).collect();
+                println!(
+                    "{}\t{}\t{}",
+                    c.client_id,
+                    if c.active { "active" } else { "revoked" },
+                    names.join(",")
+                );
+            }
+            println!("{total} client(s)");
+        }
+    }
+    Ok(())
 }
 
 fn compress_assets(config: &Config) -> anyhow::Result<()> {
@@ -213,12 +307,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
 
     let mut certs = domain::cert::signing::CertConfig::new(config.ca_master_key()?);
-    certs.min_ca_validity_days = config.min_ca_validity_days.max(0);
+    let (min_days, no_kcs, activate) = config.cert_rules();
+    certs.min_ca_validity_days = min_days;
+    certs.allow_ca_without_key_cert_sign = no_kcs;
+    certs.activate_on_certificate = activate;
+    // Each rule relaxed from the portal's own is said out loud at every start.
+    if min_days < domain::cert::DEFAULT_MIN_CA_VALIDITY_DAYS {
+        tracing::warn!(
+            min_days,
+            "CAs with less than a year of validity left are accepted (PMS_MIN_CA_VALIDITY_DAYS)"
+        );
+    }
+    if no_kcs {
+        tracing::warn!("CAs whose key usage lacks keyCertSign are accepted (PMS_CA_REQUIRE_KEY_CERT_SIGN=false)");
+    }
+    if activate {
+        tracing::warn!("partners are activated by their first valid certificate, without an admin's approval (PMS_PARTNER_ACTIVATION=certificate)");
+    }
     let master = certs.master_key.clone();
     let conn_pool = pool.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = conn_pool.get()?;
-        domain::cert::signing::ensure_signing_cas(&mut conn, &master).map_err(anyhow::Error::msg)
+        domain::cert::signing::ensure_signing_cas(&mut conn, &master)
+            .map_err(anyhow::Error::msg)?;
+        domain::idp::jwt::ensure_key(&mut conn, &master).map_err(anyhow::Error::msg)
     })
     .await??;
 
@@ -260,6 +372,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app: state.clone(),
         leptos: leptos_options(&config.site_root),
         events: Arc::new(event_settings.clone()),
+        mosip: Arc::new(pms::mosip::Settings {
+            token_ttl_secs: config.mosip_token_minutes.clamp(1, 1440) * 60,
+        }),
     });
     pms::events::spawn(
         pms::events::Engine::new(

@@ -26,6 +26,10 @@ fn every_setting_has_the_readme_default() {
         "PMS_APIKEY_DAYS",
         "PMS_MISP_LICENSE_DAYS",
         "PMS_MIN_CA_VALIDITY_DAYS",
+        "PMS_PROFILE",
+        "PMS_PARTNER_ACTIVATION",
+        "PMS_CA_REQUIRE_KEY_CERT_SIGN",
+        "PMS_MOSIP_TOKEN_MINUTES",
         "PMS_MAIL_FROM",
         "PMS_MAIL_INTERVAL_SECS",
         "PMS_NOTIFY_INTERVAL_SECS",
@@ -61,10 +65,34 @@ fn every_setting_has_the_readme_default() {
     assert!(!c.secure_cookies);
     assert_eq!((c.session_idle_minutes, c.session_absolute_hours), (30, 12));
     assert_eq!(c.sbi_max_years, 5);
+    assert_eq!((c.apikey_days, c.misp_license_days), (365, 365));
+    // The portal's rules: a year of CA validity, keyCertSign, admin approval; MOSIP's profile
+    // relaxes all three, and each can be set on its own.
+    assert_eq!(c.cert_rules(), (365, false, false));
     assert_eq!(
-        (c.apikey_days, c.misp_license_days, c.min_ca_validity_days),
-        (365, 365, 365)
+        parse(&["--profile", "mosip"]).config.cert_rules(),
+        (0, true, true)
     );
+    assert_eq!(
+        parse(&[
+            "--profile",
+            "mosip",
+            "--partner-activation",
+            "admin",
+            "--min-ca-validity-days",
+            "30"
+        ])
+        .config
+        .cert_rules(),
+        (30, true, false)
+    );
+    assert_eq!(
+        parse(&["--ca-require-key-cert-sign", "false"])
+            .config
+            .cert_rules(),
+        (365, true, false)
+    );
+    assert_eq!(c.mosip_token_minutes, 60);
     assert_eq!(c.mail_from, "Partner portal <no-reply@pms.local>");
     assert_eq!((c.mail_interval_secs, c.notify_interval_secs), (30, 600));
     assert!(!c.log_json);
@@ -172,7 +200,7 @@ fn every_setting_is_a_flag() {
         (c.sbi_max_years, c.apikey_days, c.misp_license_days),
         (3, 90, 30)
     );
-    assert_eq!(c.min_ca_validity_days, 10);
+    assert_eq!(c.min_ca_validity_days, Some(10));
     assert_eq!((c.mail_interval_secs, c.notify_interval_secs), (7, 60));
     assert_eq!(c.database_url(), "postgres://u:p@h/db");
     assert_eq!(c.smtp_url.as_deref(), Some("smtp://localhost:25"));

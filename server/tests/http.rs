@@ -26,6 +26,17 @@ struct Harness {
 }
 
 fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
+    harness_with_certs(sessions, secure, |_| {})
+}
+
+/// A harness whose certificate rules `adjust` changes (MOSIP's profile, a shorter minimum).
+fn harness_with_certs(
+    sessions: SessionPolicy,
+    secure: bool,
+    adjust: impl FnOnce(&mut domain::cert::signing::CertConfig),
+) -> Harness {
+    let mut certs = domain::cert::signing::CertConfig::new(test_master_key());
+    adjust(&mut certs);
     let db = TestDb::new();
     let state = AppState {
         pool: db.pool.clone(),
@@ -33,7 +44,7 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
         throttle: ThrottlePolicy::default(),
         secure_cookies: secure,
         setup_token_hash: Arc::from(domain::session::hash_token(SETUP_TOKEN)),
-        certs: Arc::new(domain::cert::signing::CertConfig::new(test_master_key())),
+        certs: Arc::new(certs),
         sbi_max_years: domain::device::DEFAULT_SBI_MAX_YEARS,
         access: Default::default(),
         service_tokens: Default::default(),
@@ -53,6 +64,7 @@ fn harness_with(sessions: SessionPolicy, secure: bool) -> Harness {
             allow_hosts: vec!["127.0.0.1".into(), "localhost".into()],
             ..Default::default()
         }),
+        mosip: Default::default(),
     });
     Harness { db, app, key }
 }
@@ -4411,6 +4423,9 @@ mod authz {
         ("/api/service-tokens/all", Who::Roles(ADMIN), ANY),
         ("/api/service-tokens/issue", Who::Roles(ADMIN), ANY),
         ("/api/service-tokens/revoke", Who::Roles(ADMIN), ANY),
+        ("/api/api-clients/all", Who::Roles(ADMIN), ANY),
+        ("/api/api-clients/create", Who::Roles(ADMIN), ANY),
+        ("/api/api-clients/revoke", Who::Roles(ADMIN), ANY),
         ("/api/certificates/ca", Who::Roles(ADMIN), ANY),
         ("/api/certificates/ca/detail", Who::Roles(ADMIN), ANY),
         ("/api/certificates/ca/check", Who::Roles(ADMIN), ANY),
@@ -4499,7 +4514,7 @@ mod authz {
         &partner_id=nope&organisation=o&partner_type=NOPE&phone=1&address=a&language=eng\
         &contact_email=x&contact_phone=1&group_id=nope&policy_type=NOPE&document=%7B%7D\
         &valid_to=1970-01-01&from=1&to=2&page=1&domain=NOPE&content=x&encoding=pem&topics=\
-        &version=v&binary_hash=h&created_on=x&expires_on=x&device_type=NOPE&sub_type=NOPE\
+        &client_id=c&version=v&binary_hash=h&created_on=x&expires_on=x&device_type=NOPE&sub_type=NOPE\
         &make=m&model=m&device_id=nope&sbi_id=nope&subscription_id=nope&letter_id=nope\
         &event_id=nope&sbi_ids[0]=nope&items[0][kind]=partner&items[0][id]=nope\
         &input[policy_id]=nope&input[use_case]=u&input[label]=l&input[name]=n\
@@ -4672,3 +4687,6 @@ mod authz {
         }
     }
 }
+
+#[path = "http/mosip.rs"]
+mod mosip;

@@ -1,12 +1,12 @@
-//! Server functions for policy requests, API keys, OIDC clients, MISP licenses and service
-//! tokens. Partners act on their own items only (found from their account on the server);
+//! Server functions for policy requests, API keys, OIDC clients, MISP licenses, service
+//! tokens and the API clients of MOSIP's REST door. Partners act on their own items only (found from their account on the server);
 //! partner admins see and decide on all of them. Secrets appear only in the answer that
 //! creates them, which is marked `no-store`.
 
 use domain::access::{
-    ApiKeyInput, ApiKeyView, ApprovedPolicy, ClientInput, ClientUpdate, ClientView, Issued,
-    KeyQuery, LicenseView, Mapping, RequestInput, RequestQuery, RequestView, RequestablePolicy,
-    ServiceTokenView,
+    ApiClientView, ApiKeyInput, ApiKeyView, ApprovedPolicy, ClientInput, ClientUpdate, ClientView,
+    Issued, KeyQuery, LicenseView, Mapping, RequestInput, RequestQuery, RequestView,
+    RequestablePolicy, ServiceTokenView,
 };
 use domain::page::Page;
 use domain::AppError;
@@ -413,4 +413,48 @@ pub async fn revoke_service_token(id: String) -> Result<ServiceTokenView, AppErr
     // This instance stops at once; others within the cache's TTL.
     cache.clear();
     Ok(revoked)
+}
+
+// ---- API clients of MOSIP's REST door ----
+
+/// API clients, newest first (partner admins).
+#[server(endpoint = "api-clients/all")]
+pub async fn api_clients() -> Result<Vec<ApiClientView>, AppError> {
+    admin()?;
+    guard::db(|conn| domain::idp::clients::list(conn, 0, 100).map(|(rows, _)| rows))
+        .await
+        .map_err(fail)
+}
+
+/// Create an API client with roles (comma-separated); the secret is in this answer only.
+#[server(endpoint = "api-clients/create")]
+pub async fn create_api_client(
+    client_id: String,
+    #[server(default)] roles: String,
+) -> Result<Issued<ApiClientView>, AppError> {
+    let actor = admin()?;
+    no_store();
+    let names: Vec<String> = roles.split(',').map(|r| r.trim().to_string()).collect();
+    let roles = domain::idp::parse_roles(&names).map_err(|name| {
+        fail(AppError::validation(
+            "roles",
+            "PMS_ROLE_UNKNOWN",
+            format!(
+                "{} is not a role of this portal.",
+                domain::text::clip(&name, 40)
+            ),
+        ))
+    })?;
+    guard::db(move |conn| domain::idp::clients::create(conn, &actor, &client_id, &roles, None))
+        .await
+        .map_err(fail)
+}
+
+/// Revoke an API client: its secret and the tokens it holds stop working at once.
+#[server(endpoint = "api-clients/revoke")]
+pub async fn revoke_api_client(id: String) -> Result<ApiClientView, AppError> {
+    let actor = admin()?;
+    guard::db(move |conn| domain::idp::clients::revoke(conn, &actor, &id))
+        .await
+        .map_err(fail)
 }

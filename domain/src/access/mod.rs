@@ -10,6 +10,8 @@ pub mod apikey;
 #[cfg(feature = "server")]
 pub mod cascade;
 #[cfg(feature = "server")]
+pub mod credential_type;
+#[cfg(feature = "server")]
 pub mod jwk;
 #[cfg(feature = "server")]
 pub mod license;
@@ -205,6 +207,21 @@ pub struct RequestablePolicy {
     pub policy_type: String,
     /// The partner's latest request for it.
     pub request: Option<RequestStatus>,
+}
+
+/// An API client of MOSIP's REST door, as listed (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiClientView {
+    /// Row id.
+    pub id: String,
+    /// Client id.
+    pub client_id: String,
+    /// Roles.
+    pub roles: Vec<crate::role::Role>,
+    /// Not revoked.
+    pub active: bool,
+    /// Created, UTC ms.
+    pub created_at: i64,
 }
 
 /// A new API key.

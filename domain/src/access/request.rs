@@ -271,6 +271,25 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> AppResult<RequestView> {
     Ok(view(row))
 }
 
+/// The partner's latest request for a policy, if any (MOSIP's re-run of a mapping answers it).
+pub fn latest_for(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+    policy_id: &str,
+) -> AppResult<Option<RequestView>> {
+    let row: Option<Row> = request_query!()
+        .filter(policy_requests::partner_id.eq(partner_id))
+        .filter(policy_requests::policy_id.eq(policy_id))
+        .order((
+            policy_requests::created_at.desc(),
+            policy_requests::id.desc(),
+        ))
+        .select(columns())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(view))
+}
+
 /// A page of requests; `only` restricts to one partner (the partner's own view).
 pub fn list(
     conn: &mut AnyConnection,
@@ -397,6 +416,56 @@ pub fn decide(
                     "comment": comment }),
         )?;
         get(conn, id)
+    })
+}
+
+/// Grant a policy to a partner without a request of its own (MOSIP's default partners come
+/// with their mappings). Does nothing when the partner already has a pending or approved
+/// request for it; returns whether it granted.
+pub fn grant(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    partner_id: &str,
+    policy_id: &str,
+    use_case: &str,
+) -> AppResult<bool> {
+    crate::db::write_tx(conn, |conn| {
+        let live: i64 = policy_requests::table
+            .filter(policy_requests::partner_id.eq(partner_id))
+            .filter(policy_requests::policy_id.eq(policy_id))
+            .filter(policy_requests::status.eq_any([
+                RequestStatus::Pending.as_str(),
+                RequestStatus::Approved.as_str(),
+            ]))
+            .count()
+            .get_result(conn)?;
+        if live > 0 {
+            return Ok(false);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = clock::now_ms();
+        diesel::insert_into(policy_requests::table)
+            .values((
+                policy_requests::id.eq(&id),
+                policy_requests::partner_id.eq(partner_id),
+                policy_requests::policy_id.eq(policy_id),
+                policy_requests::use_case.eq(use_case),
+                policy_requests::status.eq(RequestStatus::Approved.as_str()),
+                policy_requests::created_at.eq(now),
+                policy_requests::created_by.eq(actor.id.as_deref()),
+                policy_requests::updated_at.eq(now),
+                policy_requests::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            "POLICY_REQUEST_GRANTED",
+            "policy_request",
+            &id,
+            json!({ "partnerId": partner_id, "policyId": policy_id, "useCase": use_case }),
+        )?;
+        Ok(true)
     })
 }
 

@@ -259,6 +259,11 @@ struct Owner {
 fn owner(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Owner> {
     let id = crate::partner::id_for_account(conn, &user.id)?
         .ok_or_else(|| AppError::not_found("Your partner profile"))?;
+    owner_of(conn, &id)
+}
+
+fn owner_of(conn: &mut AnyConnection, id: &str) -> AppResult<Owner> {
+    let id = id.to_string();
     let view = load_view(conn, &id)?;
     let domain = CertDomain::parse(&view.cert_domain).unwrap_or(CertDomain::Auth);
     Ok(Owner {
@@ -354,6 +359,21 @@ pub fn upload_own(
     config: &CertConfig,
     input: &[u8],
 ) -> AppResult<PartnerCertView> {
+    let partner_id = crate::partner::id_for_account(conn, &user.id)?
+        .ok_or_else(|| AppError::not_found("Your partner profile"))?;
+    upload_for(conn, actor, &partner_id, config, input)
+}
+
+/// Upload (or renew) the certificate of partner `partner_id`; the caller has checked that
+/// the actor owns it or is a partner admin. With `config.activate_on_certificate` (MOSIP's
+/// rule) a pending partner becomes approved by its first valid certificate.
+pub fn upload_for(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    partner_id: &str,
+    config: &CertConfig,
+    input: &[u8],
+) -> AppResult<PartnerCertView> {
     let der = single(input)?;
     let inactive = || {
         AppError::new(
@@ -364,7 +384,7 @@ pub fn upload_own(
     };
     // Validation and re-signing only read, so they run before the write lock is taken; the
     // transaction re-reads the partner and refuses if what the checks relied on changed.
-    let owner_then = owner(conn, user)?;
+    let owner_then = owner_of(conn, partner_id)?;
     if owner_then.status == PartnerStatus::Deactivated {
         return Err(inactive());
     }
@@ -403,7 +423,7 @@ pub fn upload_own(
     let (resigned, resigned_not_after) =
         resign(conn, &config.master_key, owner_then.domain, &parsed, now)?;
     crate::db::write_tx(conn, |conn| {
-        let owner = owner(conn, user)?;
+        let owner = owner_of(conn, partner_id)?;
         if owner.status == PartnerStatus::Deactivated {
             return Err(inactive());
         }
@@ -495,6 +515,9 @@ pub fn upload_own(
             obj.insert("certificateId".into(), json!(id));
         }
         outbox::enqueue(conn, PARTNER_UPDATED, data)?;
+        if config.activate_on_certificate && owner.status == PartnerStatus::Pending {
+            crate::partner::activate_by_certificate(conn, actor, &owner.id)?;
+        }
         of_partner(conn, &owner.id)?.ok_or_else(AppError::internal)
     })
 }

@@ -28,6 +28,11 @@ pub struct CertConfig {
     pub master_key: MasterKey,
     /// A CA added to the trust store must stay valid at least this many days.
     pub min_ca_validity_days: i64,
+    /// Accept a CA whose key usage lacks keyCertSign (MOSIP's sample roots do).
+    pub allow_ca_without_key_cert_sign: bool,
+    /// A pending partner is approved by its first valid certificate (MOSIP's rule) instead
+    /// of by a partner admin.
+    pub activate_on_certificate: bool,
 }
 
 impl CertConfig {
@@ -36,6 +41,8 @@ impl CertConfig {
         CertConfig {
             master_key,
             min_ca_validity_days: DEFAULT_MIN_CA_VALIDITY_DAYS,
+            allow_ca_without_key_cert_sign: false,
+            activate_on_certificate: false,
         }
     }
 }

@@ -162,7 +162,7 @@ pub fn upload(
                      it cannot be a root or an intermediate. Partners upload their own \
                      certificates on their certificate page.",
                 ));
-            } else if p.key_cert_sign == Some(false) {
+            } else if p.key_cert_sign == Some(false) && !config.allow_ca_without_key_cert_sign {
                 problems.push(problem(
                     "ca",
                     "Its key usage does not allow signing certificates (keyCertSign).",

@@ -7,9 +7,13 @@ use crate::role::Role;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
+mod mosip;
+#[cfg(feature = "server")]
 mod seed;
 #[cfg(feature = "server")]
 mod service;
+#[cfg(feature = "server")]
+pub use mosip::{seed_mosip_defaults, MosipSeedReport};
 #[cfg(feature = "server")]
 pub use seed::*;
 #[cfg(feature = "server")]

@@ -216,6 +216,16 @@ fn taken(field: &str, code: &str, message: &str) -> AppError {
 }
 
 fn ensure_unique(conn: &mut AnyConnection, id: &str, email: &str) -> AppResult<()> {
+    ensure_unique_for(conn, id, email, None)
+}
+
+/// Partner id and email unused; an email held by `own_account` itself is not a clash.
+fn ensure_unique_for(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    own_account: Option<&str>,
+) -> AppResult<()> {
     let id_taken: i64 = partners::table
         .filter(partners::id.eq(id))
         .count()
@@ -233,6 +243,7 @@ fn ensure_unique(conn: &mut AnyConnection, id: &str, email: &str) -> AppResult<(
         .get_result(conn)?;
     let account_taken: i64 = accounts::table
         .filter(accounts::email.eq(email))
+        .filter(accounts::id.ne(own_account.unwrap_or("")))
         .count()
         .get_result(conn)?;
     if email_taken + account_taken > 0 {
@@ -285,58 +296,144 @@ fn register(
                 accounts::updated_by.eq(actor.id.as_deref()),
             ))
             .execute(conn)?;
-        diesel::insert_into(account_roles::table)
-            .values((
-                account_roles::account_id.eq(&account_id),
-                account_roles::role.eq(role.as_str()),
-            ))
-            .execute(conn)?;
-        let status = if admin {
-            PartnerStatus::Approved
-        } else {
-            PartnerStatus::Pending
-        };
-        let row = PartnerRow {
-            id: c.id.clone(),
-            account_id: account_id.clone(),
-            organisation: c.organisation.clone(),
-            partner_type: info.code.clone(),
-            policy_group_id: group.clone(),
-            email: c.email.clone(),
-            phone: c.phone.clone(),
-            address: c.address.clone(),
-            language: c.language.clone(),
-            status: status.as_str().to_string(),
-            status_reason: None,
-            created_at: now,
-            updated_at: now,
-            created_by: actor.id.clone(),
-            updated_by: actor.id.clone(),
-        };
-        diesel::insert_into(partners::table)
-            .values(&row)
-            .execute(conn)?;
-        history(conn, &actor, &row.id, None, status, None)?;
         audit::record(
             conn,
             &actor,
             "ACCOUNT_CREATED",
             "account",
             &account_id,
-            json!({ "after": { "email": c.email, "display_name": c.organisation, "roles": [role.as_str()], "active": true, "partner_id": row.id } }),
+            json!({ "after": { "email": c.email, "display_name": c.organisation, "roles": [role.as_str()], "active": true, "partner_id": c.id } }),
         )?;
-        audit::record(
+        let status = if admin {
+            PartnerStatus::Approved
+        } else {
+            PartnerStatus::Pending
+        };
+        insert_profile(
             conn,
             &actor,
-            "PARTNER_CREATED",
-            "partner",
-            &row.id,
-            json!({ "after": profile_json(&row) }),
-        )?;
-        let view = load_view(conn, &row.id)?;
-        outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
-        Ok(view)
+            &account_id,
+            role,
+            &c,
+            &info.code,
+            group.clone(),
+            status,
+        )
     })
+}
+
+/// Grant `role` to the account (when it lacks it) and store its partner profile with its
+/// first status, history row, audit row and event. Runs inside the caller's transaction.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one use case's checked parts, written together"
+)]
+fn insert_profile(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    account_id: &str,
+    role: Role,
+    c: &Checked,
+    partner_type: &str,
+    group: Option<String>,
+    status: PartnerStatus,
+) -> AppResult<PartnerView> {
+    let held: i64 = account_roles::table
+        .filter(account_roles::account_id.eq(account_id))
+        .filter(account_roles::role.eq(role.as_str()))
+        .count()
+        .get_result(conn)?;
+    if held == 0 {
+        diesel::insert_into(account_roles::table)
+            .values((
+                account_roles::account_id.eq(account_id),
+                account_roles::role.eq(role.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    let now = clock::now_ms();
+    let row = PartnerRow {
+        id: c.id.clone(),
+        account_id: account_id.to_string(),
+        organisation: c.organisation.clone(),
+        partner_type: partner_type.to_string(),
+        policy_group_id: group,
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        address: c.address.clone(),
+        language: c.language.clone(),
+        status: status.as_str().to_string(),
+        status_reason: None,
+        created_at: now,
+        updated_at: now,
+        created_by: actor.id.clone(),
+        updated_by: actor.id.clone(),
+    };
+    diesel::insert_into(partners::table)
+        .values(&row)
+        .execute(conn)?;
+    history(conn, actor, &row.id, None, status, None)?;
+    audit::record(
+        conn,
+        actor,
+        "PARTNER_CREATED",
+        "partner",
+        &row.id,
+        json!({ "after": profile_json(&row) }),
+    )?;
+    let view = load_view(conn, &row.id)?;
+    outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
+    Ok(view)
+}
+
+/// A signed-in account registers its own partner profile (MOSIP's `POST /partners`: the user
+/// exists first, in Keycloak). It starts pending and the account gains its type's role.
+pub fn register_for_account(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    account_id: &str,
+    input: &PartnerInput,
+) -> AppResult<PartnerView> {
+    let c = check_input(input)?;
+    let info = load_type(conn, &input.partner_type, false)?;
+    let group = check_group(conn, &info, input.policy_group_id.as_deref())?;
+    let role = info.portal_role.ok_or_else(AppError::internal)?;
+    crate::db::write_tx(conn, |conn| {
+        ensure_unique_for(conn, &c.id, &c.email, Some(account_id))?;
+        if id_for_account(conn, account_id)?.is_some() {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_ACCOUNT_HAS_PARTNER",
+                "This account already has a partner profile.",
+            ));
+        }
+        insert_profile(
+            conn,
+            actor,
+            account_id,
+            role,
+            &c,
+            &info.code,
+            group.clone(),
+            PartnerStatus::Pending,
+        )
+    })
+}
+
+/// A pending partner becomes approved by its first valid certificate (MOSIP's rule, when the
+/// deployment chose it). Runs inside the upload's transaction.
+pub fn activate_by_certificate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<PartnerView> {
+    apply(
+        conn,
+        actor,
+        id,
+        Decision::Approve,
+        Some("Approved by its first valid certificate (PMS_PARTNER_ACTIVATION=certificate)."),
+    )
 }
 
 /// Public sign-up: account plus pending partner profile.

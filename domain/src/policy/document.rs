@@ -6,7 +6,7 @@ use super::PolicyType;
 use serde::{Deserialize, Serialize};
 
 /// Auth types the editor offers (the schema's list), with their sub-types.
-pub const AUTH_TYPES: [(&str, &str, &[&str]); 8] = [
+pub const AUTH_TYPES: [(&str, &str, &[&str]); 12] = [
     ("bio", "Biometric", &["FINGER", "IRIS", "FACE"]),
     ("otp", "One-time password", &[]),
     ("demo", "Demographic", &[]),
@@ -15,6 +15,10 @@ pub const AUTH_TYPES: [(&str, &str, &[&str]); 8] = [
     ("kycauth", "KYC auth (eSignet)", &[]),
     ("kycexchange", "KYC exchange (eSignet)", &[]),
     ("token", "Token", &[]),
+    ("keybinding", "Key binding (wallets)", &[]),
+    ("kbt", "Key-bound token", &[]),
+    ("wla", "Wallet-local authentication", &[]),
+    ("vciexchange", "Verifiable credential issuance", &[]),
 ];
 
 /// Token types of an auth policy.

@@ -221,6 +221,42 @@ pub fn check_document(policy_type: &str, document: &str) -> AppResult<()> {
     validate::check(kind, document).map(|_| ())
 }
 
+/// A policy found by name: its id, group id and status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedPolicy {
+    /// Id.
+    pub id: String,
+    /// Group id.
+    pub group_id: String,
+    /// Status.
+    pub status: PolicyStatus,
+}
+
+/// The policy of that name, in `group_id` when given (names are unique within a group); the
+/// first created when several groups use the name.
+pub fn find_by_name(
+    conn: &mut AnyConnection,
+    group_id: Option<&str>,
+    name: &str,
+) -> AppResult<Option<NamedPolicy>> {
+    let mut q = policies::table
+        .filter(policies::name.eq(name.trim()))
+        .into_boxed();
+    if let Some(g) = group_id {
+        q = q.filter(policies::policy_group_id.eq(g));
+    }
+    let row: Option<(String, String, String)> = q
+        .order((policies::created_at.asc(), policies::id.asc()))
+        .select((policies::id, policies::policy_group_id, policies::status))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(id, group_id, status)| NamedPolicy {
+        id,
+        group_id,
+        status: PolicyStatus::parse(&status).unwrap_or(PolicyStatus::Deactivated),
+    }))
+}
+
 /// Create a draft.
 pub fn create(
     conn: &mut AnyConnection,

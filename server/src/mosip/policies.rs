@@ -1,0 +1,179 @@
+//! `/v1/policymanager`: policy groups and policies, as MOSIP's policy-manager answers them.
+
+use super::auth::{answer, gate, require};
+use super::envelope::{self, Answer, Envelope, Fault};
+use super::{request_id, run, MosipState};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use domain::Role;
+use serde_json::{json, Value};
+
+/// Who writes policies: MOSIP lets partner admins do it as well as policy managers.
+const AUTHORS: [Role; 2] = [Role::PolicyManager, Role::PartnerAdmin];
+
+/// How long a policy published through this door stays valid (MOSIP's have no end; the
+/// portal's longest is ten years).
+const PUBLISH_VALIDITY_MS: i64 = 3650 * 24 * 3600 * 1000;
+
+fn time_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
+async fn with_envelope<F, Fut>(body: &[u8], f: F) -> Response
+where
+    F: FnOnce(Envelope) -> Fut,
+    Fut: std::future::Future<Output = Answer>,
+{
+    match envelope::parse(body) {
+        Ok(env) => {
+            let meta = env.meta.clone();
+            envelope::reply(&meta, f(env).await)
+        }
+        Err((meta, fault)) => envelope::reply(&meta, Err(fault)),
+    }
+}
+
+/// `POST /policies/group/new`.
+pub async fn create_group(
+    State(state): State<MosipState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = match gate(&state, &headers, &AUTHORS).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    with_envelope(&body, |env| async move {
+        let name = env.text("name")?;
+        let desc = env.text("desc")?;
+        let actor = who.actor(request_id(&headers));
+        let by = who.name();
+        let group = run(&state, move |conn| {
+            domain::policy_group::create(conn, &actor, &name, &desc)
+        })
+        .await?;
+        let now = envelope::now_text();
+        Ok(json!({
+            "id": group.id,
+            "name": group.name,
+            "desc": group.description,
+            "is_Active": true,
+            "cr_by": by,
+            "cr_dtimes": now,
+            "up_by": by,
+            "upd_dtimes": now,
+        }))
+    })
+    .await
+}
+
+/// `POST /policies`: a draft policy in a group, its document checked against its schema.
+pub async fn create_policy(
+    State(state): State<MosipState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = match gate(&state, &headers, &AUTHORS).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    with_envelope(&body, |env| async move {
+        let name = env.text("name")?;
+        let desc = env.text("desc")?;
+        let group_name = env.text("policyGroupName")?;
+        let policy_type = env.text("policyType")?;
+        let document = Value::Object(env.object("policies")?.clone()).to_string();
+        let version = env.opt_text("version")?.unwrap_or_else(|| "1.0".into());
+        let actor = who.actor(request_id(&headers));
+        let by = who.name();
+        let lookup = group_name.clone();
+        let group_id = run(&state, move |conn| {
+            domain::policy_group::id_by_name(conn, &lookup)
+        })
+        .await?
+        .ok_or_else(|| Fault::new("PMS_POL_019", "Policy group name does not exist"))?;
+        let input = domain::policy::PolicyInput {
+            group_id,
+            name,
+            description: desc,
+            policy_type,
+            document,
+        };
+        let detail = run(&state, move |conn| {
+            domain::policy::create(conn, &actor, &input)
+        })
+        .await?;
+        Ok(json!({
+            "id": detail.summary.id,
+            "name": detail.summary.name,
+            "desc": detail.description,
+            "policyGroupName": group_name,
+            "policyType": detail.summary.policy_type.as_str(),
+            "version": version,
+            "is_Active": false,
+            "cr_by": by,
+            "cr_dtimes": time_text(detail.created_at),
+            "up_by": by,
+            "upd_dtimes": time_text(detail.summary.updated_at),
+        }))
+    })
+    .await
+}
+
+/// `POST /policies/{policyId}/group/{policyGroupId}/publish` (no body).
+pub async fn publish(
+    State(state): State<MosipState>,
+    Path((policy_id, group_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let a: Answer = async {
+        let who = require(&state, &headers, &AUTHORS).await?;
+        let actor = who.actor(request_id(&headers));
+        let id = policy_id.clone();
+        let current = run(&state, move |conn| {
+            Ok(domain::policy::detail(conn, &id).ok())
+        })
+        .await?;
+        let Some(current) = current else {
+            return Err(Fault::new("PMS_POL_008", "Policy ID does not exist"));
+        };
+        if current.summary.group_id != group_id {
+            let gid = group_id.clone();
+            let known = run(&state, move |conn| {
+                Ok(domain::policy_group::get(conn, &gid).is_ok())
+            })
+            .await?;
+            return Err(if known {
+                Fault::new("PMS_POL_015", "Policy group and policy not mapped.")
+            } else {
+                Fault::new("PMS_POL_016", "Policy Group ID does not exist")
+            });
+        }
+        let valid_to = domain::clock::now_ms() + PUBLISH_VALIDITY_MS;
+        let id = policy_id.clone();
+        let d = run(&state, move |conn| {
+            domain::policy::publish(conn, &actor, &id, valid_to)
+        })
+        .await?;
+        let policies: Value = serde_json::from_str(&d.document).unwrap_or(Value::Null);
+        Ok(json!({
+            "policyGroupId": d.summary.group_id,
+            "policyGroupName": d.summary.group_name,
+            "policyId": d.summary.id,
+            "policyName": d.summary.name,
+            "policyDesc": d.description,
+            "policyType": d.summary.policy_type.as_str(),
+            "publishDate": d.summary.valid_from.map(time_text),
+            "validTill": d.summary.valid_to.map(time_text),
+            "status": "PUBLISHED",
+            "version": d.summary.version.to_string(),
+            "is_Active": true,
+            "policies": policies,
+        }))
+    }
+    .await;
+    answer("mosip.pms.policy.publish", a)
+}
