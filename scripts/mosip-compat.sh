@@ -14,9 +14,10 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-export PMS_DATA_DIR="$work/data" PMS_ADDR="127.0.0.1:$PORT" PMS_PROFILE=mosip
+# MOSIP_COMPAT_PROFILE=portal shows what the portal's own rules refuse.
+export PMS_DATA_DIR="$work/data" PMS_ADDR="127.0.0.1:$PORT" PMS_PROFILE="${MOSIP_COMPAT_PROFILE:-mosip}"
 unset DATABASE_URL
-ADMIN=admin@example.org ADMIN_PASSWORD="admin password 0123"
+ADMIN=admin@example.org ADMIN_PASSWORD="operator key 0123 zeta"
 CLIENT=mosip-deployment-client CLIENT_SECRET="deployment-secret-$(head -c12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 KB_USER=mpartner-default-mimotokeybinding KB_PASSWORD=mimotokeybinding-kc-mockuserpassword
 KB_POLICY=mpolicy-default-mimotokeybinding KB_GROUP=mpolicygroup-default-mimotokeybinding
@@ -57,10 +58,14 @@ openssl x509 -req -days 1825 -extfile "$kb/v3.cnf" -in "$kb/Client.csr" -CA "$kb
 # --- helpers ---
 calls=0 failures=0
 json() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+# field PATH: a value of the JSON on stdin ("" when absent or not JSON, so a check reports it).
 field() { python3 -c 'import json,sys
-v = json.load(sys.stdin)
-for k in sys.argv[1].split("."):
-    v = v[int(k)] if isinstance(v, list) else (v or {}).get(k)
+try:
+    v = json.load(sys.stdin)
+    for k in sys.argv[1].split("."):
+        v = v[int(k)] if isinstance(v, list) else (v or {}).get(k)
+except Exception:
+    v = None
 print("" if v is None else v)' "$1"; }
 now() { date -u +%FT%T.%3NZ; }
 envelope() { printf '{"id":"string","version":"string","requesttime":"%s","metadata":{},"request":%s}' "$(now)" "$1"; }

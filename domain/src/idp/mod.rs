@@ -77,9 +77,10 @@ impl Principal {
     pub fn actor(&self, request_id: Option<String>) -> Actor {
         match self {
             Principal::Account(u) => Actor::account(&u.id, &u.email),
+            // The audit log shows the email column: the client's id stands in for it.
             Principal::Client { client_id, .. } => Actor {
                 id: Some(format!("client:{client_id}")),
-                email: None,
+                email: Some(format!("client:{client_id}")),
                 request_id: None,
             },
         }
