@@ -46,6 +46,26 @@ run "status filter, by organisation, 50 rows" "query[status]=PENDING&query[sort]
 run "all partners, by id, 50 rows, page 100" "query[sort]=id&query[page_size]=50&query[page]=100"
 run "free text on id/organisation/email, 50 rows" "query[q]=nimbus&query[page_size]=50"
 
+echo "## MOSIP's GET /v1/partnermanager/admin-partners next to the same query through the server function"
+TOKEN=$(curl -s -H 'Content-Type: application/json' \
+  -d '{"id":"","version":"1.0","request":{"userName":"bench@example.org","password":"correct horse battery"}}' \
+  "http://127.0.0.1:$PORT/v1/authmanager/authenticate/internal/useridPwd" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["response"]["token"])')
+cat > "$DATA/mosip.lua" <<LUA
+wrk.headers["Cookie"] = "Authorization=$TOKEN"
+LUA
+mosip() { # name, query
+  local total
+  total=$(curl -sf -H "Cookie: Authorization=$TOKEN" "http://127.0.0.1:$PORT/v1/partnermanager/admin-partners?$2" | sed -n 's/.*"totalResults":\([0-9]*\).*/\1/p')
+  echo "### $1 (matches: $total)"
+  wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$DATA/mosip.lua" "http://127.0.0.1:$PORT/v1/partnermanager/admin-partners?$2" \
+    | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors"
+}
+mosip "admin-partners: active, newest first, 50 rows, page 3" "isActive=true&sortFieldName=createdDateTime&sortType=desc&pageSize=50&pageNo=2"
+run "server function: the same query" "query[active]=true&query[sort]=-created&query[page_size]=50&query[page]=3"
+mosip "admin-partners: orgName contains, by partnerId, 50 rows" "orgName=nimbus&sortFieldName=partnerId&sortType=asc&pageSize=50"
+run "server function: the same query" "query[organisation_contains]=nimbus&query[sort]=id&query[page_size]=50"
+
 echo "## Server-rendered page GET /admin/partners?status=APPROVED&type=Auth_Partner&size=50"
 cat > "$DATA/page.lua" <<LUA
 wrk.headers["Cookie"] = "$COOKIE"

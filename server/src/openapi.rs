@@ -248,6 +248,29 @@ pub const OPS: &[Op] = &[
         codes: &["PMS_PRT_051", "PMS_PRT_011", "PMS_PRT_012", "PMS_PRT_013", "PMS_PRT_010", "PMS_PRT_002", "PMS_PMP_023", "PMS_PRT_108", "PMS_PRT_055", "PMS_COR_001"],
     },
     Op {
+        method: "get",
+        path: "/v1/partnermanager/admin-partners",
+        tag: "Partner manager",
+        summary: "Partners, paged (0-based), sorted and filtered on the partners page's own query; answered in MOSIP's second envelope (responseTime).",
+        auth: Auth::Token(ADMIN),
+        query: &[
+            ("sortFieldName", S, false, "partnerId, partnerType, orgName, policyGroupId, policyGroupName, emailAddress, certificateUploadStatus, status, isActive or createdDateTime; with sortType"),
+            ("sortType", S, false, "asc or desc (any case); with sortFieldName"),
+            ("pageNo", "integer", false, "0-based, default 0"),
+            ("pageSize", "integer", false, "default 8, at most 100"),
+            ("partnerId", S, false, "contains, any case"),
+            ("partnerType", S, false, "contains, any case"),
+            ("orgName", S, false, "contains, any case"),
+            ("emailAddress", S, false, "contains, any case"),
+            ("policyGroupName", S, false, "contains, any case (empty: partners with a group)"),
+            ("isActive", "boolean", false, "approved (true) or not (false)"),
+            ("certificateUploadStatus", S, false, "uploaded or not_uploaded"),
+        ],
+        body: Body::None,
+        answer: Answer::Envelope(&[("pageNo", "integer", true, "the page asked for (0 when nothing matches)"), ("pageSize", "integer", true, "rows per page"), ("totalResults", "integer", true, "matching partners"), ("data", "array", true, "{partnerId, partnerType, orgName, policyGroupId, policyGroupName, emailAddress, certificateUploadStatus, status, isActive, createdDateTime}")]),
+        codes: &["PMS_PS_ERROR_007", "PMS_PRT_357", "PMS_PRT_358", "PMS_PRT_360", "PMS_PRT_361", "KER_PRT_390"],
+    },
+    Op {
         method: "post",
         path: "/v1/partnermanager/partners/{partnerId}/policy/map",
         tag: "Partner manager",
@@ -522,9 +545,11 @@ pub fn document() -> Value {
                     "metadata": {}, "request": { "type": "object" } } },
                 "ServiceError": { "type": "object", "required": ["errorCode", "message"], "properties": {
                     "errorCode": { "type": "string" }, "message": { "type": "string" } } },
-                "ResponseEnvelope": { "type": "object", "required": ["responsetime", "errors"], "properties": {
+                "ResponseEnvelope": { "type": "object", "required": ["errors"], "properties": {
                     "id": { "type": ["string", "null"] }, "version": { "type": ["string", "null"] },
-                    "responsetime": { "type": "string" }, "metadata": {}, "response": {},
+                    "responsetime": { "type": "string", "description": "yyyy-MM-ddTHH:mm:ss.SSSZ" },
+                    "responseTime": { "type": "string", "description": "the same, in MOSIP's second envelope (its 1.2.2 lists)" },
+                    "metadata": {}, "response": {},
                     "errors": { "type": "array", "items": { "$ref": "#/components/schemas/ServiceError" } } } },
             },
         },

@@ -246,3 +246,72 @@ pub fn principal_of(conn: &mut AnyConnection, sub: &str) -> AppResult<Option<Pri
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::CurrentUser;
+    use crate::role::Role;
+
+    fn master() -> MasterKey {
+        MasterKey::from_base64(&MasterKey::generate_base64().expect("random")).expect("key")
+    }
+
+    fn account(conn: &mut AnyConnection) -> Principal {
+        let user = crate::account::create(
+            conn,
+            &crate::audit::Actor::system(),
+            &crate::account::NewAccount {
+                email: "ops@example.org".into(),
+                display_name: "Ops".into(),
+                password: "correct horse battery".into(),
+                roles: vec![Role::PartnerAdmin],
+            },
+        )
+        .expect("account");
+        Principal::Account(CurrentUser {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            roles: user.roles,
+        })
+    }
+
+    #[test]
+    fn tokens_verify_until_expiry_and_survive_a_rotation_for_its_grace_only() {
+        let db = crate::testing::TestDb::new();
+        let mut conn = db.conn();
+        let key = master();
+        let who = account(&mut conn);
+        let old = issue(&mut conn, &key, &who, "mosip-pms-client", 600).expect("token");
+        assert_eq!(verify(&mut conn, &old).expect("verify"), Some(who.clone()));
+        // Tampered, expired, foreign: none verifies.
+        let mut bad = old.clone();
+        bad.insert(bad.len() - 2, 'x');
+        assert_eq!(verify(&mut conn, &bad).expect("verify"), None);
+        let expired = issue(&mut conn, &key, &who, "x", -60).expect("token");
+        assert_eq!(verify(&mut conn, &expired).expect("verify"), None);
+        assert_eq!(verify(&mut conn, "not.a.jwt").expect("verify"), None);
+        // A rotation keeps the old key for its grace; the new key signs from then on.
+        rotate(&mut conn, &key, 60_000).expect("rotate");
+        let new = issue(&mut conn, &key, &who, "x", 600).expect("token");
+        assert_ne!(
+            jsonwebtoken::decode_header(&new).expect("header").kid,
+            jsonwebtoken::decode_header(&old).expect("header").kid
+        );
+        assert!(verify(&mut conn, &old).expect("verify").is_some());
+        assert!(verify(&mut conn, &new).expect("verify").is_some());
+        // A second rotation with no grace retires both older keys at once.
+        rotate(&mut conn, &key, -1).expect("rotate");
+        assert_eq!(verify(&mut conn, &new).expect("verify"), None);
+        // A deactivated account's token stops at once.
+        let current = issue(&mut conn, &key, &who, "x", 600).expect("token");
+        diesel::update(accounts::table)
+            .set(accounts::active.eq(false))
+            .execute(&mut conn)
+            .expect("deactivate");
+        assert_eq!(verify(&mut conn, &current).expect("verify"), None);
+        // The key does not open with another master key.
+        assert!(ensure_key(&mut conn, &master()).is_err());
+    }
+}

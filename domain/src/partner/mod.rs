@@ -313,6 +313,12 @@ pub struct PartnerSummary {
     pub status: PartnerStatus,
     /// Created (RFC 3339).
     pub created_at: String,
+    /// Policy group id (not in the page's payload nor its CSV: MOSIP's list shows it).
+    #[serde(skip)]
+    pub policy_group_id: Option<String>,
+    /// Whether it has a current certificate (likewise).
+    #[serde(skip)]
+    pub has_certificate: bool,
 }
 
 /// Filters, sort and page of the partners list (all optional; URL query parameters).
@@ -330,8 +336,30 @@ pub struct PartnerQuery {
     pub partner_type: Option<String>,
     /// Policy group id.
     pub policy_group: Option<String>,
-    /// `id`, `organisation`, `type`, `status`, `created`, each optionally prefixed by `-`.
+    /// `id`, `organisation`, `type`, `status`, `created`, `email`, `group`, `group_name`,
+    /// `certificate`, `active`, each optionally prefixed by `-`.
     pub sort: Option<String>,
+    /// MOSIP's admin-partners filters: case-insensitive "contains" on the partner id.
+    #[serde(default)]
+    pub id_contains: Option<String>,
+    /// ... on the organisation.
+    #[serde(default)]
+    pub organisation_contains: Option<String>,
+    /// ... on the contact email.
+    #[serde(default)]
+    pub email_contains: Option<String>,
+    /// ... on the type code.
+    #[serde(default)]
+    pub type_contains: Option<String>,
+    /// ... on the policy group's name (an empty text keeps partners that have a group).
+    #[serde(default)]
+    pub group_name_contains: Option<String>,
+    /// Approved (true) or any other status (false).
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// With a current certificate (true) or without (false).
+    #[serde(default)]
+    pub certificate: Option<bool>,
 }
 
 /// A page of partners plus the number of partners in each status (over the whole table).

@@ -9,8 +9,8 @@ use crate::db::AnyConnection;
 use crate::outbox;
 use crate::page;
 use crate::schema::{
-    account_roles, accounts, partner_contacts, partner_counts, partner_status_history,
-    partner_types, partners, policy_groups,
+    account_roles, accounts, partner_certificates, partner_contacts, partner_counts,
+    partner_status_history, partner_types, partners, policy_groups,
 };
 use diesel::prelude::*;
 use serde_json::json;
@@ -950,10 +950,41 @@ pub fn remove_contact(
     })
 }
 
+/// The text columns MOSIP's list filters on.
+#[derive(Clone, Copy)]
+enum Column {
+    Id,
+    Organisation,
+    Email,
+    Type,
+}
+
+/// Sort keys that are not columns of `partners` (the same SQL on both databases).
+const GROUP_NAME: &str =
+    "(SELECT g.name FROM policy_groups g WHERE g.id = partners.policy_group_id)";
+const HAS_CERT: &str = "EXISTS (SELECT 1 FROM partner_certificates c WHERE c.partner_id = partners.id AND c.is_current)";
+const IS_ACTIVE: &str = "(partners.status = 'APPROVED')";
+
 /// Partners, paged, filtered and sorted on the server, with the count of each status.
 pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let pattern = page::search_pattern(query.q.as_deref())?;
+    let mut contains: Vec<(Column, String)> = Vec::new();
+    for (column, text) in [
+        (Column::Id, &query.id_contains),
+        (Column::Organisation, &query.organisation_contains),
+        (Column::Email, &query.email_contains),
+        (Column::Type, &query.type_contains),
+    ] {
+        if let Some(p) = page::search_pattern(text.as_deref())? {
+            contains.push((column, p));
+        }
+    }
+    let group_pattern = page::search_pattern(query.group_name_contains.as_deref())?;
+    let mosip_filters = !contains.is_empty()
+        || query.group_name_contains.is_some()
+        || query.active.is_some()
+        || query.certificate.is_some();
     let filtered = || {
         // Filters and sort touch partners' own columns only, so counting and choosing the
         // page read indexes alone; the group names are joined for the 50 rows shown.
@@ -966,6 +997,50 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         }
         if let Some(g) = query.policy_group.as_deref().filter(|g| !g.is_empty()) {
             q = q.filter(partners::policy_group_id.eq(g.to_string()));
+        }
+        for (column, p) in contains.iter().cloned() {
+            q = match column {
+                Column::Id => q.filter(account::lower(partners::id).like(p).escape('\\')),
+                Column::Organisation => {
+                    q.filter(account::lower(partners::organisation).like(p).escape('\\'))
+                }
+                Column::Email => q.filter(partners::email.like(p).escape('\\')),
+                Column::Type => {
+                    q.filter(account::lower(partners::partner_type).like(p).escape('\\'))
+                }
+            };
+        }
+        match (&query.group_name_contains, &group_pattern) {
+            (_, Some(p)) => {
+                let groups = policy_groups::table
+                    .filter(
+                        account::lower(policy_groups::name)
+                            .like(p.clone())
+                            .escape('\\'),
+                    )
+                    .select(policy_groups::id.nullable());
+                q = q.filter(partners::policy_group_id.eq_any(groups));
+            }
+            (Some(_), None) => q = q.filter(partners::policy_group_id.is_not_null()),
+            (None, None) => {}
+        }
+        if let Some(active) = query.active {
+            let approved = PartnerStatus::Approved.as_str();
+            q = if active {
+                q.filter(partners::status.eq(approved))
+            } else {
+                q.filter(partners::status.ne(approved))
+            };
+        }
+        if let Some(with) = query.certificate {
+            let current = partner_certificates::table
+                .filter(partner_certificates::is_current.eq(true))
+                .select(partner_certificates::partner_id);
+            q = if with {
+                q.filter(partners::id.eq_any(current))
+            } else {
+                q.filter(partners::id.ne_all(current))
+            };
         }
         if let Some(pattern) = pattern.clone() {
             q = q.filter(
@@ -1000,7 +1075,8 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         .collect();
     let wanted_type = query.partner_type.as_deref().filter(|t| !t.is_empty());
     let counts_answer = query.policy_group.as_deref().unwrap_or_default().is_empty()
-        && query.q.as_deref().unwrap_or_default().trim().is_empty();
+        && query.q.as_deref().unwrap_or_default().trim().is_empty()
+        && !mosip_filters;
     // Status and type filters take their total from the kept counts; a group or text filter
     // counts rows.
     let total: i64 = if counts_answer {
@@ -1042,6 +1118,37 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             partners::id.asc(),
         )),
         "created" => q.order((partners::created_at.asc(), partners::id.asc())),
+        "email" => q.order((partners::email.asc(), partners::id.asc())),
+        "-email" => q.order((partners::email.desc(), partners::id.desc())),
+        "group" => q.order((partners::policy_group_id.asc(), partners::id.asc())),
+        "-group" => q.order((partners::policy_group_id.desc(), partners::id.desc())),
+        // Orders read one more row per partner (its group's name, its certificate).
+        "group_name" => q.order((
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(GROUP_NAME)
+                .asc(),
+            partners::id.asc(),
+        )),
+        "-group_name" => q.order((
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(GROUP_NAME)
+                .desc(),
+            partners::id.desc(),
+        )),
+        "certificate" => q.order((
+            diesel::dsl::sql::<diesel::sql_types::Bool>(HAS_CERT).desc(),
+            partners::id.asc(),
+        )),
+        "-certificate" => q.order((
+            diesel::dsl::sql::<diesel::sql_types::Bool>(HAS_CERT).asc(),
+            partners::id.desc(),
+        )),
+        "active" => q.order((
+            diesel::dsl::sql::<diesel::sql_types::Bool>(IS_ACTIVE).desc(),
+            partners::id.asc(),
+        )),
+        "-active" => q.order((
+            diesel::dsl::sql::<diesel::sql_types::Bool>(IS_ACTIVE).asc(),
+            partners::id.desc(),
+        )),
         _ => q.order((partners::created_at.desc(), partners::id.desc())),
     };
     let ids: Vec<String> = q
@@ -1049,7 +1156,16 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    type ListRow = (String, String, String, Option<String>, String, String, i64);
+    type ListRow = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        i64,
+    );
     let mut rows: Vec<ListRow> = partners::table
         .left_join(policy_groups::table)
         .filter(partners::id.eq_any(&ids))
@@ -1057,6 +1173,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             partners::id,
             partners::organisation,
             partners::partner_type,
+            partners::policy_group_id,
             policy_groups::name.nullable(),
             partners::email,
             partners::status,
@@ -1064,10 +1181,17 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         ))
         .load(conn)?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.0));
+    let with_certificate: Vec<String> = partner_certificates::table
+        .filter(partner_certificates::partner_id.eq_any(&ids))
+        .filter(partner_certificates::is_current.eq(true))
+        .select(partner_certificates::partner_id)
+        .load(conn)?;
     let items = rows
         .into_iter()
         .map(
-            |(id, organisation, partner_type, group, email, status, at)| PartnerSummary {
+            |(id, organisation, partner_type, group_id, group, email, status, at)| PartnerSummary {
+                has_certificate: with_certificate.contains(&id),
+                policy_group_id: group_id,
                 id,
                 organisation,
                 partner_type,

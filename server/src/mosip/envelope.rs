@@ -219,6 +219,38 @@ pub fn reply(meta: &Meta, answer: Answer) -> Response {
         .into_response()
 }
 
+/// MOSIP's second envelope (its 1.2.2 list endpoints): `responseTime` in camel case, the
+/// endpoint's id, version 1.0.
+pub fn reply_v2(id: &str, answer: Answer) -> Response {
+    let (status, response, errors) = match answer {
+        Ok(v) => (StatusCode::OK, v, json!([])),
+        Err(f) => (
+            f.status,
+            Value::Null,
+            json!([{ "errorCode": f.code, "message": f.message }]),
+        ),
+    };
+    let body = json!({
+        "id": id,
+        "version": "1.0",
+        "responseTime": now_text(),
+        "metadata": null,
+        "response": response,
+        "errors": errors,
+    });
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// The page MOSIP answers when nothing matches: every number 0.
+pub fn empty_page() -> Value {
+    json!({ "pageNo": 0, "pageSize": 0, "totalResults": 0, "data": [] })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod codes;
 pub mod envelope;
+pub mod lists;
 pub mod partners;
 pub mod policies;
 
@@ -99,6 +100,7 @@ pub fn router(state: MosipState) -> Router {
             post(partners::upload_certificate),
         )
         .route(&format!("{pm}/partners"), post(partners::register))
+        .route(&format!("{pm}/admin-partners"), get(lists::admin_partners))
         .route(
             &format!("{pm}/partners/{{partner_id}}/policy/map"),
             post(partners::map_policy),

@@ -819,3 +819,131 @@ async fn the_openapi_document_is_valid_3_1_and_every_operation_in_it_is_routed()
         .contains("/v1/partnermanager/partners/certificate/upload"));
     assert!(!page.body.contains("<script"));
 }
+
+#[tokio::test]
+async fn admin_partners_pages_sorts_and_filters_as_mosip_on_the_pages_query() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("rp@example.org", &[Role::AuthPartner]);
+    {
+        let mut conn = h.db.conn();
+        domain::partner::seed_mosip_defaults(&mut conn).expect("defaults");
+    }
+    h.api_client("mosip-deployment-client", &[Role::PartnerAdmin]);
+    let token = h.client_token("mosip-deployment-client").await;
+    let ca = h
+        .mosip(
+            "POST",
+            "/v1/partnermanager/partners/certificate/ca/upload",
+            json!({ "certificateData": PRINT_ROOT, "partnerDomain": "AUTH" }),
+            &token,
+        )
+        .await;
+    assert!(ca.body.contains("Upload Success."), "{}", ca.body);
+    let leaf = h
+        .mosip("POST", "/v1/partnermanager/partners/certificate/upload", json!({ "certificateData": PRINT_CLIENT, "partnerDomain": "AUTH", "partnerId": "mpartner-default-print" }), &token)
+        .await;
+    assert_eq!(code(&leaf), "");
+    let hr = &h;
+    let tok = token.clone();
+    let get = move |q: &str| {
+        let path = format!("/v1/partnermanager/admin-partners{q}");
+        let cookie = format!("Authorization={tok}");
+        async move { hr.call("GET", &path, None, Some(&cookie)).await }
+    };
+    let all = get("").await;
+    let body = all.json();
+    assert_eq!(body["id"], "mosip.pms.admin.partners.get");
+    assert!(body["responseTime"].is_string(), "{}", all.body);
+    assert_eq!(body["response"]["totalResults"], 3);
+    assert_eq!(body["response"]["pageNo"], 0);
+    let sorted = get("?sortFieldName=orgName&sortType=DESC&pageSize=2")
+        .await
+        .json();
+    let orgs: Vec<&str> = sorted["response"]["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|r| r["orgName"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(orgs, vec!["residentapp-partner", "mpartner-default-abis"]);
+    assert_eq!(sorted["response"]["pageSize"], 2);
+    let second = get("?sortFieldName=orgName&sortType=desc&pageSize=2&pageNo=1")
+        .await
+        .json();
+    assert_eq!(second["response"]["data"][0]["orgName"], "IIITB");
+    let row = &get("?partnerId=PRINT").await.json()["response"]["data"][0];
+    assert_eq!(row["partnerId"], "mpartner-default-print");
+    assert_eq!(row["certificateUploadStatus"], "uploaded");
+    assert_eq!(row["isActive"], true);
+    assert_eq!(row["status"], "approved");
+    assert_eq!(row["policyGroupName"], "mpolicygroup-default-print");
+    assert!(row["policyGroupId"].is_string());
+    let total = |v: Value| v["response"]["totalResults"].as_i64().unwrap_or(-1);
+    assert_eq!(
+        total(get("?certificateUploadStatus=uploaded").await.json()),
+        1
+    );
+    assert_eq!(
+        total(get("?certificateUploadStatus=not_uploaded").await.json()),
+        2
+    );
+    assert_eq!(
+        total(get("?certificateUploadStatus=Uploaded").await.json()),
+        0
+    );
+    assert_eq!(
+        total(
+            get("?policyGroupName=MOBILE&partnerType=credential")
+                .await
+                .json()
+        ),
+        1
+    );
+    assert_eq!(total(get("?orgName=nobody").await.json()), 0);
+    assert_eq!(total(get("?isActive=false").await.json()), 0);
+    let first_cert = get("?sortFieldName=certificateUploadStatus&sortType=asc")
+        .await
+        .json();
+    assert_eq!(
+        first_cert["response"]["data"][0]["partnerId"],
+        "mpartner-default-print"
+    );
+    for (q, expected) in [
+        (
+            "?sortType=asc&certificateUploadStatus=uploaded",
+            "PMS_PS_ERROR_007",
+        ),
+        ("?sortFieldName=-1&sortType=-1", "PMS_PRT_357"),
+        ("?sortFieldName=partnerId&sortType=-1", "PMS_PRT_358"),
+        ("?pageNo=-1", "PMS_PRT_360"),
+        ("?pageSize=-12", "PMS_PRT_361"),
+        ("?isActive=perhaps", "KER_PRT_390"),
+    ] {
+        let r = get(q).await;
+        assert_eq!(
+            (r.status, code(&r)),
+            (StatusCode::OK, expected.to_string()),
+            "{q}: {}",
+            r.body
+        );
+    }
+    // Partner admins only.
+    let anon = h
+        .call("GET", "/v1/partnermanager/admin-partners", None, None)
+        .await;
+    assert_eq!(
+        (anon.status, code(&anon)),
+        (StatusCode::UNAUTHORIZED, "KER-ATH-401".to_string())
+    );
+    let rp = h.user_token("rp@example.org", PASSWORD).await;
+    let rp = h
+        .call(
+            "GET",
+            "/v1/partnermanager/admin-partners",
+            None,
+            Some(&format!("Authorization={rp}")),
+        )
+        .await;
+    assert_eq!(rp.status, StatusCode::FORBIDDEN);
+}

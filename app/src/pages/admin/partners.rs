@@ -38,6 +38,7 @@ fn query_from(q: &ParamsMap) -> PartnerQuery {
         partner_type: q.get("type").filter(|s| !s.is_empty()),
         policy_group: q.get("group").filter(|s| !s.is_empty()),
         sort: q.get("sort").filter(|s| !s.is_empty()),
+        ..Default::default()
     }
 }
 
