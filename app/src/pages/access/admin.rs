@@ -4,10 +4,10 @@
 
 use super::keys::{ConfirmDeactivate, FilterTabs, KeyBadge, RequestBadge, SecretOnce, KEY_FILTERS};
 use crate::api::access::{
-    all_api_keys, all_clients, all_licenses, all_policy_requests, api_clients, create_api_client,
-    issue_service_token, oidc_mappings, service_tokens, AdminDeactivateApiKey,
-    AdminDeactivateClient, AdminDeactivateLicense, DecidePolicyRequest, DeleteOidcMapping,
-    RevokeApiClient, RevokeServiceToken, SetOidcMapping,
+    all_api_keys, all_clients, all_licenses, all_policy_requests, issue_service_token,
+    oidc_mappings, service_tokens, AdminDeactivateApiKey, AdminDeactivateClient,
+    AdminDeactivateLicense, DecidePolicyRequest, DeleteOidcMapping, RevokeServiceToken,
+    SetOidcMapping,
 };
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
@@ -361,110 +361,6 @@ fn KeysBody() -> impl IntoView {
                                                         <ActionForm action=revoke attr:class="inline">
                                                             <input type="hidden" name="id" value=t.id.clone()/>
                                                             <button type="submit" class="danger" data-testid="token-revoke-confirm">"Yes, revoke"</button>
-                                                        </ActionForm>
-                                                    </div>
-                                                </details>
-                                            })}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-        <ApiClientsPanel/>
-    }
-}
-
-/// The API clients of MOSIP's REST door: MOSIP's modules sign in with a client id and secret
-/// (`/v1/authmanager/authenticate/clientidsecretkey`) and act with the client's roles.
-#[component]
-fn ApiClientsPanel() -> impl IntoView {
-    let create =
-        Action::new(|(id, roles): &(String, String)| create_api_client(id.clone(), roles.clone()));
-    let revoke = ServerAction::<RevokeApiClient>::new();
-    let clients = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| api_clients(),
-    );
-    let client_id = RwSignal::new(String::new());
-    let chosen = RwSignal::new(vec![Role::PartnerAdmin]);
-    let secret = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(c)) = create.value().get() {
-            secret.set(Some(c.secret));
-            client_id.set(String::new());
-        }
-    });
-    let create_error = move || {
-        create
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message)
-    };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let roles: Vec<&str> = chosen.get_untracked().iter().map(|r| r.as_str()).collect();
-        create.dispatch((client_id.get_untracked(), roles.join(",")));
-    };
-    view! {
-        <section class="panel" aria-labelledby="api-clients-title">
-            <h2 id="api-clients-title">"MOSIP API clients"</h2>
-            <p class="muted">"MOSIP's modules and scripts sign in at "<code>"/v1/authmanager/authenticate/clientidsecretkey"</code>
-                " with a client id and secret, and call "<code>"/v1/partnermanager"</code>" and "<code>"/v1/policymanager"</code>" with the client's roles."</p>
-            {move || secret.get().map(|s| view! {
-                <SecretOnce title="API client created" what="Client secret" secret=s test_id="api-client-secret"
-                    on_done=Callback::new(move |_| secret.set(None))/>
-            })}
-            <form class="inline" on:submit=submit>
-                <div class="field">
-                    <label for="api-client-id">"Client id"</label>
-                    <input id="api-client-id" type="text" maxlength="64" data-testid="api-client-id" placeholder="mosip-deployment-client"
-                        prop:value=move || client_id.get() on:input=move |ev| client_id.set(event_target_value(&ev))/>
-                    <p class="field-error" role="alert">{create_error}</p>
-                </div>
-                <fieldset class="field">
-                    <legend>"Roles"</legend>
-                    {Role::ALL.into_iter().map(|r| view! {
-                        <label class="check">
-                            <input type="checkbox" data-testid=format!("api-client-role-{}", r.as_str())
-                                prop:checked=move || chosen.with(|c| c.contains(&r))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    chosen.update(|c| { c.retain(|x| *x != r); if on { c.push(r); } });
-                                }/>
-                            {r.as_str()}
-                        </label>
-                    }).collect_view()}
-                </fieldset>
-                <button type="submit" class="primary" data-testid="api-client-create" disabled=move || create.pending().get()>"Create client"</button>
-            </form>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading API clients…"</p> }>
-                {move || Suspend::new(async move {
-                    match clients.await {
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No API client yet."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <table class="list" data-testid="api-clients">
-                                <thead><tr><th>"Client id"</th><th>"Roles"</th><th>"Created"</th><th>"State"</th><th></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|c| view! {
-                                        <tr data-testid="api-client-row">
-                                            <td class="mono">{c.client_id.clone()}</td>
-                                            <td>{c.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</td>
-                                            <td>{human_ms(c.created_at)}</td>
-                                            <td>{if c.active { "Active" } else { "Revoked" }}</td>
-                                            <td class="actions">{c.active.then(|| view! {
-                                                <details class="confirm">
-                                                    <summary data-testid="api-client-revoke">"Revoke"</summary>
-                                                    <div class="confirm-box">
-                                                        <p>{format!("Revoke {}? Its secret and tokens stop working at once.", c.client_id)}</p>
-                                                        <ActionForm action=revoke attr:class="inline">
-                                                            <input type="hidden" name="id" value=c.id.clone()/>
-                                                            <button type="submit" class="danger" data-testid="api-client-revoke-confirm">"Yes, revoke"</button>
                                                         </ActionForm>
                                                     </div>
                                                 </details>
