@@ -193,6 +193,21 @@ impl Envelope {
     }
 }
 
+/// Read the envelope, then run `f` on it; every answer comes back in MOSIP's envelope.
+pub async fn with_envelope<F, Fut>(body: &[u8], f: F) -> Response
+where
+    F: FnOnce(Envelope) -> Fut,
+    Fut: std::future::Future<Output = Answer>,
+{
+    match parse(body) {
+        Ok(env) => {
+            let meta = env.meta.clone();
+            reply(&meta, f(env).await)
+        }
+        Err((meta, fault)) => reply(&meta, Err(fault)),
+    }
+}
+
 /// The response envelope around an answer.
 pub fn reply(meta: &Meta, answer: Answer) -> Response {
     let (status, response, errors) = match answer {

@@ -2,7 +2,7 @@
 //! MOSIP's partner-manager service answers them.
 
 use super::auth::{answer, gate, require};
-use super::envelope::{self, now_text, Answer, Envelope, Fault};
+use super::envelope::{now_text, with_envelope, Answer, Fault};
 use super::{codes, request_id, run, MosipState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -20,21 +20,6 @@ const PARTNER_SIDE: [Role; 6] = [
     Role::FtmProvider,
     Role::MispPartner,
 ];
-
-/// Read the envelope, then run `f` on it; every answer comes back in MOSIP's envelope.
-async fn with_envelope<F, Fut>(body: &[u8], f: F) -> Response
-where
-    F: FnOnce(Envelope) -> Fut,
-    Fut: std::future::Future<Output = Answer>,
-{
-    match envelope::parse(body) {
-        Ok(env) => {
-            let meta = env.meta.clone();
-            envelope::reply(&meta, f(env).await)
-        }
-        Err((meta, fault)) => envelope::reply(&meta, Err(fault)),
-    }
-}
 
 fn no_partner() -> Fault {
     Fault::new("PMS_PRT_005", "Partner does not exist")

@@ -1,7 +1,7 @@
 //! `/v1/policymanager`: policy groups and policies, as MOSIP's policy-manager answers them.
 
 use super::auth::{answer, gate, require};
-use super::envelope::{self, Answer, Envelope, Fault};
+use super::envelope::{self, with_envelope, Answer, Fault};
 use super::{request_id, run, MosipState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -20,20 +20,6 @@ fn time_text(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default()
-}
-
-async fn with_envelope<F, Fut>(body: &[u8], f: F) -> Response
-where
-    F: FnOnce(Envelope) -> Fut,
-    Fut: std::future::Future<Output = Answer>,
-{
-    match envelope::parse(body) {
-        Ok(env) => {
-            let meta = env.meta.clone();
-            envelope::reply(&meta, f(env).await)
-        }
-        Err((meta, fault)) => envelope::reply(&meta, Err(fault)),
-    }
 }
 
 /// `POST /policies/group/new`.
