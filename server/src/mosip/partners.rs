@@ -260,6 +260,27 @@ async fn policy_of_group(
     }
 }
 
+/// For a partner's own call about one of its group's policies: its partner (the caller must
+/// own it), its account, and the policy's id.
+async fn own_policy(
+    state: &MosipState,
+    who: &Principal,
+    partner_id: &str,
+    policy_name: String,
+) -> Result<
+    (
+        domain::partner::PartnerView,
+        domain::account::CurrentUser,
+        String,
+    ),
+    Fault,
+> {
+    let partner = acting_for(state, who, partner_id, false).await?;
+    let user = who.account().cloned().ok_or_else(not_owner)?;
+    let policy_id = policy_of_group(state, &partner, policy_name).await?;
+    Ok((partner, user, policy_id))
+}
+
 /// `POST /partners/{partnerId}/policy/map`: the partner requests a policy of its group.
 pub async fn map_policy(
     State(state): State<MosipState>,
@@ -274,11 +295,7 @@ pub async fn map_policy(
     with_envelope(&body, |env| async move {
         let policy_name = env.text("policyName")?;
         let use_case = env.text("useCaseDescription")?;
-        let partner = acting_for(&state, &who, &partner_id, false).await?;
-        let Some(user) = who.account().cloned() else {
-            return Err(not_owner());
-        };
-        let policy_id = policy_of_group(&state, &partner, policy_name).await?;
+        let (partner, user, policy_id) = own_policy(&state, &who, &partner_id, policy_name).await?;
         let actor = who.actor(request_id(&headers));
         let pid = partner.id.clone();
         let created = run(&state, move |conn| {
@@ -382,11 +399,7 @@ pub async fn generate_api_key(
     with_envelope(&body, |env| async move {
         let policy_name = env.text("policyName")?;
         let label = env.text("label")?;
-        let partner = acting_for(&state, &who, &partner_id, false).await?;
-        let Some(user) = who.account().cloned() else {
-            return Err(not_owner());
-        };
-        let policy_id = policy_of_group(&state, &partner, policy_name).await?;
+        let (partner, user, policy_id) = own_policy(&state, &who, &partner_id, policy_name).await?;
         let actor = who.actor(request_id(&headers));
         let config = state.app.access;
         let pid = policy_id.clone();
