@@ -32,13 +32,16 @@ pub fn create(
             .filter(policy_groups::name.eq(name))
             .count()
             .get_result(conn)?;
-        if taken > 0 {
-            return Err(AppError::new(
+        let name_taken = || {
+            AppError::new(
                 ErrorKind::Conflict,
                 "PMS_POLICY_GROUP_NAME_TAKEN",
                 "A policy group with this name already exists.",
             )
-            .with_field("name"));
+            .with_field("name")
+        };
+        if taken > 0 {
+            return Err(name_taken());
         }
         let now = clock::now_ms();
         let id = uuid::Uuid::new_v4().to_string();
@@ -53,7 +56,15 @@ pub fn create(
                 policy_groups::created_by.eq(actor.id.as_deref()),
                 policy_groups::updated_by.eq(actor.id.as_deref()),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            // Another creation of the name committed between the check and this insert.
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => name_taken(),
+                other => other.into(),
+            })?;
         audit::record(
             conn,
             actor,

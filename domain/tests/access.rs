@@ -1243,3 +1243,41 @@ fn a_partners_deactivation_stops_its_keys_and_clients_and_reactivation_does_not_
         ("DEACTIVATED".to_string(), "DEACTIVATED".to_string())
     );
 }
+
+/// README, Verification: `status` is `ACTIVE`, `DEACTIVATED`, `EXPIRED`, `NOT_YET_VALID`,
+/// `PARTNER_INACTIVE` or `POLICY_INACTIVE`. The last three, each with `valid` false. (A live
+/// key's partner or policy cannot normally leave its state, since the deactivations take
+/// the keys with them; rows set directly stand for data changed outside the portal.)
+#[test]
+fn verification_says_not_yet_valid_partner_inactive_and_policy_inactive() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let w = world(conn);
+    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
+    approved(conn, &p, &w.auth);
+    let cfg = AccessConfig::default();
+    let key =
+        apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "web"), &cfg).expect("key");
+    let status = |conn: &mut AnyConnection, now: i64| {
+        let v = apikey::verify(conn, &key.secret, None, now)
+            .expect("ok")
+            .expect("known");
+        (v.valid, v.status)
+    };
+    let now = domain::clock::now_ms();
+    assert_eq!(status(conn, now), (true, "ACTIVE"));
+    assert_eq!(
+        status(conn, key.item.valid_from - 1),
+        (false, "NOT_YET_VALID")
+    );
+    diesel::update(domain::schema::policies::table.find(&w.auth))
+        .set(domain::schema::policies::status.eq("DEACTIVATED"))
+        .execute(conn)
+        .expect("policy");
+    assert_eq!(status(conn, now), (false, "POLICY_INACTIVE"));
+    diesel::update(domain::schema::partners::table.find("rp"))
+        .set(domain::schema::partners::status.eq("DEACTIVATED"))
+        .execute(conn)
+        .expect("partner");
+    assert_eq!(status(conn, now), (false, "PARTNER_INACTIVE"));
+}

@@ -392,6 +392,9 @@ fn inbox_lists_every_kind_with_filters_sort_and_paging() {
 
 #[test]
 fn decisions_apply_once_with_per_item_results() {
+    // The chart's "today" is read at the end: a run crossing UTC midnight split the day's
+    // decisions over two bars (seen as a flake). Noon on a fixed day keeps them on one.
+    domain::clock::pin(Some(T0));
     let db = TestDb::new();
     let conn = &mut db.conn();
     let admin = admin_account(conn, "triage@example.org");
@@ -483,6 +486,10 @@ fn decisions_apply_once_with_per_item_results() {
 
     // Every decision counts in the dashboard chart (a trigger on the audit log).
     let board = domain::dashboard::admin(conn, domain::clock::now_ms()).expect("dashboard");
+    assert!(
+        domain::clock::now_ms() - T0 < DAY,
+        "the pinned clock stayed on its day"
+    );
     let today = board.decisions.last().expect("today");
     assert_eq!(board.decisions.len(), 90);
     // Approved: 4 partners (queue set-up + bulk), 2 SBIs, 1 device; rejected: request + chip.

@@ -247,6 +247,17 @@ pub fn link_sbi(
             .with_field("sbi_ids"));
         }
         let now = clock::now_ms();
+        // Hold the SBI row until the link commits: a concurrent deactivation of it waits,
+        // then sees the link and takes the device with it; a deactivation that came first
+        // is seen here and refuses the link. (SQLite: one writer at a time already.)
+        if let AnyConnection::Postgresql(pg) = conn {
+            sbis::table
+                .find(sbi_id)
+                .select(sbis::id)
+                .for_share()
+                .first::<String>(pg)
+                .optional()?;
+        }
         let version = check_usable_sbi(conn, &p.id, sbi_id, now)?;
         diesel::insert_into(device_sbis::table)
             .values((

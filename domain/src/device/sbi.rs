@@ -313,6 +313,28 @@ fn dependants(
     Ok(linked.into_iter().filter(|d| !kept.contains(d)).collect())
 }
 
+/// Holds the devices linked to the SBI (PostgreSQL) before the cascade reads which depend on
+/// it: a link to another SBI that is being written meanwhile either commits first (and the
+/// next read sees it) or waits, and then finds the device decided and is refused. Without it
+/// a device could be rejected while a link that would have kept it commits.
+fn lock_linked_devices(conn: &mut AnyConnection, sbi_id: &str) -> AppResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        devices::table
+            .filter(
+                devices::id.eq_any(
+                    device_sbis::table
+                        .filter(device_sbis::sbi_id.eq(sbi_id))
+                        .select(device_sbis::device_id),
+                ),
+            )
+            .order(devices::id.asc())
+            .select(devices::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
 /// What deactivating the SBI would do (shown before confirming).
 pub fn impact(conn: &mut AnyConnection, id: &str) -> AppResult<SbiImpact> {
     Ok(SbiImpact {
@@ -352,6 +374,7 @@ pub fn decide(
         }
         let mut impact = SbiImpact::default();
         if to == ItemStatus::Deactivated {
+            lock_linked_devices(conn, id)?;
             let why = format!(
                 "Its SBI was deactivated: {}",
                 reason.as_deref().unwrap_or_default()
