@@ -133,6 +133,49 @@ pub fn fake_certificate(conn: &mut crate::db::AnyConnection, partner_id: &str, n
         .expect("certificate row");
 }
 
+/// A partner registered through the public sign-up (password "correct horse battery"), as
+/// its account is signed in: the account and an audit actor for it.
+pub struct SignedUp {
+    /// The account, as a session would load it.
+    pub user: crate::account::CurrentUser,
+    /// The account as the author of changes.
+    pub actor: crate::audit::Actor,
+}
+
+/// Sign up partner `id` of `kind` (organisation "`id` Ltd", email `id`@example.org, English),
+/// in `group` when its type needs one.
+pub fn sign_up(
+    conn: &mut crate::db::AnyConnection,
+    id: &str,
+    kind: &str,
+    group: Option<&str>,
+) -> SignedUp {
+    let input = crate::partner::PartnerInput {
+        partner_id: id.into(),
+        organisation: format!("{id} Ltd"),
+        partner_type: kind.into(),
+        email: format!("{id}@example.org"),
+        phone: "+91 80 1234 5678".into(),
+        address: "1 Main Street".into(),
+        language: "eng".into(),
+        policy_group_id: group.map(str::to_string),
+    };
+    crate::partner::sign_up(conn, &input, "correct horse battery")
+        .unwrap_or_else(|e| panic!("sign up {id}: {e:?}"));
+    let row = crate::account::find_by_email(conn, &input.email)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("account of {id}"));
+    let user = crate::account::load_user(conn, &row.id)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("active account of {id}"));
+    SignedUp {
+        actor: crate::audit::Actor::account(&user.id, &user.email),
+        user,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,17 +8,16 @@ use domain::access::{
     apikey, license, oidc, request, token, AccessConfig, ApiKeyInput, ClientInput, ClientUpdate,
     KeyQuery, KeyStatus, RequestInput, RequestQuery, RequestStatus,
 };
-use domain::account::{self, CurrentUser};
 use domain::audit::Actor;
 use domain::db::AnyConnection;
-use domain::partner::{self, Decision, PartnerInput};
+use domain::partner::{self, Decision};
 use domain::policy::{self, PolicyInput};
 use domain::schema::{api_keys, audit_log, misp_licenses, oidc_clients, outbox, policy_requests};
 use domain::testing::TestDb;
+use domain::testing::{sign_up as signed_up, SignedUp as Partner};
 use domain::{policy_group, AppError};
 use ring::signature::KeyPair;
 
-const PASSWORD: &str = "correct horse battery";
 const DAY: i64 = 86_400_000;
 
 fn admin() -> Actor {
@@ -36,11 +35,6 @@ fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> String {
 fn field<T: std::fmt::Debug>(r: Result<T, AppError>) -> (String, Option<String>) {
     let e = r.expect_err("must fail");
     (e.code, e.field)
-}
-
-struct Partner {
-    user: CurrentUser,
-    actor: Actor,
 }
 
 /// Policies used by the tests: published Auth, DataShare and MISP policies of the partner's
@@ -123,30 +117,6 @@ fn world(conn: &mut AnyConnection) -> World {
         draft,
         mandatory,
         other_group,
-    }
-}
-
-fn signed_up(conn: &mut AnyConnection, id: &str, kind: &str, group: Option<&str>) -> Partner {
-    let input = PartnerInput {
-        partner_id: id.into(),
-        organisation: format!("{id} Ltd"),
-        partner_type: kind.into(),
-        email: format!("{id}@example.org"),
-        phone: "+91 80 1234 5678".into(),
-        address: "1 Main Street".into(),
-        language: "eng".into(),
-        policy_group_id: group.map(str::to_string),
-    };
-    partner::sign_up(conn, &input, PASSWORD).expect("sign up");
-    let row = account::find_by_email(conn, &input.email)
-        .expect("q")
-        .expect("account");
-    let user = account::load_user(conn, &row.id)
-        .expect("load")
-        .expect("user");
-    Partner {
-        actor: Actor::account(&user.id, &user.email),
-        user,
     }
 }
 

@@ -6,19 +6,17 @@
 
 use diesel::prelude::*;
 use domain::access::{license, request, AccessConfig, RequestInput};
-use domain::account::{self, CurrentUser};
 use domain::audit::Actor;
 use domain::db::AnyConnection;
 use domain::device::{model, sbi, DeviceInput, ItemStatus, SbiInput, DEFAULT_SBI_MAX_YEARS};
 use domain::notification::{self as note};
-use domain::partner::{self, Decision, PartnerInput};
+use domain::partner::{self, Decision};
 use domain::policy::{self, PolicyInput};
 use domain::schema::{audit_log, device_sbis, devices, mail_queue, misp_licenses, sbis};
 use domain::testing::TestDb;
 use domain::{policy_group, AppError, ErrorKind};
 use std::sync::Barrier;
 
-const PASSWORD: &str = "correct horse battery";
 const DAY: i64 = 86_400_000;
 const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 /// Racers per test: the test pool holds four connections.
@@ -79,34 +77,7 @@ fn manager() -> Actor {
     Actor::account("manager-id", "policy@example.org")
 }
 
-struct Partner {
-    user: CurrentUser,
-    actor: Actor,
-}
-
-fn signed_up(conn: &mut AnyConnection, id: &str, kind: &str, group: Option<&str>) -> Partner {
-    let input = PartnerInput {
-        partner_id: id.into(),
-        organisation: format!("{id} Ltd"),
-        partner_type: kind.into(),
-        email: format!("{id}@example.org"),
-        phone: "+91 80 1234 5678".into(),
-        address: "1 Main Street".into(),
-        language: "eng".into(),
-        policy_group_id: group.map(str::to_string),
-    };
-    partner::sign_up(conn, &input, PASSWORD).expect("sign up");
-    let row = account::find_by_email(conn, &input.email)
-        .expect("q")
-        .expect("account");
-    let user = account::load_user(conn, &row.id)
-        .expect("load")
-        .expect("user");
-    Partner {
-        actor: Actor::account(&user.id, &user.email),
-        user,
-    }
-}
+use domain::testing::{sign_up as signed_up, SignedUp as Partner};
 
 fn approved_partner(
     conn: &mut AnyConnection,
@@ -417,6 +388,40 @@ fn one_live_license_when_a_misp_partner_generates_four_at_once() {
     assert_eq!(live, 1);
 }
 
+/// SBIs A and B of `p` (approved) and a pending device on A, for round `round`.
+fn device_on_a_with_b_ready(db: &TestDb, p: &Partner, round: usize) -> (String, String, String) {
+    let conn = &mut db.conn();
+    let a = approved_sbi(conn, p, &format!("{round}.a"));
+    let b = approved_sbi(conn, p, &format!("{round}.b"));
+    let d = model::create(
+        conn,
+        &p.actor,
+        &p.user,
+        &device_input(&[&a], &format!("R{round}")),
+    )
+    .expect("device");
+    (a, b, d.id)
+}
+
+/// Link `device` to `b` on one thread while an admin deactivates `sbi` on another: (link, deactivation).
+fn link_against_deactivation(
+    db: &TestDb,
+    p: &Partner,
+    device: &str,
+    b: &str,
+    sbi: &str,
+) -> (Result<(), AppError>, Result<(), AppError>) {
+    let mut results = race(db, 2, |i, conn| {
+        if i == 0 {
+            model::link_sbi(conn, &p.actor, &p.user, device, b).map(|_| ())
+        } else {
+            sbi::decide(conn, &admin(1), sbi, Decision::Deactivate, Some("Recalled")).map(|_| ())
+        }
+    });
+    let deactivation = results.pop().expect("deactivation");
+    (results.pop().expect("link"), deactivation)
+}
+
 /// README, Devices: "the SBI row is held until the link commits, so a concurrent
 /// deactivation sees it". A pending device on SBI A is linked to SBI B while A is
 /// deactivated: either the link lands first (the device keeps B and stays pending), or the
@@ -428,35 +433,16 @@ fn linking_a_device_while_its_sbi_is_deactivated_leaves_a_consistent_device() {
     let db = TestDb::new();
     let p = approved_partner(&mut db.conn(), "dp", "Device_Provider", None);
     for round in 0..6 {
-        let (a, b, device) = {
-            let conn = &mut db.conn();
-            let a = approved_sbi(conn, &p, &format!("{round}.a"));
-            let b = approved_sbi(conn, &p, &format!("{round}.b"));
-            let d = model::create(
-                conn,
-                &p.actor,
-                &p.user,
-                &device_input(&[&a], &format!("R{round}")),
-            )
-            .expect("device");
-            (a, b, d.id)
-        };
-        let results = race(&db, 2, |i, conn| {
-            if i == 0 {
-                model::link_sbi(conn, &p.actor, &p.user, &device, &b).map(|_| ())
-            } else {
-                sbi::decide(conn, &admin(1), &a, Decision::Deactivate, Some("Recalled")).map(|_| ())
-            }
-        });
+        let (a, b, device) = device_on_a_with_b_ready(&db, &p, round);
+        let (link, deactivation) = link_against_deactivation(&db, &p, &device, &b, &a);
         assert!(
-            results[1].is_ok(),
-            "the deactivation succeeds: {:?}",
-            results[1]
+            deactivation.is_ok(),
+            "the deactivation succeeds: {deactivation:?}"
         );
         let conn = &mut db.conn();
         let d = model::get(conn, &device).expect("device");
         let linked: Vec<String> = d.sbis.iter().map(|s| s.id.clone()).collect();
-        match &results[0] {
+        match &link {
             Ok(()) => {
                 assert_eq!(d.status, ItemStatus::PendingApproval, "round {round}");
                 assert!(linked.contains(&b), "round {round}: {linked:?}");
@@ -479,35 +465,17 @@ fn a_link_racing_the_deactivation_of_its_sbi_is_seen_by_it_or_refused() {
     let db = TestDb::new();
     let p = approved_partner(&mut db.conn(), "dp", "Device_Provider", None);
     for round in 0..6 {
-        let (b, device) = {
-            let conn = &mut db.conn();
-            let a = approved_sbi(conn, &p, &format!("{round}.a"));
-            let b = approved_sbi(conn, &p, &format!("{round}.b"));
-            let d = model::create(
-                conn,
-                &p.actor,
-                &p.user,
-                &device_input(&[&a], &format!("R{round}")),
-            )
-            .expect("device");
-            diesel::update(sbis::table.find(&a))
-                .set(sbis::expires_on.eq(domain::clock::now_ms() - DAY))
-                .execute(conn)
-                .expect("expire A");
-            (b, d.id)
-        };
-        let results = race(&db, 2, |i, conn| {
-            if i == 0 {
-                model::link_sbi(conn, &p.actor, &p.user, &device, &b).map(|_| ())
-            } else {
-                sbi::decide(conn, &admin(1), &b, Decision::Deactivate, Some("Recalled")).map(|_| ())
-            }
-        });
-        assert!(results[1].is_ok(), "{:?}", results[1]);
+        let (a, b, device) = device_on_a_with_b_ready(&db, &p, round);
+        diesel::update(sbis::table.find(&a))
+            .set(sbis::expires_on.eq(domain::clock::now_ms() - DAY))
+            .execute(&mut db.conn())
+            .expect("expire A");
+        let (link, deactivation) = link_against_deactivation(&db, &p, &device, &b, &b);
+        assert!(deactivation.is_ok(), "{deactivation:?}");
         let conn = &mut db.conn();
         let d = model::get(conn, &device).expect("device");
         let linked = d.sbis.iter().any(|s| s.id == b);
-        match &results[0] {
+        match &link {
             Ok(()) => {
                 assert!(linked, "round {round}");
                 assert_eq!(

@@ -249,3 +249,38 @@ pub async fn export_csv(
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::to_csv;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text in any cell (quotes, separators, line breaks, formulas, any script)
+        /// reads back as one cell, equal to what was stored, and never as a formula.
+        #[test]
+        fn any_cell_reads_back_whole_and_never_as_a_formula(
+            cells in prop::collection::vec("(?s).{0,40}", 1..6),
+        ) {
+            let columns: Vec<String> = (0..cells.len()).map(|i| format!("c{i}")).collect();
+            let item: serde_json::Map<String, serde_json::Value> = columns
+                .iter()
+                .cloned()
+                .zip(cells.iter().cloned().map(serde_json::Value::String))
+                .collect();
+            let bytes = to_csv(&columns, &[serde_json::Value::Object(item)], true);
+            let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..]);
+            let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+            prop_assert_eq!(rows.len(), 1);
+            let row = &rows[0];
+            prop_assert_eq!(row.len(), cells.len());
+            for (read, stored) in row.iter().zip(&cells) {
+                prop_assert!(!read.starts_with(['=', '+', '-', '@', '\t', '\r']), "{read:?}");
+                // What was stored, behind one quote when it would run.
+                let runs = stored.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                let expected = if runs { format!("'{stored}") } else { stored.clone() };
+                prop_assert_eq!(read, expected.as_str());
+            }
+        }
+    }
+}

@@ -4690,3 +4690,179 @@ mod authz {
 
 #[path = "http/mosip.rs"]
 mod mosip;
+
+/// Any bytes posted to any server function, in any of the shapes a browser, a script or an
+/// attacker sends (forms with odd keys and values, JSON, multipart, raw bytes, compressed
+/// answers asked for), by anonymous callers, an admin and a partner: never a 5xx.
+/// `FUZZ_CASES` requests (default 1000); a failure prints the request to replay.
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    #[derive(Debug, Clone)]
+    struct Call {
+        path_index: usize,
+        content_type: Option<&'static str>,
+        body: Vec<u8>,
+        caller: usize,
+        compressed: bool,
+    }
+
+    /// Argument names the server functions take, so decoding gets past the first field.
+    const KEYS: &[&str] = &[
+        "id",
+        "name",
+        "email",
+        "page",
+        "page_size",
+        "sort",
+        "dir",
+        "q",
+        "search",
+        "status",
+        "partner_id",
+        "partner_type",
+        "policy_id",
+        "group_id",
+        "policy_group_id",
+        "decision",
+        "reason",
+        "comment",
+        "document",
+        "valid_to",
+        "label",
+        "kind",
+        "active",
+        "description",
+        "version",
+        "make",
+        "model",
+        "sbi_ids",
+        "items",
+        "password",
+        "organisation",
+        "phone",
+        "address",
+        "language",
+        "redirect_uris",
+        "expected_version",
+        "event_id",
+        "topic",
+    ];
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("1e3".to_string()),
+            Just("maybe".to_string()),
+            Just("-1".to_string()),
+            Just("99999999999999999999".to_string()),
+            Just("%FF%FE".to_string()),
+            Just("%00".to_string()),
+            Just("</textarea><img src=x onerror=alert(1)>".to_string()),
+            Just("x".repeat(5000)),
+            "[a-zA-Z0-9_ .@-]{0,20}",
+            "(?s).{0,40}".prop_map(|s| percent_encoding::utf8_percent_encode(
+                &s,
+                percent_encoding::NON_ALPHANUMERIC
+            )
+            .to_string()),
+        ]
+    }
+
+    fn form() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            (
+                prop_oneof![
+                    prop::sample::select(KEYS).prop_map(str::to_string),
+                    "[a-z_\\[\\]]{1,12}"
+                ],
+                value(),
+            ),
+            0..10,
+        )
+        .prop_map(|pairs| {
+            pairs
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into_bytes()
+        })
+    }
+
+    fn call(paths: usize) -> impl Strategy<Value = Call> {
+        let body = prop_oneof![
+            4 => form(),
+            1 => prop::collection::vec(any::<u8>(), 0..512),
+            1 => Just(br#"{"id":1,"name":["x"],"page":{"n":1}}"#.to_vec()),
+            1 => Just(b"--x\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\n1\r\n--x--\r\n".to_vec()),
+        ];
+        let content_type = prop::sample::select(vec![
+            Some("application/x-www-form-urlencoded"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/json"),
+            Some("multipart/form-data; boundary=x"),
+            Some("text/plain"),
+            None,
+        ]);
+        (0..paths, content_type, body, 0usize..3, any::<bool>()).prop_map(
+            |(path_index, content_type, body, caller, compressed)| Call {
+                path_index,
+                content_type,
+                body,
+                caller,
+                compressed,
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn any_bytes_posted_to_any_server_function_never_get_a_5xx() {
+        let h = harness();
+        h.account("admin@example.org", &[Role::PartnerAdmin]);
+        let admin = h.login("admin@example.org").await;
+        let partner = h.sign_up("fuzzed").await;
+        let mut paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(p, _)| p)
+            .filter(|p| *p != "/api/logout")
+            .collect();
+        paths.sort();
+        let cases: u32 = std::env::var("FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        let strategy = call(paths.len());
+        let mut runner = TestRunner::deterministic();
+        for _ in 0..cases {
+            let c = strategy.new_tree(&mut runner).expect("a case").current();
+            let path = paths[c.path_index];
+            let mut req = Request::post(path)
+                .header(header::CONTENT_LENGTH, c.body.len())
+                .header("sec-fetch-site", "same-origin");
+            if let Some(t) = c.content_type {
+                req = req.header(header::CONTENT_TYPE, t);
+            }
+            match c.caller {
+                1 => req = req.header(header::COOKIE, &admin),
+                2 => req = req.header(header::COOKIE, &partner),
+                _ => {}
+            }
+            if c.compressed {
+                req = req.header(header::ACCEPT_ENCODING, "gzip, br");
+            }
+            let reply = h
+                .send(req.body(Body::from(c.body.clone())).expect("request"))
+                .await;
+            assert!(
+                reply.status.as_u16() < 500,
+                "{path} answered {}: {}\n{c:?}\nbody as text: {}",
+                reply.status,
+                reply.body,
+                String::from_utf8_lossy(&c.body)
+            );
+        }
+    }
+}
