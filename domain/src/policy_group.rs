@@ -5,6 +5,7 @@
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
+use crate::device::shared::unique_or;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::page::{self, Page};
 use crate::partner::PolicyGroupOption;
@@ -32,16 +33,12 @@ pub fn create(
             .filter(policy_groups::name.eq(name))
             .count()
             .get_result(conn)?;
-        let name_taken = || {
-            AppError::new(
-                ErrorKind::Conflict,
-                "PMS_POLICY_GROUP_NAME_TAKEN",
-                "A policy group with this name already exists.",
-            )
-            .with_field("name")
-        };
+        const TAKEN: &str = "A policy group with this name already exists.";
         if taken > 0 {
-            return Err(name_taken());
+            return Err(
+                AppError::new(ErrorKind::Conflict, "PMS_POLICY_GROUP_NAME_TAKEN", TAKEN)
+                    .with_field("name"),
+            );
         }
         let now = clock::now_ms();
         let id = uuid::Uuid::new_v4().to_string();
@@ -58,13 +55,7 @@ pub fn create(
             ))
             .execute(conn)
             // Another creation of the name committed between the check and this insert.
-            .map_err(|e| match e {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => name_taken(),
-                other => other.into(),
-            })?;
+            .map_err(|e| unique_or(e, "name", "PMS_POLICY_GROUP_NAME_TAKEN", TAKEN))?;
         audit::record(
             conn,
             actor,

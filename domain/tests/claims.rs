@@ -181,3 +181,30 @@ fn a_policy_is_published_for_at_most_ten_years() {
     assert_eq!(err.code, "PMS_POLICY_VALID_TO_TOO_FAR");
     domain::policy::publish(conn, &pm, &policy, now + (10 * 365) * DAY).expect("within ten years");
 }
+
+/// README "Partners": phone numbers have "at least 4 digits, at most 16 characters without
+/// the separators (so `+33 1 23 45 67 89` is kept whole) and 32 as typed; never cut short".
+/// Each limit on both sides (mutation testing found the boundaries unpinned).
+#[test]
+fn phone_limits_are_the_readmes() {
+    let check = |v: &str| domain::partner::check_phone("phone", v, true).map_err(|e| e.code);
+    let too_long = Err("PMS_PHONE_TOO_LONG".to_string());
+    assert_eq!(
+        check("+33 1 23 45 67 89").as_deref(),
+        Ok("+33 1 23 45 67 89")
+    );
+    // 16 without separators (the '+' counts) is kept whole; 17 is refused.
+    assert_eq!(check("+123456789012345").as_deref(), Ok("+123456789012345"));
+    assert_eq!(check("+1234567890123456"), too_long);
+    // 32 as typed is kept; 33 is refused, and so is 40, though only 14 digits.
+    let typed_32 = "(1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6";
+    assert_eq!(typed_32.chars().count(), 32);
+    assert_eq!(check(typed_32).as_deref(), Ok(typed_32));
+    assert_eq!(check(&format!("{typed_32})")), too_long);
+    let typed_40 = "1  2  3  4  5  6  7  8  9  0  1  2  3  4";
+    assert_eq!(typed_40.chars().count(), 40);
+    assert_eq!(check(typed_40), too_long);
+    // At least 4 digits.
+    assert_eq!(check("1234").as_deref(), Ok("1234"));
+    assert_eq!(check("123"), Err("PMS_PHONE_INVALID".to_string()));
+}

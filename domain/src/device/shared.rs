@@ -166,3 +166,32 @@ pub(crate) fn status_filter(value: Option<&str>) -> AppResult<Option<ItemStatus>
             .ok_or_else(|| AppError::validation("status", "PMS_STATUS", "Unknown status filter.")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hint about the certificate goes to a chip still waiting for it that someone tries to
+    /// approve, and to no other refused move (mutation testing found it unpinned).
+    #[test]
+    fn only_a_chip_waiting_for_its_certificate_is_told_it_needs_one() {
+        let message = |from: ItemStatus, decision: Decision| {
+            transition("chip", from, decision)
+                .expect_err("an illegal move")
+                .message
+        };
+        assert!(message(ItemStatus::PendingCertUpload, Decision::Approve)
+            .ends_with(" A chip can be approved only with its certificate."),);
+        for (from, decision) in [
+            (ItemStatus::PendingCertUpload, Decision::Deactivate),
+            (ItemStatus::Approved, Decision::Approve),
+            (ItemStatus::Rejected, Decision::Approve),
+        ] {
+            let m = message(from, decision);
+            assert!(
+                !m.contains("only with its certificate"),
+                "{from:?} {decision:?}: {m}"
+            );
+        }
+    }
+}
