@@ -169,6 +169,15 @@ fn events(conn: &mut AnyConnection, topic: &str) -> Vec<String> {
         .expect("events")
 }
 
+/// The world, and relying party "rp" of its group, ready, with its request for the Auth
+/// policy approved.
+fn relying_party(conn: &mut AnyConnection) -> (World, Partner) {
+    let w = world(conn);
+    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
+    approved(conn, &p, &w.auth);
+    (w, p)
+}
+
 fn key_input(policy: &str, label: &str) -> ApiKeyInput {
     ApiKeyInput {
         policy_id: policy.into(),
@@ -416,9 +425,7 @@ fn a_key_needs_an_approved_request_for_a_published_auth_or_datashare_policy() {
 fn the_secret_is_returned_once_and_only_its_hash_and_prefix_are_stored() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     let cfg = AccessConfig::default();
     let issued = apikey::create(
         conn,
@@ -464,9 +471,7 @@ fn the_secret_is_returned_once_and_only_its_hash_and_prefix_are_stored() {
 fn labels_are_unique_per_partner_and_policy_and_validity_is_bounded() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     approved(conn, &p, &w.datashare);
     let cfg = AccessConfig {
         api_key_days: 30,
@@ -595,9 +600,7 @@ fn verification_answers_live_deactivated_expired_and_unknown_keys() {
 fn expired_keys_are_marked_by_the_job_once_with_an_event() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     let cfg = AccessConfig::default();
     let old =
         apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "old"), &cfg).expect("key");
@@ -771,9 +774,7 @@ fn client_input(policy: &str, jwk: &str) -> ClientInput {
 fn a_client_is_behind_in_esignet_until_its_newest_version_is_accepted() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     let c =
         oidc::create(conn, &p.actor, &p.user, &client_input(&w.auth, &ec_jwk())).expect("client");
     // The client's newest event is the version eSignet must have; it is behind until told.
@@ -802,9 +803,7 @@ fn a_client_is_behind_in_esignet_until_its_newest_version_is_accepted() {
 fn a_client_gets_its_id_from_the_key_and_claims_and_acrs_from_the_policy() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     let jwk = ec_jwk();
     let c = oidc::create(conn, &p.actor, &p.user, &client_input(&w.auth, &jwk)).expect("client");
     assert_eq!(
@@ -897,9 +896,7 @@ fn policies_that_cannot_back_a_client_are_refused_with_their_reason() {
 fn client_fields_are_checked_each_with_its_own_message() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     let try_with = |conn: &mut AnyConnection, f: &dyn Fn(&mut ClientInput)| {
         let mut input = client_input(&w.auth, &ec_jwk());
         f(&mut input);
@@ -1222,9 +1219,7 @@ fn a_partners_deactivation_stops_its_keys_and_clients_and_reactivation_does_not_
 fn verification_says_not_yet_valid_partner_inactive_and_policy_inactive() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    let w = world(conn);
-    let p = ready(conn, "rp", "Auth_Partner", Some(&w.group));
-    approved(conn, &p, &w.auth);
+    let (w, p) = relying_party(conn);
     let cfg = AccessConfig::default();
     let key =
         apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "web"), &cfg).expect("key");
