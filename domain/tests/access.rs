@@ -12,7 +12,10 @@ use domain::audit::Actor;
 use domain::db::AnyConnection;
 use domain::partner::{self, Decision};
 use domain::policy::{self, PolicyInput};
-use domain::schema::{api_keys, audit_log, misp_licenses, oidc_clients, outbox, policy_requests};
+use domain::schema::{
+    api_keys, audit_log, mail_queue, misp_licenses, notifications, oidc_clients, outbox,
+    policy_requests,
+};
 use domain::testing::TestDb;
 use domain::testing::{sign_up as signed_up, SignedUp as Partner};
 use domain::{policy_group, AppError};
@@ -594,6 +597,104 @@ fn verification_answers_live_deactivated_expired_and_unknown_keys() {
         .expect("ok")
         .expect("known");
     assert_eq!((v.valid, v.status), (false, "DEACTIVATED"));
+}
+
+/// Titles of the partner's notifications, oldest first.
+fn news_titles(conn: &mut AnyConnection, partner_id: &str) -> Vec<String> {
+    notifications::table
+        .filter(notifications::partner_id.eq(partner_id))
+        .order((notifications::created_at.asc(), notifications::id.asc()))
+        .select(notifications::title)
+        .load(conn)
+        .expect("notifications")
+}
+
+#[test]
+fn decisions_by_others_are_news_for_the_partner_and_mailed_when_smtp_is_on() {
+    // Every test of this file runs with mail on; none counts mails but this one.
+    domain::notification::status::set_mail_enabled(true);
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let cfg = AccessConfig::default();
+    let (w, p) = relying_party(conn);
+    assert_eq!(
+        news_titles(conn, "rp"),
+        ["Registration approved", "Policy request approved"]
+    );
+    // A rejected request carries its comment.
+    let r = ask(conn, &p, &w.datashare).expect("request");
+    request::decide(conn, &admin(), &r.id, false, Some("Not for banks")).expect("reject");
+    let body: String = notifications::table
+        .filter(notifications::entity_id.eq(&r.id))
+        .select(notifications::body)
+        .first(conn)
+        .expect("news of the rejection");
+    assert!(
+        body.contains("Not for banks") && body.contains("share"),
+        "{body}"
+    );
+
+    // The partner's own deactivation is no news; an admin's is.
+    let own =
+        apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "own"), &cfg).expect("key");
+    apikey::deactivate(conn, &p.actor, &own.item.id, Some(&p.user)).expect("own deactivation");
+    let by_admin =
+        apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "web"), &cfg).expect("key");
+    apikey::deactivate(conn, &admin(), &by_admin.item.id, None).expect("admin deactivation");
+    assert_eq!(news_titles(conn, "rp").len(), 4);
+    assert_eq!(news_titles(conn, "rp")[3], "API key deactivated");
+
+    // The partner's deactivation takes its live key with it: one piece of news, which says so.
+    apikey::create(conn, &p.actor, &p.user, &key_input(&w.auth, "live"), &cfg).expect("key");
+    partner::decide(
+        conn,
+        &admin(),
+        "rp",
+        Decision::Deactivate,
+        Some("Audit finding"),
+    )
+    .expect("deactivate");
+    partner::decide(conn, &admin(), "rp", Decision::Reactivate, None).expect("reactivate");
+    let titles = news_titles(conn, "rp");
+    assert_eq!(
+        titles[4..],
+        ["Registration deactivated", "Registration reactivated"]
+    );
+    let bodies: Vec<String> = notifications::table
+        .filter(notifications::partner_id.eq("rp"))
+        .filter(notifications::entity_type.eq("partner"))
+        .order((notifications::created_at.asc(), notifications::id.asc()))
+        .select(notifications::body)
+        .load(conn)
+        .expect("bodies");
+    assert!(
+        bodies[1].contains("Audit finding") && bodies[1].contains("API keys"),
+        "{bodies:?}"
+    );
+    assert!(bodies[2].contains("not restored"), "{bodies:?}");
+
+    // Each piece of news is one mail to the partner's address, in its language.
+    let mails: Vec<(String, String, String)> = mail_queue::table
+        .order(mail_queue::created_at.asc())
+        .select((
+            mail_queue::recipient,
+            mail_queue::language,
+            mail_queue::subject,
+        ))
+        .load(conn)
+        .expect("mails");
+    assert_eq!(mails.len(), titles.len(), "{mails:?}");
+    assert!(mails
+        .iter()
+        .all(|(to, lang, _)| to == "rp@example.org" && lang == "eng"));
+    // A refused decision writes neither news nor mail.
+    let before = (news_titles(conn, "rp").len(), mails.len());
+    assert_eq!(
+        code(request::decide(conn, &admin(), &r.id, true, None)),
+        "PMS_ILLEGAL_TRANSITION"
+    );
+    let mails_now: i64 = count!(conn, mail_queue::table);
+    assert_eq!((news_titles(conn, "rp").len(), mails_now as usize), before);
 }
 
 #[test]

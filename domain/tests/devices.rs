@@ -14,7 +14,7 @@ use domain::device::{
     SbiInput, SbiView, DEFAULT_SBI_MAX_YEARS,
 };
 use domain::partner::{self, Decision, PartnerInput};
-use domain::schema::{audit_log, device_sbis, devices, ftm_chips, sbis};
+use domain::schema::{audit_log, device_sbis, devices, ftm_chips, notifications, outbox, sbis};
 use domain::testing::TestDb;
 use domain::{AppError, ErrorKind};
 use rcgen::{
@@ -974,6 +974,223 @@ fn sbi_deactivation_deactivates_approved_and_rejects_pending_devices_that_depend
 
     let actions = audit_actions(conn, "sbi", &s.id);
     assert_eq!(actions.last().map(String::as_str), Some("SBI_DEACTIVATED"));
+}
+
+/// Event payloads of `topic`, oldest first.
+fn events(conn: &mut AnyConnection, topic: &str) -> Vec<serde_json::Value> {
+    outbox::table
+        .filter(outbox::topic.eq(topic))
+        .order(outbox::id.asc())
+        .select(outbox::payload)
+        .load::<String>(conn)
+        .expect("outbox")
+        .iter()
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(p).expect("json")["event"]["data"].clone()
+        })
+        .collect()
+}
+
+/// (kind, title, body) of the notifications of a partner, oldest first.
+fn news_of(conn: &mut AnyConnection, partner_id: &str) -> Vec<(String, String, String)> {
+    notifications::table
+        .filter(notifications::partner_id.eq(partner_id))
+        .order((notifications::created_at.asc(), notifications::id.asc()))
+        .select((
+            notifications::kind,
+            notifications::title,
+            notifications::body,
+        ))
+        .load(conn)
+        .expect("notifications")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Providers retire their own items
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn provider_retiring_its_sbi_cascades_like_an_admin_with_events_and_no_news_to_itself() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let p = device_provider(conn, "dev-a");
+    let s = approved_sbi(conn, &p, "1.0");
+    let approved = add_device(conn, &p, &device_input(&[&s.id], "Acme", "F1"));
+    model::decide(conn, &admin(), &approved.id, Decision::Approve, None).expect("approve");
+    let pending = add_device(conn, &p, &device_input(&[&s.id], "Acme", "F2"));
+    let news_before = news_of(conn, &p.id).len();
+
+    // A reason is required, and nothing changes without one.
+    let before = counts(conn);
+    let err = sbi::retire_own(conn, &p.actor, &p.user, &s.id, Some("  ")).expect_err("no reason");
+    assert_eq!(err.field.as_deref(), Some("reason"), "{err:?}");
+    assert_eq!(counts(conn), before);
+
+    let (view, impact) =
+        sbi::retire_own(conn, &p.actor, &p.user, &s.id, Some("End of support")).expect("retired");
+    assert_eq!(view.status, ItemStatus::Deactivated);
+    assert_eq!(view.reason.as_deref(), Some("End of support"));
+    assert_eq!(
+        impact,
+        SbiImpact {
+            devices_deactivated: 1,
+            devices_rejected: 1
+        }
+    );
+    assert_eq!(
+        model::get(conn, &approved.id).expect("get").status,
+        ItemStatus::Deactivated
+    );
+    assert_eq!(
+        model::get(conn, &pending.id).expect("get").status,
+        ItemStatus::Rejected
+    );
+    // Audited as the provider's own act.
+    let (action, actor): (String, Option<String>) = audit_log::table
+        .filter(audit_log::entity_type.eq("sbi"))
+        .filter(audit_log::entity_id.eq(&s.id))
+        .order(audit_log::id.desc())
+        .select((audit_log::action, audit_log::actor_id))
+        .first(conn)
+        .expect("audit");
+    assert_eq!(
+        (action.as_str(), actor),
+        ("SBI_DEACTIVATED", Some(p.user.id.clone()))
+    );
+    // Downstream hears of the SBI and of both devices.
+    let sbi_events = events(conn, "SBI_UPDATED");
+    let last = sbi_events.last().expect("SBI event");
+    assert_eq!(last["id"], s.id.as_str());
+    assert_eq!(last["status"], "DEACTIVATED");
+    assert_eq!(last["reason"], "End of support");
+    let device_events = events(conn, "DEVICE_UPDATED");
+    for (id, status) in [(&approved.id, "DEACTIVATED"), (&pending.id, "REJECTED")] {
+        assert!(
+            device_events
+                .iter()
+                .any(|e| e["id"] == id.as_str() && e["status"] == status),
+            "{id} {status}: {device_events:?}"
+        );
+    }
+    // The provider did it: it gets no news of its own act.
+    assert_eq!(news_of(conn, &p.id).len(), news_before);
+}
+
+#[test]
+fn provider_cannot_retire_another_providers_or_a_pending_item() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let a = device_provider(conn, "dev-a");
+    let b = device_provider(conn, "dev-b");
+    let s = approved_sbi(conn, &a, "1.0");
+    let d = add_device(conn, &a, &device_input(&[&s.id], "Acme", "F1"));
+    let f = ftm_provider(conn, "ftm-a");
+    let before = counts(conn);
+    // Another provider's: as if it did not exist.
+    let err = sbi::retire_own(conn, &b.actor, &b.user, &s.id, Some("x")).expect_err("foreign");
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err:?}");
+    let err = model::retire_own(conn, &b.actor, &b.user, &d.id, Some("x")).expect_err("foreign");
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err:?}");
+    // A pending device is not retired: the admin rejects it.
+    let err = model::retire_own(conn, &a.actor, &a.user, &d.id, Some("x")).expect_err("pending");
+    assert_eq!(err.code, "PMS_ILLEGAL_TRANSITION", "{err:?}");
+    // An FTM provider is not a device provider.
+    let err = sbi::retire_own(conn, &f.actor, &f.user, &s.id, Some("x")).expect_err("type");
+    assert_eq!(err.kind, ErrorKind::Forbidden, "{err:?}");
+    assert_eq!(counts(conn), before);
+
+    model::decide(conn, &admin(), &d.id, Decision::Approve, None).expect("approve");
+    let view =
+        model::retire_own(conn, &a.actor, &a.user, &d.id, Some("Discontinued")).expect("retired");
+    assert_eq!(view.status, ItemStatus::Deactivated);
+    assert_eq!(
+        audit_actions(conn, "device", &d.id)
+            .last()
+            .map(String::as_str),
+        Some("DEVICE_DEACTIVATED")
+    );
+    let last = events(conn, "DEVICE_UPDATED").pop().expect("event");
+    assert_eq!(
+        (last["id"].as_str(), last["status"].as_str()),
+        (Some(d.id.as_str()), Some("DEACTIVATED"))
+    );
+    // The SBI stays approved.
+    assert_eq!(
+        sbi::get(conn, &s.id).expect("get").status,
+        ItemStatus::Approved
+    );
+}
+
+#[test]
+fn admin_decisions_on_items_are_news_for_the_provider_in_its_language() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let p = device_provider(conn, "dev-a");
+    diesel::update(domain::schema::partners::table.filter(domain::schema::partners::id.eq(&p.id)))
+        .set(domain::schema::partners::language.eq("fra"))
+        .execute(conn)
+        .expect("language");
+    let before = news_of(conn, &p.id).len();
+    let s = add_sbi(conn, &p, "1.0");
+    sbi::decide(
+        conn,
+        &admin(),
+        &s.id,
+        Decision::Reject,
+        Some("Hash mismatch"),
+    )
+    .expect("reject");
+    let news = news_of(conn, &p.id);
+    assert_eq!(news.len(), before + 1, "{news:?}");
+    let (kind, title, body) = news.last().expect("news");
+    assert_eq!(kind, "STATUS_CHANGE");
+    assert_eq!(title, "SBI rejeté");
+    assert!(
+        body.contains("« 1.0 »") && body.contains("Motif : Hash mismatch"),
+        "{body}"
+    );
+    let last = events(conn, "SBI_UPDATED").pop().expect("event");
+    assert_eq!(last["status"], "REJECTED");
+    // Without SMTP (nothing in this test binary turns mail on), news is not mailed.
+    let mails: i64 = domain::schema::mail_queue::table
+        .count()
+        .get_result(conn)
+        .expect("mails");
+    assert_eq!(mails, 0);
+}
+
+#[test]
+fn ftm_provider_retires_its_own_approved_chip() {
+    let env = env();
+    let conn = &mut env.db.conn();
+    let p = ftm_provider(conn, "ftm-a");
+    let ca = trusted_chain(conn, &env, "FTM");
+    let c = add_chip(conn, &p, "Acme", "Secure 1");
+    upload(conn, &env, &p, &c.id, &leaf(&p.org, &ca)).expect("certificate");
+    let err = chip::retire_own(conn, &p.actor, &p.user, &c.id, Some("x")).expect_err("pending");
+    assert_eq!(err.code, "PMS_ILLEGAL_TRANSITION", "{err:?}");
+    chip::decide(conn, &admin(), &c.id, Decision::Approve, None).expect("approve");
+    let news = news_of(conn, &p.id);
+    assert_eq!(news.last().map(|n| n.1.as_str()), Some("FTM chip approved"));
+    let other = ftm_provider(conn, "ftm-b");
+    let err =
+        chip::retire_own(conn, &other.actor, &other.user, &c.id, Some("x")).expect_err("foreign");
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    let view = chip::retire_own(conn, &p.actor, &p.user, &c.id, Some("Recalled")).expect("retired");
+    assert_eq!(
+        (view.status, view.reason.as_deref()),
+        (ItemStatus::Deactivated, Some("Recalled"))
+    );
+    let last = events(conn, "FTM_CHIP_UPDATED").pop().expect("event");
+    assert_eq!(
+        (last["id"].as_str(), last["status"].as_str()),
+        (Some(c.id.as_str()), Some("DEACTIVATED"))
+    );
+    assert_eq!(
+        news_of(conn, &p.id).len(),
+        news.len(),
+        "no news of its own act"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

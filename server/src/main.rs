@@ -341,6 +341,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .setup_token
         .clone()
         .unwrap_or_else(domain::session::new_token);
+    // Decisions queue their status mail only when there is a way to send it.
+    domain::notification::status::set_mail_enabled(config.smtp_url.is_some());
     let state = AppState {
         pool,
         sessions: SessionPolicy {

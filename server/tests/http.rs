@@ -2672,6 +2672,23 @@ async fn triage_dashboards_notifications_and_exports_check_roles_and_decide_once
         h.post("/api/notifications/list", "", None).await.status,
         StatusCode::UNAUTHORIZED
     );
+    // Its approval was news: the bell shows it; dismissed, the rest starts from none.
+    let bell = h.post("/api/notifications/bell", "", Some(&acme)).await;
+    assert_eq!(bell.json()["unread"], 1, "{}", bell.body);
+    assert_eq!(bell.json()["latest"][0]["title"], "Registration approved");
+    assert_eq!(bell.json()["latest"][0]["kind"], "STATUS_CHANGE");
+    let news = bell.json()["latest"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let dismissed = h
+        .post(
+            "/api/notifications/dismiss",
+            &format!("id={news}"),
+            Some(&acme),
+        )
+        .await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.body);
     let id = notification(
         &h,
         "acme@example.org",
@@ -4443,6 +4460,9 @@ mod authz {
         ("/api/devices/mine", Who::Roles(DEV), OWN),
         ("/api/devices/create", Who::Roles(DEV), OWN),
         ("/api/devices/link", Who::Roles(DEV), OWN),
+        ("/api/sbis/mine/deactivate", Who::Roles(DEV), OWN),
+        ("/api/devices/mine/deactivate", Who::Roles(DEV), OWN),
+        ("/api/chips/mine/deactivate", Who::Roles(FTM), OWN),
         ("/api/chips/mine", Who::Roles(FTM), OWN),
         ("/api/chips/create", Who::Roles(FTM), OWN),
         ("/api/chips/certificate", Who::Roles(FTM), OWN),

@@ -234,6 +234,52 @@ pub async fn get_sbi_impact(id: String) -> Result<SbiImpact, AppError> {
         .map_err(fail)
 }
 
+/// The device provider retires one of its own approved SBIs, with a reason; its devices go
+/// with it as with an admin's deactivation.
+#[server(endpoint = "sbis/mine/deactivate")]
+pub async fn retire_sbi(
+    id: String,
+    #[server(default)] reason: Option<String>,
+) -> Result<(SbiView, SbiImpact), AppError> {
+    let user = device_provider()?;
+    let actor = actor_of(&user);
+    guard::db(move |conn| {
+        domain::device::sbi::retire_own(conn, &actor, &user, &id, reason.as_deref())
+    })
+    .await
+    .map_err(fail)
+}
+
+/// The device provider retires one of its own approved devices, with a reason.
+#[server(endpoint = "devices/mine/deactivate")]
+pub async fn retire_device(
+    id: String,
+    #[server(default)] reason: Option<String>,
+) -> Result<DeviceView, AppError> {
+    let user = device_provider()?;
+    let actor = actor_of(&user);
+    guard::db(move |conn| {
+        domain::device::model::retire_own(conn, &actor, &user, &id, reason.as_deref())
+    })
+    .await
+    .map_err(fail)
+}
+
+/// The FTM provider retires one of its own approved chips, with a reason.
+#[server(endpoint = "chips/mine/deactivate")]
+pub async fn retire_chip(
+    id: String,
+    #[server(default)] reason: Option<String>,
+) -> Result<ChipView, AppError> {
+    let user = ftm_provider()?;
+    let actor = actor_of(&user);
+    guard::db(move |conn| {
+        domain::device::chip::retire_own(conn, &actor, &user, &id, reason.as_deref())
+    })
+    .await
+    .map_err(fail)
+}
+
 /// Approve, reject or deactivate an SBI (partner admins).
 #[server(endpoint = "sbis/decide")]
 pub async fn decide_sbi(

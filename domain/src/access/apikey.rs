@@ -314,8 +314,37 @@ pub fn list_own(
     list(conn, query, Some(&me.id))
 }
 
-/// Deactivate an active key. `owner` = the partner's own key only (another's answers 404).
+/// Deactivate an active key. `owner` = the partner's own key only (another's answers 404);
+/// without, a partner admin's deactivation, which the partner hears of.
 pub fn deactivate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    owner: Option<&CurrentUser>,
+) -> AppResult<ApiKeyView> {
+    crate::db::write_tx(conn, |conn| {
+        let key = deactivate_quietly(conn, actor, id, owner)?;
+        if owner.is_none() {
+            use crate::notification::status::{announce, News, Outcome, Subject};
+            announce(
+                conn,
+                &News {
+                    subject: Subject::ApiKey,
+                    outcome: Outcome::Deactivated,
+                    partner_id: &key.partner_id,
+                    entity_id: id,
+                    name: &key.label,
+                    reason: None,
+                },
+            )?;
+        }
+        Ok(key)
+    })
+}
+
+/// [`deactivate`] without news: a partner's deactivation takes its keys with it and says so
+/// in its own news.
+pub(crate) fn deactivate_quietly(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,

@@ -59,10 +59,10 @@ pub fn deactivate_all(
         live_clients(conn, partner_id)?,
     );
     for id in &keys {
-        super::apikey::deactivate(conn, actor, id, None)?;
+        super::apikey::deactivate_quietly(conn, actor, id, None)?;
     }
     for id in &licenses {
-        super::license::deactivate(conn, actor, id, None)?;
+        super::license::deactivate_quietly(conn, actor, id, None)?;
     }
     for id in &clients {
         super::oidc::deactivate(conn, actor, id, None)?;

@@ -238,8 +238,36 @@ pub fn list_own(
     list(conn, query, Some(&me.id))
 }
 
-/// Deactivate a live license; `owner` = the partner's own only.
+/// Deactivate a live license; `owner` = the partner's own only; without, a partner admin's
+/// deactivation, which the partner hears of.
 pub fn deactivate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    owner: Option<&CurrentUser>,
+) -> AppResult<LicenseView> {
+    crate::db::write_tx(conn, |conn| {
+        let l = deactivate_quietly(conn, actor, id, owner)?;
+        if owner.is_none() {
+            use crate::notification::status::{announce, News, Outcome, Subject};
+            announce(
+                conn,
+                &News {
+                    subject: Subject::License,
+                    outcome: Outcome::Deactivated,
+                    partner_id: &l.partner_id,
+                    entity_id: id,
+                    name: &format!("{}…", l.prefix),
+                    reason: None,
+                },
+            )?;
+        }
+        Ok(l)
+    })
+}
+
+/// [`deactivate`] without news (a partner's deactivation says it in its own).
+pub(crate) fn deactivate_quietly(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,

@@ -415,6 +415,22 @@ pub fn decide(
             json!({ "partnerId": current.partner_id, "policyId": current.policy_id,
                     "comment": comment }),
         )?;
+        use crate::notification::status::{announce, News, Outcome, Subject};
+        announce(
+            conn,
+            &News {
+                subject: Subject::PolicyRequest,
+                outcome: if approve {
+                    Outcome::Approved
+                } else {
+                    Outcome::Rejected
+                },
+                partner_id: &current.partner_id,
+                entity_id: id,
+                name: &current.policy_name,
+                reason: comment.as_deref(),
+            },
+        )?;
         get(conn, id)
     })
 }

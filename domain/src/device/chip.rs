@@ -3,7 +3,8 @@
 //! approve it. A chip can be approved only with its certificate.
 
 use super::shared::{
-    changed_meanwhile, decided_action, provider, status_filter, text, transition, unique_or,
+    after_change, changed_meanwhile, check_owner, decided_action, provider, status_filter, text,
+    transition, unique_or,
 };
 use super::*;
 use crate::account::CurrentUser;
@@ -14,6 +15,7 @@ use crate::cert::CertDomain;
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{ftm_chips, partners};
@@ -327,6 +329,20 @@ pub fn certificates(
     }
 }
 
+/// The chip's event data for downstream services (topic `FTM_CHIP_UPDATED`).
+pub fn event_data(c: &ChipView) -> serde_json::Value {
+    json!({
+        "id": c.id,
+        "partnerId": c.partner_id,
+        "make": c.make,
+        "model": c.model,
+        "status": c.status.as_str(),
+        "reason": c.reason,
+        "certificateSubject": c.cert_subject,
+        "certificateNotAfter": c.cert_not_after.map(clock::rfc3339),
+    })
+}
+
 /// Approve (needs its certificate), reject (reason) or deactivate (reason) a chip.
 pub fn decide(
     conn: &mut AnyConnection,
@@ -335,9 +351,32 @@ pub fn decide(
     decision: Decision,
     reason: Option<&str>,
 ) -> AppResult<ChipView> {
+    change(conn, actor, id, decision, reason, None)
+}
+
+/// The FTM provider retires one of its own approved chips (reason required).
+pub fn retire_own(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    id: &str,
+    reason: Option<&str>,
+) -> AppResult<ChipView> {
+    change(conn, actor, id, Decision::Deactivate, reason, Some(user))
+}
+
+fn change(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+    owner: Option<&CurrentUser>,
+) -> AppResult<ChipView> {
     let reason = check_reason(reason, decision.needs_reason())?;
     crate::db::write_tx(conn, |conn| {
         let chip = get(conn, id)?;
+        check_owner(conn, owner, PROVIDER, &chip.partner_id, "The chip")?;
         let from = chip.status;
         let to = transition("chip", from, decision)?;
         let now = clock::now_ms();
@@ -372,6 +411,17 @@ pub fn decide(
             id,
             json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
         )?;
-        get(conn, id)
+        let view = get(conn, id)?;
+        let name = format!("{} {}", view.make, view.model);
+        let news = owner.is_none().then_some(News {
+            subject: Subject::Chip,
+            outcome: Outcome::of_item(to),
+            partner_id: &view.partner_id,
+            entity_id: id,
+            name: &name,
+            reason: reason.as_deref(),
+        });
+        after_change(conn, FTM_CHIP_UPDATED, event_data(&view), news)?;
+        Ok(view)
     })
 }

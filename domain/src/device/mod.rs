@@ -21,6 +21,13 @@ pub const MAX_VERSION_LEN: usize = 64;
 /// Default: an SBI may expire at most this many years from today.
 pub const DEFAULT_SBI_MAX_YEARS: i64 = 5;
 
+/// Event topic of an SBI's status change.
+pub const SBI_UPDATED: &str = "SBI_UPDATED";
+/// Event topic of a device's status change.
+pub const DEVICE_UPDATED: &str = "DEVICE_UPDATED";
+/// Event topic of an FTM chip's status change.
+pub const FTM_CHIP_UPDATED: &str = "FTM_CHIP_UPDATED";
+
 /// Where an SBI, device or chip is in its approval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

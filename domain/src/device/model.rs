@@ -2,7 +2,8 @@
 //! admins approve, reject or deactivate it.
 
 use super::shared::{
-    changed_meanwhile, decided_action, provider, status_filter, text, transition, unique_or,
+    after_change, changed_meanwhile, check_owner, decided_action, provider, status_filter, text,
+    transition, unique_or,
 };
 use super::*;
 use crate::account::CurrentUser;
@@ -10,6 +11,7 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, device_subtypes, devices, partners, sbis};
@@ -454,6 +456,21 @@ pub fn list_own(
     list(conn, query, Some(&p.id), sbi)
 }
 
+/// The device's event data for downstream services (topic `DEVICE_UPDATED`).
+pub fn event_data(d: &DeviceView) -> serde_json::Value {
+    json!({
+        "id": d.id,
+        "partnerId": d.partner_id,
+        "deviceType": d.device_type,
+        "deviceSubType": d.sub_type,
+        "make": d.make,
+        "model": d.model,
+        "status": d.status.as_str(),
+        "reason": d.reason,
+        "sbiIds": d.sbis.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+    })
+}
+
 /// Approve, reject (reason) or deactivate (reason) a device. A device with no approved,
 /// unexpired SBI left can only be rejected.
 pub fn decide(
@@ -463,9 +480,39 @@ pub fn decide(
     decision: Decision,
     reason: Option<&str>,
 ) -> AppResult<DeviceView> {
+    change(conn, actor, id, decision, reason, None)
+}
+
+/// The provider retires one of its own approved devices (reason required).
+pub fn retire_own(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    id: &str,
+    reason: Option<&str>,
+) -> AppResult<DeviceView> {
+    change(conn, actor, id, Decision::Deactivate, reason, Some(user))
+}
+
+fn change(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+    owner: Option<&CurrentUser>,
+) -> AppResult<DeviceView> {
     let reason = check_reason(reason, decision.needs_reason())?;
     crate::db::write_tx(conn, |conn| {
-        let from = get(conn, id)?.status;
+        let current = get(conn, id)?;
+        check_owner(
+            conn,
+            owner,
+            "Device_Provider",
+            &current.partner_id,
+            "The device",
+        )?;
+        let from = current.status;
         let to = transition("device", from, decision)?;
         let now = clock::now_ms();
         if to == ItemStatus::Approved {
@@ -507,6 +554,17 @@ pub fn decide(
             id,
             json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
         )?;
-        get(conn, id)
+        let view = get(conn, id)?;
+        let name = format!("{} {}", view.make, view.model);
+        let news = owner.is_none().then_some(News {
+            subject: Subject::Device,
+            outcome: Outcome::of_item(to),
+            partner_id: &view.partner_id,
+            entity_id: id,
+            name: &name,
+            reason: reason.as_deref(),
+        });
+        after_change(conn, DEVICE_UPDATED, event_data(&view), news)?;
+        Ok(view)
     })
 }

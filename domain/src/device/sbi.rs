@@ -2,7 +2,8 @@
 //! reject or deactivate them. Deactivating an SBI withdraws the devices that depend on it.
 
 use super::shared::{
-    changed_meanwhile, day, decided_action, provider, status_filter, text, transition, unique_or,
+    after_change, changed_meanwhile, check_owner, day, decided_action, provider, status_filter,
+    text, transition, unique_or,
 };
 use super::*;
 use crate::account::CurrentUser;
@@ -10,6 +11,7 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
+use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, devices, partners, sbis};
@@ -343,6 +345,20 @@ pub fn impact(conn: &mut AnyConnection, id: &str) -> AppResult<SbiImpact> {
     })
 }
 
+/// The SBI's event data for downstream services (topic `SBI_UPDATED`).
+pub fn event_data(s: &SbiView) -> serde_json::Value {
+    json!({
+        "id": s.id,
+        "partnerId": s.partner_id,
+        "version": s.version,
+        "binaryHash": s.binary_hash,
+        "createdOn": clock::rfc3339(s.created_on),
+        "expiresOn": clock::rfc3339(s.expires_on),
+        "status": s.status.as_str(),
+        "reason": s.reason,
+    })
+}
+
 /// Approve, reject (reason) or deactivate (reason) an SBI. Deactivation deactivates the
 /// approved devices that depend on it and rejects the pending ones, in the same transaction.
 pub fn decide(
@@ -352,9 +368,40 @@ pub fn decide(
     decision: Decision,
     reason: Option<&str>,
 ) -> AppResult<(SbiView, SbiImpact)> {
+    change(conn, actor, id, decision, reason, None)
+}
+
+/// The provider retires one of its own approved SBIs (reason required), with the same cascade
+/// on its devices as a partner admin's deactivation.
+pub fn retire_own(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    id: &str,
+    reason: Option<&str>,
+) -> AppResult<(SbiView, SbiImpact)> {
+    change(conn, actor, id, Decision::Deactivate, reason, Some(user))
+}
+
+fn change(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+    owner: Option<&CurrentUser>,
+) -> AppResult<(SbiView, SbiImpact)> {
     let reason = check_reason(reason, decision.needs_reason())?;
     crate::db::write_tx(conn, |conn| {
-        let from = get(conn, id)?.status;
+        let current = get(conn, id)?;
+        check_owner(
+            conn,
+            owner,
+            "Device_Provider",
+            &current.partner_id,
+            "The SBI",
+        )?;
+        let from = current.status;
         let to = transition("SBI", from, decision)?;
         let now = clock::now_ms();
         let changed = diesel::update(
@@ -405,6 +452,8 @@ pub fn decide(
                         device,
                         json!({ "from": status.as_str(), "to": next.as_str(), "reason": why, "sbiId": id }),
                     )?;
+                    let data = super::model::event_data(&super::model::get(conn, device)?);
+                    crate::outbox::enqueue(conn, super::DEVICE_UPDATED, data)?;
                 }
                 if next == ItemStatus::Rejected {
                     impact.devices_rejected = ids.len() as i64;
@@ -423,6 +472,16 @@ pub fn decide(
                     "devicesDeactivated": impact.devices_deactivated,
                     "devicesRejected": impact.devices_rejected }),
         )?;
-        Ok((get(conn, id)?, impact))
+        let view = get(conn, id)?;
+        let news = owner.is_none().then_some(News {
+            subject: Subject::Sbi,
+            outcome: Outcome::of_item(to),
+            partner_id: &view.partner_id,
+            entity_id: id,
+            name: &view.version,
+            reason: reason.as_deref(),
+        });
+        after_change(conn, super::SBI_UPDATED, event_data(&view), news)?;
+        Ok((view, impact))
     })
 }

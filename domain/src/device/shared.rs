@@ -48,6 +48,38 @@ pub(crate) fn provider(
     Ok(Provider { id, organisation })
 }
 
+/// When a provider acts on an item (`owner`), the item must be its own: another provider's
+/// answers 404, as if it did not exist.
+pub(crate) fn check_owner(
+    conn: &mut crate::db::AnyConnection,
+    owner: Option<&CurrentUser>,
+    partner_type: &str,
+    item_partner_id: &str,
+    what: &str,
+) -> AppResult<()> {
+    if let Some(user) = owner {
+        if provider(conn, user, partner_type)?.id != item_partner_id {
+            return Err(AppError::not_found(what));
+        }
+    }
+    Ok(())
+}
+
+/// After a status change: the item's event for downstream services, and (when a partner admin
+/// took it, not the provider itself) the news for the provider.
+pub(crate) fn after_change(
+    conn: &mut crate::db::AnyConnection,
+    topic: &str,
+    data: serde_json::Value,
+    news: Option<crate::notification::status::News<'_>>,
+) -> AppResult<()> {
+    crate::outbox::enqueue(conn, topic, data)?;
+    if let Some(news) = news {
+        crate::notification::status::announce(conn, &news)?;
+    }
+    Ok(())
+}
+
 /// A required, trimmed text of at most `max` characters.
 pub(crate) fn text(field: &str, label: &str, value: &str, max: usize) -> AppResult<String> {
     let v = value.trim();

@@ -19,6 +19,10 @@ pub const TOPICS: &[&str] = &[
     "CA_CERTIFICATE_UPLOADED",
     "OIDC_CLIENT_CREATED",
     "OIDC_CLIENT_UPDATED",
+    // The portal's own: status changes of SBIs, devices and chips (MOSIP has none).
+    "SBI_UPDATED",
+    "DEVICE_UPDATED",
+    "FTM_CHIP_UPDATED",
 ];
 
 /// Whether `topic` is one the portal publishes.

@@ -11,6 +11,8 @@ mod mail;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
+pub mod status;
+#[cfg(feature = "server")]
 pub use mail::*;
 #[cfg(feature = "server")]
 pub use service::*;
@@ -40,11 +42,13 @@ pub enum NotificationKind {
     LicenseExpiry,
     /// The admins' weekly summary of what expires soon.
     WeeklySummary,
+    /// A decision on the partner's registration or one of its items.
+    StatusChange,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::CaCertExpiry,
         NotificationKind::PartnerCertExpiry,
         NotificationKind::ChipCertExpiry,
@@ -52,6 +56,7 @@ impl NotificationKind {
         NotificationKind::SbiExpiry,
         NotificationKind::LicenseExpiry,
         NotificationKind::WeeklySummary,
+        NotificationKind::StatusChange,
     ];
 
     /// Stored spelling.
@@ -64,6 +69,7 @@ impl NotificationKind {
             NotificationKind::SbiExpiry => "SBI_EXPIRY",
             NotificationKind::LicenseExpiry => "LICENSE_EXPIRY",
             NotificationKind::WeeklySummary => "WEEKLY_SUMMARY",
+            NotificationKind::StatusChange => "STATUS_CHANGE",
         }
     }
 
@@ -82,6 +88,7 @@ impl NotificationKind {
             NotificationKind::SbiExpiry => "SBI expiry",
             NotificationKind::LicenseExpiry => "License expiry",
             NotificationKind::WeeklySummary => "Weekly summary",
+            NotificationKind::StatusChange => "Decision",
         }
     }
 }

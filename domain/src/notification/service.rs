@@ -29,10 +29,10 @@ struct Due {
     link: String,
 }
 
-struct Recipient {
-    account_id: String,
-    email: String,
-    language: String,
+pub(super) struct Recipient {
+    pub(super) account_id: String,
+    pub(super) email: String,
+    pub(super) language: String,
 }
 
 fn day(ms: i64) -> String {
@@ -65,7 +65,7 @@ fn what(kind: NotificationKind, lang: &str) -> &'static str {
         (_, K::ApiKeyExpiry) => "API key",
         (_, K::SbiExpiry) => "SBI",
         (_, K::LicenseExpiry) => "MISP license",
-        (_, K::WeeklySummary) => "",
+        (_, K::WeeklySummary | K::StatusChange) => "",
     }
 }
 
@@ -119,7 +119,10 @@ fn admins(conn: &mut AnyConnection) -> AppResult<Vec<Recipient>> {
         .collect())
 }
 
-fn partner_recipient(conn: &mut AnyConnection, partner_id: &str) -> AppResult<Option<Recipient>> {
+pub(super) fn partner_recipient(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+) -> AppResult<Option<Recipient>> {
     let row: Option<(String, String, String, bool)> = partners::table
         .inner_join(accounts::table)
         .filter(partners::id.eq(partner_id))
@@ -301,7 +304,7 @@ fn due_items(conn: &mut AnyConnection, now: i64, horizon: i64) -> AppResult<Vec<
 /// A new notification (and its mail when `mail` is on), unless the same event was already
 /// notified to the same account. Returns (notified, mailed).
 #[expect(clippy::too_many_arguments)]
-fn notify(
+pub(super) fn notify(
     conn: &mut AnyConnection,
     to: &Recipient,
     partner_id: Option<&str>,

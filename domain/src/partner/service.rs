@@ -708,6 +708,27 @@ fn apply(
         )?;
         let view = load_view(conn, id)?;
         outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
+        use crate::notification::status::{announce, News, Outcome, Subject};
+        let outcome = match decision {
+            Decision::Approve => Some(Outcome::Approved),
+            Decision::Reject => Some(Outcome::Rejected),
+            Decision::Deactivate => Some(Outcome::Deactivated),
+            Decision::Reactivate => Some(Outcome::Reactivated),
+            Decision::Resubmit => None,
+        };
+        if let Some(outcome) = outcome {
+            announce(
+                conn,
+                &News {
+                    subject: Subject::Registration,
+                    outcome,
+                    partner_id: id,
+                    entity_id: id,
+                    name: &view.organisation,
+                    reason: reason.as_deref(),
+                },
+            )?;
+        }
         Ok(view)
     })
 }

@@ -4,6 +4,7 @@
 //! status badges, filter tabs and the deactivation confirmation.
 
 use crate::api::access::{api_key_options, create_api_key, my_api_keys, DeactivateMyApiKey};
+pub(crate) use crate::components::form::ConfirmDeactivate;
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::util::{human_ms, ms_to_date, now_ms};
@@ -283,30 +284,6 @@ pub(crate) fn SecretOnce(
                 "Done, I have stored it"
             </button>
         </section>
-    }
-}
-
-/// "Deactivate" that asks first: an inline confirmation with the consequence, the form that
-/// confirms (`children`: an `ActionForm` posting the id) and a cancel button.
-#[component]
-pub(crate) fn ConfirmDeactivate(
-    /// The question ("Deactivate key X? ...").
-    question: String,
-    /// Prefix of the test ids ("apikey" gives apikey-deactivate, apikey-deactivate-cancel).
-    test_id: &'static str,
-    children: Children,
-) -> impl IntoView {
-    let details = NodeRef::<leptos::html::Details>::new();
-    view! {
-        <details class="confirm" node_ref=details>
-            <summary data-testid=format!("{test_id}-deactivate")>"Deactivate"</summary>
-            <div class="confirm-box">
-                <p data-testid=format!("{test_id}-question")>{question}</p>
-                {children()}
-                <button type="button" class="secondary" data-testid=format!("{test_id}-deactivate-cancel")
-                    on:click=move |_| { if let Some(d) = details.get() { d.set_open(false); } }>"Cancel"</button>
-            </div>
-        </details>
     }
 }
 

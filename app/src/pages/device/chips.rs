@@ -1,12 +1,12 @@
 //! An FTM provider's chip models: declare make and model, upload the chip model's certificate
 //! (FTM domain), follow the approval, download the certificate and its re-signed form.
 
-use crate::api::devices::{my_chips, CreateChip, UploadChipCertificate};
+use crate::api::devices::{my_chips, CreateChip, RetireChip, UploadChipCertificate};
 use crate::components::cert::{CertInput, CertInputState, Problems};
-use crate::components::form::{form_error, Field, FormError};
+use crate::components::form::{form_error, ConfirmDeactivate, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
-use crate::pages::device::ItemBadge;
+use crate::pages::device::{ItemBadge, RetireError, RetireReason};
 use crate::util::human_ms;
 use domain::account::CurrentUser;
 use domain::device::{ChipView, ItemQuery, ItemStatus, MAX_MAKE_LEN};
@@ -34,6 +34,7 @@ pub fn MyChipsPage() -> impl IntoView {
 fn ChipsBody() -> impl IntoView {
     let create = ServerAction::<CreateChip>::new();
     let upload = ServerAction::<UploadChipCertificate>::new();
+    let retire = ServerAction::<RetireChip>::new();
     let query = use_query_map();
     let list = Resource::new(
         move || {
@@ -41,9 +42,10 @@ fn ChipsBody() -> impl IntoView {
                 query.with(|q| q.get("page").and_then(|p| p.parse::<i64>().ok())),
                 create.version().get(),
                 upload.version().get(),
+                retire.version().get(),
             )
         },
-        |(page, _, _)| {
+        |(page, _, _, _)| {
             my_chips(ItemQuery {
                 sort: Some("-created".into()),
                 page,
@@ -72,6 +74,10 @@ fn ChipsBody() -> impl IntoView {
                 {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
             })}
         </div>
+        <RetireError error=Signal::derive(move || retire.value().get().and_then(|r| r.err())) test_id="chip"/>
+        {move || retire.value().get().and_then(|r| r.ok()).map(|c| view! {
+            <p class="notice" role="status" data-testid="chip-retired">{format!("{} {} deactivated.", c.make, c.model)}</p>
+        })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading chips…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -80,7 +86,7 @@ fn ChipsBody() -> impl IntoView {
                         let (page_no, pages) = (page.page, page.page_count());
                         view! {
                             <ul class="cert-report" data-testid="chips">
-                                {page.items.into_iter().map(|c| view! { <ChipItem chip=c upload/> }).collect_view()}
+                                {page.items.into_iter().map(|c| view! { <ChipItem chip=c upload retire/> }).collect_view()}
                             </ul>
                             <Pager state=CHIP_LIST page=page_no pages/>
                         }.into_any()
@@ -93,7 +99,11 @@ fn ChipsBody() -> impl IntoView {
 }
 
 #[component]
-fn ChipItem(chip: ChipView, upload: ServerAction<UploadChipCertificate>) -> impl IntoView {
+fn ChipItem(
+    chip: ChipView,
+    upload: ServerAction<UploadChipCertificate>,
+    retire: ServerAction<RetireChip>,
+) -> impl IntoView {
     let input = CertInputState::new();
     let can_upload = matches!(
         chip.status,
@@ -101,6 +111,12 @@ fn ChipItem(chip: ChipView, upload: ServerAction<UploadChipCertificate>) -> impl
     );
     let has_cert = chip.cert_subject.is_some();
     let id = chip.id.clone();
+    let retire_id = chip.id.clone();
+    let approved = chip.status == ItemStatus::Approved;
+    let question = format!(
+        "Deactivate chip {} {}? Downstream services stop trusting it; this cannot be undone.",
+        chip.make, chip.model
+    );
     let certs = super::chip_certs_action();
     let stem = format!("{}-{}", chip.make, chip.model).replace(' ', "_");
     view! {
@@ -124,6 +140,15 @@ fn ChipItem(chip: ChipView, upload: ServerAction<UploadChipCertificate>) -> impl
                         <button type="submit" class="primary" data-testid="chip-upload">"Upload certificate"</button>
                     </ActionForm>
                 </details>
+            })}
+            {approved.then(|| view! {
+                <ConfirmDeactivate question test_id="chip">
+                    <ActionForm action=retire attr:data-testid="chip-retire-form">
+                        <input type="hidden" name="id" value=retire_id/>
+                        <RetireReason test_id="chip"/>
+                        <button type="submit" class="danger" disabled=move || retire.pending().get() data-testid="chip-deactivate-confirm">"Yes, deactivate"</button>
+                    </ActionForm>
+                </ConfirmDeactivate>
             })}
         </li>
     }

@@ -52,3 +52,33 @@ pub fn ChipCertDownloads(
         })
     }
 }
+
+/// The reason a provider gives when it retires one of its own items (required, as the server
+/// also checks), inside the confirming form.
+#[component]
+pub fn RetireReason(
+    /// Test id prefix ("sbi" gives sbi-retire-reason).
+    test_id: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>"Reason (the operator sees it)"
+            <textarea name="reason" required maxlength=domain::partner::MAX_REASON_LEN
+                data-testid=format!("{test_id}-retire-reason")></textarea>
+        </label>
+    }
+}
+
+/// A provider's refused retirement: why.
+#[component]
+pub fn RetireError(
+    /// The last answer's error.
+    error: Signal<Option<domain::AppError>>,
+    /// Test id prefix ("sbi" gives sbi-retire-error).
+    test_id: &'static str,
+) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            view! { <p class="alert" role="alert" data-testid=format!("{test_id}-retire-error")>{e.message}</p> }
+        })
+    }
+}

@@ -4,12 +4,12 @@
 
 use crate::api::devices::{
     get_device_types, get_sbi_max_years, link_device_sbi, my_devices, my_sbi, my_sbis,
-    my_usable_sbis, CreateDevice, CreateSbi,
+    my_usable_sbis, CreateDevice, CreateSbi, RetireDevice, RetireSbi,
 };
-use crate::components::form::{form_error, Field, FormError};
+use crate::components::form::{form_error, ConfirmDeactivate, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
-use crate::pages::device::ItemBadge;
+use crate::pages::device::{ItemBadge, RetireError, RetireReason};
 use crate::util::{date_plus_years, human_ms, ms_to_date, now_ms};
 use domain::account::CurrentUser;
 use domain::device::{DeviceView, ItemQuery, ItemStatus, SbiView, MAX_MAKE_LEN, MAX_VERSION_LEN};
@@ -141,19 +141,26 @@ fn SbiBody() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let create = ServerAction::<CreateDevice>::new();
+    let retire = ServerAction::<RetireSbi>::new();
+    let retire_device = ServerAction::<RetireDevice>::new();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     // The facts, the device list and the form load apart, so that adding a device reloads
     // the list only and the form keeps its type, sub-type and SBI choice for the next model.
-    let detail = Resource::new(move || (id(), create.version().get()), |(id, _)| my_sbi(id));
+    let detail = Resource::new(
+        move || (id(), create.version().get(), retire.version().get()),
+        |(id, _, _)| my_sbi(id),
+    );
     let devices = Resource::new(
         move || {
             (
                 id(),
                 query.with(|q| q.get("page").and_then(|p| p.parse::<i64>().ok())),
                 create.version().get(),
+                retire.version().get(),
+                retire_device.version().get(),
             )
         },
-        |(id, page, _)| {
+        |(id, page, _, _, _)| {
             my_devices(ItemQuery {
                 sbi: Some(id),
                 page,
@@ -169,10 +176,18 @@ fn SbiBody() -> impl IntoView {
     let options = DeviceOptions { types, usable };
     view! {
         <p><A href="/provider/sbis">"‹ SBIs"</A></p>
+        <RetireError error=Signal::derive(move || retire.value().get().and_then(|r| r.err())) test_id="sbi"/>
+        <RetireError error=Signal::derive(move || retire_device.value().get().and_then(|r| r.err())) test_id="device"/>
+        {move || retire.value().get().and_then(|r| r.ok()).map(|(s, i)| view! {
+            <p class="notice" role="status" data-testid="sbi-retired">{format!(
+                "SBI {} deactivated; {} device{} deactivated and {} pending device{} rejected with it.",
+                s.version, i.devices_deactivated, if i.devices_deactivated == 1 { "" } else { "s" },
+                i.devices_rejected, if i.devices_rejected == 1 { "" } else { "s" })}</p>
+        })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading SBI…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(sbi) => view! { <SbiFacts sbi/> }.into_any(),
+                    Ok(sbi) => view! { <SbiFacts sbi retire/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
             })}
@@ -181,7 +196,7 @@ fn SbiBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 // Another provider's or an unknown SBI: the panel above says so, nothing more.
                 match devices.await {
-                    Ok(page) if detail.await.is_ok() => view! { <h2>"Devices"</h2> <DeviceTable page/> }.into_any(),
+                    Ok(page) if detail.await.is_ok() => view! { <h2>"Devices"</h2> <DeviceTable page retire=retire_device/> }.into_any(),
                     Ok(_) => ().into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
@@ -199,7 +214,13 @@ struct DeviceOptions {
 }
 
 #[component]
-fn SbiFacts(sbi: SbiView) -> impl IntoView {
+fn SbiFacts(sbi: SbiView, retire: ServerAction<RetireSbi>) -> impl IntoView {
+    let approved = sbi.status == ItemStatus::Approved;
+    let question = format!(
+        "Deactivate SBI {}? Its approved devices that work with no other approved SBI are deactivated, its pending ones rejected; this cannot be undone.",
+        sbi.version
+    );
+    let id = sbi.id.clone();
     view! {
         <div class="title-row">
             <h1 data-testid="sbi-title">"SBI " {sbi.version.clone()}</h1>
@@ -212,6 +233,15 @@ fn SbiFacts(sbi: SbiView) -> impl IntoView {
             <dt>"Expires"</dt><dd>{human_ms(sbi.expires_on)}</dd>
             <dt>"Devices"</dt><dd>{sbi.devices}</dd>
         </dl>
+        {approved.then(|| view! {
+            <ConfirmDeactivate question test_id="sbi">
+                <ActionForm action=retire attr:data-testid="sbi-retire-form">
+                    <input type="hidden" name="id" value=id/>
+                    <RetireReason test_id="sbi"/>
+                    <button type="submit" class="danger" disabled=move || retire.pending().get() data-testid="sbi-deactivate-confirm">"Yes, deactivate"</button>
+                </ActionForm>
+            </ConfirmDeactivate>
+        })}
     }
 }
 
@@ -241,7 +271,12 @@ struct LinkCtx {
 /// Devices with their status, reason and SBIs; with `link`, each pending or approved device
 /// can be linked to one more of the provider's usable SBIs.
 #[component]
-fn DeviceTable(page: Page<DeviceView>, #[prop(optional)] link: Option<LinkCtx>) -> impl IntoView {
+fn DeviceTable(
+    page: Page<DeviceView>,
+    #[prop(optional)] link: Option<LinkCtx>,
+    /// The provider retires an approved device from its row.
+    retire: ServerAction<RetireDevice>,
+) -> impl IntoView {
     let (page_no, pages) = (page.page, page.page_count());
     if page.items.is_empty() {
         return view! { <p class="empty" data-testid="devices-empty">"No devices yet."</p> }
@@ -250,7 +285,7 @@ fn DeviceTable(page: Page<DeviceView>, #[prop(optional)] link: Option<LinkCtx>) 
     view! {
         <table class="list" data-testid="devices-table">
             <thead><tr><th>"Type"</th><th>"Make"</th><th>"Model"</th><th>"SBIs"</th><th>"Status"</th><th>"Added"</th>
-                {link.is_some().then(|| view! { <th>"Also works with"</th> })}</tr></thead>
+                {link.is_some().then(|| view! { <th>"Also works with"</th> })}<th><span class="sr-only">"Actions"</span></th></tr></thead>
             <tbody>
                 {page.items.into_iter().map(|d| {
                     let link_cell = link.map(|ctx| view! { <td><LinkControl device=d.clone() ctx/></td> });
@@ -263,6 +298,17 @@ fn DeviceTable(page: Page<DeviceView>, #[prop(optional)] link: Option<LinkCtx>) 
                             <td><ItemBadge status=d.status/> {d.reason.clone().map(|r| view! { <span class="muted" data-testid="device-reason">" " {r}</span> })}</td>
                             <td>{human_ms(d.created_at)}</td>
                             {link_cell}
+                            <td class="actions">
+                                {(d.status == ItemStatus::Approved).then(|| view! {
+                                    <ConfirmDeactivate question=format!("Deactivate device {} {}? This cannot be undone.", d.make, d.model) test_id="device">
+                                        <ActionForm action=retire attr:data-testid="device-retire-form">
+                                            <input type="hidden" name="id" value=d.id.clone()/>
+                                            <RetireReason test_id="device"/>
+                                            <button type="submit" class="danger" disabled=move || retire.pending().get() data-testid="device-deactivate-confirm">"Yes, deactivate"</button>
+                                        </ActionForm>
+                                    </ConfirmDeactivate>
+                                })}
+                            </td>
                         </tr>
                     }
                 }).collect_view()}
@@ -444,6 +490,7 @@ fn DevicesBody() -> impl IntoView {
         let (device, sbi) = (device.clone(), sbi.clone());
         async move { link_device_sbi(device, sbi).await }
     });
+    let retire = ServerAction::<RetireDevice>::new();
     let list = Resource::new(
         move || {
             (
@@ -454,9 +501,10 @@ fn DevicesBody() -> impl IntoView {
                     )
                 }),
                 link.version().get(),
+                retire.version().get(),
             )
         },
-        |((status, page), _)| {
+        |((status, page), _, _)| {
             my_devices(ItemQuery {
                 status,
                 sort: Some("-created".into()),
@@ -476,13 +524,17 @@ fn DevicesBody() -> impl IntoView {
             <p class="notice" role="status" data-testid="device-linked">{format!("{} {} now works with SBI {}.", d.make, d.model,
                 d.sbis.iter().map(|s| s.version.clone()).collect::<Vec<_>>().join(", "))}</p>
         })}
+        <RetireError error=Signal::derive(move || retire.value().get().and_then(|r| r.err())) test_id="device"/>
+        {move || retire.value().get().and_then(|r| r.ok()).map(|d| view! {
+            <p class="notice" role="status" data-testid="device-retired">{format!("{} {} deactivated.", d.make, d.model)}</p>
+        })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading devices…"</p> }>
             {move || Suspend::new(async move {
                 let usable = usable.await.unwrap_or_default();
                 match list.await {
                     Ok(page) => {
                         let ctx = LinkCtx { action: link, device, usable: StoredValue::new(usable) };
-                        view! { <DeviceTable page link=ctx/> }.into_any()
+                        view! { <DeviceTable page link=ctx retire/> }.into_any()
                     }
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
