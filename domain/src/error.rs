@@ -140,6 +140,18 @@ impl AppError {
         self
     }
 
+    /// The message for form field `field`: the error's own field, or one of the problems a
+    /// form check collected ([`FieldErrors`]: details at `/field`).
+    pub fn message_for(&self, field: &str) -> Option<&str> {
+        if self.field.as_deref() == Some(field) {
+            return Some(&self.message);
+        }
+        self.details
+            .iter()
+            .find(|v| v.path.strip_prefix('/') == Some(field))
+            .map(|v| v.message.as_str())
+    }
+
     /// HTTP status code.
     pub fn status(&self) -> u16 {
         self.kind.status()
@@ -222,3 +234,128 @@ mod server_impls {
 
 /// Result alias used across the domain.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Collects the problem of every field of a form, so that one submit reports them all: the
+/// error returned is the first problem (its code, field and message, as a single error would
+/// be), with every field's problem in `details` at `/field`.
+#[derive(Debug, Default)]
+pub struct FieldErrors {
+    first: Option<AppError>,
+    all: Vec<Violation>,
+}
+
+impl FieldErrors {
+    /// No problem yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The checked value, or `None` with its problem kept.
+    pub fn take<T>(&mut self, checked: AppResult<T>) -> Option<T> {
+        checked.map_err(|e| self.push(e)).ok()
+    }
+
+    /// [`take`](Self::take) for a check that itself collects field problems (its details are
+    /// fields, not paths inside a document).
+    pub fn take_all<T>(&mut self, checked: AppResult<T>) -> Option<T> {
+        checked
+            .map_err(|mut e| {
+                let inner = std::mem::take(&mut e.details);
+                if inner.is_empty() {
+                    self.push(e);
+                } else {
+                    self.all.extend(inner.into_vec());
+                    self.first.get_or_insert(e);
+                }
+            })
+            .ok()
+    }
+
+    /// Keep a problem.
+    pub fn push(&mut self, e: AppError) {
+        if let Some(field) = &e.field {
+            if !self
+                .all
+                .iter()
+                .any(|v| v.path.strip_prefix('/') == Some(field))
+            {
+                self.all.push(Violation {
+                    path: format!("/{field}"),
+                    message: e.message.clone(),
+                });
+            }
+        }
+        self.first.get_or_insert(e);
+    }
+
+    /// Whether a problem was kept.
+    pub fn any(&self) -> bool {
+        self.first.is_some()
+    }
+
+    /// `Ok` when every field was fine; otherwise the first problem carrying all of them.
+    pub fn finish(self) -> AppResult<()> {
+        match self.first {
+            None => Ok(()),
+            Some(mut e) => {
+                if self.all.len() > 1 && e.details.is_empty() {
+                    e.details = self.all.into_boxed_slice();
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod field_errors_tests {
+    use super::*;
+
+    fn bad(field: &str) -> AppResult<String> {
+        Err(AppError::validation(
+            field,
+            "PMS_X",
+            format!("{field} is wrong."),
+        ))
+    }
+
+    #[test]
+    fn every_field_is_reported_under_the_first_problem() {
+        let mut errs = FieldErrors::new();
+        assert_eq!(errs.take(Ok::<_, AppError>(1)), Some(1));
+        assert_eq!(errs.take(bad("email")), None);
+        assert_eq!(errs.take(bad("phone")), None);
+        let e = errs.finish().expect_err("two problems");
+        assert_eq!(
+            (e.field.as_deref(), e.message.as_str()),
+            (Some("email"), "email is wrong.")
+        );
+        assert_eq!(e.message_for("email"), Some("email is wrong."));
+        assert_eq!(e.message_for("phone"), Some("phone is wrong."));
+        assert_eq!(e.message_for("address"), None);
+    }
+
+    #[test]
+    fn one_problem_is_a_plain_error_and_none_is_ok() {
+        assert!(FieldErrors::new().finish().is_ok());
+        let mut errs = FieldErrors::new();
+        errs.take(bad("email"));
+        let e = errs.finish().expect_err("one");
+        assert!(e.details.is_empty());
+        assert_eq!(e.message_for("email"), Some("email is wrong."));
+    }
+
+    #[test]
+    fn a_nested_collection_is_merged_field_by_field() {
+        let mut inner = FieldErrors::new();
+        inner.take(bad("email"));
+        inner.take(bad("phone"));
+        let mut outer = FieldErrors::new();
+        outer.take_all(inner.finish());
+        outer.take(bad("password"));
+        let e = outer.finish().expect_err("three");
+        let paths: Vec<_> = e.details.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["/email", "/phone", "/password"]);
+        assert_eq!(e.field.as_deref(), Some("email"));
+    }
+}

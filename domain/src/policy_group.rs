@@ -25,8 +25,16 @@ pub fn create(
     name: &str,
     description: &str,
 ) -> AppResult<PolicyGroupOption> {
-    let name = crate::policy::check_group_name(name)?;
-    let description = crate::policy::check_description(description, MAX_DESCRIPTION_LEN)?;
+    let mut errs = crate::error::FieldErrors::new();
+    let name = errs.take(crate::policy::check_group_name(name));
+    let description = errs.take(crate::policy::check_description(
+        description,
+        MAX_DESCRIPTION_LEN,
+    ));
+    errs.finish()?;
+    let (Some(name), Some(description)) = (name, description) else {
+        return Err(AppError::internal());
+    };
     let (name, description) = (name.as_str(), description.as_str());
     crate::db::write_tx(conn, |conn| {
         let taken: i64 = policy_groups::table

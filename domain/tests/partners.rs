@@ -290,6 +290,43 @@ fn every_sign_up_rule_gives_its_field_and_code_and_writes_nothing() {
 }
 
 #[test]
+fn a_sign_up_with_several_bad_fields_reports_every_one_at_once() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let g = group(conn, "default-auth");
+    let mut bad = input("acme", "Auth_Partner", Some(&g));
+    bad.email = "not-an-email".into();
+    bad.organisation = "   ".into();
+    bad.phone = "12".into();
+    bad.language = "xx".into();
+    let before = counts(conn);
+    let err = partner::sign_up(conn, &bad, "short").expect_err("refused");
+    assert_eq!(counts(conn), before, "nothing written");
+    // The first problem is the error itself, as a single one would be...
+    assert_eq!(err.field.as_deref(), Some("email"));
+    // ...and every field's problem is there, each with its own message.
+    let paths: Vec<&str> = err.details.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/email",
+            "/organisation",
+            "/phone",
+            "/language",
+            "/password"
+        ]
+    );
+    for field in ["email", "organisation", "phone", "language", "password"] {
+        let message = err.message_for(field).unwrap_or_default();
+        assert!(!message.is_empty(), "{field}");
+    }
+    assert!(err
+        .message_for("password")
+        .is_some_and(|m| m.contains("at least")));
+    assert_eq!(err.message_for("address"), None);
+}
+
+#[test]
 fn duplicates_are_reported_as_conflicts_on_their_field() {
     let db = TestDb::new();
     let conn = &mut db.conn();

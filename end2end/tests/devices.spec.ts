@@ -45,8 +45,8 @@ async function signIn(portal: Portal, email: string) {
 }
 
 test('a device provider adds an SBI and two devices; the admin approves one and rejects the other', async ({ page }) => {
-  // A long journey (five sign-ins, a second SBI, a link and a deactivation).
-  test.setTimeout(90_000);
+  // A long journey (six sign-ins, a second SBI, a link and two deactivations).
+  test.setTimeout(120_000);
   const portal = new Portal(page);
   const id = uniqueId('optix');
   await signUp(page, id, 'Device_Provider', `${id} Optics Ltd`);
@@ -181,6 +181,25 @@ test('a device provider adds an SBI and two devices; the admin approves one and 
   await expect(page.getByTestId('decision-done')).toContainText('deactivated');
   await page.goto(`/admin/devices?kind=devices&status=APPROVED&partner=${id}`);
   await expect(page.getByTestId('queue-row').filter({ hasText: 'SLAP-4' })).toHaveCount(1);
+  await portal.logout();
+
+  // The provider heard of the deactivation, then retires 2.0.0 itself: SLAP-4 goes with it.
+  await signIn(portal, `${id}@example.org`);
+  await page.getByTestId('bell').locator('summary').click();
+  await expect(page.getByTestId('bell-item').filter({ hasText: 'SBI deactivated' })).toHaveCount(1);
+  await page.goto('/provider/sbis');
+  await portal.hydrated();
+  await page.getByTestId('sbi-row').filter({ hasText: '2.0.0' }).getByRole('link', { name: '2.0.0' }).click();
+  await portal.hydrated();
+  await expect(page.getByTestId('sbi-title')).toContainText('2.0.0');
+  await page.getByTestId('sbi-deactivate').click();
+  await expect(page.getByTestId('sbi-question')).toContainText('Deactivate SBI 2.0.0?');
+  await page.getByTestId('sbi-retire-reason').fill('End of support');
+  await page.getByTestId('sbi-deactivate-confirm').click();
+  await expect(page.getByTestId('sbi-retired')).toContainText('1 device deactivated');
+  await expect(page.getByTestId('sbi-reason')).toHaveText('End of support');
+  await expect(page.getByTestId('device-row').filter({ hasText: 'SLAP-4' }).getByTestId('item-status')).toHaveText('Deactivated');
+  await expect(page.getByTestId('sbi-deactivate')).toHaveCount(0);
 });
 
 test('an FTM provider adds a chip and uploads its certificate; the admin approves it', async ({ page }) => {
@@ -225,4 +244,18 @@ test('an FTM provider adds a chip and uploads its certificate; the admin approve
   expect(fs.readFileSync((await adminCopy[0].path())!, 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
   await page.getByTestId('queue-row').getByTestId('approve').click();
   await expect(page.getByTestId('decision-done')).toContainText('approved');
+  await portal.logout();
+
+  // The provider retires the chip, with a reason: downstream stops trusting it.
+  await signIn(portal, `${id}@example.org`);
+  await portal.nav().getByRole('link', { name: 'Chips' }).click();
+  await portal.hydrated();
+  const approved = page.getByTestId('chip-row').filter({ hasText: 'SE-100' });
+  await expect(approved.getByTestId('item-status')).toHaveText('Approved');
+  await approved.getByTestId('chip-deactivate').click();
+  await approved.getByTestId('chip-retire-reason').fill('Recalled');
+  await approved.getByTestId('chip-deactivate-confirm').click();
+  await expect(page.getByTestId('chip-retired')).toContainText('Lumen SE-100 deactivated');
+  await expect(approved.getByTestId('item-status')).toHaveText('Deactivated');
+  await expect(approved.getByTestId('chip-reason')).toContainText('Recalled');
 });

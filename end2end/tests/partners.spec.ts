@@ -124,8 +124,12 @@ test('sign-up mistakes are shown next to their field and nothing is registered',
   await expect(page.getByTestId('error-partner_id')).toHaveText('This partner id is already registered; choose another.');
   await page.getByLabel('Partner id').fill(`${id}-2`);
   await page.getByLabel('Phone').fill('phone 12');
+  // Two mistakes in one submit: both are reported at once, each under its field.
+  await page.getByLabel('Organisation name').fill('Acme \u202Egnp.exe\u202C Ltd');
   await page.getByTestId('signup-submit').click();
   await expect(page.getByTestId('error-phone')).toContainText('Enter a phone number');
+  await expect(page.getByTestId('error-organisation')).toContainText('U+202E');
+  await expect(page.getByTestId('input-organisation')).toHaveAttribute('aria-invalid', 'true');
   await expect(page).toHaveURL(/\/signup/);
 });
 

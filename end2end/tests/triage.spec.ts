@@ -168,17 +168,23 @@ test('a partner admin triages by keyboard and in bulk, a decision taken meanwhil
   await expect(attention).toContainText('SBI 2.0.0 rejected');
   await expect(attention).toContainText('Binary hash does not match the build');
   await expect(attention).toContainText('SBI 1.0.0 expiring');
-  await expect(page.getByTestId('bell-count')).toHaveText('1');
+  // The warning, and three decisions that were news for it: its registration, both SBIs.
+  await expect(page.getByTestId('bell-count')).toHaveText('4');
   await page.getByTestId('bell').locator('summary').click();
   await expect(page.getByTestId('bell-item').first()).toContainText(/SBI expires in 1[01] days/);
+  await expect(page.getByTestId('bell-item').filter({ hasText: 'SBI rejected' })).toHaveCount(1);
   await page.getByRole('link', { name: 'All notifications' }).click();
+  await portal.hydrated();
+  await expect(page.getByTestId('notification')).toHaveCount(4);
+  await expect(page.getByTestId('notification').filter({ hasText: 'SBI rejected' })).toContainText('Binary hash does not match the build');
+  await page.goto('/notifications?kind=SBI_EXPIRY');
   await portal.hydrated();
   const note = page.getByTestId('notification');
   await expect(note).toHaveCount(1);
   await expect(note).toContainText('1.0.0');
   await note.getByTestId('dismiss').click();
   await expect(page.getByTestId('notifications-empty')).toBeVisible();
-  await expect(page.getByTestId('bell-count')).toHaveCount(0);
+  await expect(page.getByTestId('bell-count')).toHaveText('3');
   await devApi.dispose();
   await otherAdmin.dispose();
 });

@@ -182,12 +182,7 @@ pub fn Field(
     let id = format!("f-{name}");
     let node_ref = node_ref.unwrap_or_default();
     let err_id = format!("{id}-error");
-    let message = move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref() == Some(name))
-            .map(|e| e.message)
-    };
+    let message = move || field_message(error, name);
     let invalid = move || message().is_some().to_string();
     view! {
         <div class="field">
@@ -213,12 +208,14 @@ pub fn Field(
     }
 }
 
-/// The error message of `name` in `error`, if any.
-fn field_message(error: Signal<Option<AppError>>, name: &'static str) -> Option<String> {
-    error
-        .get()
-        .filter(|e| e.field.as_deref() == Some(name))
-        .map(|e| e.message)
+/// The error message of `name` in `error`, if any: its own field's, or one of every field's
+/// problems the server reported at once.
+pub fn field_message(error: Signal<Option<AppError>>, name: &str) -> Option<String> {
+    error.with(|e| {
+        e.as_ref()
+            .and_then(|e| e.message_for(name))
+            .map(str::to_string)
+    })
 }
 
 /// A labelled select with its error beneath it. `options` are (value, label).

@@ -44,28 +44,12 @@ pub fn policy_options(
     approved_policies(conn, &me.id, &KEY_POLICY_TYPES)
 }
 
-/// Generate a key; the secret is in the answer and nowhere else.
-pub fn create(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    user: &CurrentUser,
-    input: &ApiKeyInput,
-    config: &AccessConfig,
-) -> AppResult<Issued<ApiKeyView>> {
-    let label = text("label", "Label", &input.label, MAX_LABEL_LEN)?;
-    let policy_id = input.policy_id.trim().to_string();
-    if policy_id.is_empty() {
-        return Err(AppError::validation(
-            "policy_id",
-            "PMS_REQUIRED",
-            "Choose a policy.",
-        ));
-    }
-    let now = clock::now_ms();
+/// The key's last moment: the chosen last day (through its end), or the longest allowed.
+fn key_end(valid_to: Option<&str>, config: &AccessConfig, now: i64) -> AppResult<i64> {
     let today = now - now.rem_euclid(DAY_MS);
     let longest = now + config.api_key_days * DAY_MS;
-    let valid_to = match input.valid_to.as_deref().map(str::trim) {
-        None | Some("") => longest,
+    match valid_to.map(str::trim) {
+        None | Some("") => Ok(longest),
         Some(v) => {
             let d = day("valid_to", "Valid until", v)?;
             if d < today {
@@ -84,8 +68,34 @@ pub fn create(
                     format!("A key is valid at most {} days.", config.api_key_days),
                 ));
             }
-            end.min(longest)
+            Ok(end.min(longest))
         }
+    }
+}
+
+/// Generate a key; the secret is in the answer and nowhere else.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &CurrentUser,
+    input: &ApiKeyInput,
+    config: &AccessConfig,
+) -> AppResult<Issued<ApiKeyView>> {
+    let mut errs = crate::error::FieldErrors::new();
+    let label = errs.take(text("label", "Label", &input.label, MAX_LABEL_LEN));
+    let policy_id = input.policy_id.trim().to_string();
+    if policy_id.is_empty() {
+        errs.push(AppError::validation(
+            "policy_id",
+            "PMS_REQUIRED",
+            "Choose a policy.",
+        ));
+    }
+    let now = clock::now_ms();
+    let valid_to = errs.take(key_end(input.valid_to.as_deref(), config, now));
+    errs.finish()?;
+    let (Some(label), Some(valid_to)) = (label, valid_to) else {
+        return Err(AppError::internal());
     };
     crate::db::write_tx(conn, |conn| {
         let me = me(conn, user)?;

@@ -107,10 +107,20 @@ fn check_roles(roles: &[Role]) -> AppResult<Vec<Role>> {
 
 /// Validate input and hash the password; done before any transaction (hashing is slow).
 pub fn prepare(input: &NewAccount) -> AppResult<(String, String, String, Vec<Role>)> {
-    let email = normalize_email("email", &input.email)?;
-    let name = check_display_name("display_name", &input.display_name)?;
-    check_password("password", &input.password, &email)?;
-    let roles = check_roles(&input.roles)?;
+    // Every field is checked before the (slow) hash, so one submit reports every problem.
+    let mut errs = crate::error::FieldErrors::new();
+    let email = errs.take(normalize_email("email", &input.email));
+    let name = errs.take(check_display_name("display_name", &input.display_name));
+    errs.take(check_password(
+        "password",
+        &input.password,
+        input.email.trim(),
+    ));
+    let roles = errs.take(check_roles(&input.roles));
+    errs.finish()?;
+    let (Some(email), Some(name), Some(roles)) = (email, name, roles) else {
+        return Err(AppError::internal());
+    };
     let hash = hash_password(&input.password)?;
     Ok((email, name, hash, roles))
 }

@@ -14,7 +14,7 @@ use crate::cert::signing::{resign, CertConfig};
 use crate::cert::CertDomain;
 use crate::clock;
 use crate::db::AnyConnection;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult, ErrorKind, FieldErrors};
 use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
@@ -32,8 +32,13 @@ pub fn create(
     make: &str,
     model: &str,
 ) -> AppResult<ChipView> {
-    let make = text("make", "Make", make, MAX_MAKE_LEN)?;
-    let model = text("model", "Model", model, MAX_MAKE_LEN)?;
+    let mut errs = FieldErrors::new();
+    let make = errs.take(text("make", "Make", make, MAX_MAKE_LEN));
+    let model = errs.take(text("model", "Model", model, MAX_MAKE_LEN));
+    errs.finish()?;
+    let (Some(make), Some(model)) = (make, model) else {
+        return Err(AppError::internal());
+    };
     crate::db::write_tx(conn, |conn| {
         let p = provider(conn, user, PROVIDER)?;
         let taken_message = "You already have a live chip with this make and model.";

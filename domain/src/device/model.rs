@@ -10,7 +10,7 @@ use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult, ErrorKind, FieldErrors};
 use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
@@ -47,8 +47,9 @@ pub fn create(
     user: &CurrentUser,
     input: &DeviceInput,
 ) -> AppResult<DeviceView> {
-    let make = text("make", "Make", &input.make, MAX_MAKE_LEN)?;
-    let model = text("model", "Model", &input.model, MAX_MAKE_LEN)?;
+    let mut errs = FieldErrors::new();
+    let make = errs.take(text("make", "Make", &input.make, MAX_MAKE_LEN));
+    let model = errs.take(text("model", "Model", &input.model, MAX_MAKE_LEN));
     let mut sbi_ids: Vec<String> = input
         .sbi_ids
         .iter()
@@ -58,12 +59,16 @@ pub fn create(
     sbi_ids.sort();
     sbi_ids.dedup();
     if sbi_ids.is_empty() {
-        return Err(AppError::validation(
+        errs.push(AppError::validation(
             "sbi_ids",
             "PMS_DEVICE_SBI_REQUIRED",
             "Choose at least one SBI the device works with.",
         ));
     }
+    errs.finish()?;
+    let (Some(make), Some(model)) = (make, model) else {
+        return Err(AppError::internal());
+    };
     crate::db::write_tx(conn, |conn| {
         let p = provider(conn, user, "Device_Provider")?;
         let known: i64 = device_subtypes::table

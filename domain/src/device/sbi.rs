@@ -10,7 +10,7 @@ use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
@@ -57,24 +57,19 @@ pub fn create(
     input: &SbiInput,
     max_years: i64,
 ) -> AppResult<SbiView> {
-    let version = text("version", "Version", &input.version, MAX_VERSION_LEN)?;
-    let hash = check_hash(&input.binary_hash)?;
-    let created_on = day("created_on", "Creation date", &input.created_on)?;
-    let expires_day = day("expires_on", "Expiry date", &input.expires_on)?;
+    // Every field is checked, so one submit reports every problem.
+    let mut errs = FieldErrors::new();
+    let version = errs.take(text("version", "Version", &input.version, MAX_VERSION_LEN));
+    let hash = errs.take(check_hash(&input.binary_hash));
+    let created_on = errs.take(day("created_on", "Creation date", &input.created_on));
+    let expires_day = errs.take(day("expires_on", "Expiry date", &input.expires_on));
     let now = clock::now_ms();
     let today = now - now.rem_euclid(DAY_MS);
-    if created_on > today {
-        return Err(AppError::validation(
+    if created_on.is_some_and(|c| c > today) {
+        errs.push(AppError::validation(
             "created_on",
             "PMS_SBI_CREATED_FUTURE",
             "The creation date cannot be in the future.",
-        ));
-    }
-    if expires_day <= today {
-        return Err(AppError::validation(
-            "expires_on",
-            "PMS_SBI_EXPIRY_PAST",
-            "The expiry date must be after today.",
         ));
     }
     // The same calendar day `max_years` later (leap years included).
@@ -82,13 +77,25 @@ pub fn create(
         .and_then(|d| d.checked_add_months(chrono::Months::new((12 * max_years.max(0)) as u32)))
         .map(|d| d.timestamp_millis())
         .unwrap_or(i64::MAX);
-    if expires_day > limit {
-        return Err(AppError::validation(
+    match expires_day {
+        Some(e) if e <= today => errs.push(AppError::validation(
+            "expires_on",
+            "PMS_SBI_EXPIRY_PAST",
+            "The expiry date must be after today.",
+        )),
+        Some(e) if e > limit => errs.push(AppError::validation(
             "expires_on",
             "PMS_SBI_EXPIRY_TOO_FAR",
             format!("The expiry date can be at most {max_years} years from today."),
-        ));
+        )),
+        _ => {}
     }
+    errs.finish()?;
+    let (Some(version), Some(hash), Some(created_on), Some(expires_day)) =
+        (version, hash, created_on, expires_day)
+    else {
+        return Err(AppError::internal());
+    };
     // The SBI is valid through the whole of its expiry day.
     let expires_on = expires_day + DAY_MS - 1;
     crate::db::write_tx(conn, |conn| {

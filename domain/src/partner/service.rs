@@ -6,6 +6,7 @@ use crate::account::{self, check_password, normalize_email, CurrentUser};
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
+use crate::error::FieldErrors;
 use crate::outbox;
 use crate::page;
 use crate::schema::{
@@ -201,13 +202,23 @@ struct Checked {
 }
 
 fn check_input(input: &PartnerInput) -> AppResult<Checked> {
+    // Every field is checked, so one submit reports every problem.
+    let mut errs = FieldErrors::new();
+    let email = errs.take(normalize_email("email", &input.email));
+    let id = errs.take(check_partner_id(&input.partner_id));
+    let organisation = errs.take(check_organisation(&input.organisation));
+    let phone = errs.take(check_phone("phone", &input.phone, true));
+    let address = errs.take(check_address(&input.address));
+    let language = errs.take(check_language(&input.language));
+    errs.finish()?;
+    // Past `finish`, every value is there.
     Ok(Checked {
-        email: normalize_email("email", &input.email)?,
-        id: check_partner_id(&input.partner_id)?,
-        organisation: check_organisation(&input.organisation)?,
-        phone: check_phone("phone", &input.phone, true)?,
-        address: check_address(&input.address)?,
-        language: check_language(&input.language)?,
+        email: email.unwrap_or_default(),
+        id: id.unwrap_or_default(),
+        organisation: organisation.unwrap_or_default(),
+        phone: phone.unwrap_or_default(),
+        address: address.unwrap_or_default(),
+        language: language.unwrap_or_default(),
     })
 }
 
@@ -266,11 +277,19 @@ fn register(
     password: &str,
 ) -> AppResult<PartnerView> {
     let admin = by.is_some();
-    let c = check_input(input)?;
-    check_password("password", password, &c.email)?;
+    let mut errs = FieldErrors::new();
+    let c = errs.take_all(check_input(input));
+    errs.take(check_password("password", password, input.email.trim()));
     // Checks that read the database come before the (slow) hash, so bad input costs little.
-    let info = load_type(conn, &input.partner_type, admin)?;
-    let group = check_group(conn, &info, input.policy_group_id.as_deref())?;
+    let info = errs.take(load_type(conn, &input.partner_type, admin));
+    let group = match &info {
+        Some(info) => errs.take(check_group(conn, info, input.policy_group_id.as_deref())),
+        None => None,
+    };
+    errs.finish()?;
+    let (Some(c), Some(info), Some(group)) = (c, info, group) else {
+        return Err(AppError::internal());
+    };
     ensure_unique(conn, &c.id, &c.email)?;
     let hash = account::hash_password(password)?;
     let role = info.portal_role.ok_or_else(AppError::internal)?;
@@ -769,10 +788,17 @@ pub fn update_own_profile(
     request_id: Option<String>,
     update: &ProfileUpdate,
 ) -> AppResult<PartnerView> {
-    let email = normalize_email("email", &update.email)?;
-    let phone = check_phone("phone", &update.phone, true)?;
-    let address = check_address(&update.address)?;
-    let language = check_language(&update.language)?;
+    let mut errs = FieldErrors::new();
+    let email = errs.take(normalize_email("email", &update.email));
+    let phone = errs.take(check_phone("phone", &update.phone, true));
+    let address = errs.take(check_address(&update.address));
+    let language = errs.take(check_language(&update.language));
+    errs.finish()?;
+    let (Some(email), Some(phone), Some(address), Some(language)) =
+        (email, phone, address, language)
+    else {
+        return Err(AppError::internal());
+    };
     let actor = Actor::account(&user.id, &user.email).with_request_id(request_id);
     crate::db::write_tx(conn, |conn| {
         let id = own_writable_id(conn, user)?;

@@ -274,9 +274,18 @@ fn create_with(
     input: &PolicyInput,
     cloned_from: Option<serde_json::Value>,
 ) -> AppResult<String> {
-    let name = check_policy_name(&input.name)?;
-    let description = check_description(&input.description, MAX_POLICY_DESCRIPTION_LEN)?;
-    let kind = check_policy_type(&input.policy_type)?;
+    // The form's fields together; the document's own problems (paths inside it) after.
+    let mut errs = crate::error::FieldErrors::new();
+    let name = errs.take(check_policy_name(&input.name));
+    let description = errs.take(check_description(
+        &input.description,
+        MAX_POLICY_DESCRIPTION_LEN,
+    ));
+    let kind = errs.take(check_policy_type(&input.policy_type));
+    errs.finish()?;
+    let (Some(name), Some(description), Some(kind)) = (name, description, kind) else {
+        return Err(AppError::internal());
+    };
     let document = validate::pretty(&validate::check(kind, &input.document)?);
     crate::db::write_tx(conn, |conn| {
         active_group(conn, &input.group_id)?;

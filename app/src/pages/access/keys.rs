@@ -106,16 +106,7 @@ pub(crate) fn FormAlert(
     }
 }
 
-/// The message of `error` when it is about `field`.
-pub(crate) fn field_message(
-    error: Signal<Option<AppError>>,
-    field: &'static str,
-) -> Option<String> {
-    error
-        .get()
-        .filter(|e| e.field.as_deref() == Some(field))
-        .map(|e| e.message)
-}
+pub(crate) use crate::components::form::field_message;
 
 /// The error line under a field (`id` is what the input's aria-describedby names).
 #[component]

@@ -437,7 +437,7 @@ fn NewDevice(
                                         </label>
                                     }
                                 }).collect_view()}
-                                {move || error.get().filter(|e| e.field.as_deref() == Some("sbi_ids")).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })}
+                                {move || crate::components::form::field_message(error, "sbi_ids").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                             </fieldset>
                             <div class="field">
                                 <label for="device-type">"Type"</label>
@@ -460,7 +460,7 @@ fn NewDevice(
                                     }).collect_view()}
                                 </select>
                                 <div id="device-subtype-error">
-                                    {move || error.get().filter(|e| e.field.as_deref() == Some("sub_type")).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })}
+                                    {move || crate::components::form::field_message(error, "sub_type").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                                 </div>
                             </div>
                             <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN value=last_make.clone().unwrap_or_default()/>

@@ -309,12 +309,7 @@ fn EditForm(d: PolicyDetail, doc: String, revision: bool, actions: Actions) -> i
     let error = form_error(move || actions.update.value().get());
     let text = RwSignal::new(doc);
     let kind = Signal::stored(s.policy_type);
-    let name_error = move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref() == Some("name"))
-            .map(|e| e.message)
-    };
+    let name_error = move || crate::components::form::field_message(error, "name");
     let file_name = format!("{}.json", s.name);
     view! {
         <section class="panel">
@@ -413,18 +408,8 @@ fn CloneForm(
 ) -> impl IntoView {
     let error = form_error(move || actions.clone.value().get());
     let s = d.summary.clone();
-    let name_error = move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref() == Some("name"))
-            .map(|e| e.message)
-    };
-    let group_error = move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref() == Some("group_id"))
-            .map(|e| e.message)
-    };
+    let name_error = move || crate::components::form::field_message(error, "name");
+    let group_error = move || crate::components::form::field_message(error, "group_id");
     view! {
         <section class="panel narrow">
             <details data-testid="clone">

@@ -86,10 +86,10 @@ fn NewForm(groups: Vec<(String, String)>) -> impl IntoView {
             <div class="field">
                 <label for="f-name">"Name"</label>
                 <input id="f-name" name="name" required maxlength=MAX_POLICY_NAME_LEN data-testid="input-name"
-                    aria-invalid=move || error.get().is_some_and(|e| e.field.as_deref() == Some("name")).to_string()
+                    aria-invalid=move || crate::components::form::field_message(error, "name").is_some().to_string()
                     on:input=move |ev| name.set(event_target_value(&ev))/>
                 <p class="help">"Unique in its group."</p>
-                <p class="field-error" data-testid="error-name">{move || error.get().filter(|e| e.field.as_deref() == Some("name")).map(|e| e.message)}</p>
+                <p class="field-error" data-testid="error-name">{move || crate::components::form::field_message(error, "name")}</p>
             </div>
             <Field name="description" label="Description" error required=false maxlength=MAX_POLICY_DESCRIPTION_LEN/>
             <PolicyEditor kind=kind.into() text error file_name/>
