@@ -23,6 +23,14 @@ use std::time::{Duration, Instant};
 const RUN_EVENTS: usize = 32;
 /// ... or this long after the first of them.
 const RUN_TIME: Duration = Duration::from_millis(250);
+/// Events read from the outbox at a time, per receiver.
+const FETCH_EVENTS: i64 = 100;
+
+/// A run of accepted events being recorded in the background, and its size.
+struct Recording {
+    task: tokio::task::JoinHandle<anyhow::Result<(bool, Receiver)>>,
+    count: usize,
+}
 
 /// Most of a callback's answer that is read (a challenge echo is short).
 const MAX_ANSWER_BYTES: usize = 4096;
@@ -375,16 +383,19 @@ impl Engine {
         // after the first (the claim is extended at each record, well within its TTL).
         let mut run: Vec<(PendingEvent, Attempt, i64)> = Vec::new();
         let mut run_started = Instant::now();
+        // The database works while the network does: the next events are read while these
+        // are sent, and a full run is recorded while the next one is sent. One record at a
+        // time, each guarded by the cursor the previous one left.
+        let mut recording: Option<Recording> = None;
+        let mut fetching = Some(self.fetch(r, r.cursor));
         while left > 0 {
-            let cursor = run.last().map_or(r.cursor, |(e, ..)| e.id);
-            let (kind, topic) = (r.kind(), r.topic.clone());
-            let batch = domain::db::run(&self.pool, move |conn| {
-                store::events_after(conn, kind, &topic, cursor, 50)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let Some(fetch) = fetching.take() else { break };
+            let batch = fetch.await??;
             if batch.is_empty() {
                 break;
+            }
+            if left > batch.len() as i64 {
+                fetching = batch.last().map(|e| self.fetch(r, e.id));
             }
             for event in batch {
                 left -= 1;
@@ -400,8 +411,11 @@ impl Engine {
                     }
                     run.push((event, attempt, at));
                     let full = run.len() >= RUN_EVENTS || run_started.elapsed() >= RUN_TIME;
-                    if (full || left == 0) && !self.record_run(r, &mut run, &mut pass).await? {
-                        return Ok(pass);
+                    if full && left > 0 {
+                        if !self.settle(r, &mut recording, &mut pass).await? {
+                            return Ok(pass);
+                        }
+                        recording = Some(self.start_record(r, std::mem::take(&mut run)));
                     }
                     if left == 0 {
                         break;
@@ -409,7 +423,9 @@ impl Engine {
                     continue;
                 }
                 // The failure is recorded after the events accepted before it.
-                if !self.record_run(r, &mut run, &mut pass).await? {
+                if !self.settle(r, &mut recording, &mut pass).await?
+                    || !self.record_run(r, &mut run, &mut pass).await?
+                {
                     return Ok(pass);
                 }
                 tracing::info!(subscription = %r.id, event = %event.event_id,
@@ -436,13 +452,69 @@ impl Engine {
                     }
                     Next::LostClaim => return Ok(pass),
                 }
-                if left == 0 {
-                    break;
-                }
+                // What was read ahead followed the cursor before the failure; read again.
+                fetching = (left > 0).then(|| self.fetch(r, r.cursor));
+                break;
             }
         }
-        self.record_run(r, &mut run, &mut pass).await?;
+        if self.settle(r, &mut recording, &mut pass).await? {
+            self.record_run(r, &mut run, &mut pass).await?;
+        }
         Ok(pass)
+    }
+
+    /// Read (in the background) the receiver's next events after `cursor`.
+    fn fetch(
+        &self,
+        r: &Receiver,
+        cursor: i64,
+    ) -> tokio::task::JoinHandle<anyhow::Result<Vec<PendingEvent>>> {
+        let pool = self.pool.clone();
+        let (kind, topic) = (r.kind(), r.topic.clone());
+        tokio::spawn(async move {
+            domain::db::run(&pool, move |conn| {
+                store::events_after(conn, kind, &topic, cursor, FETCH_EVENTS)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+    }
+
+    /// Record a full run in the background (see [`Self::settle`]).
+    fn start_record(&self, r: &Receiver, done: Vec<(PendingEvent, Attempt, i64)>) -> Recording {
+        let pool = self.pool.clone();
+        let mut copy = r.clone();
+        let owner = self.owner.clone();
+        let ttl = self.settings.claim_ttl_ms;
+        let count = done.len();
+        let task = tokio::spawn(async move {
+            domain::db::run(&pool, move |conn| {
+                let kept = store::record_delivered(conn, &mut copy, &owner, &done, ttl)?;
+                Ok((kept, copy))
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+        });
+        Recording { task, count }
+    }
+
+    /// Wait for the run being recorded, if any, and take its result; `false` when the claim
+    /// was lost, so the caller stops.
+    async fn settle(
+        &self,
+        r: &mut Receiver,
+        recording: &mut Option<Recording>,
+        pass: &mut Pass,
+    ) -> anyhow::Result<bool> {
+        let Some(Recording { task, count }) = recording.take() else {
+            return Ok(true);
+        };
+        let (kept, copy) = task.await??;
+        *r = copy;
+        if kept {
+            pass.delivered += count;
+        }
+        Ok(kept)
     }
 
     /// Record the accepted events of `run` (see [`store::record_delivered`]); `false` when

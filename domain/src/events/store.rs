@@ -911,11 +911,15 @@ pub fn record_delivered(
         if n == 0 {
             return Ok(false);
         }
-        for (i, (event, attempt, at)) in run.iter().enumerate() {
-            // Only the first of the run can have failed before.
-            let number = if i == 0 { r.attempts + 1 } else { 1 };
-            diesel::insert_into(event_deliveries::table)
-                .values((
+        // On PostgreSQL one multi-row insert per run: a round trip per event cost more than
+        // the POSTs. SQLite (in process, cached statements) inserts row by row.
+        let rows: Vec<_> = run
+            .iter()
+            .enumerate()
+            .map(|(i, (event, attempt, at))| {
+                // Only the first of the run can have failed before.
+                let number = if i == 0 { r.attempts + 1 } else { 1 };
+                (
                     event_deliveries::subscription_id.eq(&r.id),
                     event_deliveries::outbox_id.eq(event.id),
                     event_deliveries::event_id.eq(&event.event_id),
@@ -926,8 +930,19 @@ pub fn record_delivered(
                     event_deliveries::latency_ms.eq(attempt.latency_ms),
                     event_deliveries::at.eq(*at),
                     event_deliveries::next_try_at.eq(None::<i64>),
-                ))
-                .execute(conn)?;
+                )
+            })
+            .collect();
+        if let AnyConnection::Postgresql(pg) = conn {
+            diesel::insert_into(event_deliveries::table)
+                .values(rows)
+                .execute(pg)?;
+        } else {
+            for row in rows {
+                diesel::insert_into(event_deliveries::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
         }
         r.cursor = last.id;
         r.attempts = 0;
