@@ -608,6 +608,8 @@ diesel::table! {
         latency_ms -> BigInt,
         at -> BigInt,
         next_try_at -> Nullable<BigInt>,
+        first_outbox_id -> Nullable<BigInt>,
+        events -> Integer,
     }
 }
 diesel::table! {

@@ -3503,6 +3503,18 @@ mod websub {
             assert_eq!(v["topic"], "PARTNER_UPDATED");
             assert_eq!(v["event"]["id"], id.as_str());
         }
+        // The three delivered one after another are one row of the delivery log.
+        {
+            let mut conn = h.db.conn();
+            let page = domain::events::store::list(&mut conn, &Default::default()).expect("list");
+            let detail =
+                domain::events::store::detail(&mut conn, &page.items[0].id).expect("detail");
+            assert_eq!(detail.deliveries.len(), 1, "{:?}", detail.deliveries);
+            let run = &detail.deliveries[0];
+            assert_eq!((run.ok, run.events), (true, 3));
+            assert_eq!(run.event_id, ids[2]);
+            assert!(run.first_outbox_id.is_some_and(|f| f < run.outbox_id));
+        }
         // Nothing twice.
         let pass = engine
             .run_once(domain::clock::now_ms())

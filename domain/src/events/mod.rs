@@ -215,6 +215,17 @@ pub struct DeliveryView {
     pub at: i64,
     /// When it is tried again (ms), after a failure.
     pub next_try_at: Option<i64>,
+    /// A run of delivered events logged as one row: its first outbox id (`outbox_id` and
+    /// `event_id` are its last).
+    #[serde(default)]
+    pub first_outbox_id: Option<i64>,
+    /// Events in the row (1 for a single attempt).
+    #[serde(default = "one")]
+    pub events: i32,
+}
+
+fn one() -> i32 {
+    1
 }
 
 /// An event given up on for one receiver.

@@ -911,39 +911,31 @@ pub fn record_delivered(
         if n == 0 {
             return Ok(false);
         }
-        // On PostgreSQL one multi-row insert per run: a round trip per event cost more than
-        // the POSTs. SQLite (in process, cached statements) inserts row by row.
-        let rows: Vec<_> = run
-            .iter()
-            .enumerate()
-            .map(|(i, (event, attempt, at))| {
+        // The run is one log row (first and last outbox ids, how many, the slowest answer):
+        // a row per delivered event cost the engine more than the POSTs themselves. Failures
+        // keep a row per attempt.
+        let (first, first_attempt, _) = &run[0];
+        let slowest = run.iter().map(|(_, a, _)| a.latency_ms).max().unwrap_or(0);
+        diesel::insert_into(event_deliveries::table)
+            .values((
+                event_deliveries::subscription_id.eq(&r.id),
+                event_deliveries::outbox_id.eq(last.id),
+                event_deliveries::event_id.eq(&last.event_id),
                 // Only the first of the run can have failed before.
-                let number = if i == 0 { r.attempts + 1 } else { 1 };
-                (
-                    event_deliveries::subscription_id.eq(&r.id),
-                    event_deliveries::outbox_id.eq(event.id),
-                    event_deliveries::event_id.eq(&event.event_id),
-                    event_deliveries::attempt.eq(number),
-                    event_deliveries::ok.eq(true),
-                    event_deliveries::status.eq(attempt.status),
-                    event_deliveries::error.eq(None::<String>),
-                    event_deliveries::latency_ms.eq(attempt.latency_ms),
-                    event_deliveries::at.eq(*at),
-                    event_deliveries::next_try_at.eq(None::<i64>),
-                )
-            })
-            .collect();
-        if let AnyConnection::Postgresql(pg) = conn {
-            diesel::insert_into(event_deliveries::table)
-                .values(rows)
-                .execute(pg)?;
-        } else {
-            for row in rows {
-                diesel::insert_into(event_deliveries::table)
-                    .values(row)
-                    .execute(conn)?;
-            }
-        }
+                event_deliveries::attempt.eq(r.attempts + 1),
+                event_deliveries::ok.eq(true),
+                event_deliveries::status.eq(run
+                    .last()
+                    .and_then(|(_, a, _)| a.status)
+                    .or(first_attempt.status)),
+                event_deliveries::error.eq(None::<String>),
+                event_deliveries::latency_ms.eq(slowest),
+                event_deliveries::at.eq(now),
+                event_deliveries::next_try_at.eq(None::<i64>),
+                event_deliveries::first_outbox_id.eq(Some(first.id)),
+                event_deliveries::events.eq(run.len() as i32),
+            ))
+            .execute(conn)?;
         r.cursor = last.id;
         r.attempts = 0;
         r.first_failure_at = None;
@@ -1323,6 +1315,8 @@ pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionDetai
             event_deliveries::latency_ms,
             event_deliveries::at,
             event_deliveries::next_try_at,
+            event_deliveries::first_outbox_id,
+            event_deliveries::events,
         ))
         .load::<(
             i64,
@@ -1335,6 +1329,8 @@ pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionDetai
             i64,
             i64,
             Option<i64>,
+            Option<i64>,
+            i32,
         )>(conn)?
         .into_iter()
         .map(|r| DeliveryView {
@@ -1348,6 +1344,8 @@ pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionDetai
             latency_ms: r.7,
             at: r.8,
             next_try_at: r.9,
+            first_outbox_id: r.10,
+            events: r.11,
         })
         .collect();
     let dead_letters = event_dead_letters::table

@@ -386,11 +386,15 @@ fn Deliveries(items: Vec<DeliveryView>) -> impl IntoView {
                 {items.into_iter().map(|a| view! {
                     <tr data-testid="delivery-row" data-ok=a.ok.to_string()>
                         <td><time>{human_ms_seconds(a.at)}</time></td>
-                        <td><code>{a.event_id.clone()}</code><span class="muted">{format!(" #{}", a.outbox_id)}</span></td>
+                        <td>{if a.events > 1 {
+                            view! { <span data-testid="delivery-run">{format!("{} events, #{}–#{} (last ", a.events, a.first_outbox_id.unwrap_or(a.outbox_id), a.outbox_id)}<code>{a.event_id.clone()}</code>")"</span> }.into_any()
+                        } else {
+                            view! { <span><code>{a.event_id.clone()}</code><span class="muted">{format!(" #{}", a.outbox_id)}</span></span> }.into_any()
+                        }}</td>
                         <td>{a.attempt}</td>
                         <td>{if a.ok { view! { <span class="badge ok">"Delivered"</span> } } else { view! { <span class="badge bad">"Failed"</span> } }}</td>
                         <td>{a.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
-                        <td>{format!("{} ms", a.latency_ms)}</td>
+                        <td>{if a.events > 1 { format!("≤ {} ms", a.latency_ms) } else { format!("{} ms", a.latency_ms) }}</td>
                         <td class="pre">{a.error.clone().unwrap_or_default()}</td>
                         <td>{a.next_try_at.map(human_ms_seconds).unwrap_or_default()}</td>
                     </tr>

@@ -1,0 +1,2 @@
+ALTER TABLE event_deliveries DROP COLUMN events;
+ALTER TABLE event_deliveries DROP COLUMN first_outbox_id;
