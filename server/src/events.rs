@@ -73,7 +73,7 @@ impl Default for EventSettings {
             retention_ms: 7 * 86_400_000,
             connect_timeout: Duration::from_secs(3),
             timeout: Duration::from_secs(10),
-            batch: 200,
+            batch: 1000,
             publish: None,
             esignet: None,
         }
