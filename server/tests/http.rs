@@ -2676,7 +2676,6 @@ async fn triage_dashboards_notifications_and_exports_check_roles_and_decide_once
     let bell = h.post("/api/notifications/bell", "", Some(&acme)).await;
     assert_eq!(bell.json()["unread"], 1, "{}", bell.body);
     assert_eq!(bell.json()["latest"][0]["title"], "Registration approved");
-    assert_eq!(bell.json()["latest"][0]["kind"], "STATUS_CHANGE");
     let news = bell.json()["latest"][0]["id"]
         .as_str()
         .expect("id")

@@ -42,13 +42,11 @@ pub enum NotificationKind {
     LicenseExpiry,
     /// The admins' weekly summary of what expires soon.
     WeeklySummary,
-    /// A decision on the partner's registration or one of its items.
-    StatusChange,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::CaCertExpiry,
         NotificationKind::PartnerCertExpiry,
         NotificationKind::ChipCertExpiry,
@@ -56,7 +54,6 @@ impl NotificationKind {
         NotificationKind::SbiExpiry,
         NotificationKind::LicenseExpiry,
         NotificationKind::WeeklySummary,
-        NotificationKind::StatusChange,
     ];
 
     /// Stored spelling.
@@ -69,7 +66,6 @@ impl NotificationKind {
             NotificationKind::SbiExpiry => "SBI_EXPIRY",
             NotificationKind::LicenseExpiry => "LICENSE_EXPIRY",
             NotificationKind::WeeklySummary => "WEEKLY_SUMMARY",
-            NotificationKind::StatusChange => "STATUS_CHANGE",
         }
     }
 
@@ -88,7 +84,6 @@ impl NotificationKind {
             NotificationKind::SbiExpiry => "SBI expiry",
             NotificationKind::LicenseExpiry => "License expiry",
             NotificationKind::WeeklySummary => "Weekly summary",
-            NotificationKind::StatusChange => "Decision",
         }
     }
 }
