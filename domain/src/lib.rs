@@ -36,6 +36,8 @@ pub mod policy_group;
 #[cfg(feature = "server")]
 pub mod schema;
 #[cfg(feature = "server")]
+pub mod search;
+#[cfg(feature = "server")]
 pub mod session;
 #[cfg(feature = "server")]
 pub mod throttle;

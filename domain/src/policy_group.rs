@@ -310,6 +310,7 @@ fn with_counts(
 pub fn list(conn: &mut AnyConnection, query: &PolicyGroupQuery) -> AppResult<Page<PolicyGroupRow>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
     let filtered = || {
         let mut q = policy_groups::table.into_boxed();
         match query.state.as_deref() {
@@ -317,7 +318,12 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyGroupQuery) -> AppResult<Pag
             Some("inactive") => q = q.filter(policy_groups::active.eq(false)),
             _ => {}
         }
-        if let Some(pattern) = &pattern {
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::PolicyGroups,
+                phrase,
+            ));
+        } else if let Some(pattern) = &pattern {
             q = q.filter(
                 crate::account::lower(policy_groups::name)
                     .like(pattern.clone())

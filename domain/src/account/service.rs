@@ -464,6 +464,7 @@ pub fn list_operators(
         None => Role::OPERATOR.iter().map(|r| r.as_str()).collect(),
     };
     let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
     let filtered = || {
         let mut q = accounts::table
             .filter(
@@ -474,7 +475,12 @@ pub fn list_operators(
                 ),
             )
             .into_boxed();
-        if let Some(pattern) = pattern.clone() {
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::Accounts,
+                phrase,
+            ));
+        } else if let Some(pattern) = pattern.clone() {
             q = q.filter(
                 accounts::email.like(pattern.clone()).escape('\\').or(lower(
                     accounts::display_name,

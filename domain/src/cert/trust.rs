@@ -527,6 +527,7 @@ pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSumma
     };
     let now = clock::now_ms();
     let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
     let filtered = || {
         let mut q = ca_certificates::table.into_boxed();
         if let Some(d) = domain {
@@ -543,7 +544,12 @@ pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSumma
         if let Some(days) = expiring {
             q = q.filter(ca_certificates::not_after.le(now + days * 86_400_000));
         }
-        if let Some(pattern) = &pattern {
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::CaCertificates,
+                phrase,
+            ));
+        } else if let Some(pattern) = &pattern {
             q = q.filter(
                 crate::account::lower(ca_certificates::subject)
                     .like(pattern.clone())

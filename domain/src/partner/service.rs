@@ -1028,6 +1028,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         }
     }
     let group_pattern = page::search_pattern(query.group_name_contains.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
     let mosip_filters = !contains.is_empty()
         || query.group_name_contains.is_some()
         || query.active.is_some()
@@ -1089,7 +1090,12 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
                 q.filter(partners::id.ne_all(current))
             };
         }
-        if let Some(pattern) = pattern.clone() {
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::Partners,
+                phrase,
+            ));
+        } else if let Some(pattern) = pattern.clone() {
             q = q.filter(
                 account::lower(partners::id)
                     .like(pattern.clone())

@@ -897,6 +897,7 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         .map(check_policy_type)
         .transpose()?;
     let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
     let filtered = || {
         let mut q = policies::table.into_boxed();
         if let Some(s) = status {
@@ -908,7 +909,12 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         if let Some(g) = query.group.as_deref().filter(|g| !g.is_empty()) {
             q = q.filter(policies::policy_group_id.eq(g.to_string()));
         }
-        if let Some(pattern) = &pattern {
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::Policies,
+                phrase,
+            ));
+        } else if let Some(pattern) = &pattern {
             q = q.filter(
                 crate::account::lower(policies::name)
                     .like(pattern.clone())
