@@ -68,6 +68,11 @@ pub fn phrase(conn: &AnyConnection, q: Option<&str>) -> Option<String> {
     }
 }
 
+/// As [`phrase`], restricted to one column of the index (a list's "column contains" filter).
+pub fn column_phrase(conn: &AnyConnection, column: &str, q: Option<&str>) -> Option<String> {
+    phrase(conn, q).map(|p| format!("{column} : {p}"))
+}
+
 /// One quoted FTS5 phrase: the user's text is matched literally, `"` doubled inside it.
 fn quoted(q: Option<&str>) -> Option<String> {
     let text = q.map(str::trim).filter(|t| t.chars().count() >= 3)?;

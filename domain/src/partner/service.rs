@@ -1016,7 +1016,8 @@ const IS_ACTIVE: &str = "(partners.status = 'APPROVED')";
 pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let pattern = page::search_pattern(query.q.as_deref())?;
-    let mut contains: Vec<(Column, String)> = Vec::new();
+    // (column, LIKE pattern, the trigram index's phrase where it serves the filter)
+    let mut contains: Vec<(Column, String, Option<String>)> = Vec::new();
     for (column, text) in [
         (Column::Id, &query.id_contains),
         (Column::Organisation, &query.organisation_contains),
@@ -1024,7 +1025,15 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         (Column::Type, &query.type_contains),
     ] {
         if let Some(p) = page::search_pattern(text.as_deref())? {
-            contains.push((column, p));
+            let indexed = match column {
+                Column::Id => Some("id"),
+                Column::Organisation => Some("organisation"),
+                Column::Email => Some("email"),
+                Column::Type => None,
+            };
+            let phrase =
+                indexed.and_then(|name| crate::search::column_phrase(conn, name, text.as_deref()));
+            contains.push((column, p, phrase));
         }
     }
     let group_pattern = page::search_pattern(query.group_name_contains.as_deref())?;
@@ -1046,7 +1055,14 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         if let Some(g) = query.policy_group.as_deref().filter(|g| !g.is_empty()) {
             q = q.filter(partners::policy_group_id.eq(g.to_string()));
         }
-        for (column, p) in contains.iter().cloned() {
+        for (column, p, phrase) in contains.iter().cloned() {
+            if let Some(phrase) = phrase {
+                q = q.filter(crate::search::matching(
+                    crate::search::Index::Partners,
+                    &phrase,
+                ));
+                continue;
+            }
             q = match column {
                 Column::Id => q.filter(account::lower(partners::id).like(p).escape('\\')),
                 Column::Organisation => {
