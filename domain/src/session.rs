@@ -10,6 +10,8 @@ use base64::Engine;
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 /// Cookie that carries the session token.
 pub const COOKIE_NAME: &str = "pms_session";
@@ -77,6 +79,61 @@ pub fn create(
     Ok(token)
 }
 
+/// How long a resolved session is reused without reading the database. A page load makes
+/// several requests; each would otherwise read the session, the account and its roles.
+/// Revocation on this process is immediate ([`forget_account`]); another process sharing the
+/// database sees it within this time.
+const RESOLVED_MS: i64 = 2_000;
+/// At most this many sessions are kept resolved (full: the expired ones are dropped first).
+const RESOLVED_MAX: usize = 20_000;
+
+struct Resolved {
+    session: Session,
+    /// When it was read from the database (ms).
+    at: i64,
+    /// Its absolute end (ms).
+    expires: i64,
+}
+
+/// Sessions resolved recently, by token hash.
+static RESOLVED: LazyLock<Mutex<HashMap<String, Resolved>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn resolved() -> std::sync::MutexGuard<'static, HashMap<String, Resolved>> {
+    // A panic while holding the lock leaves a map of plain values: still usable.
+    RESOLVED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn recently_resolved(hash: &str, now: i64) -> Option<Session> {
+    let map = resolved();
+    let hit = map.get(hash)?;
+    (now >= hit.at && now - hit.at < RESOLVED_MS && now < hit.expires).then(|| hit.session.clone())
+}
+
+fn remember(session: &Session, now: i64, expires: i64) {
+    let mut map = resolved();
+    if map.len() >= RESOLVED_MAX {
+        map.retain(|_, r| now - r.at < RESOLVED_MS);
+        if map.len() >= RESOLVED_MAX {
+            map.clear();
+        }
+    }
+    map.insert(
+        session.token_hash.clone(),
+        Resolved {
+            session: session.clone(),
+            at: now,
+            expires,
+        },
+    );
+}
+
+/// Drop the account's resolved sessions: called wherever its sessions end or its roles or
+/// active flag change, so this process never serves the old state.
+pub fn forget_account(account_id: &str) {
+    resolved().retain(|_, r| r.session.user.id != account_id);
+}
+
 /// Resolve a cookie token to its session, ending it if idle or past its absolute expiry.
 pub fn authenticate(
     conn: &mut AnyConnection,
@@ -88,6 +145,10 @@ pub fn authenticate(
         return Ok(None);
     }
     let hash = hash_token(token);
+    let now = clock::now_ms();
+    if let Some(session) = recently_resolved(&hash, now) {
+        return Ok(Some(session));
+    }
     let row: Option<(String, i64, i64)> = sessions::table
         .find(&hash)
         .select((
@@ -100,7 +161,6 @@ pub fn authenticate(
     let Some((account_id, last_seen, expires)) = row else {
         return Ok(None);
     };
-    let now = clock::now_ms();
     if now >= expires || now - last_seen >= policy.idle_ms {
         diesel::delete(sessions::table.find(&hash)).execute(conn)?;
         return Ok(None);
@@ -115,20 +175,24 @@ pub fn authenticate(
             .set(sessions::last_seen_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Some(Session {
+    let session = Session {
         user,
         token_hash: hash,
-    }))
+    };
+    remember(&session, now, expires);
+    Ok(Some(session))
 }
 
 /// End the session with this token hash.
 pub fn delete(conn: &mut AnyConnection, token_hash: &str) -> AppResult<()> {
+    resolved().remove(token_hash);
     diesel::delete(sessions::table.find(token_hash)).execute(conn)?;
     Ok(())
 }
 
 /// End every session of an account (deactivation of the account or of its partner).
 pub fn delete_for_account(conn: &mut AnyConnection, account_id: &str) -> AppResult<usize> {
+    forget_account(account_id);
     Ok(
         diesel::delete(sessions::table.filter(sessions::account_id.eq(account_id)))
             .execute(conn)?,

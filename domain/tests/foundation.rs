@@ -303,6 +303,12 @@ fn deactivated_accounts_cannot_sign_in_and_lose_their_sessions() {
     let self_err = account::deactivate_operator(&mut conn, &actor, &admin.id).expect_err("self");
     assert_eq!(self_err.code, "PMS_ACCOUNT_SELF");
 
+    // Resolved once, so the deactivation must also drop the process's resolved session.
+    assert!(
+        session::authenticate(&mut conn, &token, &SessionPolicy::default())
+            .expect("q")
+            .is_some()
+    );
     let done = account::deactivate_operator(&mut conn, &actor, &pm.id).expect("deactivate");
     assert!(!done.active);
     assert!(
@@ -416,6 +422,9 @@ fn changing_the_password_checks_the_old_one_and_ends_other_sessions() {
         .result
         .expect("login");
     let keep = session::hash_token(&mine);
+    assert!(session::authenticate(&mut conn, &other, &policy)
+        .expect("q")
+        .is_some());
 
     let err = account::change_password(
         &mut conn,
@@ -608,4 +617,50 @@ fn a_failed_transaction_leaves_neither_change_nor_audit_nor_event() {
         .expect("q")
         .is_empty());
     let _ = db.backend();
+}
+
+#[test]
+fn a_resolved_session_is_reused_briefly_and_revocation_here_is_immediate() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    account::create(
+        &mut conn,
+        &Actor::system(),
+        &new_account("ana@example.org", &[Role::PolicyManager]),
+    )
+    .expect("a");
+    let policy = SessionPolicy::default();
+    let (token, _) = login(&mut conn, "ana@example.org", PASSWORD, "1.1.1.1")
+        .result
+        .expect("login");
+    let start = domain::clock::now_ms();
+    domain::clock::pin(Some(start));
+    let s = session::authenticate(&mut conn, &token, &policy)
+        .expect("q")
+        .expect("live");
+    // Another process ends it in the database: this process notices within two seconds.
+    diesel::delete(sessions::table.find(&s.token_hash))
+        .execute(&mut conn)
+        .expect("end elsewhere");
+    domain::clock::pin(Some(start + 1_000));
+    assert!(session::authenticate(&mut conn, &token, &policy)
+        .expect("q")
+        .is_some());
+    domain::clock::pin(Some(start + 2_100));
+    assert!(session::authenticate(&mut conn, &token, &policy)
+        .expect("q")
+        .is_none());
+
+    // Ended on this process (sign-out): at once, even within the two seconds.
+    domain::clock::pin(None);
+    let (token, _) = login(&mut conn, "ana@example.org", PASSWORD, "1.1.1.1")
+        .result
+        .expect("login");
+    let s = session::authenticate(&mut conn, &token, &policy)
+        .expect("q")
+        .expect("live");
+    auth::logout(&mut conn, &s, None).expect("logout");
+    assert!(session::authenticate(&mut conn, &token, &policy)
+        .expect("q")
+        .is_none());
 }

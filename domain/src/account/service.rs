@@ -337,6 +337,8 @@ pub fn change_password(
             .filter(sessions::account_id.eq(&user.id))
             .filter(sessions::token_hash.ne(keep_session_hash.unwrap_or("")));
         let ended = diesel::delete(others).execute(conn)?;
+        // The kept session is read again too: simpler than dropping all but one.
+        crate::session::forget_account(&user.id);
         audit::record(
             conn,
             &actor,
@@ -392,8 +394,7 @@ pub fn deactivate_operator(
                 accounts::updated_by.eq(actor.id.as_deref()),
             ))
             .execute(conn)?;
-        let ended =
-            diesel::delete(sessions::table.filter(sessions::account_id.eq(id))).execute(conn)?;
+        let ended = crate::session::delete_for_account(conn, id)?;
         audit::record(
             conn,
             actor,

@@ -9,7 +9,7 @@ use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::role::Role;
-use crate::schema::{account_roles, accounts, partners, sessions};
+use crate::schema::{account_roles, accounts, partners};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -277,6 +277,7 @@ pub fn add_roles(
                 .execute(conn)?;
         }
         if !added.is_empty() {
+            crate::session::forget_account(id);
             audit::record(
                 conn,
                 actor,
@@ -337,7 +338,7 @@ pub fn remove(conn: &mut AnyConnection, actor: &Actor, id: &str) -> AppResult<()
             .execute(conn)?;
         diesel::delete(account_roles::table.filter(account_roles::account_id.eq(id)))
             .execute(conn)?;
-        diesel::delete(sessions::table.filter(sessions::account_id.eq(id))).execute(conn)?;
+        crate::session::delete_for_account(conn, id)?;
         audit::record(
             conn,
             actor,
