@@ -279,9 +279,24 @@ pub fn router(state: ServerState) -> Router {
         ));
 
     // Service-to-service calls carry a bearer token, neither a session nor a browser origin.
+    // The hottest route answers outside the pages' layers (tracing span, request id, session,
+    // compression, the pages' security headers): a small JSON answer needs none of them.
     let service = Router::new()
         .route("/api/v1/apikeys/verify", axum::routing::post(verify_key))
-        .with_state(app_state.clone());
+        .with_state(app_state.clone())
+        .layer(
+            ServiceBuilder::new()
+                .layer(CatchPanicLayer::custom(panic_answer))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(30),
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                )),
+        );
     let docs = Router::new()
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/docs", get(openapi::reference_page));
@@ -293,7 +308,6 @@ pub fn router(state: ServerState) -> Router {
     pages
         .layer(axum::middleware::from_fn_with_state(app_state, middleware::session_layer))
         .layer(axum::middleware::from_fn(middleware::csrf_layer))
-        .merge(service)
         .merge(hub)
         // MOSIP's clients carry their JWT in an `Authorization` cookie or header, not a
         // session; cross-site posts cannot send it (SameSite=Lax) nor a JSON body in a form.
@@ -308,11 +322,7 @@ pub fn router(state: ServerState) -> Router {
         // Outside the limit, so its 413 (and the timeout's 408) get the portal's error shape.
         .layer(axum::middleware::from_fn(middleware::error_shape_layer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            let err = domain::AppError::internal();
-            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({ "error": err })))
-                .into_response()
-        }))
+        .layer(CatchPanicLayer::custom(panic_answer))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {
@@ -325,6 +335,17 @@ pub fn router(state: ServerState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .merge(service)
+}
+
+/// A panic's answer: the portal's internal error, never the panic's text.
+fn panic_answer(_: Box<dyn std::any::Any + Send>) -> Response {
+    let err = domain::AppError::internal();
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(serde_json::json!({ "error": err })),
+    )
+        .into_response()
 }
 
 /// Mark expired API keys and MISP licenses every five minutes (and at start). Safe with
