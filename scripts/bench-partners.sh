@@ -40,6 +40,14 @@ LUA
   wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$DATA/list.lua" "http://127.0.0.1:$PORT/api/partners" \
     | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors"
 }
+# The baseline of the same run: the cheapest signed-in call (the session resolved, one row).
+cat > "$DATA/me.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Cookie"] = "$COOKIE"
+LUA
+echo "## baseline: /api/me, wrk -t2 -c$CONNS -d$DURATION"
+wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$DATA/me.lua" "http://127.0.0.1:$PORT/api/me" \
+  | grep -E "^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors"
 echo "## /api/partners, wrk -t2 -c$CONNS -d$DURATION"
 run "status + type filter, newest first, 50 rows, page 3" "query[status]=APPROVED&query[partner_type]=Auth_Partner&query[sort]=-created&query[page_size]=50&query[page]=3"
 run "status filter, by organisation, 50 rows" "query[status]=PENDING&query[sort]=organisation&query[page_size]=50"

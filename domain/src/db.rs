@@ -120,6 +120,10 @@ pub fn connect(url: &str, size: u32) -> Result<Pool, String> {
     }
     let pool = R2d2Pool::builder()
         .max_size(size)
+        // A PostgreSQL connection can die with its server or the network, and diesel cannot
+        // tell without asking: one `SELECT 1` per checkout. An open SQLite file cannot, so the
+        // embedded default skips that statement on every request.
+        .test_on_check_out(matches!(url, DbUrl::Postgres(_)))
         .connection_timeout(Duration::from_secs(10))
         .build(Manager { url: url.clone() })
         .map_err(|e| format!("cannot open the {} database: {e}", url.backend()))?;

@@ -113,6 +113,9 @@ const ROLE: &[Field] = &[
     ("name", S, true, "role name"),
 ];
 
+/// The `request` of MOSIP's deactivation calls.
+const REVAMP_DEACTIVATE: &[Field] = &[("status", S, true, "De-Activate (exactly)")];
+
 /// Every machine operation of the portal.
 pub const OPS: &[Op] = &[
     Op {
@@ -346,6 +349,39 @@ pub const OPS: &[Op] = &[
         body: Body::None,
         answer: Answer::Envelope(&[("policyId", S, true, "id"), ("policyName", S, true, "name"), ("policyGroupId", S, true, "group id"), ("status", S, true, "PUBLISHED"), ("validTill", S, true, "end of validity"), ("policies", "object", true, "the document")]),
         codes: &["PMS_POL_008", "PMS_POL_015", "PMS_POL_016", "PMS_POL_020"],
+    },
+    Op {
+        method: "patch",
+        path: "/v1/policymanager/policies/group/{policyGroupId}",
+        tag: "Policy manager",
+        summary: "Deactivate a policy group (refused while it holds published or draft policies). MOSIP's revamp envelope: id mosip.pms.deactivate.policy.group.patch, requestTime of today, version 1.0; answered with responseTime.",
+        auth: Auth::Token(AUTHORS),
+        query: &[],
+        body: Body::Envelope(REVAMP_DEACTIVATE),
+        answer: Answer::Envelope(&[("policyGroupId", S, true, "id"), ("isActive", "boolean", true, "false")]),
+        codes: &["PMS_REQUEST_ERROR_002", "PMS_REQUEST_ERROR_003", "PMS_REQUEST_ERROR_004", "PMS_REQUEST_ERROR_005", "PMS_REQUEST_ERROR_006", "PMS_COR_002", "PMS_POL_073", "PMS_POL_068", "PMS_POL_067", "PMS_POL_069", "PMS_POL_056", "PMS_POL_070"],
+    },
+    Op {
+        method: "patch",
+        path: "/v1/partnermanager/securebiometricinterface/{sbiId}",
+        tag: "Partner manager",
+        summary: "Retire an approved SBI: a device provider its own, a partner admin any; approved devices linked only to it are deactivated, pending ones rejected. Revamp envelope id mosip.pms.deactivate.sbi.patch.",
+        auth: Auth::Token(&["DEVICE_PROVIDER", "PARTNER_ADMIN"]),
+        query: &[],
+        body: Body::Envelope(REVAMP_DEACTIVATE),
+        answer: Answer::Envelope(&[("sbiId", S, true, "id"), ("sbiVersion", S, true, "version"), ("status", S, true, "approved"), ("isActive", "boolean", true, "false")]),
+        codes: &["PMS_REQUEST_ERROR_002", "PMS_REQUEST_ERROR_003", "PMS_REQUEST_ERROR_004", "PMS_REQUEST_ERROR_005", "PMS_REQUEST_ERROR_006", "PMS_DEVICE_ERROR_026", "PMS_CERTIFICATE_ERROR_002", "PMS_DEVICE_ERROR_005", "PMS_DEVICE_ERROR_019", "PMS_PMP_016", "PMS_DEVICE_ERROR_022", "PMS_DEVICE_ERROR_020"],
+    },
+    Op {
+        method: "patch",
+        path: "/v1/partnermanager/ftpchipdetail/{ftmId}",
+        tag: "Partner manager",
+        summary: "Retire an approved FTM chip: an FTM provider its own, a partner admin any. Revamp envelope id mosip.pms.deactivate.ftm.patch.",
+        auth: Auth::Token(&["FTM_PROVIDER", "PARTNER_ADMIN"]),
+        query: &[],
+        body: Body::Envelope(REVAMP_DEACTIVATE),
+        answer: Answer::Envelope(&[("ftmId", S, true, "id"), ("status", S, true, "approved"), ("isActive", "boolean", true, "false")]),
+        codes: &["PMS_REQUEST_ERROR_002", "PMS_REQUEST_ERROR_003", "PMS_REQUEST_ERROR_004", "PMS_REQUEST_ERROR_005", "PMS_REQUEST_ERROR_006", "PMS_DEVICE_ERROR_026", "PMS_CERTIFICATE_ERROR_002", "PMS_FTM_ERROR_004", "PMS_FTM_ERROR_005", "PMS_FTM_ERROR_006", "PMS_PMP_016", "PMS_FTM_ERROR_010", "PMS_FTM_ERROR_007"],
     },
     Op {
         method: "post",

@@ -193,6 +193,65 @@ impl Envelope {
     }
 }
 
+/// Read a body in MOSIP's "revamp" request envelope (its 1.3 state changes), checked in its
+/// order: the endpoint's own `id` (`PMS_REQUEST_ERROR_002`), a `requestTime` given
+/// (`PMS_REQUEST_ERROR_004`) and of today, UTC (`PMS_REQUEST_ERROR_006`), version `1.0`
+/// (`PMS_REQUEST_ERROR_003`), a `request` object (`PMS_REQUEST_ERROR_005`).
+pub fn parse_v2(body: &[u8], id: &str) -> Result<Envelope, Fault> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|_| Fault::unreadable("the body is not JSON"))?;
+    let Value::Object(mut top) = value else {
+        return Err(Fault::unreadable("the body must be a JSON object"));
+    };
+    if text_of(top.get("id")).as_deref() != Some(id) {
+        return Err(Fault::new("PMS_REQUEST_ERROR_002", "Invalid Request Id"));
+    }
+    let time = text_of(top.get("requestTime").or_else(|| top.get("requesttime")))
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| Fault::new("PMS_REQUEST_ERROR_004", "Invalid request time"))?;
+    let day = chrono::DateTime::parse_from_rfc3339(time.trim())
+        .map(|t| t.with_timezone(&chrono::Utc).date_naive())
+        .or_else(|_| {
+            // MOSIP's own pattern has no offset after the Z-less forms some clients send.
+            chrono::NaiveDateTime::parse_from_str(time.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+                .map(|t| t.date())
+        })
+        .map_err(|_| Fault::new("PMS_REQUEST_ERROR_004", "Invalid request time"))?;
+    let today = chrono::DateTime::from_timestamp_millis(domain::clock::now_ms())
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    if day != today {
+        return Err(Fault::new(
+            "PMS_REQUEST_ERROR_006",
+            "Request date should be current date",
+        ));
+    }
+    let version = text_of(top.get("version"));
+    if !version
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("1.0"))
+    {
+        return Err(Fault::new(
+            "PMS_REQUEST_ERROR_003",
+            "Request version is invalid",
+        ));
+    }
+    match top.remove("request") {
+        Some(Value::Object(request)) => Ok(Envelope {
+            meta: Meta {
+                id: Some(id.to_string()),
+                version,
+            },
+            request,
+            request_time: Some(time),
+        }),
+        _ => Err(Fault::new(
+            "PMS_REQUEST_ERROR_005",
+            "Request body is invalid",
+        )),
+    }
+}
+
 /// Read the envelope, then run `f` on it; every answer comes back in MOSIP's envelope.
 pub async fn with_envelope<F, Fut>(body: &[u8], f: F) -> Response
 where
@@ -269,6 +328,49 @@ pub fn empty_page() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revamp_envelopes_are_checked_in_mosips_order() {
+        let id = "mosip.pms.deactivate.sbi.patch";
+        // Noon of a fixed day: no midnight between the request's time and the check.
+        let noon = chrono::NaiveDate::from_ymd_opt(2026, 3, 4)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .expect("date")
+            .and_utc()
+            .timestamp_millis();
+        domain::clock::pin(Some(noon));
+        let today = "2026-03-04T11:59:00.000Z".to_string();
+        let code = |body: String| parse_v2(body.as_bytes(), id).err().map(|f| f.code);
+        let ok = format!(
+            r#"{{"id":"{id}","version":"1.0","requestTime":"{today}","request":{{"status":"De-Activate"}}}}"#
+        );
+        assert_eq!(code(ok.clone()), None);
+        assert_eq!(
+            parse_v2(ok.as_bytes(), id).expect("ok").request["status"],
+            "De-Activate"
+        );
+        assert_eq!(
+            code(ok.replace(id, "mosip.other")).as_deref(),
+            Some("PMS_REQUEST_ERROR_002")
+        );
+        assert_eq!(
+            code(ok.replace(&today, "")).as_deref(),
+            Some("PMS_REQUEST_ERROR_004")
+        );
+        assert_eq!(
+            code(ok.replace(&today, "2020-01-01T10:00:00.000Z")).as_deref(),
+            Some("PMS_REQUEST_ERROR_006")
+        );
+        assert_eq!(
+            code(ok.replace("\"1.0\"", "\"2.0\"")).as_deref(),
+            Some("PMS_REQUEST_ERROR_003")
+        );
+        assert_eq!(
+            code(ok.replace(r#"{"status":"De-Activate"}"#, "null")).as_deref(),
+            Some("PMS_REQUEST_ERROR_005")
+        );
+        domain::clock::pin(None);
+    }
 
     #[test]
     fn envelopes_are_read_leniently_and_fields_strictly() {

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod codes;
+pub mod devices;
 pub mod envelope;
 pub mod lists;
 pub mod partners;
@@ -117,7 +118,19 @@ pub fn router(state: MosipState) -> Router {
             &format!("{pm}/partners/{{partner_id}}/credentialtype/{{credential_type}}/policies/{{policy_name}}"),
             post(partners::map_credential_type),
         )
+        .route(
+            &format!("{pm}/securebiometricinterface/{{sbi_id}}"),
+            patch(devices::deactivate_sbi),
+        )
+        .route(
+            &format!("{pm}/ftpchipdetail/{{ftm_id}}"),
+            patch(devices::deactivate_ftm),
+        )
         .route(&format!("{pol}/policies/group/new"), post(policies::create_group))
+        .route(
+            &format!("{pol}/policies/group/{{group_id}}"),
+            patch(policies::deactivate_group),
+        )
         .route(&format!("{pol}/policies"), post(policies::create_policy))
         .route(
             &format!("{pol}/policies/{{policy_id}}/group/{{group_id}}/publish"),

@@ -163,3 +163,83 @@ pub async fn publish(
     .await;
     answer("mosip.pms.policy.publish", a)
 }
+
+/// `PATCH /policies/group/{policyGroupId}`: deactivate a group (MOSIP's revamp envelope,
+/// `request.status` "De-Activate"), refused while it holds published or draft policies.
+pub async fn deactivate_group(
+    State(state): State<MosipState>,
+    Path(group_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    const ID: &str = "mosip.pms.deactivate.policy.group.patch";
+    let a: Answer = async {
+        let who = require(&state, &headers, &AUTHORS).await?;
+        let id = group_id.trim().to_string();
+        if id.is_empty() {
+            return Err(Fault::new("PMS_COR_002", "Invalid Input Parameter - "));
+        }
+        let env = envelope::parse_v2(&body, ID)?;
+        if env.request.get("status").and_then(Value::as_str) != Some("De-Activate") {
+            return Err(Fault::new(
+                "PMS_POL_073",
+                "Request status should be De-Activate",
+            ));
+        }
+        let lookup = id.clone();
+        let group = run(&state, move |conn| {
+            Ok(domain::policy_group::get(conn, &lookup).ok())
+        })
+        .await?
+        .ok_or_else(|| Fault::new("PMS_POL_068", "The specified policy group does not exist"))?;
+        if !group.active {
+            return Err(Fault::new(
+                "PMS_POL_067",
+                "The policy group has already been deactivated",
+            ));
+        }
+        if group.live_policies > 0 {
+            // MOSIP names which kind blocks it: published ("active"), drafts, or both.
+            let lookup = id.clone();
+            let (published, drafts) = run(&state, move |conn| {
+                let mut count = |status: &str| -> domain::AppResult<i64> {
+                    let query = domain::policy::PolicyQuery {
+                        group: Some(lookup.clone()),
+                        status: Some(status.to_string()),
+                        page_size: Some(1),
+                        ..Default::default()
+                    };
+                    Ok(domain::policy::list(conn, &query)?.page.total)
+                };
+                use domain::policy::PolicyStatus;
+                Ok((
+                    count(PolicyStatus::Published.as_str())?,
+                    count(PolicyStatus::Draft.as_str())?,
+                ))
+            })
+            .await?;
+            return Err(match (published > 0, drafts > 0) {
+                (true, true) => Fault::new(
+                    "PMS_POL_069",
+                    "Active or draft policies are associated with the policy group",
+                ),
+                (true, false) => Fault::new(
+                    "PMS_POL_056",
+                    "Active policies exists under the policy group.",
+                ),
+                _ => Fault::new(
+                    "PMS_POL_070",
+                    "Draft policies exists under the policy group.",
+                ),
+            });
+        }
+        let actor = who.actor(request_id(&headers));
+        let done = run(&state, move |conn| {
+            domain::policy_group::set_active(conn, &actor, &id, false)
+        })
+        .await?;
+        Ok(json!({ "policyGroupId": done.id, "isActive": done.active }))
+    }
+    .await;
+    envelope::reply_v2(ID, a)
+}

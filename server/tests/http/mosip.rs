@@ -947,3 +947,243 @@ async fn admin_partners_pages_sorts_and_filters_as_mosip_on_the_pages_query() {
         .await;
     assert_eq!(rp.status, StatusCode::FORBIDDEN);
 }
+
+/// MOSIP's revamp envelope around `request`, of today.
+fn revamp(id: &str, request: Value) -> String {
+    json!({ "id": id, "version": "1.0", "requestTime": pms::mosip::envelope::now_text(), "metadata": {}, "request": request }).to_string()
+}
+
+#[tokio::test]
+async fn sbis_chips_and_policy_groups_are_deactivated_through_mosips_patch_calls() {
+    use domain::device::{sbi, ItemStatus, SbiInput};
+    use domain::partner::Decision;
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    fn sbi_of(
+        conn: &mut domain::db::AnyConnection,
+        who: &domain::testing::SignedUp,
+        version: &str,
+        approve: bool,
+    ) -> String {
+        let day = |d: i64| {
+            chrono::DateTime::from_timestamp_millis(domain::clock::now_ms() + d * 86_400_000)
+                .expect("day")
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let input = SbiInput {
+            version: version.into(),
+            binary_hash: "a".repeat(64),
+            created_on: day(-30),
+            expires_on: day(365),
+        };
+        let s = sbi::create(conn, &who.actor, &who.user, &input, 5).expect("sbi");
+        if approve {
+            sbi::decide(conn, &Actor::system(), &s.id, Decision::Approve, None).expect("approved");
+        }
+        s.id
+    }
+    let (sbis, chip) = {
+        let mut conn = h.db.conn();
+        let dp = domain::testing::sign_up(&mut conn, "dp-one", "Device_Provider", None);
+        let other = domain::testing::sign_up(&mut conn, "dp-two", "Device_Provider", None);
+        let ftm = domain::testing::sign_up(&mut conn, "ftm-one", "FTM_Provider", None);
+        for id in ["dp-one", "dp-two", "ftm-one"] {
+            domain::partner::decide(&mut conn, &Actor::system(), id, Decision::Approve, None)
+                .expect("partner approved");
+        }
+        let mine = sbi_of(&mut conn, &dp, "1.0.0", true);
+        let theirs = sbi_of(&mut conn, &other, "1.0.0", true);
+        let pending = sbi_of(&mut conn, &dp, "2.0.0", false);
+        let chip = domain::device::chip::create(&mut conn, &ftm.actor, &ftm.user, "Acme", "Chip 1")
+            .expect("chip");
+        ((mine, theirs, pending), chip.id)
+    };
+    let (mine, theirs, pending) = sbis;
+    let dp = h.user_token("dp-one@example.org", PASSWORD).await;
+    let admin = h.user_token("admin@example.org", PASSWORD).await;
+    let ftm = h.user_token("ftm-one@example.org", PASSWORD).await;
+    let patch = |path: String, body: String, token: String| {
+        let hr = &h;
+        async move {
+            hr.call(
+                "PATCH",
+                &path,
+                Some(body),
+                Some(&format!("Authorization={token}")),
+            )
+            .await
+        }
+    };
+    let sbi_id = "mosip.pms.deactivate.sbi.patch";
+    let off = json!({ "status": "De-Activate" });
+    let sbi_path = |id: &str| format!("/v1/partnermanager/securebiometricinterface/{id}");
+
+    // The envelope's and the request's checks, each with MOSIP's code; nothing changes.
+    for (body, expected) in [
+        (revamp("mosip.pms.other", off.clone()), "PMS_REQUEST_ERROR_002"),
+        (
+            revamp(sbi_id, off.clone()).replace("\"1.0\"", "\"9\""),
+            "PMS_REQUEST_ERROR_003",
+        ),
+        (
+            json!({ "id": sbi_id, "version": "1.0", "requestTime": "2020-01-01T00:00:00.000Z", "request": off }).to_string(),
+            "PMS_REQUEST_ERROR_006",
+        ),
+        (
+            json!({ "id": sbi_id, "version": "1.0", "request": off }).to_string(),
+            "PMS_REQUEST_ERROR_004",
+        ),
+        (
+            revamp(sbi_id, json!({ "status": "deactivate" })),
+            "PMS_DEVICE_ERROR_026",
+        ),
+    ] {
+        let r = patch(sbi_path(&mine), body, dp.clone()).await;
+        assert_eq!((r.status, code(&r)), (StatusCode::OK, expected.into()), "{}", r.body);
+        assert_eq!(r.json()["id"], sbi_id);
+        assert!(r.json()["responseTime"].is_string());
+    }
+    for (id, expected) in [
+        ("no-such-sbi", "PMS_DEVICE_ERROR_005"),
+        (theirs.as_str(), "PMS_DEVICE_ERROR_019"),
+        (pending.as_str(), "PMS_DEVICE_ERROR_022"),
+    ] {
+        let r = patch(sbi_path(id), revamp(sbi_id, off.clone()), dp.clone()).await;
+        assert_eq!(code(&r), expected, "{id}: {}", r.body);
+    }
+    {
+        let mut conn = h.db.conn();
+        assert_eq!(
+            sbi::get(&mut conn, &mine).expect("sbi").status,
+            ItemStatus::Approved,
+            "refusals change nothing"
+        );
+    }
+    // The provider retires its own; a second call is "already deactivated".
+    let done = patch(sbi_path(&mine), revamp(sbi_id, off.clone()), dp.clone()).await;
+    assert_eq!(code(&done), "", "{}", done.body);
+    assert_eq!(
+        done.json()["response"],
+        json!({ "sbiId": mine, "sbiVersion": "1.0.0", "status": "approved", "isActive": false })
+    );
+    let again = patch(sbi_path(&mine), revamp(sbi_id, off.clone()), dp.clone()).await;
+    assert_eq!(code(&again), "PMS_DEVICE_ERROR_020");
+    // A partner admin retires any provider's; an FTM provider may not call it.
+    let by_admin = patch(
+        sbi_path(&theirs),
+        revamp(sbi_id, off.clone()),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(code(&by_admin), "", "{}", by_admin.body);
+    let refused = patch(sbi_path(&pending), revamp(sbi_id, off.clone()), ftm.clone()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    {
+        let mut conn = h.db.conn();
+        assert_eq!(
+            sbi::get(&mut conn, &mine).expect("sbi").status,
+            ItemStatus::Deactivated
+        );
+        assert_eq!(
+            sbi::get(&mut conn, &theirs).expect("sbi").status,
+            ItemStatus::Deactivated
+        );
+    }
+
+    // FTM chips: waiting for its certificate is "not approved"; approved, it retires once.
+    let ftm_id = "mosip.pms.deactivate.ftm.patch";
+    let chip_path = format!("/v1/partnermanager/ftpchipdetail/{chip}");
+    let waiting = patch(chip_path.clone(), revamp(ftm_id, off.clone()), ftm.clone()).await;
+    assert_eq!(code(&waiting), "PMS_FTM_ERROR_010", "{}", waiting.body);
+    let unknown = patch(
+        "/v1/partnermanager/ftpchipdetail/424242".into(),
+        revamp(ftm_id, off.clone()),
+        ftm.clone(),
+    )
+    .await;
+    assert_eq!(code(&unknown), "PMS_FTM_ERROR_005");
+    {
+        // Its certificate's approval is the FTM journey's; here only the retirement matters.
+        let mut conn = h.db.conn();
+        diesel::update(domain::schema::ftm_chips::table.find(&chip))
+            .set(domain::schema::ftm_chips::status.eq(ItemStatus::Approved.as_str()))
+            .execute(&mut conn)
+            .expect("approved");
+    }
+    let by_dp = patch(chip_path.clone(), revamp(ftm_id, off.clone()), dp.clone()).await;
+    assert_eq!(by_dp.status, StatusCode::FORBIDDEN);
+    let retired = patch(chip_path.clone(), revamp(ftm_id, off.clone()), ftm.clone()).await;
+    assert_eq!(
+        retired.json()["response"],
+        json!({ "ftmId": chip, "status": "approved", "isActive": false }),
+        "{}",
+        retired.body
+    );
+    let twice = patch(chip_path, revamp(ftm_id, off.clone()), ftm.clone()).await;
+    assert_eq!(code(&twice), "PMS_FTM_ERROR_007");
+
+    // Policy groups: refused while a draft lives in it, then deactivated once.
+    let group_id = "mosip.pms.deactivate.policy.group.patch";
+    let (group, draft) = {
+        let mut conn = h.db.conn();
+        let g = domain::policy_group::create(&mut conn, &Actor::system(), "kb-group", "")
+            .expect("group");
+        let input = domain::policy::PolicyInput {
+            group_id: g.id.clone(),
+            name: "kb-policy".into(),
+            description: String::new(),
+            policy_type: "Auth".into(),
+            document: kb_policy("kb-group")["policies"].to_string(),
+        };
+        let p = domain::policy::create(&mut conn, &Actor::system(), &input).expect("draft");
+        (g.id, p.summary.id)
+    };
+    let group_path = format!("/v1/policymanager/policies/group/{group}");
+    let blocked = patch(
+        group_path.clone(),
+        revamp(group_id, off.clone()),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(code(&blocked), "PMS_POL_070", "{}", blocked.body);
+    let wrong = patch(
+        group_path.clone(),
+        revamp(group_id, json!({ "status": "Activate" })),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(code(&wrong), "PMS_POL_073");
+    let missing = patch(
+        "/v1/policymanager/policies/group/nope".into(),
+        revamp(group_id, off.clone()),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(code(&missing), "PMS_POL_068");
+    {
+        let mut conn = h.db.conn();
+        domain::policy::delete_draft(&mut conn, &Actor::system(), &draft).expect("draft deleted");
+    }
+    let off_group = patch(
+        group_path.clone(),
+        revamp(group_id, off.clone()),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(
+        off_group.json()["response"],
+        json!({ "policyGroupId": group, "isActive": false }),
+        "{}",
+        off_group.body
+    );
+    let twice = patch(
+        group_path.clone(),
+        revamp(group_id, off.clone()),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(code(&twice), "PMS_POL_067");
+    let not_author = patch(group_path, revamp(group_id, off), dp).await;
+    assert_eq!(not_author.status, StatusCode::FORBIDDEN);
+}
