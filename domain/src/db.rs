@@ -153,6 +153,11 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
+    // Callers beyond the pool's size wait here, asynchronously, instead of each parking a
+    // blocking thread inside `pool.get()` (under load, dozens of threads woken one at a time).
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| tokio::sync::Semaphore::new(pool.max_size() as usize));
+    let _permit = permits.acquire().await.map_err(|_| AppError::internal())?;
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;

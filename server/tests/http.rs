@@ -2254,6 +2254,9 @@ async fn access_functions_check_roles_and_partners_reach_only_their_own() {
         .with_writer(logs.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Another test's thread may have registered a callsite (cached as "never": no subscriber
+    // there) while this one was being set: recompute, so this thread's requests are seen.
+    tracing::callsite::rebuild_interest_cache();
 
     let created = h
         .post(
