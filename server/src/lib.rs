@@ -161,7 +161,7 @@ async fn verify_key(
     let fresh = state.service_tokens.fresh(&token);
     let cache = state.service_tokens.clone();
     let now = domain::clock::now_ms();
-    let answer = domain::db::run(&state.pool, move |conn| {
+    let answer = domain::db::run_short(&state.pool, move |conn| {
         if !fresh {
             let hash = domain::access::token::hash(&token);
             if domain::access::token::active_by_hash(conn, &hash)?.is_none() {
