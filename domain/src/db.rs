@@ -171,6 +171,8 @@ where
 
 /// Callers beyond the pool's size wait here, asynchronously, instead of each parking a
 /// blocking thread inside `pool.get()` (under load, dozens of threads woken one at a time).
+/// A server has one pool; the first pool a process uses sizes this (tests with several pools
+/// share it, which only limits how many of their calls run at once).
 fn permits(pool: &Pool) -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     PERMITS.get_or_init(|| tokio::sync::Semaphore::new(pool.max_size() as usize))
