@@ -153,29 +153,8 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
-    let _permit = permits(pool)
-        .acquire()
-        .await
-        .map_err(|_| AppError::internal())?;
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "blocking database task failed");
-        AppError::internal()
-    })?
-}
-
-/// Callers beyond the pool's size wait here, asynchronously, instead of each parking a
-/// blocking thread inside `pool.get()` (under load, dozens of threads woken one at a time).
-/// A server has one pool; the first pool a process uses sizes this (tests with several pools
-/// share it, which only limits how many of their calls run at once).
-fn permits(pool: &Pool) -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(pool.max_size() as usize))
+    let _permit = permit(pool).await?;
+    blocking(pool, f).await
 }
 
 /// [`run`] for one short read (an indexed lookup of microseconds) on the hottest machine
@@ -188,18 +167,45 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
+    let _permit = permit(pool).await?;
+    if let Some(mut conn) = pool
+        .try_get()
+        .filter(|c| matches!(**c, AnyConnection::Sqlite(_)))
     {
-        let _permit = permits(pool)
-            .acquire()
-            .await
-            .map_err(|_| AppError::internal())?;
-        if let Some(mut conn) = pool.try_get() {
-            if matches!(*conn, AnyConnection::Sqlite(_)) {
-                return f(&mut conn);
-            }
-        }
+        return f(&mut conn);
     }
-    run(pool, f).await
+    blocking(pool, f).await
+}
+
+/// Callers beyond the pool's size wait here, asynchronously, instead of each parking a
+/// blocking thread inside `pool.get()` (under load, dozens of threads woken one at a time).
+/// A server has one pool; the first pool a process uses sizes this (tests with several pools
+/// share it, which only limits how many of their calls run at once).
+async fn permit(pool: &Pool) -> AppResult<tokio::sync::SemaphorePermit<'static>> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS
+        .get_or_init(|| tokio::sync::Semaphore::new(pool.max_size() as usize))
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal())
+}
+
+/// The work on a blocking-pool thread, with a connection of its own.
+async fn blocking<T, F>(pool: &Pool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "blocking database task failed");
+        AppError::internal()
+    })?
 }
 
 /// Whether the database answers (for `/readyz`).
