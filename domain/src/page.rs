@@ -67,6 +67,40 @@ pub fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Filters and a sort named by column, as MOSIP's list endpoints take them: case-insensitive
+/// "contains" per column (all must hold) and one sort column, descending when `true`. The pages'
+/// own lists keep their typed queries; these lists take both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns<C> {
+    /// (column, text it must contain).
+    pub contains: Vec<(C, String)>,
+    /// (column, descending).
+    pub sort: Option<(C, bool)>,
+}
+
+impl<C> Default for Columns<C> {
+    fn default() -> Self {
+        Columns {
+            contains: Vec::new(),
+            sort: None,
+        }
+    }
+}
+
+impl<C: Copy> Columns<C> {
+    /// Each column's `LIKE` pattern (see [`like_pattern`]); blank texts are dropped and a text
+    /// over [`MAX_SEARCH_LEN`] characters is refused.
+    pub fn patterns(&self) -> AppResult<Vec<(C, String)>> {
+        let mut out = Vec::new();
+        for (c, text) in &self.contains {
+            if let Some(p) = search_pattern(Some(text))? {
+                out.push((*c, p));
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,8 @@ pub enum Answer {
     Envelope(&'static [Field]),
     /// MOSIP's envelope, `response` a message string.
     EnvelopeText,
+    /// MOSIP's envelope, `response` the boolean `true`.
+    EnvelopeTrue,
     /// A bare JSON object with these fields.
     Json(&'static [Field]),
     /// A JSON array of objects with these fields.
@@ -272,6 +274,110 @@ pub const OPS: &[Op] = &[
         body: Body::None,
         answer: Answer::Envelope(&[("pageNo", "integer", true, "the page asked for (0 when nothing matches)"), ("pageSize", "integer", true, "rows per page"), ("totalResults", "integer", true, "matching partners"), ("data", "array", true, "{partnerId, partnerType, orgName, policyGroupId, policyGroupName, emailAddress, certificateUploadStatus, status, isActive, createdDateTime}")]),
         codes: &["PMS_PS_ERROR_007", "PMS_PRT_357", "PMS_PRT_358", "PMS_PRT_360", "PMS_PRT_361", "KER_PRT_390"],
+    },
+    Op {
+        method: "get",
+        path: "/v1/partnermanager/devicedetail",
+        tag: "Partner manager",
+        summary: "Every provider's device models, paged (0-based), sorted and filtered; one row per device with its first linked SBI. Second envelope (responseTime), id mosip.pms.get.all.device.details.get.",
+        auth: Auth::Token(ADMIN),
+        query: &[
+            ("sortFieldName", S, false, "deviceId, sbiId, sbiVersion, partnerId, orgName, deviceType, deviceSubType, make, model, createdDateTime or status; with sortType"),
+            ("sortType", S, false, "asc or desc (any case); with sortFieldName"),
+            ("pageNo", "integer", false, "0-based, default 0"),
+            ("pageSize", "integer", false, "default 8, at most 100"),
+            ("partnerId", S, false, "contains, any case"),
+            ("orgName", S, false, "contains, any case"),
+            ("deviceType", S, false, "contains, any case"),
+            ("deviceSubType", S, false, "contains, any case"),
+            ("make", S, false, "contains, any case"),
+            ("model", S, false, "contains, any case"),
+            ("sbiId", S, false, "contains, any case (any linked SBI)"),
+            ("sbiVersion", S, false, "contains, any case (any linked SBI)"),
+            ("deviceId", S, false, "contains, any case"),
+            ("status", S, false, "approved, rejected, pending_approval or deactivated (exactly; other values match nothing)"),
+        ],
+        body: Body::None,
+        answer: Answer::Envelope(&[("pageNo", "integer", true, "the page asked for (0 when the page is empty)"), ("pageSize", "integer", true, "rows per page"), ("totalResults", "integer", true, "matching rows"), ("data", "array", true, "{deviceId, partnerId, orgName, deviceType, deviceSubType, status, make, model, createdDateTime, sbiId, sbiVersion}")]),
+        codes: &["PMS_PS_ERROR_007", "PMS_PRT_357", "PMS_PRT_358", "PMS_PRT_360", "PMS_PRT_361"],
+    },
+    Op {
+        method: "post",
+        path: "/v1/partnermanager/devicedetail/{deviceDetailId}/approval",
+        tag: "Partner manager",
+        summary: "Approve or reject a pending device model linked to an approved, unexpired SBI of the same provider. Revamp envelope id mosip.pms.approval.mapping.device.to.sbi.post; a missing request answers 400 PMS_COR_001.",
+        auth: Auth::Token(ADMIN),
+        query: &[],
+        body: Body::Envelope(&[("partnerId", S, true, "the device's provider"), ("sbiId", S, true, "an SBI the device is linked to"), ("status", S, true, "approved or rejected (exactly)")]),
+        answer: Answer::EnvelopeTrue,
+        codes: &["PMS_COR_001", "PMS_REQUEST_ERROR_002", "PMS_REQUEST_ERROR_003", "PMS_REQUEST_ERROR_004", "PMS_REQUEST_ERROR_005", "PMS_REQUEST_ERROR_006", "PMS_REQUEST_ERROR_001", "PMS_DEVICE_ERROR_027", "PMS_DEVICE_ERROR_024", "PMS_DEVICE_ERROR_025", "PMS_DEVICE_ERROR_005", "PMS_DEVICE_ERROR_002", "PMS_DEVICE_ERROR_009", "PMS_DEVICE_ERROR_028", "PMS_DEVICE_ERROR_029", "PMS_DEVICE_ERROR_021", "PMS_DEVICE_ERROR_006", "PMS_DEVICE_ERROR_007", "PMS_DEVICE_ERROR_010", "PMS_DEVICE_ERROR_012"],
+    },
+    Op {
+        method: "get",
+        path: "/v1/partnermanager/securebiometricinterface",
+        tag: "Partner manager",
+        summary: "SBIs: every provider's for partner admins, the caller's own for device providers; with their devices counted by status. Second envelope, id mosip.pms.all.sbi.details.get.",
+        auth: Auth::Token(&["PARTNER_ADMIN", "DEVICE_PROVIDER"]),
+        query: &[
+            ("sortFieldName", S, false, "partnerId, orgName, sbiId, sbiVersion, sbiCreatedDateTime, sbiExpiryDateTime, createdDateTime, status, sbiExpiryStatus, countOfAssociatedDevices or partnerType; with sortType and paging"),
+            ("sortType", S, false, "asc or desc (any case); with sortFieldName and paging"),
+            ("pageNo", "integer", false, "0-based; with pageSize"),
+            ("pageSize", "integer", false, "with pageNo, at most 100; neither: the first 100 rows"),
+            ("partnerId", S, false, "contains, any case"),
+            ("orgName", S, false, "contains, any case"),
+            ("sbiId", S, false, "contains, any case"),
+            ("sbiVersion", S, false, "contains, any case"),
+            ("status", S, false, "approved, rejected, pending_approval or deactivated (exactly)"),
+            ("sbiExpiryStatus", S, false, "expired or valid"),
+            ("expiryPeriod", "integer", false, "1 to 30: expiring within that many days"),
+        ],
+        body: Body::None,
+        answer: Answer::Envelope(&[("pageNo", "integer", true, "the page asked for (0 when the page is empty)"), ("pageSize", "integer", true, "rows per page"), ("totalResults", "integer", true, "matching rows"), ("data", "array", true, "{partnerId, orgName, sbiId, sbiVersion, status, isActive, sbiCreatedDateTime, sbiExpiryDateTime, sbiExpiryStatus, countOfAssociatedDevices, countOfApprovedDevices, countOfPendingDevices, createdDateTime}")]),
+        codes: &["PMS_PS_ERROR_007", "PMS_PS_ERROR_006", "PMS_PS_ERROR_008", "PMS_PRT_357", "PMS_PRT_358", "PMS_PRT_360", "PMS_PRT_361", "PMS_CERTIFICATE_ERROR_002", "PMS_COR_001"],
+    },
+    Op {
+        method: "get",
+        path: "/v1/partnermanager/ftpchipdetail/v2",
+        tag: "Partner manager",
+        summary: "Every provider's FTM chips, paged (0-based), sorted and filtered. Second envelope, id mosip.pms.partners.ftm.chip.details.get.",
+        auth: Auth::Token(ADMIN),
+        query: &[
+            ("sortFieldName", S, false, "partnerId, orgName, ftmId, make, model, createdDateTime or status; with sortType"),
+            ("sortType", S, false, "asc or desc (any case); with sortFieldName"),
+            ("pageNo", "integer", false, "0-based, default 0"),
+            ("pageSize", "integer", false, "default 8, at most 100"),
+            ("partnerId", S, false, "contains, any case"),
+            ("orgName", S, false, "contains, any case"),
+            ("ftmId", S, false, "contains, any case"),
+            ("make", S, false, "contains, any case"),
+            ("model", S, false, "contains, any case"),
+            ("status", S, false, "approved, rejected, pending_cert_upload, pending_approval or deactivated (exactly)"),
+        ],
+        body: Body::None,
+        answer: Answer::Envelope(&[("pageNo", "integer", true, "the page asked for (0 when the page is empty)"), ("pageSize", "integer", true, "rows per page"), ("totalResults", "integer", true, "matching rows"), ("data", "array", true, "{ftmId, partnerId, orgName, make, model, status, isActive, isCertificateAvailable, createdDateTime}")]),
+        codes: &["PMS_PS_ERROR_007", "PMS_PRT_357", "PMS_PRT_358", "PMS_PRT_360", "PMS_PRT_361"],
+    },
+    Op {
+        method: "get",
+        path: "/v1/policymanager/policies/v2",
+        tag: "Policy manager",
+        summary: "Every policy, paged (0-based), sorted and filtered; newest first without a sort; half a sort is ignored. Second envelope, id mosip.pms.policies.get.",
+        auth: Auth::Token(AUTHORS),
+        query: &[
+            ("sortFieldName", S, false, "policyId, policyName, policyDescription, policyGroupId, policyGroupName, createdDateTime or status; with sortType"),
+            ("sortType", S, false, "asc or desc (any case); with sortFieldName"),
+            ("pageNo", "integer", false, "0-based, default 0"),
+            ("pageSize", "integer", false, "default 8, at most 100"),
+            ("policyId", S, false, "contains, any case"),
+            ("policyName", S, false, "contains, any case"),
+            ("policyDescription", S, false, "contains, any case"),
+            ("policyType", S, false, "contains, any case"),
+            ("policyGroupName", S, false, "contains, any case"),
+            ("status", S, false, "activated, deactivated or draft (exactly)"),
+        ],
+        body: Body::None,
+        answer: Answer::Envelope(&[("pageNo", "integer", true, "the page asked for (0 when the page is empty)"), ("pageSize", "integer", true, "rows per page"), ("totalResults", "integer", true, "matching rows"), ("data", "array", true, "{policyId, policyType, policyName, policyDescription, policyGroupId, policyGroupName, status, createdDateTime}")]),
+        codes: &["PMS_PRT_357", "PMS_PRT_358", "PMS_PRT_360", "PMS_PRT_361"],
     },
     Op {
         method: "post",
@@ -519,6 +625,9 @@ fn operation(op: &Op) -> Value {
         Answer::EnvelopeText => {
             json!({ "200": { "description": "MOSIP's envelope, response a message", "content": json_content(envelope_of(json!({ "type": "string" }))) } })
         }
+        Answer::EnvelopeTrue => {
+            json!({ "200": { "description": "MOSIP's envelope, response true", "content": json_content(envelope_of(json!({ "type": "boolean", "const": true }))) } })
+        }
         Answer::Json(f) => {
             json!({ "200": { "description": "OK", "content": json_content(object(f)) } })
         }
@@ -680,6 +789,9 @@ pub async fn reference_page() -> Response {
             Answer::Json(f) | Answer::JsonArray(f) => html.push_str(&fields_html("Answer", f)),
             Answer::EnvelopeText => {
                 html.push_str("<p>Answer: a message in the envelope's response.</p>")
+            }
+            Answer::EnvelopeTrue => {
+                html.push_str("<p>Answer: <code>true</code> in the envelope's response.</p>")
             }
             Answer::Text(ct) => html.push_str(&format!("<p>Answer: <code>{ct}</code>.</p>")),
             Answer::Empty(s) => html.push_str(&format!("<p>Answer: {s}, no body.</p>")),

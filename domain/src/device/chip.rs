@@ -7,6 +7,7 @@ use super::shared::{
     transition, unique_or,
 };
 use super::*;
+use crate::account::lower;
 use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
 use crate::cert::parse::to_pem;
@@ -16,7 +17,7 @@ use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind, FieldErrors};
 use crate::notification::status::{News, Outcome, Subject};
-use crate::page::{self, Page};
+use crate::page::{self, Columns, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{ftm_chips, partners};
 use diesel::prelude::*;
@@ -261,11 +262,23 @@ pub fn list(
     query: &ItemQuery,
     only: Option<&str>,
 ) -> AppResult<Page<ChipView>> {
+    list_by(conn, query, only, &Columns::default())
+}
+
+/// A page of chips filtered and sorted by named columns as well (MOSIP's list); a sort column
+/// replaces the query's sort.
+pub fn list_by(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+    by: &Columns<ChipColumn>,
+) -> AppResult<Page<ChipView>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let status = status_filter(query.status.as_deref())?;
     let partner = only
         .map(str::to_string)
         .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let patterns = by.patterns()?;
     let filtered = || {
         let mut q = ftm_chips::table.inner_join(partners::table).into_boxed();
         if let Some(s) = status {
@@ -274,12 +287,52 @@ pub fn list(
         if let Some(p) = &partner {
             q = q.filter(ftm_chips::partner_id.eq(p.trim().to_string()));
         }
+        for (column, p) in patterns.iter().cloned() {
+            q = match column {
+                ChipColumn::Id => q.filter(lower(ftm_chips::id).like(p).escape('\\')),
+                ChipColumn::Partner => q.filter(lower(ftm_chips::partner_id).like(p).escape('\\')),
+                ChipColumn::Organisation => {
+                    q.filter(lower(partners::organisation).like(p).escape('\\'))
+                }
+                ChipColumn::Make => q.filter(lower(ftm_chips::make).like(p).escape('\\')),
+                ChipColumn::Model => q.filter(lower(ftm_chips::model).like(p).escape('\\')),
+                ChipColumn::Status | ChipColumn::Created => q,
+            };
+        }
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
-    let q = match query.sort.as_deref() {
-        Some("-created") => filtered().order((ftm_chips::created_at.desc(), ftm_chips::id.desc())),
-        _ => filtered().order((ftm_chips::created_at.asc(), ftm_chips::id.asc())),
+    let q = match by.sort {
+        Some((column, desc)) => {
+            let q = filtered();
+            let q = match (column, desc) {
+                (ChipColumn::Id, false) => q.order(ftm_chips::id.asc()),
+                (ChipColumn::Id, true) => q.order(ftm_chips::id.desc()),
+                (ChipColumn::Partner, false) => q.order(ftm_chips::partner_id.asc()),
+                (ChipColumn::Partner, true) => q.order(ftm_chips::partner_id.desc()),
+                (ChipColumn::Organisation, false) => q.order(partners::organisation.asc()),
+                (ChipColumn::Organisation, true) => q.order(partners::organisation.desc()),
+                (ChipColumn::Make, false) => q.order(ftm_chips::make.asc()),
+                (ChipColumn::Make, true) => q.order(ftm_chips::make.desc()),
+                (ChipColumn::Model, false) => q.order(ftm_chips::model.asc()),
+                (ChipColumn::Model, true) => q.order(ftm_chips::model.desc()),
+                (ChipColumn::Status, false) => q.order(ftm_chips::status.asc()),
+                (ChipColumn::Status, true) => q.order(ftm_chips::status.desc()),
+                (ChipColumn::Created, false) => q.order(ftm_chips::created_at.asc()),
+                (ChipColumn::Created, true) => q.order(ftm_chips::created_at.desc()),
+            };
+            if desc {
+                q.then_order_by(ftm_chips::id.desc())
+            } else {
+                q.then_order_by(ftm_chips::id.asc())
+            }
+        }
+        None => match query.sort.as_deref() {
+            Some("-created") => {
+                filtered().order((ftm_chips::created_at.desc(), ftm_chips::id.desc()))
+            }
+            _ => filtered().order((ftm_chips::created_at.asc(), ftm_chips::id.asc())),
+        },
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
     Ok(Page {

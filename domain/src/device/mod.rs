@@ -249,3 +249,83 @@ pub struct DeviceTypeOption {
     /// Its sub-types.
     pub sub_types: Vec<String>,
 }
+
+/// Columns a device list can be filtered ("contains") and sorted by, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceColumn {
+    /// Device id.
+    Id,
+    /// Provider's partner id.
+    Partner,
+    /// Provider's organisation.
+    Organisation,
+    /// Type.
+    Type,
+    /// Sub-type.
+    SubType,
+    /// Make.
+    Make,
+    /// Model.
+    Model,
+    /// A linked SBI's id (sorting: the smallest).
+    SbiId,
+    /// A linked SBI's version (sorting: the smallest).
+    SbiVersion,
+    /// Status (sort only).
+    Status,
+    /// Submitted (sort only).
+    Created,
+}
+
+/// Columns an SBI list can be filtered ("contains") and sorted by, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SbiColumn {
+    /// SBI id.
+    Id,
+    /// Provider's partner id.
+    Partner,
+    /// Provider's organisation.
+    Organisation,
+    /// Version.
+    Version,
+    /// Built on (sort only).
+    CreatedOn,
+    /// Expires on (sort only; also the order of "expired or valid").
+    ExpiresOn,
+    /// Status (sort only).
+    Status,
+    /// Number of linked devices (sort only).
+    Devices,
+    /// Submitted (sort only).
+    Created,
+}
+
+/// An SBI list's filters beyond its columns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SbiFilter {
+    /// Column filters and sort.
+    pub columns: crate::page::Columns<SbiColumn>,
+    /// Only expired (`true`) or unexpired (`false`) SBIs.
+    pub expired: Option<bool>,
+    /// Only SBIs expiring within this many days from now.
+    pub expiring_within_days: Option<i64>,
+}
+
+/// Columns a chip list can be filtered ("contains") and sorted by, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChipColumn {
+    /// Chip id.
+    Id,
+    /// Provider's partner id.
+    Partner,
+    /// Provider's organisation.
+    Organisation,
+    /// Make.
+    Make,
+    /// Model.
+    Model,
+    /// Status (sort only).
+    Status,
+    /// Submitted (sort only).
+    Created,
+}

@@ -6,13 +6,14 @@ use super::shared::{
     transition, unique_or,
 };
 use super::*;
+use crate::account::lower;
 use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind, FieldErrors};
 use crate::notification::status::{News, Outcome, Subject};
-use crate::page::{self, Page};
+use crate::page::{self, Columns, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, device_subtypes, devices, partners, sbis};
 use diesel::prelude::*;
@@ -405,6 +406,18 @@ pub fn list(
     only: Option<&str>,
     sbi: Option<&str>,
 ) -> AppResult<Page<DeviceView>> {
+    list_by(conn, query, only, sbi, &Columns::default())
+}
+
+/// A page of devices filtered and sorted by named columns as well (MOSIP's list); a sort
+/// column replaces the query's sort.
+pub fn list_by(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+    sbi: Option<&str>,
+    by: &Columns<DeviceColumn>,
+) -> AppResult<Page<DeviceView>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let status = status_filter(query.status.as_deref())?;
     let partner = only
@@ -414,6 +427,7 @@ pub fn list(
     let sbi = sbi
         .map(str::to_string)
         .or_else(|| query.sbi.clone().filter(|s| !s.trim().is_empty()));
+    let patterns = by.patterns()?;
     let filtered = || {
         let mut q = devices::table.inner_join(partners::table).into_boxed();
         if let Some(s) = status {
@@ -434,12 +448,83 @@ pub fn list(
                 ),
             );
         }
+        for (column, p) in patterns.iter().cloned() {
+            q = match column {
+                DeviceColumn::Id => q.filter(lower(devices::id).like(p).escape('\\')),
+                DeviceColumn::Partner => q.filter(lower(devices::partner_id).like(p).escape('\\')),
+                DeviceColumn::Organisation => {
+                    q.filter(lower(partners::organisation).like(p).escape('\\'))
+                }
+                DeviceColumn::Type => q.filter(lower(devices::device_type).like(p).escape('\\')),
+                DeviceColumn::SubType => q.filter(lower(devices::sub_type).like(p).escape('\\')),
+                DeviceColumn::Make => q.filter(lower(devices::make).like(p).escape('\\')),
+                DeviceColumn::Model => q.filter(lower(devices::model).like(p).escape('\\')),
+                DeviceColumn::SbiId => q.filter(
+                    devices::id.eq_any(
+                        device_sbis::table
+                            .inner_join(sbis::table)
+                            .filter(lower(sbis::id).like(p).escape('\\'))
+                            .select(device_sbis::device_id),
+                    ),
+                ),
+                DeviceColumn::SbiVersion => q.filter(
+                    devices::id.eq_any(
+                        device_sbis::table
+                            .inner_join(sbis::table)
+                            .filter(lower(sbis::version).like(p).escape('\\'))
+                            .select(device_sbis::device_id),
+                    ),
+                ),
+                DeviceColumn::Status | DeviceColumn::Created => q,
+            };
+        }
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
-    let q = match query.sort.as_deref() {
-        Some("-created") => filtered().order((devices::created_at.desc(), devices::id.desc())),
-        _ => filtered().order((devices::created_at.asc(), devices::id.asc())),
+    let q = match by.sort {
+        Some((column, desc)) => {
+            // The smallest linked SBI's id or version stands for the device's SBIs.
+            let linked = |c: &str| {
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(&format!(
+                    "(SELECT min(sbis.{c}) FROM device_sbis JOIN sbis ON sbis.id = device_sbis.sbi_id \
+                     WHERE device_sbis.device_id = devices.id)"
+                ))
+            };
+            let q = filtered();
+            let q = match (column, desc) {
+                (DeviceColumn::Id, false) => q.order(devices::id.asc()),
+                (DeviceColumn::Id, true) => q.order(devices::id.desc()),
+                (DeviceColumn::Partner, false) => q.order(devices::partner_id.asc()),
+                (DeviceColumn::Partner, true) => q.order(devices::partner_id.desc()),
+                (DeviceColumn::Organisation, false) => q.order(partners::organisation.asc()),
+                (DeviceColumn::Organisation, true) => q.order(partners::organisation.desc()),
+                (DeviceColumn::Type, false) => q.order(devices::device_type.asc()),
+                (DeviceColumn::Type, true) => q.order(devices::device_type.desc()),
+                (DeviceColumn::SubType, false) => q.order(devices::sub_type.asc()),
+                (DeviceColumn::SubType, true) => q.order(devices::sub_type.desc()),
+                (DeviceColumn::Make, false) => q.order(devices::make.asc()),
+                (DeviceColumn::Make, true) => q.order(devices::make.desc()),
+                (DeviceColumn::Model, false) => q.order(devices::model.asc()),
+                (DeviceColumn::Model, true) => q.order(devices::model.desc()),
+                (DeviceColumn::SbiId, false) => q.order(linked("id").asc()),
+                (DeviceColumn::SbiId, true) => q.order(linked("id").desc()),
+                (DeviceColumn::SbiVersion, false) => q.order(linked("version").asc()),
+                (DeviceColumn::SbiVersion, true) => q.order(linked("version").desc()),
+                (DeviceColumn::Status, false) => q.order(devices::status.asc()),
+                (DeviceColumn::Status, true) => q.order(devices::status.desc()),
+                (DeviceColumn::Created, false) => q.order(devices::created_at.asc()),
+                (DeviceColumn::Created, true) => q.order(devices::created_at.desc()),
+            };
+            if desc {
+                q.then_order_by(devices::id.desc())
+            } else {
+                q.then_order_by(devices::id.asc())
+            }
+        }
+        None => match query.sort.as_deref() {
+            Some("-created") => filtered().order((devices::created_at.desc(), devices::id.desc())),
+            _ => filtered().order((devices::created_at.asc(), devices::id.asc())),
+        },
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
     Ok(Page {

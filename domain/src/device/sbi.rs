@@ -6,6 +6,7 @@ use super::shared::{
     text, transition, unique_or,
 };
 use super::*;
+use crate::account::lower;
 use crate::account::CurrentUser;
 use crate::audit::{self, Actor};
 use crate::clock;
@@ -244,11 +245,24 @@ pub fn list(
     query: &ItemQuery,
     only: Option<&str>,
 ) -> AppResult<Page<SbiView>> {
+    list_by(conn, query, only, &SbiFilter::default())
+}
+
+/// A page of SBIs filtered and sorted by named columns and expiry as well (MOSIP's list); a
+/// sort column replaces the query's sort.
+pub fn list_by(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+    filter: &SbiFilter,
+) -> AppResult<Page<SbiView>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
     let status = status_filter(query.status.as_deref())?;
     let partner = only
         .map(str::to_string)
         .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let patterns = filter.columns.patterns()?;
+    let now = clock::now_ms();
     let filtered = || {
         let mut q = sbis::table.inner_join(partners::table).into_boxed();
         if let Some(s) = status {
@@ -257,12 +271,68 @@ pub fn list(
         if let Some(p) = &partner {
             q = q.filter(sbis::partner_id.eq(p.trim().to_string()));
         }
+        match filter.expired {
+            Some(true) => q = q.filter(sbis::expires_on.lt(now)),
+            Some(false) => q = q.filter(sbis::expires_on.ge(now)),
+            None => {}
+        }
+        if let Some(days) = filter.expiring_within_days {
+            q = q.filter(
+                sbis::expires_on.between(now, now.saturating_add(days.saturating_mul(DAY_MS))),
+            );
+        }
+        for (column, p) in patterns.iter().cloned() {
+            q = match column {
+                SbiColumn::Id => q.filter(lower(sbis::id).like(p).escape('\\')),
+                SbiColumn::Partner => q.filter(lower(sbis::partner_id).like(p).escape('\\')),
+                SbiColumn::Organisation => {
+                    q.filter(lower(partners::organisation).like(p).escape('\\'))
+                }
+                SbiColumn::Version => q.filter(lower(sbis::version).like(p).escape('\\')),
+                _ => q,
+            };
+        }
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
-    let q = match query.sort.as_deref() {
-        Some("-created") => filtered().order((sbis::created_at.desc(), sbis::id.desc())),
-        _ => filtered().order((sbis::created_at.asc(), sbis::id.asc())),
+    let q = match filter.columns.sort {
+        Some((column, desc)) => {
+            let linked = || {
+                diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(SELECT count(*) FROM device_sbis WHERE device_sbis.sbi_id = sbis.id)",
+                )
+            };
+            let q = filtered();
+            let q = match (column, desc) {
+                (SbiColumn::Id, false) => q.order(sbis::id.asc()),
+                (SbiColumn::Id, true) => q.order(sbis::id.desc()),
+                (SbiColumn::Partner, false) => q.order(sbis::partner_id.asc()),
+                (SbiColumn::Partner, true) => q.order(sbis::partner_id.desc()),
+                (SbiColumn::Organisation, false) => q.order(partners::organisation.asc()),
+                (SbiColumn::Organisation, true) => q.order(partners::organisation.desc()),
+                (SbiColumn::Version, false) => q.order(sbis::version.asc()),
+                (SbiColumn::Version, true) => q.order(sbis::version.desc()),
+                (SbiColumn::CreatedOn, false) => q.order(sbis::created_on.asc()),
+                (SbiColumn::CreatedOn, true) => q.order(sbis::created_on.desc()),
+                (SbiColumn::ExpiresOn, false) => q.order(sbis::expires_on.asc()),
+                (SbiColumn::ExpiresOn, true) => q.order(sbis::expires_on.desc()),
+                (SbiColumn::Status, false) => q.order(sbis::status.asc()),
+                (SbiColumn::Status, true) => q.order(sbis::status.desc()),
+                (SbiColumn::Devices, false) => q.order(linked().asc()),
+                (SbiColumn::Devices, true) => q.order(linked().desc()),
+                (SbiColumn::Created, false) => q.order(sbis::created_at.asc()),
+                (SbiColumn::Created, true) => q.order(sbis::created_at.desc()),
+            };
+            if desc {
+                q.then_order_by(sbis::id.desc())
+            } else {
+                q.then_order_by(sbis::id.asc())
+            }
+        }
+        None => match query.sort.as_deref() {
+            Some("-created") => filtered().order((sbis::created_at.desc(), sbis::id.desc())),
+            _ => filtered().order((sbis::created_at.asc(), sbis::id.asc())),
+        },
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
     Ok(Page {
@@ -271,6 +341,40 @@ pub fn list(
         page: page_no,
         page_size: size,
     })
+}
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(device_sbis::sbi_id, devices::status);
+
+/// Each SBI's linked devices by status: (SBI id, status, count), for the SBIs given.
+pub fn device_counts(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> AppResult<Vec<(String, ItemStatus, i64)>> {
+    let rows: Vec<(String, String, i64)> = device_sbis::table
+        .inner_join(devices::table)
+        .filter(device_sbis::sbi_id.eq_any(ids))
+        .group_by((device_sbis::sbi_id, devices::status))
+        .select((
+            device_sbis::sbi_id,
+            devices::status,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, s, n)| ItemStatus::parse(&s).map(|s| (id, s, n)))
+        .collect())
+}
+
+/// The signed-in provider's SBIs by named columns and expiry (MOSIP's list).
+pub fn list_own_by(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    query: &ItemQuery,
+    filter: &SbiFilter,
+) -> AppResult<Page<SbiView>> {
+    let p = provider(conn, user, "Device_Provider")?;
+    list_by(conn, query, Some(&p.id), filter)
 }
 
 /// The signed-in provider's SBIs.

@@ -1046,7 +1046,7 @@ type SummaryColumns = (
 
 /// Summaries of `ids`, in that order: the rows' small columns only (never the documents),
 /// with their group names.
-fn summaries(conn: &mut AnyConnection, ids: &[String]) -> AppResult<Vec<PolicySummary>> {
+pub(super) fn summaries(conn: &mut AnyConnection, ids: &[String]) -> AppResult<Vec<PolicySummary>> {
     let rows: Vec<SummaryColumns> = policies::table
         .filter(policies::id.eq_any(ids))
         .select((

@@ -1,5 +1,6 @@
-//! `/v1/partnermanager` device side: retiring SBIs and FTM chips as MOSIP's 1.3 answers it
-//! (`PATCH /securebiometricinterface/{sbiId}`, `PATCH /ftpchipdetail/{ftmId}`).
+//! `/v1/partnermanager` device side as MOSIP's 1.3 answers it: retiring SBIs and FTM chips
+//! (`PATCH /securebiometricinterface/{sbiId}`, `PATCH /ftpchipdetail/{ftmId}`) and deciding a
+//! device (`POST /devicedetail/{id}/approval`).
 
 use super::auth::require;
 use super::envelope::{self, Answer, Fault};
@@ -14,6 +15,9 @@ use serde_json::{json, Value};
 
 /// The reason the portal records for a retirement through this door (MOSIP's call has none).
 const REASON: &str = "Deactivated through MOSIP's API (status De-Activate).";
+
+/// The reason recorded for a device rejected through this door (MOSIP's call has none).
+const REJECTED: &str = "Rejected through MOSIP's API (status rejected).";
 
 /// The body's `request.status` must be exactly MOSIP's `De-Activate`.
 fn de_activate(env: &envelope::Envelope) -> Result<(), Fault> {
@@ -178,6 +182,146 @@ pub async fn deactivate_ftm(
         .await
         .map_err(|f| not_theirs(f, "PMS_FTM_ERROR_006", "FTM is not associated with user."))?;
         Ok(json!({ "ftmId": chip.id, "status": "approved", "isActive": false }))
+    }
+    .await;
+    envelope::reply_v2(ID, a)
+}
+
+/// `POST /v1/partnermanager/devicedetail/{deviceDetailId}/approval`: a partner admin approves
+/// or rejects a pending device model, naming its provider and the SBI it is linked to; checked
+/// in MOSIP's order (request present, revamp envelope, fields, status, SBI, device, link).
+pub async fn decide_device(
+    State(state): State<MosipState>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    const ID: &str = "mosip.pms.approval.mapping.device.to.sbi.post";
+    let who = match require(&state, &headers, &[Role::PartnerAdmin]).await {
+        Ok(w) => w,
+        Err(f) => return envelope::reply(&envelope::Meta::default(), Err(f)),
+    };
+    // MOSIP's bean validation answers a missing `request` before anything else, with 400.
+    let request_missing = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.as_object()
+                .map(|o| o.get("request").is_none_or(Value::is_null))
+        })
+        .unwrap_or(false);
+    if request_missing {
+        return envelope::reply(
+            &envelope::Meta::default(),
+            Err(Fault {
+                status: axum::http::StatusCode::BAD_REQUEST,
+                code: "PMS_COR_001".into(),
+                message: "Invalid request parameter - must not be null :request".into(),
+            }),
+        );
+    }
+    let a: Answer = async {
+        let env = envelope::parse_v2(&body, ID)?;
+        let field = |name: &str| {
+            env.request
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let (Some(partner_id), Some(status)) = (field("partnerId"), field("status")) else {
+            return Err(Fault::new("PMS_REQUEST_ERROR_001", "Invalid request."));
+        };
+        let decision = match status.as_str() {
+            "approved" => Decision::Approve,
+            "rejected" => Decision::Reject,
+            _ => {
+                return Err(Fault::new(
+                    "PMS_DEVICE_ERROR_027",
+                    "Request status should be either approved or rejected",
+                ))
+            }
+        };
+        let Some(sbi_id) = field("sbiId") else {
+            return Err(if decision == Decision::Approve {
+                Fault::new(
+                    "PMS_DEVICE_ERROR_024",
+                    "This device cannot be approved as it does not have any SBI associated to it.",
+                )
+            } else {
+                Fault::new(
+                    "PMS_DEVICE_ERROR_025",
+                    "This device cannot be rejected as it does not have any SBI associated to it.",
+                )
+            });
+        };
+        let id = device_id.trim().to_string();
+        let (sbi, device) = {
+            let (s, d) = (sbi_id.clone(), id.clone());
+            run(&state, move |conn| {
+                Ok((
+                    domain::device::sbi::get(conn, &s).ok(),
+                    domain::device::model::get(conn, &d).ok(),
+                ))
+            })
+            .await?
+        };
+        let sbi = sbi.ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_005", "SBI do not exists."))?;
+        if sbi.partner_id != partner_id {
+            return Err(Fault::new(
+                "PMS_DEVICE_ERROR_002",
+                "SBI is not associated with partner Id.",
+            ));
+        }
+        let sbi_refusal = match sbi.status {
+            ItemStatus::PendingApproval | ItemStatus::PendingCertUpload => Some((
+                "PMS_DEVICE_ERROR_009",
+                "Unable to process the request as the associated SBI is not approved.",
+            )),
+            ItemStatus::Rejected => Some((
+                "PMS_DEVICE_ERROR_028",
+                "Unable to process the request as the associated SBI is rejected",
+            )),
+            ItemStatus::Deactivated => Some((
+                "PMS_DEVICE_ERROR_029",
+                "Unable to process the request as the associated SBI is deactivated",
+            )),
+            ItemStatus::Approved if sbi.expires_on < domain::clock::now_ms() => Some((
+                "PMS_DEVICE_ERROR_021",
+                "SBI for which device is being added is expired",
+            )),
+            ItemStatus::Approved => None,
+        };
+        if let Some((code, message)) = sbi_refusal {
+            return Err(Fault::new(code, message));
+        }
+        let device =
+            device.ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_006", "Device do not exists."))?;
+        if device.partner_id != partner_id {
+            return Err(Fault::new(
+                "PMS_DEVICE_ERROR_007",
+                "Device is not associated with partner Id.",
+            ));
+        }
+        if device.status != ItemStatus::PendingApproval {
+            return Err(Fault::new(
+                "PMS_DEVICE_ERROR_010",
+                "Given device details are not in pending for approval status.",
+            ));
+        }
+        if !device.sbis.iter().any(|s| s.id == sbi.id) {
+            return Err(Fault::new(
+                "PMS_DEVICE_ERROR_012",
+                "SBI and Device mapping does not exists.",
+            ));
+        }
+        let actor = who.actor(request_id(&headers));
+        let reason = (decision == Decision::Reject).then_some(REJECTED);
+        run(&state, move |conn| {
+            domain::device::model::decide(conn, &actor, &id, decision, reason)
+        })
+        .await?;
+        Ok(json!(true))
     }
     .await;
     envelope::reply_v2(ID, a)

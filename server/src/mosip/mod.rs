@@ -10,6 +10,7 @@ pub mod auth;
 pub mod codes;
 pub mod devices;
 pub mod envelope;
+pub mod items;
 pub mod lists;
 pub mod partners;
 pub mod policies;
@@ -102,6 +103,16 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pm}/partners"), post(partners::register))
         .route(&format!("{pm}/admin-partners"), get(lists::admin_partners))
+        .route(&format!("{pm}/devicedetail"), get(items::devices))
+        .route(
+            &format!("{pm}/devicedetail/{{device_id}}/approval"),
+            post(devices::decide_device),
+        )
+        .route(
+            &format!("{pm}/securebiometricinterface"),
+            get(items::sbis),
+        )
+        .route(&format!("{pm}/ftpchipdetail/v2"), get(items::chips))
         .route(
             &format!("{pm}/partners/{{partner_id}}/policy/map"),
             post(partners::map_policy),
@@ -132,6 +143,7 @@ pub fn router(state: MosipState) -> Router {
             patch(policies::deactivate_group),
         )
         .route(&format!("{pol}/policies"), post(policies::create_policy))
+        .route(&format!("{pol}/policies/v2"), get(policies::list))
         .route(
             &format!("{pol}/policies/{{policy_id}}/group/{{group_id}}/publish"),
             post(policies::publish),

@@ -2,10 +2,14 @@
 
 use super::auth::{answer, gate, require};
 use super::envelope::{self, with_envelope, Answer, Fault};
+use super::lists::{page_answer, paging, Mode, Params};
 use super::{request_id, run, MosipState};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use domain::page::Columns;
+use domain::policy::listing::PolicyColumn;
+use domain::policy::PolicyStatus;
 use domain::Role;
 use serde_json::{json, Value};
 
@@ -15,12 +19,6 @@ const AUTHORS: [Role; 2] = [Role::PolicyManager, Role::PartnerAdmin];
 /// How long a policy published through this door stays valid (MOSIP's have no end; the
 /// portal's longest is ten years).
 const PUBLISH_VALIDITY_MS: i64 = 3650 * 24 * 3600 * 1000;
-
-fn time_text(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default()
-}
 
 /// `POST /policies/group/new`.
 pub async fn create_group(
@@ -101,9 +99,9 @@ pub async fn create_policy(
             "version": version,
             "is_Active": false,
             "cr_by": by,
-            "cr_dtimes": time_text(detail.created_at),
+            "cr_dtimes": envelope::time_text(detail.created_at),
             "up_by": by,
-            "upd_dtimes": time_text(detail.summary.updated_at),
+            "upd_dtimes": envelope::time_text(detail.summary.updated_at),
         }))
     })
     .await
@@ -152,8 +150,8 @@ pub async fn publish(
             "policyName": d.summary.name,
             "policyDesc": d.description,
             "policyType": d.summary.policy_type.as_str(),
-            "publishDate": d.summary.valid_from.map(time_text),
-            "validTill": d.summary.valid_to.map(time_text),
+            "publishDate": d.summary.valid_from.map(envelope::time_text),
+            "validTill": d.summary.valid_to.map(envelope::time_text),
             "status": "PUBLISHED",
             "version": d.summary.version.to_string(),
             "is_Active": true,
@@ -242,4 +240,89 @@ pub async fn deactivate_group(
     }
     .await;
     envelope::reply_v2(ID, a)
+}
+
+const POLICY_SORTS: [(&str, PolicyColumn); 7] = [
+    ("policyId", PolicyColumn::Id),
+    ("policyName", PolicyColumn::Name),
+    ("policyDescription", PolicyColumn::Description),
+    ("policyGroupId", PolicyColumn::GroupId),
+    ("policyGroupName", PolicyColumn::GroupName),
+    ("createdDateTime", PolicyColumn::Created),
+    ("status", PolicyColumn::Status),
+];
+
+const POLICY_FILTERS: [(&str, PolicyColumn); 5] = [
+    ("policyId", PolicyColumn::Id),
+    ("policyName", PolicyColumn::Name),
+    ("policyDescription", PolicyColumn::Description),
+    ("policyType", PolicyColumn::Type),
+    ("policyGroupName", PolicyColumn::GroupName),
+];
+
+/// MOSIP's spelling of a policy status.
+fn policy_status_text(s: PolicyStatus) -> &'static str {
+    match s {
+        PolicyStatus::Draft => "draft",
+        PolicyStatus::Published => "activated",
+        PolicyStatus::Deactivated => "deactivated",
+    }
+}
+
+/// `GET /v1/policymanager/policies/v2`: every policy (partner admins, policy managers), page 0
+/// of 8 unless asked, filtered and sorted by MOSIP's columns; newest first without a sort.
+pub async fn list(
+    State(state): State<MosipState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    const ID: &str = "mosip.pms.policies.get";
+    if let Err(f) = require(&state, &headers, &AUTHORS).await {
+        return envelope::reply(&envelope::Meta::default(), Err(f));
+    }
+    let p = Params::parse(raw);
+    let paging = match paging(&p, &POLICY_SORTS, Mode::Policy) {
+        Ok(x) => x,
+        Err(f) => return envelope::reply_v2(ID, Err(f)),
+    };
+    let status = match p.text("status").as_deref() {
+        None => None,
+        Some(v) => match PolicyStatus::ALL
+            .into_iter()
+            .find(|s| policy_status_text(*s) == v)
+        {
+            Some(s) => Some(s),
+            None => return envelope::reply_v2(ID, Ok(envelope::empty_page())),
+        },
+    };
+    let columns = Columns {
+        contains: p.contains(&POLICY_FILTERS),
+        sort: paging.sort,
+    };
+    let (page_no, page_size) = paging.portal();
+    let page = match run(&state, move |conn| {
+        domain::policy::listing::list_by(conn, status, page_no, page_size, &columns)
+    })
+    .await
+    {
+        Ok(p) => p,
+        Err(f) => return envelope::reply_v2(ID, Err(f)),
+    };
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|l| {
+            json!({
+                "policyId": l.summary.id,
+                "policyType": l.summary.policy_type.as_str(),
+                "policyName": l.summary.name,
+                "policyDescription": l.description,
+                "policyGroupId": l.summary.group_id,
+                "policyGroupName": l.summary.group_name,
+                "status": policy_status_text(l.summary.status),
+                "createdDateTime": envelope::time_text(l.created_at),
+            })
+        })
+        .collect();
+    page_answer(ID, &paging, page.total, data)
 }

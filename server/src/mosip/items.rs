@@ -1,0 +1,356 @@
+//! MOSIP's lists of devices, SBIs and FTM chips (`GET /devicedetail`,
+//! `/securebiometricinterface`, `/ftpchipdetail/v2`) on the portal's device lists, with MOSIP's
+//! filters, sorts, paging checks and item shapes.
+
+use super::auth::require;
+use super::envelope::{self, Fault};
+use super::lists::{page_answer, paging, Mode, Paging, Params};
+use super::{run, MosipState};
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use domain::device::{ChipColumn, DeviceColumn, ItemQuery, ItemStatus, SbiColumn, SbiFilter};
+use domain::page::Columns;
+use domain::Role;
+use serde_json::{json, Value};
+
+/// MOSIP's spelling of an item status (its derived status: lower case).
+fn status_text(s: ItemStatus) -> String {
+    s.as_str().to_ascii_lowercase()
+}
+
+/// MOSIP's exact status filter among `allowed`: `Ok(None)` without one, `Err(())` for a value
+/// MOSIP matches nothing with.
+fn status_of(p: &Params, allowed: &[ItemStatus]) -> Result<Option<ItemStatus>, ()> {
+    match p.text("status") {
+        None => Ok(None),
+        Some(v) => allowed
+            .iter()
+            .find(|s| status_text(**s) == v)
+            .map(|s| Some(*s))
+            .ok_or(()),
+    }
+}
+
+fn query(paging: &Paging<impl Copy>, status: Option<ItemStatus>) -> ItemQuery {
+    let (page, page_size) = paging.portal();
+    ItemQuery {
+        status: status.map(|s| s.as_str().to_string()),
+        page,
+        page_size,
+        ..Default::default()
+    }
+}
+
+/// An error of these lists, in the endpoint's own envelope (MOSIP 1.3 catches them in the
+/// service); authentication's in the first envelope, as MOSIP's filter answers them.
+fn fail(id: &str, f: Fault) -> Response {
+    if f.code.starts_with("KER-ATH") {
+        envelope::reply(&envelope::Meta::default(), Err(f))
+    } else {
+        envelope::reply_v2(id, Err(f))
+    }
+}
+
+const DEVICE_SORTS: [(&str, DeviceColumn); 11] = [
+    ("deviceId", DeviceColumn::Id),
+    ("sbiId", DeviceColumn::SbiId),
+    ("sbiVersion", DeviceColumn::SbiVersion),
+    ("partnerId", DeviceColumn::Partner),
+    ("orgName", DeviceColumn::Organisation),
+    ("deviceType", DeviceColumn::Type),
+    ("deviceSubType", DeviceColumn::SubType),
+    ("make", DeviceColumn::Make),
+    ("model", DeviceColumn::Model),
+    ("createdDateTime", DeviceColumn::Created),
+    ("status", DeviceColumn::Status),
+];
+
+const DEVICE_FILTERS: [(&str, DeviceColumn); 9] = [
+    ("partnerId", DeviceColumn::Partner),
+    ("orgName", DeviceColumn::Organisation),
+    ("deviceType", DeviceColumn::Type),
+    ("deviceSubType", DeviceColumn::SubType),
+    ("make", DeviceColumn::Make),
+    ("model", DeviceColumn::Model),
+    ("sbiId", DeviceColumn::SbiId),
+    ("sbiVersion", DeviceColumn::SbiVersion),
+    ("deviceId", DeviceColumn::Id),
+];
+
+/// `GET /v1/partnermanager/devicedetail`: every provider's device models (partner admins), page
+/// 0 of 8 unless asked; one row per device with its first linked SBI (by version).
+pub async fn devices(
+    State(state): State<MosipState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    const ID: &str = "mosip.pms.get.all.device.details.get";
+    if let Err(f) = require(&state, &headers, &[Role::PartnerAdmin]).await {
+        return fail(ID, f);
+    }
+    let p = Params::parse(raw);
+    let paging = match paging(&p, &DEVICE_SORTS, Mode::Defaulted) {
+        Ok(x) => x,
+        Err(f) => return fail(ID, f),
+    };
+    let allowed = [
+        ItemStatus::Approved,
+        ItemStatus::Rejected,
+        ItemStatus::PendingApproval,
+        ItemStatus::Deactivated,
+    ];
+    let Ok(status) = status_of(&p, &allowed) else {
+        return envelope::reply_v2(ID, Ok(envelope::empty_page()));
+    };
+    let query = query(&paging, status);
+    let columns = Columns {
+        contains: p.contains(&DEVICE_FILTERS),
+        sort: paging.sort,
+    };
+    let page = match run(&state, move |conn| {
+        domain::device::model::list_by(conn, &query, None, None, &columns)
+    })
+    .await
+    {
+        Ok(p) => p,
+        Err(f) => return fail(ID, f),
+    };
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|d| {
+            let sbi = d.sbis.first();
+            json!({
+                "deviceId": d.id,
+                "partnerId": d.partner_id,
+                "orgName": d.organisation,
+                "deviceType": d.device_type,
+                "deviceSubType": d.sub_type,
+                "status": status_text(d.status),
+                "make": d.make,
+                "model": d.model,
+                "createdDateTime": envelope::time_text(d.created_at),
+                "sbiId": sbi.map(|s| s.id.as_str()),
+                "sbiVersion": sbi.map(|s| s.version.as_str()),
+            })
+        })
+        .collect();
+    page_answer(ID, &paging, page.total, data)
+}
+
+const SBI_SORTS: [(&str, SbiColumn); 11] = [
+    ("partnerId", SbiColumn::Partner),
+    ("orgName", SbiColumn::Organisation),
+    ("sbiId", SbiColumn::Id),
+    ("sbiVersion", SbiColumn::Version),
+    ("sbiCreatedDateTime", SbiColumn::CreatedOn),
+    ("sbiExpiryDateTime", SbiColumn::ExpiresOn),
+    ("createdDateTime", SbiColumn::Created),
+    ("status", SbiColumn::Status),
+    // Expired SBIs are those whose expiry is past: the expiry orders them.
+    ("sbiExpiryStatus", SbiColumn::ExpiresOn),
+    ("countOfAssociatedDevices", SbiColumn::Devices),
+    // Every SBI's partner is a device provider: the order is the partner's.
+    ("partnerType", SbiColumn::Partner),
+];
+
+const SBI_FILTERS: [(&str, SbiColumn); 4] = [
+    ("partnerId", SbiColumn::Partner),
+    ("orgName", SbiColumn::Organisation),
+    ("sbiId", SbiColumn::Id),
+    ("sbiVersion", SbiColumn::Version),
+];
+
+/// `GET /v1/partnermanager/securebiometricinterface`: SBIs, every provider's for partner
+/// admins, the caller's own for device providers; unpaged unless asked (up to the portal's
+/// largest page).
+pub async fn sbis(
+    State(state): State<MosipState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    const ID: &str = "mosip.pms.all.sbi.details.get";
+    let who = match require(
+        &state,
+        &headers,
+        &[Role::PartnerAdmin, Role::DeviceProvider],
+    )
+    .await
+    {
+        Ok(w) => w,
+        Err(f) => return fail(ID, f),
+    };
+    let p = Params::parse(raw);
+    let paging = match paging(&p, &SBI_SORTS, Mode::Optional) {
+        Ok(x) => x,
+        Err(f) => return fail(ID, f),
+    };
+    let admin = who.has_any(&[Role::PartnerAdmin]);
+    let user = who.account().cloned();
+    if !admin && user.is_none() {
+        return fail(
+            ID,
+            Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists."),
+        );
+    }
+    let allowed = [
+        ItemStatus::Approved,
+        ItemStatus::Rejected,
+        ItemStatus::PendingApproval,
+        ItemStatus::Deactivated,
+    ];
+    let Ok(status) = status_of(&p, &allowed) else {
+        return envelope::reply_v2(ID, Ok(envelope::empty_page()));
+    };
+    let expired = match p.text("sbiExpiryStatus").as_deref() {
+        None => None,
+        Some("expired") => Some(true),
+        Some("valid") => Some(false),
+        Some(_) => return envelope::reply_v2(ID, Ok(envelope::empty_page())),
+    };
+    let within = match p.text("expiryPeriod") {
+        None => None,
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if (1..=30).contains(&n) => Some(n),
+            _ => {
+                return fail(
+                    ID,
+                    Fault::new(
+                        "PMS_COR_001",
+                        "Invalid request parameter - expiryPeriod must be between 1 and 30",
+                    ),
+                )
+            }
+        },
+    };
+    let query = query(&paging, status);
+    let filter = SbiFilter {
+        columns: Columns {
+            contains: p.contains(&SBI_FILTERS),
+            sort: paging.sort,
+        },
+        expired,
+        expiring_within_days: within,
+    };
+    let found = run(&state, move |conn| {
+        let page = match (admin, &user) {
+            (false, Some(user)) => domain::device::sbi::list_own_by(conn, user, &query, &filter),
+            _ => domain::device::sbi::list_by(conn, &query, None, &filter),
+        }?;
+        let ids: Vec<&str> = page.items.iter().map(|s| s.id.as_str()).collect();
+        let counts = domain::device::sbi::device_counts(conn, &ids)?;
+        Ok((page, counts))
+    })
+    .await;
+    let (page, counts) = match found {
+        Ok(x) => x,
+        Err(f) if f.code == "PMS_NOT_FOUND" => {
+            return fail(
+                ID,
+                Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists."),
+            )
+        }
+        Err(f) => return fail(ID, f),
+    };
+    let now = domain::clock::now_ms();
+    let count = |id: &str, s: Option<ItemStatus>| -> i64 {
+        counts
+            .iter()
+            .filter(|(i, st, _)| i == id && s.is_none_or(|s| s == *st))
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|s| {
+            json!({
+                "partnerId": s.partner_id,
+                "orgName": s.organisation,
+                "sbiId": s.id,
+                "sbiVersion": s.version,
+                "status": status_text(s.status),
+                "isActive": s.status == ItemStatus::Approved,
+                "sbiCreatedDateTime": envelope::time_text(s.created_on),
+                "sbiExpiryDateTime": envelope::time_text(s.expires_on),
+                "sbiExpiryStatus": if s.expires_on < now { "expired" } else { "valid" },
+                "countOfAssociatedDevices": count(&s.id, None),
+                "countOfApprovedDevices": count(&s.id, Some(ItemStatus::Approved)),
+                "countOfPendingDevices": count(&s.id, Some(ItemStatus::PendingApproval)),
+                "createdDateTime": envelope::time_text(s.created_at),
+            })
+        })
+        .collect();
+    page_answer(ID, &paging, page.total, data)
+}
+
+const CHIP_SORTS: [(&str, ChipColumn); 7] = [
+    ("partnerId", ChipColumn::Partner),
+    ("orgName", ChipColumn::Organisation),
+    ("ftmId", ChipColumn::Id),
+    ("make", ChipColumn::Make),
+    ("model", ChipColumn::Model),
+    ("createdDateTime", ChipColumn::Created),
+    ("status", ChipColumn::Status),
+];
+
+const CHIP_FILTERS: [(&str, ChipColumn); 5] = [
+    ("partnerId", ChipColumn::Partner),
+    ("orgName", ChipColumn::Organisation),
+    ("ftmId", ChipColumn::Id),
+    ("make", ChipColumn::Make),
+    ("model", ChipColumn::Model),
+];
+
+/// `GET /v1/partnermanager/ftpchipdetail/v2`: every provider's FTM chips (partner admins),
+/// page 0 of 8 unless asked.
+pub async fn chips(
+    State(state): State<MosipState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    const ID: &str = "mosip.pms.partners.ftm.chip.details.get";
+    if let Err(f) = require(&state, &headers, &[Role::PartnerAdmin]).await {
+        return fail(ID, f);
+    }
+    let p = Params::parse(raw);
+    let paging = match paging(&p, &CHIP_SORTS, Mode::Defaulted) {
+        Ok(x) => x,
+        Err(f) => return fail(ID, f),
+    };
+    let Ok(status) = status_of(&p, &ItemStatus::ALL) else {
+        return envelope::reply_v2(ID, Ok(envelope::empty_page()));
+    };
+    let query = query(&paging, status);
+    let columns = Columns {
+        contains: p.contains(&CHIP_FILTERS),
+        sort: paging.sort,
+    };
+    let page = match run(&state, move |conn| {
+        domain::device::chip::list_by(conn, &query, None, &columns)
+    })
+    .await
+    {
+        Ok(p) => p,
+        Err(f) => return fail(ID, f),
+    };
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|c| {
+            json!({
+                "ftmId": c.id,
+                "partnerId": c.partner_id,
+                "orgName": c.organisation,
+                "make": c.make,
+                "model": c.model,
+                "status": status_text(c.status),
+                "isActive": c.status == ItemStatus::Approved,
+                "isCertificateAvailable": c.cert_subject.is_some(),
+                "createdDateTime": envelope::time_text(c.created_at),
+            })
+        })
+        .collect();
+    page_answer(ID, &paging, page.total, data)
+}

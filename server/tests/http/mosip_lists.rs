@@ -1,0 +1,605 @@
+//! MOSIP's lists of devices, SBIs, FTM chips and policies, and its device approval, through the
+//! router: filters, sorts, paging checks in MOSIP's order, item shapes, roles and ownership.
+
+use super::*;
+use domain::device::{sbi, DeviceInput, ItemStatus, SbiInput};
+use domain::partner::Decision;
+use serde_json::{json, Value};
+
+fn code(reply: &Reply) -> String {
+    reply.json()["errors"][0]["errorCode"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn total(v: &Value) -> i64 {
+    v["response"]["totalResults"].as_i64().unwrap_or(-1)
+}
+
+fn column<'a>(v: &'a Value, name: &str) -> Vec<&'a str> {
+    v["response"]["data"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r[name].as_str().unwrap_or(""))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn sbi_of(
+    conn: &mut domain::db::AnyConnection,
+    who: &domain::testing::SignedUp,
+    version: &str,
+    approve: bool,
+) -> String {
+    let day = |d: i64| {
+        chrono::DateTime::from_timestamp_millis(domain::clock::now_ms() + d * 86_400_000)
+            .expect("day")
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let input = SbiInput {
+        version: version.into(),
+        binary_hash: "a".repeat(64),
+        created_on: day(-30),
+        expires_on: day(365),
+    };
+    let s = sbi::create(conn, &who.actor, &who.user, &input, 5).expect("sbi");
+    if approve {
+        sbi::decide(conn, &Actor::system(), &s.id, Decision::Approve, None).expect("approved");
+    }
+    s.id
+}
+
+fn device_of(
+    conn: &mut domain::db::AnyConnection,
+    who: &domain::testing::SignedUp,
+    sbi: &str,
+    kind: (&str, &str),
+    make: &str,
+    model: &str,
+) -> String {
+    let input = DeviceInput {
+        sbi_ids: vec![sbi.to_string()],
+        device_type: kind.0.into(),
+        sub_type: kind.1.into(),
+        make: make.into(),
+        model: model.into(),
+    };
+    domain::device::model::create(conn, &who.actor, &who.user, &input)
+        .expect("device")
+        .id
+}
+
+struct Fixture {
+    one_sbi: String,
+    two_sbi: String,
+    finger: String,
+    iris: String,
+    theirs: String,
+}
+
+fn fixture(h: &Harness) -> Fixture {
+    let mut conn = h.db.conn();
+    let one = domain::testing::sign_up(&mut conn, "dp-one", "Device_Provider", None);
+    let two = domain::testing::sign_up(&mut conn, "dp-two", "Device_Provider", None);
+    let ftm = domain::testing::sign_up(&mut conn, "ftm-one", "FTM_Provider", None);
+    for id in ["dp-one", "dp-two", "ftm-one"] {
+        domain::partner::decide(&mut conn, &Actor::system(), id, Decision::Approve, None)
+            .expect("partner approved");
+    }
+    let one_sbi = sbi_of(&mut conn, &one, "1.0.0", true);
+    sbi_of(&mut conn, &one, "2.0.0", false);
+    let two_sbi = sbi_of(&mut conn, &two, "3.0.0", true);
+    let finger = device_of(&mut conn, &one, &one_sbi, ("Finger", "Slap"), "Acme", "A1");
+    let iris = device_of(&mut conn, &one, &one_sbi, ("Iris", "Double"), "Zeta", "Z9");
+    let theirs = device_of(&mut conn, &two, &two_sbi, ("Finger", "Slap"), "Other", "O1");
+    domain::device::chip::create(&mut conn, &ftm.actor, &ftm.user, "ChipCo", "Secure 1")
+        .expect("chip");
+    domain::device::chip::create(&mut conn, &ftm.actor, &ftm.user, "Kernel", "K2").expect("chip");
+    Fixture {
+        one_sbi,
+        two_sbi,
+        finger,
+        iris,
+        theirs,
+    }
+}
+
+impl Harness {
+    async fn get_as(&self, path: &str, token: &str) -> Reply {
+        let req = Request::get(path)
+            .header(header::COOKIE, format!("Authorization={token}"))
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    async fn token_of(&self, user: &str) -> String {
+        let body = json!({ "id": "string", "version": "string", "requesttime": "2026-12-04T10:11:12.345Z", "request": { "userName": user, "password": PASSWORD, "appId": "partner", "clientId": "mosip-pms-client", "clientSecret": "x" } });
+        let req = Request::post("/v1/authmanager/authenticate/internal/useridPwd")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let reply = self.send(req).await;
+        reply.json()["response"]["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+}
+
+#[tokio::test]
+async fn devices_sbis_and_chips_list_with_mosips_filters_sorts_codes_and_roles() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let f = fixture(&h);
+    let admin = h.token_of("admin@example.org").await;
+    let dp = h.token_of("dp-one@example.org").await;
+    let ftm = h.token_of("ftm-one@example.org").await;
+    let devices = |q: &str| format!("/v1/partnermanager/devicedetail{q}");
+
+    // Devices: page 0 of 8 by default, MOSIP's item shape, "contains" filters on every column.
+    let all = h.get_as(&devices(""), &admin).await.json();
+    assert_eq!(all["id"], "mosip.pms.get.all.device.details.get");
+    assert_eq!(total(&all), 3);
+    assert_eq!(
+        (&all["response"]["pageNo"], &all["response"]["pageSize"]),
+        (&json!(0), &json!(8))
+    );
+    let finger = h.get_as(&devices("?make=ACM"), &admin).await.json();
+    let row = &finger["response"]["data"][0];
+    assert_eq!(total(&finger), 1);
+    assert_eq!(row["deviceId"], f.finger.as_str());
+    assert_eq!(row["partnerId"], "dp-one");
+    assert_eq!(row["orgName"], "dp-one Ltd");
+    assert_eq!(row["deviceType"], "Finger");
+    assert_eq!(row["deviceSubType"], "Slap");
+    assert_eq!(row["status"], "pending_approval");
+    assert_eq!(row["sbiId"], f.one_sbi.as_str());
+    assert_eq!(row["sbiVersion"], "1.0.0");
+    assert!(row["createdDateTime"].is_string());
+    for (q, n) in [
+        ("?sbiVersion=1.0", 2),
+        ("?sbiVersion=3.0&deviceType=fing", 1),
+        ("?orgName=two", 1),
+        ("?deviceSubType=doub", 1),
+        ("?model=z9&partnerId=dp-one", 1),
+        (&format!("?deviceId={}", &f.theirs[..8]) as &str, 1),
+        ("?sbiId=nothing-like-it", 0),
+        ("?status=pending_approval", 3),
+        ("?status=approved", 0),
+    ] {
+        assert_eq!(total(&h.get_as(&devices(q), &admin).await.json()), n, "{q}");
+    }
+    // MOSIP's status spelling is exact: anything else matches nothing (no error).
+    let odd = h
+        .get_as(&devices("?status=PENDING_APPROVAL"), &admin)
+        .await
+        .json();
+    assert_eq!(
+        odd["response"],
+        json!({ "pageNo": 0, "pageSize": 0, "totalResults": 0, "data": [] })
+    );
+    let by_make = h
+        .get_as(&devices("?sortFieldName=make&sortType=desc"), &admin)
+        .await
+        .json();
+    assert_eq!(column(&by_make, "make"), vec!["Zeta", "Other", "Acme"]);
+    let by_sbi = h
+        .get_as(
+            &devices("?sortFieldName=sbiVersion&sortType=ASC&pageSize=2&pageNo=1"),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(column(&by_sbi, "sbiVersion"), vec!["3.0.0"]);
+    assert_eq!(
+        (total(&by_sbi), &by_sbi["response"]["pageNo"]),
+        (3, &json!(1))
+    );
+    let past = h.get_as(&devices("?pageNo=5"), &admin).await.json();
+    assert_eq!(past["response"]["data"], json!([]));
+    for (q, expected) in [
+        ("?sortFieldName=make", "PMS_PS_ERROR_007"),
+        ("?sortFieldName=colour&sortType=asc", "PMS_PRT_357"),
+        ("?sortFieldName=make&sortType=up", "PMS_PRT_358"),
+        ("?pageNo=-1", "PMS_PRT_360"),
+        ("?pageSize=0", "PMS_PRT_361"),
+    ] {
+        let r = h.get_as(&devices(q), &admin).await;
+        assert_eq!(
+            (r.status, code(&r)),
+            (StatusCode::OK, expected.to_string()),
+            "{q}"
+        );
+        assert_eq!(r.json()["id"], "mosip.pms.get.all.device.details.get");
+    }
+    assert_eq!(
+        h.get_as(&devices(""), &dp).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let anon = h
+        .send(
+            Request::get(devices(""))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        (anon.status, code(&anon)),
+        (StatusCode::UNAUTHORIZED, "KER-ATH-401".into())
+    );
+
+    // SBIs: a partner admin sees every provider's, a device provider its own; no paging default.
+    let sbis = |q: &str| format!("/v1/partnermanager/securebiometricinterface{q}");
+    let every = h.get_as(&sbis(""), &admin).await.json();
+    assert_eq!(every["id"], "mosip.pms.all.sbi.details.get");
+    assert_eq!(
+        (total(&every), &every["response"]["pageSize"]),
+        (3, &json!(3))
+    );
+    let own = h
+        .get_as(
+            &sbis("?sortFieldName=sbiVersion&sortType=desc&pageNo=0&pageSize=5"),
+            &dp,
+        )
+        .await
+        .json();
+    assert_eq!(column(&own, "sbiVersion"), vec!["2.0.0", "1.0.0"]);
+    let first = h
+        .get_as(&sbis(&format!("?sbiId={}", f.one_sbi)), &admin)
+        .await
+        .json();
+    let row = &first["response"]["data"][0];
+    assert_eq!(
+        (
+            &row["status"],
+            &row["isActive"],
+            &row["sbiExpiryStatus"],
+            &row["countOfAssociatedDevices"],
+            &row["countOfPendingDevices"],
+            &row["countOfApprovedDevices"]
+        ),
+        (
+            &json!("approved"),
+            &json!(true),
+            &json!("valid"),
+            &json!(2),
+            &json!(2),
+            &json!(0)
+        ),
+        "{first}"
+    );
+    assert_eq!(
+        total(
+            &h.get_as(&sbis("?sbiExpiryStatus=valid&orgName=TWO"), &admin)
+                .await
+                .json()
+        ),
+        1
+    );
+    assert_eq!(
+        total(
+            &h.get_as(&sbis("?sbiExpiryStatus=expired"), &admin)
+                .await
+                .json()
+        ),
+        0
+    );
+    assert_eq!(
+        total(
+            &h.get_as(&sbis("?status=pending_approval"), &dp)
+                .await
+                .json()
+        ),
+        1
+    );
+    let busiest = h
+        .get_as(
+            &sbis("?sortFieldName=countOfAssociatedDevices&sortType=desc&pageNo=0&pageSize=1"),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(column(&busiest, "sbiId"), vec![f.one_sbi.as_str()]);
+    for (q, expected) in [
+        ("?pageNo=0", "PMS_PS_ERROR_006"),
+        ("?sortFieldName=sbiId&sortType=asc", "PMS_PS_ERROR_008"),
+        ("?sortType=asc&pageNo=0&pageSize=2", "PMS_PS_ERROR_007"),
+        (
+            "?sortFieldName=x&sortType=asc&pageNo=0&pageSize=2",
+            "PMS_PRT_357",
+        ),
+    ] {
+        let r = h.get_as(&sbis(q), &dp).await;
+        assert_eq!(code(&r), expected, "{q}: {}", r.body);
+    }
+    assert_eq!(
+        h.get_as(&sbis(""), &ftm).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // FTM chips: partner admins only.
+    let chips = |q: &str| format!("/v1/partnermanager/ftpchipdetail/v2{q}");
+    let listed = h
+        .get_as(&chips("?sortFieldName=make&sortType=desc"), &admin)
+        .await
+        .json();
+    assert_eq!(listed["id"], "mosip.pms.partners.ftm.chip.details.get");
+    assert_eq!(column(&listed, "make"), vec!["Kernel", "ChipCo"]);
+    let row = &listed["response"]["data"][1];
+    assert_eq!(
+        (
+            &row["status"],
+            &row["isActive"],
+            &row["isCertificateAvailable"],
+            &row["partnerId"],
+            &row["model"]
+        ),
+        (
+            &json!("pending_cert_upload"),
+            &json!(false),
+            &json!(false),
+            &json!("ftm-one"),
+            &json!("Secure 1")
+        )
+    );
+    assert_eq!(
+        total(
+            &h.get_as(&chips("?model=k2&orgName=ftm"), &admin)
+                .await
+                .json()
+        ),
+        1
+    );
+    assert_eq!(
+        total(
+            &h.get_as(&chips("?status=pending_cert_upload"), &admin)
+                .await
+                .json()
+        ),
+        2
+    );
+    assert_eq!(
+        h.get_as(&chips(""), &ftm).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let _ = (f.two_sbi, f.iris);
+}
+
+#[tokio::test]
+async fn a_partner_admin_decides_a_device_through_mosips_approval_call() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    let f = fixture(&h);
+    let admin = h.token_of("admin@example.org").await;
+    let dp = h.token_of("dp-one@example.org").await;
+    const ID: &str = "mosip.pms.approval.mapping.device.to.sbi.post";
+    let body = |request: Value| {
+        json!({ "id": ID, "version": "1.0", "requestTime": pms::mosip::envelope::now_text(), "metadata": {}, "request": request }).to_string()
+    };
+    let post = |device: String, body: String, token: String| {
+        let hr = &h;
+        async move {
+            let req = Request::post(format!("/v1/partnermanager/devicedetail/{device}/approval"))
+                .header(header::COOKIE, format!("Authorization={token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .expect("request");
+            hr.send(req).await
+        }
+    };
+    let ok = json!({ "partnerId": "dp-one", "sbiId": f.one_sbi, "status": "approved" });
+    let no_request =
+        json!({ "id": ID, "version": "1.0", "requestTime": pms::mosip::envelope::now_text() })
+            .to_string();
+    let r = post(f.finger.clone(), no_request, admin.clone()).await;
+    assert_eq!(
+        (r.status, code(&r)),
+        (StatusCode::BAD_REQUEST, "PMS_COR_001".into())
+    );
+    for (device, body, expected) in [
+        (
+            f.finger.clone(),
+            body(ok.clone()).replace(ID, "mosip.other"),
+            "PMS_REQUEST_ERROR_002",
+        ),
+        (
+            f.finger.clone(),
+            body(ok.clone()).replace("\"1.0\"", "\"2\""),
+            "PMS_REQUEST_ERROR_003",
+        ),
+        (
+            f.finger.clone(),
+            body(json!({ "sbiId": f.one_sbi, "status": "approved" })),
+            "PMS_REQUEST_ERROR_001",
+        ),
+        (
+            f.finger.clone(),
+            body(json!({ "partnerId": "dp-one", "sbiId": f.one_sbi, "status": "Approved" })),
+            "PMS_DEVICE_ERROR_027",
+        ),
+        (
+            f.finger.clone(),
+            body(json!({ "partnerId": "dp-one", "status": "approved" })),
+            "PMS_DEVICE_ERROR_024",
+        ),
+        (
+            f.finger.clone(),
+            body(json!({ "partnerId": "dp-one", "status": "rejected" })),
+            "PMS_DEVICE_ERROR_025",
+        ),
+        (
+            f.finger.clone(),
+            body(json!({ "partnerId": "dp-one", "sbiId": "nope", "status": "approved" })),
+            "PMS_DEVICE_ERROR_005",
+        ),
+        (
+            f.finger.clone(),
+            body(json!({ "partnerId": "dp-two", "sbiId": f.one_sbi, "status": "approved" })),
+            "PMS_DEVICE_ERROR_002",
+        ),
+        (
+            "no-such-device".to_string(),
+            body(ok.clone()),
+            "PMS_DEVICE_ERROR_006",
+        ),
+        (f.theirs.clone(), body(ok.clone()), "PMS_DEVICE_ERROR_007"),
+        (
+            f.theirs.clone(),
+            body(json!({ "partnerId": "dp-two", "sbiId": f.one_sbi, "status": "approved" })),
+            "PMS_DEVICE_ERROR_002",
+        ),
+    ] {
+        let r = post(device, body, admin.clone()).await;
+        assert_eq!(
+            (r.status, code(&r)),
+            (StatusCode::OK, expected.to_string()),
+            "{}",
+            r.body
+        );
+        assert_eq!(r.json()["id"], ID);
+    }
+    // A device provider may not decide, not even its own.
+    assert_eq!(
+        post(f.finger.clone(), body(ok.clone()), dp).await.status,
+        StatusCode::FORBIDDEN
+    );
+    {
+        let mut conn = h.db.conn();
+        let d = domain::device::model::get(&mut conn, &f.finger).expect("device");
+        assert_eq!(
+            d.status,
+            ItemStatus::PendingApproval,
+            "refusals change nothing"
+        );
+    }
+    let done = post(f.finger.clone(), body(ok.clone()), admin.clone()).await;
+    assert_eq!(done.json()["response"], json!(true), "{}", done.body);
+    let again = post(f.finger.clone(), body(ok.clone()), admin.clone()).await;
+    assert_eq!(code(&again), "PMS_DEVICE_ERROR_010");
+    let rejected = post(
+        f.iris.clone(),
+        body(json!({ "partnerId": "dp-one", "sbiId": f.one_sbi, "status": "rejected" })),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(
+        rejected.json()["response"],
+        json!(true),
+        "{}",
+        rejected.body
+    );
+    {
+        let mut conn = h.db.conn();
+        let status = |id: &str, conn: &mut domain::db::AnyConnection| {
+            domain::device::model::get(conn, id).expect("device").status
+        };
+        assert_eq!(status(&f.finger, &mut conn), ItemStatus::Approved);
+        assert_eq!(status(&f.iris, &mut conn), ItemStatus::Rejected);
+        // A deactivated SBI refuses its devices' decisions with its own code.
+        diesel::update(domain::schema::sbis::table.find(&f.two_sbi))
+            .set(domain::schema::sbis::status.eq(ItemStatus::Deactivated.as_str()))
+            .execute(&mut conn)
+            .expect("sbi deactivated");
+    }
+    let on_dead = post(
+        f.theirs.clone(),
+        body(json!({ "partnerId": "dp-two", "sbiId": f.two_sbi, "status": "approved" })),
+        admin,
+    )
+    .await;
+    assert_eq!(code(&on_dead), "PMS_DEVICE_ERROR_029");
+}
+
+#[tokio::test]
+async fn policies_list_as_mosips_policy_manager_answers() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("rp@example.org", &[Role::AuthPartner]);
+    {
+        let mut conn = h.db.conn();
+        let g = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "banks")
+            .expect("group");
+        for (name, desc) in [
+            ("alpha-kyc", "KYC for banks"),
+            ("beta-auth", "auth only"),
+            ("gamma-kyc", "second KYC"),
+        ] {
+            let input = domain::policy::PolicyInput {
+                group_id: g.id.clone(),
+                name: name.into(),
+                description: desc.into(),
+                policy_type: "Auth".into(),
+                document: domain::policy::PolicyType::Auth.template().into(),
+            };
+            let p = domain::policy::create(&mut conn, &Actor::system(), &input).expect("draft");
+            if name == "beta-auth" {
+                let until = domain::clock::now_ms() + 86_400_000;
+                domain::policy::publish(&mut conn, &Actor::system(), &p.summary.id, until)
+                    .expect("published");
+            }
+        }
+    }
+    let admin = h.token_of("admin@example.org").await;
+    let rp = h.token_of("rp@example.org").await;
+    let list = |q: &str| format!("/v1/policymanager/policies/v2{q}");
+    let all = h
+        .get_as(&list("?sortFieldName=policyName&sortType=asc"), &admin)
+        .await
+        .json();
+    assert_eq!(all["id"], "mosip.pms.policies.get");
+    assert_eq!(
+        column(&all, "policyName"),
+        vec!["alpha-kyc", "beta-auth", "gamma-kyc"]
+    );
+    let row = &all["response"]["data"][1];
+    assert_eq!(
+        (
+            &row["status"],
+            &row["policyType"],
+            &row["policyGroupName"],
+            &row["policyDescription"]
+        ),
+        (
+            &json!("activated"),
+            &json!("Auth"),
+            &json!("Banks"),
+            &json!("auth only")
+        )
+    );
+    assert!(row["policyGroupId"].is_string() && row["createdDateTime"].is_string());
+    for (q, n) in [
+        ("?policyName=KYC", 2),
+        ("?policyDescription=bank", 1),
+        ("?status=draft", 2),
+        ("?status=activated&policyType=auth", 1),
+        ("?policyGroupName=BANK", 3),
+        ("?status=published", 0),
+    ] {
+        assert_eq!(total(&h.get_as(&list(q), &admin).await.json()), n, "{q}");
+    }
+    // Half a sort is ignored here; an unknown field gets the policy module's words.
+    let half = h.get_as(&list("?sortFieldName=policyName"), &admin).await;
+    assert_eq!((code(&half), total(&half.json())), (String::new(), 3));
+    let bad = h
+        .get_as(&list("?sortFieldName=policyType&sortType=asc"), &admin)
+        .await
+        .json();
+    assert_eq!(
+        bad["errors"][0]["message"],
+        "Sorting is not supported for policyType field"
+    );
+    let paged = h
+        .get_as(
+            &list("?sortFieldName=policyName&sortType=desc&pageNo=1&pageSize=2"),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(column(&paged, "policyName"), vec!["alpha-kyc"]);
+    assert_eq!(h.get_as(&list(""), &rp).await.status, StatusCode::FORBIDDEN);
+}
