@@ -16,6 +16,8 @@ pub mod jwk;
 #[cfg(feature = "server")]
 pub mod license;
 #[cfg(feature = "server")]
+pub mod listing;
+#[cfg(feature = "server")]
 pub mod oidc;
 #[cfg(feature = "server")]
 pub mod request;

@@ -6,6 +6,7 @@
 //! MOSIP's lives here: request and response shapes ([`envelope`]), and the table from domain
 //! errors to MOSIP's codes ([`codes`]).
 
+pub mod access;
 pub mod auth;
 pub mod codes;
 pub mod devices;
@@ -103,6 +104,11 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pm}/partners"), post(partners::register))
         .route(&format!("{pm}/admin-partners"), get(lists::admin_partners))
+        .route(&format!("{pm}/partner-api-keys"), get(access::api_keys))
+        .route(
+            &format!("{pm}/partner-policy-requests"),
+            get(access::policy_requests),
+        )
         .route(&format!("{pm}/devicedetail"), get(items::devices))
         .route(
             &format!("{pm}/devicedetail/{{device_id}}/approval"),

@@ -603,3 +603,254 @@ async fn policies_list_as_mosips_policy_manager_answers() {
     assert_eq!(column(&paged, "policyName"), vec!["alpha-kyc"]);
     assert_eq!(h.get_as(&list(""), &rp).await.status, StatusCode::FORBIDDEN);
 }
+
+/// A published policy of `group`.
+fn published(conn: &mut domain::db::AnyConnection, group: &str, name: &str) -> String {
+    let input = domain::policy::PolicyInput {
+        group_id: group.into(),
+        name: name.into(),
+        description: format!("{name} described"),
+        policy_type: "Auth".into(),
+        document: r#"{"authTokenType":"partner","allowedAuthTypes":[{"authType":"otp","mandatory":false}],"allowedKycAttributes":[{"attributeName":"fullName"}]}"#.into(),
+    };
+    let id = domain::policy::create(conn, &Actor::system(), &input)
+        .expect("draft")
+        .summary
+        .id;
+    domain::policy::publish(
+        conn,
+        &Actor::system(),
+        &id,
+        domain::clock::now_ms() + 86_400_000 * 300,
+    )
+    .expect("published");
+    id
+}
+
+#[tokio::test]
+async fn api_keys_and_policy_requests_list_every_partners_for_admins_and_the_callers_own_otherwise()
+{
+    use domain::access::{apikey, request, AccessConfig, ApiKeyInput, RequestInput};
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("lonely@example.org", &[Role::AuthPartner]);
+    {
+        let mut conn = h.db.conn();
+        let group =
+            domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "banks group")
+                .expect("group")
+                .id;
+        let kyc = published(&mut conn, &group, "kyc");
+        let otp = published(&mut conn, &group, "otp-only");
+        for id in ["rp-one", "rp-two"] {
+            let p = domain::testing::sign_up(&mut conn, id, "Auth_Partner", Some(&group));
+            domain::partner::decide(&mut conn, &Actor::system(), id, Decision::Approve, None)
+                .expect("approved");
+            domain::testing::fake_certificate(
+                &mut conn,
+                id,
+                domain::clock::now_ms() + 86_400_000 * 365,
+            );
+            let ask = |policy: &str, conn: &mut domain::db::AnyConnection| {
+                request::create(
+                    conn,
+                    &p.actor,
+                    &p.user,
+                    &RequestInput {
+                        policy_id: policy.into(),
+                        use_case: format!("{id} onboards customers"),
+                    },
+                )
+                .expect("request")
+            };
+            let r = ask(&kyc, &mut conn);
+            request::decide(&mut conn, &Actor::system(), &r.id, true, None).expect("approved");
+            if id == "rp-one" {
+                ask(&otp, &mut conn);
+                for label in ["branch", "mobile"] {
+                    let input = ApiKeyInput {
+                        policy_id: kyc.clone(),
+                        label: label.into(),
+                        valid_to: None,
+                    };
+                    apikey::create(
+                        &mut conn,
+                        &p.actor,
+                        &p.user,
+                        &input,
+                        &AccessConfig::default(),
+                    )
+                    .expect("key");
+                }
+            } else {
+                let input = ApiKeyInput {
+                    policy_id: kyc.clone(),
+                    label: "web".into(),
+                    valid_to: None,
+                };
+                let k = apikey::create(
+                    &mut conn,
+                    &p.actor,
+                    &p.user,
+                    &input,
+                    &AccessConfig::default(),
+                )
+                .expect("key");
+                apikey::deactivate(&mut conn, &Actor::system(), &k.item.id, None)
+                    .expect("deactivated");
+            }
+        }
+    }
+    let admin = h.token_of("admin@example.org").await;
+    let one = h.token_of("rp-one@example.org").await;
+    let lonely = h.token_of("lonely@example.org").await;
+
+    // API keys: every partner's for the admin, unpaged unless asked; never a secret.
+    let keys = |q: &str| format!("/v1/partnermanager/partner-api-keys{q}");
+    let all = h.get_as(&keys(""), &admin).await;
+    let body = all.json();
+    assert_eq!(body["id"], "mosip.pms.all.api.key.requests.get");
+    assert_eq!(
+        (total(&body), &body["response"]["pageSize"]),
+        (3, &json!(3)),
+        "{}",
+        all.body
+    );
+    assert!(!all.body.contains("secret") && !all.body.contains("prefix"));
+    let row = &h.get_as(&keys("?apiKeyLabel=WEB"), &admin).await.json()["response"]["data"][0];
+    assert_eq!(
+        (
+            &row["partnerId"],
+            &row["status"],
+            &row["policyName"],
+            &row["policyGroupName"],
+            &row["policyGroupDescription"],
+            &row["policyDescription"]
+        ),
+        (
+            &json!("rp-two"),
+            &json!("deactivated"),
+            &json!("kyc"),
+            &json!("Banks"),
+            &json!("banks group"),
+            &json!("kyc described")
+        )
+    );
+    assert!(row["createdDateTime"].is_string() && row["apiKeyExpiryDateTime"].is_string());
+    assert_eq!(
+        total(&h.get_as(&keys("?status=activated"), &admin).await.json()),
+        2
+    );
+    assert_eq!(
+        total(&h.get_as(&keys("?status=ACTIVE"), &admin).await.json()),
+        0
+    );
+    let own = h
+        .get_as(
+            &keys("?sortFieldName=apiKeyLabel&sortType=desc&pageNo=0&pageSize=5"),
+            &one,
+        )
+        .await
+        .json();
+    assert_eq!(column(&own, "apiKeyLabel"), vec!["mobile", "branch"]);
+    assert_eq!(
+        total(&h.get_as(&keys("?partnerId=rp-two"), &one).await.json()),
+        0,
+        "another partner's keys are not the caller's"
+    );
+    for (q, expected) in [
+        ("?pageSize=2", "PMS_PS_ERROR_006"),
+        (
+            "?sortFieldName=apiKeyLabel&sortType=asc",
+            "PMS_PS_ERROR_008",
+        ),
+        (
+            "?sortFieldName=apiKey&sortType=asc&pageNo=0&pageSize=1",
+            "PMS_PRT_357",
+        ),
+    ] {
+        let r = h.get_as(&keys(q), &one).await;
+        assert_eq!(code(&r), expected, "{q}: {}", r.body);
+    }
+    let nobody = h.get_as(&keys(""), &lonely).await;
+    assert_eq!(
+        code(&nobody),
+        "PMS_CERTIFICATE_ERROR_002",
+        "{}",
+        nobody.body
+    );
+
+    // Policy requests: the same scopes; MOSIP's spellings of both statuses.
+    let requests = |q: &str| format!("/v1/partnermanager/partner-policy-requests{q}");
+    let every = h
+        .get_as(
+            &requests("?sortFieldName=policyName&sortType=asc&pageNo=0&pageSize=10"),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(
+        every["id"],
+        "mosip.pms.all.partner.policy.mapping.requests.get"
+    );
+    assert_eq!(column(&every, "policyName"), vec!["kyc", "kyc", "otp-only"]);
+    let pending = h.get_as(&requests("?status=InProgress"), &one).await.json();
+    let row = &pending["response"]["data"][0];
+    assert_eq!(
+        (
+            &row["partnerId"],
+            &row["partnerStatus"],
+            &row["policyName"],
+            &row["partnerComment"],
+            &row["partnerType"],
+            &row["status"]
+        ),
+        (
+            &json!("rp-one"),
+            &json!("activated"),
+            &json!("otp-only"),
+            &json!("rp-one onboards customers"),
+            &json!("Auth_Partner"),
+            &json!("InProgress")
+        ),
+        "{pending}"
+    );
+    assert!(
+        row["id"].is_string()
+            && row["policyGroupId"].is_string()
+            && row["updatedDateTime"].is_string()
+    );
+    assert_eq!(
+        total(
+            &h.get_as(&requests("?partnerComment=RP-TWO"), &admin)
+                .await
+                .json()
+        ),
+        1
+    );
+    assert_eq!(
+        total(&h.get_as(&requests("?status=approved"), &one).await.json()),
+        1
+    );
+    assert_eq!(total(&h.get_as(&requests(""), &one).await.json()), 2);
+    let r = h
+        .get_as(
+            &requests("?sortFieldName=partnerComment&sortType=asc&pageNo=0&pageSize=1"),
+            &admin,
+        )
+        .await;
+    assert_eq!(code(&r), "PMS_PRT_357");
+    assert_eq!(
+        code(&h.get_as(&requests(""), &lonely).await),
+        "PMS_CERTIFICATE_ERROR_002"
+    );
+    let dp = {
+        h.account("dp@example.org", &[Role::DeviceProvider]);
+        h.token_of("dp@example.org").await
+    };
+    assert_eq!(
+        h.get_as(&requests(""), &dp).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(h.get_as(&keys(""), &dp).await.status, StatusCode::FORBIDDEN);
+}
