@@ -30,9 +30,13 @@ pub mod db;
 #[cfg(feature = "server")]
 pub mod idp;
 #[cfg(feature = "server")]
+pub mod mosip_search;
+#[cfg(feature = "server")]
 pub mod outbox;
 #[cfg(feature = "server")]
 pub mod policy_group;
+#[cfg(feature = "server")]
+pub mod query;
 #[cfg(feature = "server")]
 pub mod schema;
 #[cfg(feature = "server")]

@@ -4728,6 +4728,9 @@ mod mosip;
 #[path = "http/mosip_lists.rs"]
 mod mosip_lists;
 
+#[path = "http/mosip_search.rs"]
+mod mosip_search;
+
 /// Any bytes posted to any server function, in any of the shapes a browser, a script or an
 /// attacker sends (forms with odd keys and values, JSON, multipart, raw bytes, compressed
 /// answers asked for), by anonymous callers, an admin and a partner: never a 5xx.

@@ -385,12 +385,3 @@ pub fn requests_by(
         page_size: size,
     })
 }
-
-/// The partner id of an account, if it registered one.
-pub fn partner_of_account(conn: &mut AnyConnection, account_id: &str) -> AppResult<Option<String>> {
-    Ok(partners::table
-        .filter(partners::account_id.eq(account_id))
-        .select(partners::id)
-        .first(conn)
-        .optional()?)
-}

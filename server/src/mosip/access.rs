@@ -39,7 +39,7 @@ async fn scope_of(state: &MosipState, who: &Principal) -> Result<Option<String>,
     let account = who.account().ok_or_else(unknown_user)?.id.clone();
     let lookup = account.clone();
     run(state, move |conn| {
-        listing::partner_of_account(conn, &lookup)
+        domain::partner::id_for_account(conn, &lookup)
     })
     .await?
     .ok_or_else(unknown_user)?;

@@ -15,6 +15,7 @@ pub mod items;
 pub mod lists;
 pub mod partners;
 pub mod policies;
+pub mod search;
 
 use app::state::AppState;
 use axum::http::HeaderMap;
@@ -103,6 +104,11 @@ pub fn router(state: MosipState) -> Router {
             post(partners::upload_certificate),
         )
         .route(&format!("{pm}/partners"), post(partners::register))
+        .route(&format!("{pm}/partners/search"), post(search::partners))
+        .route(
+            &format!("{pm}/partners/partnertype/search"),
+            post(search::partner_types),
+        )
         .route(&format!("{pm}/admin-partners"), get(lists::admin_partners))
         .route(&format!("{pm}/partner-api-keys"), get(access::api_keys))
         .route(
@@ -150,6 +156,11 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pol}/policies"), post(policies::create_policy))
         .route(&format!("{pol}/policies/v2"), get(policies::list))
+        .route(&format!("{pol}/policies/search"), post(search::policies))
+        .route(
+            &format!("{pol}/policies/group/search"),
+            post(search::policy_groups),
+        )
         .route(
             &format!("{pol}/policies/{{policy_id}}/group/{{group_id}}/publish"),
             post(policies::publish),

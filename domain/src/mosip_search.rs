@@ -1,0 +1,147 @@
+//! MOSIP's searchable entities (its `POST …/search` calls): each field by MOSIP's name, over
+//! the portal's tables. Fields MOSIP has and the portal does not (deletion, schema URLs) read
+//! as null; booleans MOSIP stores are the portal's statuses.
+
+use crate::query::{Entity, Field, Kind, Usage};
+
+const fn f(name: &'static str, sql: &'static str, kind: Kind, usage: Usage) -> Field {
+    Field {
+        name,
+        sql,
+        kind,
+        usage,
+    }
+}
+
+use Kind::{Bool, Int, Text, Time};
+use Usage::{Both, Filter, Show, Unsorted};
+
+const NO_TEXT: &str = "CAST(NULL AS TEXT)";
+const NO_TIME: &str = "CAST(NULL AS BIGINT)";
+const FALSE: &str = "(1 = 0)";
+
+/// MOSIP's `Partner`: one row per partner. `address`, `contactNo` and `emailId` are shown but
+/// MOSIP refuses to filter or sort by them.
+pub static PARTNER: Entity = Entity {
+    from: "partners p",
+    id: "p.id",
+    fields: &[
+        f("id", "p.id", Text, Both),
+        f("address", "p.address", Text, Show),
+        f("contactNo", "p.phone", Text, Show),
+        f("crBy", "p.created_by", Text, Both),
+        f("crDtimes", "p.created_at", Time, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+        f("emailId", "p.email", Text, Show),
+        f("isActive", "(p.status = 'APPROVED')", Bool, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("name", "p.organisation", Text, Both),
+        f("policyGroupId", "p.policy_group_id", Text, Both),
+        f(
+            "certificateAlias",
+            "(SELECT min(c.id) FROM partner_certificates c WHERE c.partner_id = p.id AND c.is_current)",
+            Text,
+            Both,
+        ),
+        f("partnerTypeCode", "p.partner_type", Text, Both),
+        f(
+            "approvalStatus",
+            "(CASE p.status WHEN 'PENDING' THEN 'InProgress' WHEN 'REJECTED' THEN 'rejected' ELSE 'approved' END)",
+            Text,
+            Both,
+        ),
+        f("updBy", "p.updated_by", Text, Both),
+        f("updDtimes", "p.updated_at", Time, Both),
+        f(
+            "userId",
+            "(SELECT a.email FROM accounts a WHERE a.id = p.account_id)",
+            Text,
+            Both,
+        ),
+        f("langCode", "p.language", Text, Both),
+        f("emailIdHash", NO_TEXT, Text, Filter),
+        f("logoUrl", NO_TEXT, Text, Filter),
+        f("additionalInfo", NO_TEXT, Text, Filter),
+    ],
+};
+
+/// MOSIP's `PartnerType`.
+pub static PARTNER_TYPE: Entity = Entity {
+    from: "partner_types t",
+    id: "t.code",
+    fields: &[
+        f("code", "t.code", Text, Both),
+        f("crBy", NO_TEXT, Text, Both),
+        f("crDtimes", NO_TIME, Time, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+        f("isActive", "t.active", Bool, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("partnerDescription", "t.description", Text, Both),
+        f("updBy", NO_TEXT, Text, Both),
+        f("updDtimes", NO_TIME, Time, Both),
+        f("isPolicyRequired", "t.policy_required", Bool, Both),
+    ],
+};
+
+/// MOSIP's `AuthPolicy` with its group: `policies` shows the policy's id where MOSIP shows its
+/// policy file's, and `policyGroupName` filters but does not sort (as MOSIP).
+pub static POLICY: Entity = Entity {
+    from: "policies p JOIN policy_groups g ON g.id = p.policy_group_id",
+    id: "p.id",
+    fields: &[
+        f("id", "p.id", Text, Both),
+        f("crBy", "p.created_by", Text, Both),
+        f("crDtimes", "p.created_at", Time, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+        f("desc", "p.description", Text, Unsorted),
+        f("isActive", "(p.status = 'PUBLISHED')", Bool, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("name", "p.name", Text, Both),
+        f("policyFileId", "p.id", Text, Filter),
+        f("policies", "p.id", Text, Show),
+        f("updBy", "p.updated_by", Text, Both),
+        f("updDtimes", "p.updated_at", Time, Both),
+        f("validFromDate", "p.valid_from", Time, Both),
+        f("validToDate", "p.valid_to", Time, Both),
+        f("version", "p.version", Int, Both),
+        f("policyType", "p.policy_type", Text, Both),
+        f("schema", NO_TEXT, Text, Both),
+        f("policyGroupId", "p.policy_group_id", Text, Unsorted),
+        f("policyGroupName", "g.name", Text, Unsorted),
+    ],
+};
+
+/// MOSIP's `PolicyGroup`.
+pub static POLICY_GROUP: Entity = Entity {
+    from: "policy_groups g",
+    id: "g.id",
+    fields: &[
+        f("id", "g.id", Text, Both),
+        f("crBy", "g.created_by", Text, Both),
+        f("crDtimes", "g.created_at", Time, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+        f("desc", "g.description", Text, Both),
+        f("isActive", "g.active", Bool, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("name", "g.name", Text, Both),
+        f("updBy", "g.updated_by", Text, Both),
+        f("updDtimes", "g.updated_at", Time, Both),
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Field names are what callers match on: each appears once per entity.
+    #[test]
+    fn field_names_are_unique_per_entity() {
+        for e in [&PARTNER, &PARTNER_TYPE, &POLICY, &POLICY_GROUP] {
+            let mut names: Vec<String> = e.fields.iter().map(|f| f.name.to_lowercase()).collect();
+            names.sort();
+            let n = names.len();
+            names.dedup();
+            assert_eq!(names.len(), n, "{}", e.from);
+        }
+    }
+}

@@ -1,0 +1,605 @@
+//! MOSIP's old search calls through the router: filters, sorts and pages named in the request,
+//! MOSIP's checks and codes in its order, both services' envelopes, and whom each caller sees.
+
+use super::*;
+use domain::partner::Decision;
+use serde_json::{json, Value};
+
+fn code(reply: &Reply) -> String {
+    reply.json()["errors"][0]["errorCode"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn ids<'a>(v: &'a Value, key: &str) -> Vec<&'a str> {
+    v["response"]["data"]
+        .as_array()
+        .map(|rows| rows.iter().map(|r| r[key].as_str().unwrap_or("")).collect())
+        .unwrap_or_default()
+}
+
+impl Harness {
+    async fn search(&self, path: &str, request: Value, token: &str) -> Reply {
+        let body = json!({ "id": "mosip.search", "version": "1.0", "requesttime": "2026-12-04T10:11:12.345Z", "request": request });
+        let req = Request::post(path)
+            .header(header::COOKIE, format!("Authorization={token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    async fn token_for(&self, user: &str) -> String {
+        let body = json!({ "id": "string", "version": "string", "requesttime": "2026-12-04T10:11:12.345Z", "request": { "userName": user, "password": PASSWORD, "appId": "partner", "clientId": "mosip-pms-client", "clientSecret": "x" } });
+        let req = Request::post("/v1/authmanager/authenticate/internal/useridPwd")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(req).await.json()["response"]["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+}
+
+fn print_group(conn: &mut domain::db::AnyConnection) -> String {
+    use domain::schema::policy_groups;
+    policy_groups::table
+        .filter(policy_groups::name.eq("mpolicygroup-default-print"))
+        .select(policy_groups::id)
+        .first(conn)
+        .expect("MOSIP's print group")
+}
+
+fn search(filters: Value, sort: Value, start: i64, fetch: i64) -> Value {
+    json!({ "filters": filters, "sort": sort, "pagination": { "pageStart": start, "pageFetch": fetch } })
+}
+
+#[tokio::test]
+async fn partners_and_partner_types_are_searched_as_mosip_with_callers_seeing_only_their_own() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    {
+        let mut conn = h.db.conn();
+        domain::partner::seed_mosip_defaults(&mut conn).expect("defaults");
+        let group = print_group(&mut conn);
+        domain::testing::sign_up(&mut conn, "rp-bank", "Auth_Partner", Some(&group));
+        domain::partner::decide(
+            &mut conn,
+            &Actor::system(),
+            "rp-bank",
+            Decision::Approve,
+            None,
+        )
+        .expect("approved");
+    }
+    let admin = h.token_for("admin@example.org").await;
+    let rp = h.token_for("rp-bank@example.org").await;
+    let path = "/v1/partnermanager/partners/search";
+    let with_type = |mut s: Value, t: &str| {
+        s["partnerType"] = json!(t);
+        s
+    };
+
+    // Every partner for the admin, sorted by name, paged by page index.
+    let all = h
+        .search(
+            path,
+            with_type(
+                search(
+                    json!([]),
+                    json!([{ "sortField": "name", "sortType": "ASC" }]),
+                    0,
+                    2,
+                ),
+                "all",
+            ),
+            &admin,
+        )
+        .await;
+    let body = all.json();
+    assert_eq!(
+        (all.status, &body["id"], &body["errors"]),
+        (StatusCode::OK, &Value::Null, &json!([])),
+        "{}",
+        all.body
+    );
+    assert!(body["responsetime"].is_string() && body.get("metadata").is_some());
+    assert_eq!(body["response"]["totalRecord"], 4, "{}", all.body);
+    assert_eq!(
+        (
+            &body["response"]["fromRecord"],
+            &body["response"]["toRecord"]
+        ),
+        (&json!(1), &json!(2))
+    );
+    assert_eq!(ids(&body, "name"), vec!["IIITB", "mpartner-default-abis"]);
+    let second = h
+        .search(
+            path,
+            with_type(
+                search(
+                    json!([]),
+                    json!([{ "sortField": "name", "sortType": "asc" }]),
+                    1,
+                    2,
+                ),
+                "all",
+            ),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(
+        ids(&second, "name"),
+        vec!["residentapp-partner", "rp-bank Ltd"]
+    );
+    assert_eq!(second["response"]["fromRecord"], 3);
+    let row = &h
+        .search(
+            path,
+            with_type(
+                search(
+                    json!([{ "columnName": "id", "type": "contains", "value": "*BANK" }]),
+                    json!([]),
+                    0,
+                    10,
+                ),
+                "Auth_Partner",
+            ),
+            &admin,
+        )
+        .await
+        .json()["response"]["data"][0];
+    assert_eq!(
+        (
+            &row["id"],
+            &row["partnerTypeCode"],
+            &row["approvalStatus"],
+            &row["isActive"],
+            &row["isDeleted"],
+            &row["emailId"]
+        ),
+        (
+            &json!("rp-bank"),
+            &json!("Auth_Partner"),
+            &json!("approved"),
+            &json!(true),
+            &json!(false),
+            &json!("rp-bank@example.org")
+        )
+    );
+    assert!(row["crDtimes"].as_str().is_some_and(|t| t.ends_with('Z')));
+    for (filters, n) in [
+        (
+            json!([{ "columnName": "name", "type": "startsWith", "value": "mpartner*" }]),
+            1,
+        ),
+        (
+            json!([{ "columnName": "isActive", "type": "equals", "value": "true" }]),
+            4,
+        ),
+        (
+            json!([{ "columnName": "PARTNERTYPECODE", "type": "in", "values": ["Auth_Partner", "Credential_Partner"] }]),
+            3,
+        ),
+        (
+            json!([{ "columnName": "name", "type": "equals", "value": "iiitb" }]),
+            1,
+        ),
+        (
+            json!([{ "columnName": "name", "type": "fuzzy", "value": "x" }]),
+            4,
+        ),
+    ] {
+        let r = h
+            .search(
+                path,
+                with_type(search(filters.clone(), json!([]), 0, 10), "all"),
+                &admin,
+            )
+            .await
+            .json();
+        assert_eq!(r["response"]["totalRecord"], n, "{filters}: {r}");
+    }
+    let none = h
+        .search(
+            path,
+            with_type(
+                search(
+                    json!([{ "columnName": "name", "type": "contains", "value": "nobody" }]),
+                    json!([]),
+                    0,
+                    10,
+                ),
+                "all",
+            ),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(
+        none["response"],
+        json!({ "fromRecord": 0, "toRecord": 0, "totalRecord": 0, "data": null })
+    );
+
+    // MOSIP's checks in its order.
+    for (request, expected) in [
+        (
+            search(
+                json!([{ "type": "contains", "value": "x" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-311",
+        ),
+        (
+            search(
+                json!([{ "columnName": "colour", "type": "contains", "value": "x" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-310",
+        ),
+        (
+            search(
+                json!([{ "columnName": "name", "value": "x" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-312",
+        ),
+        (
+            search(
+                json!([{ "columnName": "name", "type": "in", "value": "x", "values": ["y"] }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-392",
+        ),
+        (
+            search(
+                json!([{ "columnName": "isActive", "type": "equals", "value": "maybe" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-390",
+        ),
+        (
+            search(
+                json!([{ "columnName": "name", "type": "in" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-391",
+        ),
+        (
+            search(
+                json!([{ "columnName": "name", "type": "contains", "value": "" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-390",
+        ),
+        (
+            search(
+                json!([{ "columnName": "crDtimes", "type": "between", "fromValue": "2020-01-01" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "PMS-MSD-315",
+        ),
+        (
+            search(json!([]), json!([{ "sortField": "name" }]), 0, 10),
+            "PMS-MSD-314",
+        ),
+        (
+            search(
+                json!([]),
+                json!([{ "sortField": "Name", "sortType": "asc" }]),
+                0,
+                10,
+            ),
+            "PMS-MSD-357",
+        ),
+        (
+            search(
+                json!([]),
+                json!([{ "sortField": "name", "sortType": "up" }]),
+                0,
+                10,
+            ),
+            "PMS-MSD-358",
+        ),
+        (search(json!([]), json!([]), -1, 10), "PMS-MSD-313"),
+        (search(json!([]), json!([]), 0, 0), "PMS-MSD-313"),
+        (
+            search(
+                json!([{ "columnName": "emailId", "type": "contains", "value": "x" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            "KER_PRT_391",
+        ),
+        (
+            search(
+                json!([]),
+                json!([{ "sortField": "contactNo", "sortType": "asc" }]),
+                0,
+                10,
+            ),
+            "KER_PRT_391",
+        ),
+        (json!({ "filters": [], "sort": [] }), "PMS_COR_003"),
+    ] {
+        let r = h
+            .search(path, with_type(request.clone(), "all"), &admin)
+            .await;
+        assert_eq!(
+            (r.status, code(&r)),
+            (StatusCode::OK, expected.to_string()),
+            "{request}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["id"], "mosip.partnermanagement");
+    }
+    let untyped = h
+        .search(path, search(json!([]), json!([]), 0, 10), &admin)
+        .await;
+    assert_eq!(
+        (untyped.status, code(&untyped)),
+        (StatusCode::BAD_REQUEST, "PMS_COR_001".into())
+    );
+    let between = h
+        .search(path, with_type(search(json!([{ "columnName": "crDtimes", "type": "between", "fromValue": "2000-01-01T00:00:00.000Z", "toValue": "2999-01-01" }]), json!([]), 0, 10), "all"), &admin)
+        .await
+        .json();
+    assert_eq!(between["response"]["totalRecord"], 4, "{between}");
+
+    // A partner finds only itself, whatever it asks.
+    let own = h
+        .search(
+            path,
+            with_type(search(json!([]), json!([]), 0, 10), "all"),
+            &rp,
+        )
+        .await
+        .json();
+    assert_eq!(ids(&own, "id"), vec!["rp-bank"], "{own}");
+    let others = h
+        .search(
+            path,
+            with_type(
+                search(
+                    json!([{ "columnName": "id", "type": "contains", "value": "mpartner" }]),
+                    json!([]),
+                    0,
+                    10,
+                ),
+                "all",
+            ),
+            &rp,
+        )
+        .await
+        .json();
+    assert_eq!(others["response"]["totalRecord"], 0);
+
+    // Partner types.
+    let types = h
+        .search(
+            "/v1/partnermanager/partners/partnertype/search",
+            search(
+                json!([{ "columnName": "code", "type": "contains", "value": "partner" }]),
+                json!([{ "sortField": "code", "sortType": "desc" }]),
+                0,
+                50,
+            ),
+            &rp,
+        )
+        .await
+        .json();
+    let codes = ids(&types, "code");
+    assert!(
+        codes.contains(&"Auth_Partner") && !codes.contains(&"Device_Provider"),
+        "{types}"
+    );
+    let mut sorted = codes.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(codes, sorted);
+    assert!(types["response"]["data"][0]["isPolicyRequired"].is_boolean());
+    let anon = h
+        .send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn policies_and_policy_groups_are_searched_with_partners_seeing_their_groups_published_policies(
+) {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("manager@example.org", &[Role::PolicyManager]);
+    {
+        let mut conn = h.db.conn();
+        domain::partner::seed_mosip_defaults(&mut conn).expect("defaults");
+        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "banks")
+            .expect("group")
+            .id;
+        let input = domain::policy::PolicyInput {
+            group_id: group.clone(),
+            name: "bank-draft".into(),
+            description: "not yet".into(),
+            policy_type: "Auth".into(),
+            document: domain::policy::PolicyType::Auth.template().into(),
+        };
+        domain::policy::create(&mut conn, &Actor::system(), &input).expect("draft");
+        let print = print_group(&mut conn);
+        domain::testing::sign_up(&mut conn, "rp-print", "Credential_Partner", Some(&print));
+        domain::partner::decide(
+            &mut conn,
+            &Actor::system(),
+            "rp-print",
+            Decision::Approve,
+            None,
+        )
+        .expect("approved");
+    }
+    let manager = h.token_for("manager@example.org").await;
+    let partner = h.token_for("rp-print@example.org").await;
+    let path = "/v1/policymanager/policies/search";
+    let typed = |mut s: Value, t: &str| {
+        s["policyType"] = json!(t);
+        s
+    };
+    let all = h
+        .search(
+            path,
+            typed(
+                search(
+                    json!([]),
+                    json!([{ "sortField": "name", "sortType": "asc" }]),
+                    0,
+                    50,
+                ),
+                "all",
+            ),
+            &manager,
+        )
+        .await;
+    let body = all.json();
+    assert!(
+        body.get("metadata").is_none() && body["id"].is_null(),
+        "{}",
+        all.body
+    );
+    let names = ids(&body, "name");
+    assert!(
+        names.contains(&"bank-draft") && names.contains(&"mpolicy-default-qrcode"),
+        "{names:?}"
+    );
+    let datashare = h
+        .search(
+            path,
+            typed(search(json!([]), json!([]), 0, 50), "datashare"),
+            &manager,
+        )
+        .await
+        .json();
+    assert!(!ids(&datashare, "name").contains(&"bank-draft"));
+    let row = &h
+        .search(
+            path,
+            typed(
+                search(
+                    json!([{ "columnName": "descr", "type": "contains", "value": "NOT YET" }]),
+                    json!([]),
+                    0,
+                    5,
+                ),
+                "Auth",
+            ),
+            &manager,
+        )
+        .await
+        .json()["response"]["data"][0];
+    assert_eq!(
+        (
+            &row["name"],
+            &row["desc"],
+            &row["isActive"],
+            &row["policyGroupName"],
+            &row["policyType"]
+        ),
+        (
+            &json!("bank-draft"),
+            &json!("not yet"),
+            &json!(false),
+            &json!("Banks"),
+            &json!("Auth")
+        )
+    );
+    assert!(row["policies"].is_string() && row["policyGroupId"].is_string());
+    let by_group = h
+        .search(path, typed(search(json!([{ "columnName": "policyGroupName", "type": "contains", "value": "print" }]), json!([]), 0, 50), "all"), &manager)
+        .await
+        .json();
+    let print_total = by_group["response"]["totalRecord"].as_i64().unwrap_or(0);
+    assert!(print_total >= 3, "{by_group}");
+    let unsortable = h
+        .search(
+            path,
+            typed(
+                search(
+                    json!([]),
+                    json!([{ "sortField": "policyGroupName", "sortType": "asc" }]),
+                    0,
+                    5,
+                ),
+                "all",
+            ),
+            &manager,
+        )
+        .await;
+    assert_eq!(code(&unsortable), "PMS-MSD-357");
+    assert!(unsortable.json()["id"].is_null());
+    let untyped = h
+        .search(path, search(json!([]), json!([]), 0, 5), &manager)
+        .await;
+    assert_eq!(untyped.status, StatusCode::BAD_REQUEST);
+
+    // A partner sees its group's published policies only.
+    let mine = h
+        .search(
+            path,
+            typed(search(json!([]), json!([]), 0, 50), "all"),
+            &partner,
+        )
+        .await
+        .json();
+    assert_eq!(
+        mine["response"]["totalRecord"].as_i64(),
+        Some(print_total),
+        "{mine}"
+    );
+    assert!(!ids(&mine, "name").contains(&"bank-draft"));
+
+    // Policy groups: operators only.
+    let groups = h
+        .search(
+            "/v1/policymanager/policies/group/search",
+            search(
+                json!([{ "columnName": "name", "type": "contains", "value": "bank" }]),
+                json!([{ "sortField": "name", "sortType": "asc" }]),
+                0,
+                10,
+            ),
+            &manager,
+        )
+        .await
+        .json();
+    assert_eq!(ids(&groups, "name"), vec!["Banks"], "{groups}");
+    assert_eq!(groups["response"]["data"][0]["isActive"], true);
+    let refused = h
+        .search(
+            "/v1/policymanager/policies/group/search",
+            search(json!([]), json!([]), 0, 10),
+            &partner,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
