@@ -1056,3 +1056,110 @@ fn paging_across_equal_sort_keys_shows_every_row_once() {
     let ids: Vec<&str> = newest.page.items.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["same-10", "same-09"]);
 }
+
+/// MOSIP's search engine over partners: each kind of condition, the sort, the page and the
+/// total in the database, typed JSON rows, and values that are only ever bound.
+#[test]
+fn named_column_searches_filter_sort_page_and_bind_their_values() {
+    use domain::mosip_search::PARTNER;
+    use domain::query::{page, Filter, Op, Value};
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let g = group(&mut conn, "banks");
+    for id in ["acme-bank", "zeta-bank", "kilo-telco"] {
+        partner::sign_up(&mut conn, &input(id, "Auth_Partner", Some(&g)), PASSWORD)
+            .expect("signed up");
+    }
+    partner::decide(&mut conn, &admin(), "zeta-bank", Decision::Approve, None).expect("approved");
+    let field = |name: &str| PARTNER.filter_field(name).expect("field");
+    let run = |conn: &mut AnyConnection, filters: Vec<Filter>, desc: bool, offset: i64| {
+        page(
+            conn,
+            &PARTNER,
+            &filters,
+            &[],
+            &[(PARTNER.sort_field("name").expect("sortable"), desc)],
+            offset,
+            2,
+        )
+        .expect("search")
+    };
+    let names = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (rows, total) = run(
+        &mut conn,
+        vec![Filter {
+            field: field("id"),
+            op: Op::Like("%bank".into()),
+        }],
+        true,
+        0,
+    );
+    assert_eq!(
+        (names(&rows), total),
+        (
+            vec!["zeta-bank Ltd".to_string(), "acme-bank Ltd".to_string()],
+            2
+        )
+    );
+    let (rows, total) = run(&mut conn, vec![], false, 2);
+    assert_eq!(
+        (names(&rows), total),
+        (vec!["zeta-bank Ltd".to_string()], 3),
+        "the third of three, by name"
+    );
+    let active = Filter {
+        field: field("isActive"),
+        op: Op::Equals(Value::Bool(true)),
+    };
+    let (rows, _) = run(&mut conn, vec![active], false, 0);
+    assert_eq!(names(&rows), vec!["zeta-bank Ltd".to_string()]);
+    assert_eq!(
+        (
+            &rows[0]["isActive"],
+            &rows[0]["isDeleted"],
+            &rows[0]["approvalStatus"]
+        ),
+        (
+            &serde_json::json!(true),
+            &serde_json::json!(false),
+            &serde_json::json!("approved")
+        )
+    );
+    assert!(
+        rows[0]["crDtimes"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(rows[0]["emailId"], "zeta-bank@example.org");
+    let listed = Filter {
+        field: field("partnerTypeCode"),
+        op: Op::In(vec![
+            Value::Text("Auth_Partner".into()),
+            Value::Text("Device_Provider".into()),
+        ]),
+    };
+    assert_eq!(run(&mut conn, vec![listed], false, 0).1, 3);
+    let text = Filter {
+        field: field("name"),
+        op: Op::Equals(Value::Text("ACME-BANK LTD".into())),
+    };
+    assert_eq!(run(&mut conn, vec![text], false, 0).1, 1);
+    let now = domain::clock::now_ms();
+    let recent = Filter {
+        field: field("crDtimes"),
+        op: Op::Between(Value::Int(now - 60_000), Value::Int(now + 60_000)),
+    };
+    assert_eq!(run(&mut conn, vec![recent], false, 0).1, 3);
+    // A value is data, never SQL.
+    let hostile = Filter {
+        field: field("name"),
+        op: Op::Equals(Value::Text("x' OR '1'='1".into())),
+    };
+    assert_eq!(run(&mut conn, vec![hostile], false, 0).1, 0);
+}

@@ -326,3 +326,66 @@ pub async fn decide_device(
     .await;
     envelope::reply_v2(ID, a)
 }
+
+/// `PATCH /v1/partnermanager/devicedetail/{deviceId}`: a device provider retires its own
+/// approved device, a partner admin any; MOSIP's revamp envelope and codes in its order.
+pub async fn deactivate_device(
+    State(state): State<MosipState>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    const ID: &str = "mosip.pms.deactivate.device.patch";
+    let a: Answer = async {
+        let r = retirer(&state, &headers, Role::DeviceProvider).await?;
+        de_activate(&envelope::parse_v2(&body, ID)?)?;
+        let id = device_id.trim().to_string();
+        if id.is_empty() {
+            return Err(Fault::new("PMS_DEVICE_ERROR_013", "Device Id is invalid"));
+        }
+        let lookup = id.clone();
+        let current = run(&state, move |conn| {
+            Ok(domain::device::model::get(conn, &lookup).ok())
+        })
+        .await?
+        .ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_006", "Device do not exists."))?;
+        match current.status {
+            ItemStatus::Approved => {}
+            ItemStatus::Deactivated => {
+                return Err(Fault::new(
+                    "PMS_DEVICE_ERROR_014",
+                    "The selected device has been already deactivated.",
+                ))
+            }
+            _ => {
+                return Err(Fault::new(
+                    "PMS_DEVICE_ERROR_023",
+                    "The selected Device is not in an approved status.",
+                ))
+            }
+        }
+        let device = run(&state, move |conn| match (&r.admin, &r.user) {
+            (true, _) | (false, None) => domain::device::model::decide(
+                conn,
+                &r.actor,
+                &id,
+                Decision::Deactivate,
+                Some(REASON),
+            ),
+            (false, Some(user)) => {
+                domain::device::model::retire_own(conn, &r.actor, user, &id, Some(REASON))
+            }
+        })
+        .await
+        .map_err(|f| {
+            not_theirs(
+                f,
+                "PMS_DEVICE_ERROR_016",
+                "Device is not associated with user.",
+            )
+        })?;
+        Ok(json!({ "deviceId": device.id, "status": "approved", "isActive": false }))
+    }
+    .await;
+    envelope::reply_v2(ID, a)
+}

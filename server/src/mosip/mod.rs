@@ -121,6 +121,10 @@ pub fn router(state: MosipState) -> Router {
             post(devices::decide_device),
         )
         .route(
+            &format!("{pm}/devicedetail/{{device_id}}"),
+            patch(devices::deactivate_device),
+        )
+        .route(
             &format!("{pm}/securebiometricinterface"),
             get(items::sbis),
         )
@@ -156,6 +160,10 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pol}/policies"), post(policies::create_policy))
         .route(&format!("{pol}/policies/v2"), get(policies::list))
+        .route(
+            &format!("{pol}/policies/{{policy_id}}"),
+            patch(policies::deactivate_policy),
+        )
         .route(&format!("{pol}/policies/search"), post(search::policies))
         .route(
             &format!("{pol}/policies/group/search"),

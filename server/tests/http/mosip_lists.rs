@@ -854,3 +854,164 @@ async fn api_keys_and_policy_requests_list_every_partners_for_admins_and_the_cal
     );
     assert_eq!(h.get_as(&keys(""), &dp).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn devices_and_policies_are_deactivated_through_mosips_patch_calls() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("manager@example.org", &[Role::PolicyManager]);
+    let f = fixture(&h);
+    let (free, asked) = {
+        let mut conn = h.db.conn();
+        for d in [&f.finger, &f.iris, &f.theirs] {
+            domain::device::model::decide(&mut conn, &Actor::system(), d, Decision::Approve, None)
+                .expect("approved");
+        }
+        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "")
+            .expect("group")
+            .id;
+        let free = published(&mut conn, &group, "free");
+        let asked = published(&mut conn, &group, "asked");
+        let rp = domain::testing::sign_up(&mut conn, "rp-one", "Auth_Partner", Some(&group));
+        domain::partner::decide(
+            &mut conn,
+            &Actor::system(),
+            "rp-one",
+            Decision::Approve,
+            None,
+        )
+        .expect("approved");
+        domain::testing::fake_certificate(
+            &mut conn,
+            "rp-one",
+            domain::clock::now_ms() + 86_400_000 * 365,
+        );
+        domain::access::request::create(
+            &mut conn,
+            &rp.actor,
+            &rp.user,
+            &domain::access::RequestInput {
+                policy_id: asked.clone(),
+                use_case: "onboarding".into(),
+            },
+        )
+        .expect("request");
+        (free, asked)
+    };
+    let admin = h.token_of("admin@example.org").await;
+    let manager = h.token_of("manager@example.org").await;
+    let dp = h.token_of("dp-one@example.org").await;
+    let two = h.token_of("dp-two@example.org").await;
+    let patch = |path: String, body: String, token: String| {
+        let hr = &h;
+        async move {
+            let req = Request::patch(path)
+                .header(header::COOKIE, format!("Authorization={token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .expect("request");
+            hr.send(req).await
+        }
+    };
+    let revamp = |id: &str, status: &str| {
+        json!({ "id": id, "version": "1.0", "requestTime": pms::mosip::envelope::now_text(), "metadata": {}, "request": { "status": status } }).to_string()
+    };
+
+    // Devices: the provider its own, once; another provider's is not its own.
+    let dev = "mosip.pms.deactivate.device.patch";
+    let path = |id: &str| format!("/v1/partnermanager/devicedetail/{id}");
+    for (id, body, token, expected) in [
+        (
+            f.finger.clone(),
+            revamp("other", "De-Activate"),
+            dp.clone(),
+            "PMS_REQUEST_ERROR_002",
+        ),
+        (
+            f.finger.clone(),
+            revamp(dev, "Activate"),
+            dp.clone(),
+            "PMS_DEVICE_ERROR_026",
+        ),
+        (
+            "nope".to_string(),
+            revamp(dev, "De-Activate"),
+            dp.clone(),
+            "PMS_DEVICE_ERROR_006",
+        ),
+        (
+            f.finger.clone(),
+            revamp(dev, "De-Activate"),
+            two.clone(),
+            "PMS_DEVICE_ERROR_016",
+        ),
+    ] {
+        let r = patch(path(&id), body, token).await;
+        assert_eq!(code(&r), expected, "{}", r.body);
+        assert_eq!(r.json()["id"], dev);
+    }
+    let done = patch(path(&f.finger), revamp(dev, "De-Activate"), dp.clone()).await;
+    assert_eq!(
+        done.json()["response"],
+        json!({ "deviceId": f.finger, "status": "approved", "isActive": false }),
+        "{}",
+        done.body
+    );
+    assert_eq!(
+        code(&patch(path(&f.finger), revamp(dev, "De-Activate"), dp.clone()).await),
+        "PMS_DEVICE_ERROR_014"
+    );
+    let by_admin = patch(path(&f.theirs), revamp(dev, "De-Activate"), admin.clone()).await;
+    assert_eq!(code(&by_admin), "", "{}", by_admin.body);
+    assert_eq!(
+        patch(path(&f.iris), revamp(dev, "De-Activate"), manager.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    {
+        let mut conn = h.db.conn();
+        let status = |id: &str, conn: &mut domain::db::AnyConnection| {
+            domain::device::model::get(conn, id).expect("device").status
+        };
+        assert_eq!(status(&f.finger, &mut conn), ItemStatus::Deactivated);
+        assert_eq!(
+            status(&f.iris, &mut conn),
+            ItemStatus::Approved,
+            "untouched"
+        );
+    }
+
+    // Policies: a requested one is refused with MOSIP's code, a free one deactivated once.
+    let pol = "mosip.pms.deactivate.policy.patch";
+    let path = |id: &str| format!("/v1/policymanager/policies/{id}");
+    assert_eq!(
+        code(&patch(path("nope"), revamp(pol, "De-Activate"), manager.clone()).await),
+        "PMS_POL_065"
+    );
+    assert_eq!(
+        code(&patch(path(&free), revamp(pol, "Deactivate"), manager.clone()).await),
+        "PMS_POL_073"
+    );
+    assert_eq!(
+        code(&patch(path(&asked), revamp(pol, "De-Activate"), manager.clone()).await),
+        "PMS_POL_064"
+    );
+    let off = patch(path(&free), revamp(pol, "De-Activate"), admin.clone()).await;
+    assert_eq!(
+        off.json()["response"],
+        json!({ "policyId": free, "isActive": false }),
+        "{}",
+        off.body
+    );
+    assert_eq!(
+        code(&patch(path(&free), revamp(pol, "De-Activate"), manager.clone()).await),
+        "PMS_POL_062"
+    );
+    assert_eq!(
+        patch(path(&asked), revamp(pol, "De-Activate"), dp)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
