@@ -12,6 +12,7 @@ use crate::pages::access::{
 };
 use crate::pages::admin::{
     accounts::AccountsPage,
+    api_clients::ApiClientsPage,
     audit::AuditPage,
     events::{EventReceiverPage, EventsPage},
     inbox::InboxPage,
@@ -130,6 +131,7 @@ pages! {
     // Partner admins.
     operator {
         "/admin/accounts" => AccountsRoute(AccountsPage),
+        "/admin/api-clients" => ApiClientsRoute(ApiClientsPage),
         "/admin/inbox" => InboxRoute(InboxPage),
         "/admin/partners" => PartnersRoute(PartnersPage),
         "/admin/partners/new" => NewPartnerRoute(NewPartnerPage),

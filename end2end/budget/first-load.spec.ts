@@ -9,11 +9,11 @@ import * as fs from 'fs';
 const PASSWORD = 'correct horse battery';
 // The ceiling no first load may pass: today's largest plus a little, lowered as the core
 // shrinks. The goal is 113 KB (MOSIP's React portal loads 339 KB). Raised once, openly, on
-// 2026-12-07 from 425,000 to 475,000: the site's total did not change (±4 KB) but the
-// splitter moved about 190 KB raw (58 KB brotli) of shared code into the core after small
-// changes (one enum variant did it alone; docs/benchmarks.md). A regression to undo, not a
-// new normal: lower it again when the core is back at 786 KB raw.
-const BUDGET = Number(process.env.PMS_FIRST_LOAD_BUDGET ?? 475_000);
+// 2026-12-07 from 425,000 to 475,000 when the splitter moved about 190 KB raw of shared code
+// into the core after small changes (one enum variant did it alone; docs/benchmarks.md), and
+// lowered back the same day when the core returned to 788 KB raw (largest first load 416.9 KB).
+// The placement is bimodal: a change that flips it again fails here, as it should.
+const BUDGET = Number(process.env.PMS_FIRST_LOAD_BUDGET ?? 425_000);
 const GOAL = 113_000;
 
 type Visit = { name: string; path: string; ctx: () => Promise<BrowserContext> };

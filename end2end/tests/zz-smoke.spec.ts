@@ -139,7 +139,7 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
         '/admin/partners/new', `/admin/partners/smoke-rp-${suffix}`, '/admin/audit',
         '/admin/events', ...receiverPages,
         '/admin/certificates', '/admin/devices', '/admin/policy-requests', '/admin/api-keys',
-        '/admin/oidc-clients', '/admin/licenses', '/policies', '/policies/groups', '/policies/new',
+        '/admin/oidc-clients', '/admin/api-clients', '/admin/licenses', '/policies', '/policies/groups', '/policies/new',
         `/policies/${live.summary.id}`, `/policies/${draft.summary.id}`,
       ],
     },

@@ -417,24 +417,35 @@ pub async fn revoke_service_token(id: String) -> Result<ServiceTokenView, AppErr
 
 // ---- API clients of MOSIP's REST door ----
 
-/// API clients, newest first (partner admins).
+/// API clients, newest first, 20 a page (partner admins).
 #[server(endpoint = "api-clients/all")]
-pub async fn api_clients() -> Result<Vec<ApiClientView>, AppError> {
+pub async fn api_clients(
+    #[server(default)] page: Option<i64>,
+) -> Result<Page<ApiClientView>, AppError> {
     admin()?;
-    guard::db(|conn| domain::idp::clients::list(conn, 0, 100).map(|(rows, _)| rows))
-        .await
-        .map_err(fail)
+    let (page, size, offset) = domain::page::clamp(page, Some(20));
+    guard::db(move |conn| {
+        domain::idp::clients::list(conn, offset, size).map(|(items, total)| Page {
+            items,
+            total,
+            page,
+            page_size: size,
+        })
+    })
+    .await
+    .map_err(fail)
 }
 
-/// Create an API client with roles (comma-separated); the secret is in this answer only.
+/// Create an API client with roles (their stored spellings); the secret is in this answer
+/// only.
 #[server(endpoint = "api-clients/create")]
 pub async fn create_api_client(
     client_id: String,
-    #[server(default)] roles: String,
+    #[server(default)] roles: Vec<String>,
 ) -> Result<Issued<ApiClientView>, AppError> {
     let actor = admin()?;
     no_store();
-    let names: Vec<String> = roles.split(',').map(|r| r.trim().to_string()).collect();
+    let names: Vec<String> = roles.iter().map(|r| r.trim().to_string()).collect();
     let roles = domain::idp::parse_roles(&names).map_err(|name| {
         fail(AppError::validation(
             "roles",

@@ -187,6 +187,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                     <li><A href="/admin/policy-requests">"Policy requests"</A></li>
                     <li><A href="/admin/api-keys">"API keys"</A></li>
                     <li><A href="/admin/oidc-clients">"OIDC clients"</A></li>
+                    <li><A href="/admin/api-clients">"API clients"</A></li>
                     <li><A href="/admin/licenses">"Licenses"</A></li>
                     <li><A href="/admin/events">"Events"</A></li>
                     <li><A href="/admin/audit">"Audit log"</A></li>

@@ -9,5 +9,6 @@ mod requests;
 pub use admin::{AdminApiKeysPage, AdminClientsPage, AdminLicensesPage, PolicyRequestsQueuePage};
 pub use clients::MyClientsPage;
 pub use keys::MyApiKeysPage;
+pub(crate) use keys::SecretOnce;
 pub use license::MyLicensesPage;
 pub use requests::MyPolicyRequestsPage;

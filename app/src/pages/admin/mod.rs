@@ -1,6 +1,7 @@
 //! Partner admin area: operator accounts, partners, audit log, events.
 
 pub mod accounts;
+pub mod api_clients;
 pub mod audit;
 pub mod events;
 pub mod inbox;
