@@ -129,6 +129,60 @@ pub static POLICY_GROUP: Entity = Entity {
     ],
 };
 
+/// MOSIP's `DeviceDetail` (a device model): `approvalStatus` stays `approved` for a
+/// deactivated device, whose `isActive` is false (MOSIP's storage).
+pub static DEVICE: Entity = Entity {
+    from: "devices d JOIN partners p ON p.id = d.partner_id",
+    id: "d.id",
+    fields: &[
+        f("id", "d.id", Text, Both),
+        f("deviceProviderId", "d.partner_id", Text, Both),
+        f("deviceTypeCode", "d.device_type", Text, Both),
+        f("deviceSubTypeCode", "d.sub_type", Text, Both),
+        f("make", "d.make", Text, Both),
+        f("model", "d.model", Text, Both),
+        f("partnerOrganizationName", "p.organisation", Text, Both),
+        f("isActive", "(d.status = 'APPROVED')", Bool, Both),
+        f(
+            "approvalStatus",
+            "(CASE WHEN d.status IN ('APPROVED', 'DEACTIVATED') THEN 'approved' ELSE lower(d.status) END)",
+            Text,
+            Both,
+        ),
+        f("isDeleted", FALSE, Bool, Filter),
+        f("crBy", "d.created_by", Text, Filter),
+        f("crDtimes", "d.created_at", Time, Filter),
+        f("delDtimes", NO_TIME, Time, Filter),
+        f("updBy", "d.updated_by", Text, Filter),
+        f("updDtimes", "d.updated_at", Time, Filter),
+    ],
+};
+
+/// MOSIP's `RegistrationDeviceSubType` (a device type and sub-type), with MOSIP's own keys:
+/// `desciption` as spelled there, `active` rather than `isActive`.
+pub static DEVICE_SUB_TYPE: Entity = Entity {
+    from: "device_subtypes s",
+    id: "(s.device_type || '/' || s.sub_type)",
+    fields: &[
+        f("code", "s.sub_type", Text, Both),
+        f("deviceType", "s.device_type", Text, Both),
+        f("name", "s.sub_type", Text, Both),
+        f(
+            "desciption",
+            "(s.device_type || ' ' || s.sub_type)",
+            Text,
+            Both,
+        ),
+        f("active", "(1 = 1)", Bool, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("crBy", NO_TEXT, Text, Both),
+        f("crDtimes", NO_TIME, Time, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+        f("updBy", NO_TEXT, Text, Both),
+        f("updDtimes", NO_TIME, Time, Both),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +190,14 @@ mod tests {
     /// Field names are what callers match on: each appears once per entity.
     #[test]
     fn field_names_are_unique_per_entity() {
-        for e in [&PARTNER, &PARTNER_TYPE, &POLICY, &POLICY_GROUP] {
+        for e in [
+            &PARTNER,
+            &PARTNER_TYPE,
+            &POLICY,
+            &POLICY_GROUP,
+            &DEVICE,
+            &DEVICE_SUB_TYPE,
+        ] {
             let mut names: Vec<String> = e.fields.iter().map(|f| f.name.to_lowercase()).collect();
             names.sort();
             let n = names.len();

@@ -46,6 +46,8 @@ pub enum Answer {
     EnvelopeText,
     /// MOSIP's envelope, `response` the boolean `true`.
     EnvelopeTrue,
+    /// MOSIP's envelope, `response` an array of objects with these fields.
+    EnvelopeArray(&'static [Field]),
     /// A bare JSON object with these fields.
     Json(&'static [Field]),
     /// A JSON array of objects with these fields.
@@ -603,6 +605,54 @@ pub const OPS: &[Op] = &[
     },
     Op {
         method: "post",
+        path: "/v1/partnermanager/devicedetail/search",
+        tag: "Partner manager",
+        summary: "Search device models (old search). A partner admin searches every provider's, a provider its own.",
+        auth: Auth::Token(&["PARTNER_ADMIN", "DEVICE_PROVIDER", "FTM_PROVIDER"]),
+        query: &[],
+        body: Body::Envelope(&[("filters", "array", true, "[{columnName, type (equals, contains, startsWith, between, in), value, values, fromValue, toValue}]"), ("sort", "array", true, "[{sortField, sortType}]"), ("pagination", "object", true, "{pageStart (0-based page), pageFetch}")]),
+        answer: Answer::Envelope(&[("fromRecord", "integer", true, "first row's number (0 when none)"), ("toRecord", "integer", true, "last row's number"), ("totalRecord", "integer", true, "matching rows"), ("data", "array", true, "{id, deviceProviderId, deviceTypeCode, deviceSubTypeCode, make, model, partnerOrganizationName, isActive, approvalStatus} (null when none)")]),
+        codes: &["PMS_CERTIFICATE_ERROR_002", "PMS-MSD-311", "PMS-MSD-310", "PMS-MSD-312", "PMS-MSD-392", "PMS-MSD-390", "PMS-MSD-391", "PMS-MSD-315", "PMS-MSD-314", "PMS-MSD-357", "PMS-MSD-358", "PMS-MSD-313", "PMS_COR_003"],
+    },
+    Op {
+        method: "post",
+        path: "/v1/partnermanager/devicedetail/deviceType/search",
+        tag: "Partner manager",
+        summary: "Search device types and sub-types (old search; MOSIP's keys, desciption and active included).",
+        auth: Auth::Token(&["PARTNER_ADMIN", "DEVICE_PROVIDER", "FTM_PROVIDER"]),
+        query: &[],
+        body: Body::Envelope(&[("filters", "array", true, "[{columnName, type (equals, contains, startsWith, between, in), value, values, fromValue, toValue}]"), ("sort", "array", true, "[{sortField, sortType}]"), ("pagination", "object", true, "{pageStart (0-based page), pageFetch}")]),
+        answer: Answer::Envelope(&[("fromRecord", "integer", true, "first row's number (0 when none)"), ("toRecord", "integer", true, "last row's number"), ("totalRecord", "integer", true, "matching rows"), ("data", "array", true, "{code, deviceType, name, desciption, active, isDeleted, crBy, crDtimes, delDtimes, updBy, updDtimes} (null when none)")]),
+        codes: &["PMS-MSD-311", "PMS-MSD-310", "PMS-MSD-312", "PMS-MSD-392", "PMS-MSD-390", "PMS-MSD-391", "PMS-MSD-315", "PMS-MSD-314", "PMS-MSD-357", "PMS-MSD-358", "PMS-MSD-313", "PMS_COR_003"],
+    },
+    Op {
+        method: "get",
+        path: "/v1/partnermanager/partners/v3",
+        tag: "Partner manager",
+        summary: "The caller's partners in a status (MOSIP's spelling, exactly), with their policy group when policyGroupAvailable=true. Second envelope, id mosip.pms.partners.v3.get; response an array.",
+        auth: Auth::Token(PARTNER_SIDE),
+        query: &[
+            ("status", S, true, "approved, InProgress or rejected"),
+            ("partnerType", S, false, "a type code, exactly"),
+            ("policyGroupAvailable", "boolean", false, "true: partners with a group (its fields filled); false: without"),
+        ],
+        body: Body::None,
+        answer: Answer::EnvelopeArray(&[("partnerId", S, true, "id"), ("partnerType", S, true, "type code"), ("policyGroupId", S, false, "when asked"), ("policyGroupName", S, false, "when asked"), ("policyGroupDescription", S, false, "when asked")]),
+        codes: &["PMS_COR_001", "PMS_CERTIFICATE_ERROR_002"],
+    },
+    Op {
+        method: "get",
+        path: "/v1/partnermanager/partners/{partnerId}/certificate",
+        tag: "Partner manager",
+        summary: "The partner's certificate as the ID system trusts it (re-signed by the portal's CA): the partner itself or a partner admin. Old envelope (responsetime).",
+        auth: Auth::Token(PARTNER_SIDE),
+        query: &[],
+        body: Body::None,
+        answer: Answer::Envelope(&[("certificateData", S, true, "PEM"), ("timestamp", S, true, "when it was uploaded")]),
+        codes: &["PMS_PRT_005", "PMS_PRT_055", "PMS_PRT_108"],
+    },
+    Op {
+        method: "post",
         path: "/api/v1/apikeys/verify",
         tag: "Downstream services",
         summary: "Check a partner's API key (ID authentication, eSignet).",
@@ -736,6 +786,9 @@ fn operation(op: &Op) -> Value {
         }
         Answer::EnvelopeText => {
             json!({ "200": { "description": "MOSIP's envelope, response a message", "content": json_content(envelope_of(json!({ "type": "string" }))) } })
+        }
+        Answer::EnvelopeArray(f) => {
+            json!({ "200": { "description": "MOSIP's envelope, response an array", "content": json_content(envelope_of(json!({ "type": "array", "items": object(f) }))) } })
         }
         Answer::EnvelopeTrue => {
             json!({ "200": { "description": "MOSIP's envelope, response true", "content": json_content(envelope_of(json!({ "type": "boolean", "const": true }))) } })
@@ -898,6 +951,10 @@ pub async fn reference_page() -> Response {
             Answer::Envelope(f) => {
                 html.push_str(&fields_html("Answer (the envelope's response)", f))
             }
+            Answer::EnvelopeArray(f) => html.push_str(&fields_html(
+                "Answer (each item of the envelope's response)",
+                f,
+            )),
             Answer::Json(f) | Answer::JsonArray(f) => html.push_str(&fields_html("Answer", f)),
             Answer::EnvelopeText => {
                 html.push_str("<p>Answer: a message in the envelope's response.</p>")

@@ -15,6 +15,7 @@ pub mod items;
 pub mod lists;
 pub mod partners;
 pub mod policies;
+pub mod reads;
 pub mod search;
 
 use app::state::AppState;
@@ -105,6 +106,11 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pm}/partners"), post(partners::register))
         .route(&format!("{pm}/partners/search"), post(search::partners))
+        .route(&format!("{pm}/partners/v3"), get(reads::partners_v3))
+        .route(
+            &format!("{pm}/partners/{{partner_id}}/certificate"),
+            get(reads::certificate),
+        )
         .route(
             &format!("{pm}/partners/partnertype/search"),
             post(search::partner_types),
@@ -116,6 +122,11 @@ pub fn router(state: MosipState) -> Router {
             get(access::policy_requests),
         )
         .route(&format!("{pm}/devicedetail"), get(items::devices))
+        .route(&format!("{pm}/devicedetail/search"), post(search::devices))
+        .route(
+            &format!("{pm}/devicedetail/deviceType/search"),
+            post(search::device_types),
+        )
         .route(
             &format!("{pm}/devicedetail/{{device_id}}/approval"),
             post(devices::decide_device),

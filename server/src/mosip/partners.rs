@@ -31,7 +31,7 @@ fn not_owner() -> Fault {
 
 /// The partner `partner_id`, when the caller may act for it: its own partner, or any partner
 /// for a partner admin.
-async fn acting_for(
+pub(super) async fn acting_for(
     state: &MosipState,
     who: &Principal,
     partner_id: &str,

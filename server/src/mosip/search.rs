@@ -510,6 +510,51 @@ pub async fn policy_groups(
     reply(Module::Policy, a)
 }
 
+/// `POST /v1/partnermanager/devicedetail/search`: device models. A partner admin searches every
+/// provider's; a provider only its own (MOSIP means to restrict them and never does).
+pub async fn devices(
+    State(state): State<MosipState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let entity = &domain::mosip_search::DEVICE;
+    let a = async {
+        let roles = [Role::PartnerAdmin, Role::DeviceProvider, Role::FtmProvider];
+        let who = require(&state, &headers, &roles).await?;
+        let env = envelope::parse(&body).map_err(|(_, f)| f)?;
+        let search = parse(&env.request, entity)?;
+        let mut scope = Vec::new();
+        if !who.has_any(&[Role::PartnerAdmin]) {
+            let own = own_partner(&state, &who).await?;
+            scope.push(Filter {
+                field: field(entity, "deviceProviderId"),
+                op: Op::Equals(Bound::Text(own)),
+            });
+        }
+        answer(&state, entity, search, scope).await
+    }
+    .await;
+    reply(Module::Partner, a)
+}
+
+/// `POST /v1/partnermanager/devicedetail/deviceType/search`: device types and sub-types.
+pub async fn device_types(
+    State(state): State<MosipState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let entity = &domain::mosip_search::DEVICE_SUB_TYPE;
+    let a = async {
+        let roles = [Role::PartnerAdmin, Role::DeviceProvider, Role::FtmProvider];
+        require(&state, &headers, &roles).await?;
+        let env = envelope::parse(&body).map_err(|(_, f)| f)?;
+        let search = parse(&env.request, entity)?;
+        answer(&state, entity, search, Vec::new()).await
+    }
+    .await;
+    reply(Module::Partner, a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

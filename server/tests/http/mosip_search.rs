@@ -603,3 +603,280 @@ async fn policies_and_policy_groups_are_searched_with_partners_seeing_their_grou
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn devices_and_device_types_are_searched_with_providers_seeing_their_own() {
+    use domain::device::{DeviceInput, SbiInput};
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    {
+        let mut conn = h.db.conn();
+        for (id, make) in [("dp-one", "Acme"), ("dp-two", "Zeta")] {
+            let who = domain::testing::sign_up(&mut conn, id, "Device_Provider", None);
+            domain::partner::decide(&mut conn, &Actor::system(), id, Decision::Approve, None)
+                .expect("approved");
+            let day = |d: i64| {
+                chrono::DateTime::from_timestamp_millis(domain::clock::now_ms() + d * 86_400_000)
+                    .expect("day")
+                    .format("%Y-%m-%d")
+                    .to_string()
+            };
+            let sbi = domain::device::sbi::create(
+                &mut conn,
+                &who.actor,
+                &who.user,
+                &SbiInput {
+                    version: "1.0".into(),
+                    binary_hash: "a".repeat(64),
+                    created_on: day(-1),
+                    expires_on: day(300),
+                },
+                5,
+            )
+            .expect("sbi");
+            domain::device::sbi::decide(
+                &mut conn,
+                &Actor::system(),
+                &sbi.id,
+                Decision::Approve,
+                None,
+            )
+            .expect("approved");
+            let d = domain::device::model::create(
+                &mut conn,
+                &who.actor,
+                &who.user,
+                &DeviceInput {
+                    sbi_ids: vec![sbi.id],
+                    device_type: "Finger".into(),
+                    sub_type: "Slap".into(),
+                    make: make.into(),
+                    model: "M1".into(),
+                },
+            )
+            .expect("device");
+            if id == "dp-two" {
+                domain::device::model::decide(
+                    &mut conn,
+                    &Actor::system(),
+                    &d.id,
+                    Decision::Approve,
+                    None,
+                )
+                .expect("approved");
+            }
+        }
+    }
+    let admin = h.token_for("admin@example.org").await;
+    let one = h.token_for("dp-one@example.org").await;
+    let path = "/v1/partnermanager/devicedetail/search";
+    let all = h
+        .search(
+            path,
+            search(
+                json!([]),
+                json!([{ "sortField": "make", "sortType": "desc" }]),
+                0,
+                10,
+            ),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(ids(&all, "make"), vec!["Zeta", "Acme"], "{all}");
+    let row = &all["response"]["data"][0];
+    assert_eq!(
+        (
+            &row["deviceProviderId"],
+            &row["deviceTypeCode"],
+            &row["deviceSubTypeCode"],
+            &row["approvalStatus"],
+            &row["isActive"],
+            &row["partnerOrganizationName"]
+        ),
+        (
+            &json!("dp-two"),
+            &json!("Finger"),
+            &json!("Slap"),
+            &json!("approved"),
+            &json!(true),
+            &json!("dp-two Ltd")
+        )
+    );
+    let pending = h
+        .search(path, search(json!([{ "columnName": "approvalStatus", "type": "equals", "value": "pending_approval" }]), json!([]), 0, 10), &admin)
+        .await
+        .json();
+    assert_eq!(ids(&pending, "make"), vec!["Acme"]);
+    // A provider finds only its own devices.
+    let own = h
+        .search(path, search(json!([]), json!([]), 0, 10), &one)
+        .await
+        .json();
+    assert_eq!(ids(&own, "deviceProviderId"), vec!["dp-one"], "{own}");
+    let bad = h
+        .search(
+            path,
+            search(
+                json!([{ "columnName": "colour", "type": "equals", "value": "x" }]),
+                json!([]),
+                0,
+                10,
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(code(&bad), "PMS-MSD-310");
+
+    let types = h
+        .search(
+            "/v1/partnermanager/devicedetail/deviceType/search",
+            search(
+                json!([{ "columnName": "deviceType", "type": "equals", "value": "finger" }]),
+                json!([{ "sortField": "code", "sortType": "asc" }]),
+                0,
+                50,
+            ),
+            &one,
+        )
+        .await
+        .json();
+    let codes = ids(&types, "code");
+    assert!(codes.contains(&"Slap"), "{types}");
+    assert!(types["response"]["data"][0]["active"].is_boolean());
+    assert!(types["response"]["data"][0].get("desciption").is_some());
+}
+
+#[tokio::test]
+async fn a_partner_reads_its_own_partners_and_its_certificate() {
+    // MOSIP's profile: its sample roots lack keyCertSign.
+    let h = harness_with_certs(SessionPolicy::default(), false, |c| {
+        c.allow_ca_without_key_cert_sign = true;
+        c.min_ca_validity_days = 0;
+    });
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    {
+        let mut conn = h.db.conn();
+        domain::partner::seed_mosip_defaults(&mut conn).expect("defaults");
+        let group = print_group(&mut conn);
+        for id in ["rp-one", "rp-two"] {
+            domain::testing::sign_up(&mut conn, id, "Auth_Partner", Some(&group));
+        }
+        domain::partner::decide(
+            &mut conn,
+            &Actor::system(),
+            "rp-one",
+            Decision::Approve,
+            None,
+        )
+        .expect("approved");
+    }
+    let admin = h.token_for("admin@example.org").await;
+    let one = h.token_for("rp-one@example.org").await;
+    let two = h.token_for("rp-two@example.org").await;
+    let get = |path: String, token: String| {
+        let hr = &h;
+        async move {
+            let req = Request::get(path)
+                .header(header::COOKIE, format!("Authorization={token}"))
+                .body(Body::empty())
+                .expect("request");
+            hr.send(req).await
+        }
+    };
+    let v3 = |q: &str| format!("/v1/partnermanager/partners/v3{q}");
+    let mine = get(
+        v3("?status=approved&policyGroupAvailable=true&partnerType=Auth_Partner"),
+        one.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(mine["id"], "mosip.pms.partners.v3.get");
+    let row = &mine["response"][0];
+    assert_eq!(
+        (
+            &row["partnerId"],
+            &row["partnerType"],
+            &row["policyGroupName"]
+        ),
+        (
+            &json!("rp-one"),
+            &json!("Auth_Partner"),
+            &json!("mpolicygroup-default-print")
+        ),
+        "{mine}"
+    );
+    assert!(row["policyGroupId"].is_string() && row["policyGroupDescription"].is_string());
+    let no_group = get(v3("?status=approved"), one.clone()).await.json();
+    assert_eq!(no_group["response"][0]["policyGroupName"], Value::Null);
+    assert_eq!(
+        get(v3("?status=InProgress"), one.clone()).await.json()["response"],
+        json!([])
+    );
+    assert_eq!(
+        get(v3("?status=InProgress"), two.clone()).await.json()["response"][0]["partnerId"],
+        "rp-two"
+    );
+    assert_eq!(
+        get(v3(""), one.clone()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        code(&get(v3("?status=approved"), admin.clone()).await),
+        "PMS_CERTIFICATE_ERROR_002"
+    );
+
+    // MOSIP's print partner gets its certificate through MOSIP's calls; then it can be read.
+    let upload = |path: &str, request: Value| {
+        let hr = &h;
+        let token = admin.clone();
+        let path = path.to_string();
+        async move {
+            let body = json!({ "id": "string", "version": "string", "requesttime": "2026-12-04T10:11:12.345Z", "request": request });
+            let req = Request::post(path)
+                .header(header::COOKIE, format!("Authorization={token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request");
+            hr.send(req).await
+        }
+    };
+    let ca = upload(
+        "/v1/partnermanager/partners/certificate/ca/upload",
+        json!({ "certificateData": include_str!("../fixtures/mosip/print-root.pem"), "partnerDomain": "AUTH" }),
+    )
+    .await;
+    assert_eq!(code(&ca), "", "{}", ca.body);
+    let leaf = upload(
+        "/v1/partnermanager/partners/certificate/upload",
+        json!({ "certificateData": include_str!("../fixtures/mosip/print-client.pem"), "partnerDomain": "AUTH", "partnerId": "mpartner-default-print" }),
+    )
+    .await;
+    assert_eq!(code(&leaf), "", "{}", leaf.body);
+    let cert = |id: &str| format!("/v1/partnermanager/partners/{id}/certificate");
+    let read = get(cert("mpartner-default-print"), admin.clone()).await;
+    let body = read.json();
+    assert!(
+        body["id"].is_null() && body["responsetime"].is_string(),
+        "{}",
+        read.body
+    );
+    assert_eq!(
+        body["response"]["certificateData"].as_str().map(str::trim),
+        leaf.json()["response"]["signedCertificateData"]
+            .as_str()
+            .map(str::trim),
+        "the certificate the ID system trusts: the re-signed one"
+    );
+    assert!(body["response"]["timestamp"].is_string());
+    assert_eq!(
+        code(&get(cert("mpartner-default-print"), two.clone()).await),
+        "PMS_PRT_055",
+        "another partner's"
+    );
+    assert_eq!(code(&get(cert("rp-two"), two.clone()).await), "PMS_PRT_108");
+    assert_eq!(
+        code(&get(cert("nobody"), admin.clone()).await),
+        "PMS_PRT_005"
+    );
+}
