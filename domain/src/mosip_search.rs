@@ -183,6 +183,50 @@ pub static DEVICE_SUB_TYPE: Entity = Entity {
     ],
 };
 
+/// MOSIP's `SecureBiometricInterface`.
+pub static SBI: Entity = Entity {
+    from: "sbis s JOIN partners p ON p.id = s.partner_id",
+    id: "s.id",
+    fields: &[
+        f("id", "s.id", Text, Both),
+        f("swBinaryHash", "s.binary_hash", Text, Both),
+        f("swVersion", "s.version", Text, Both),
+        f("swCreateDateTime", "s.created_on", Time, Both),
+        f("swExpiryDateTime", "s.expires_on", Time, Both),
+        f(
+            "approvalStatus",
+            "(CASE WHEN s.status IN ('APPROVED', 'DEACTIVATED') THEN 'approved' ELSE lower(s.status) END)",
+            Text,
+            Both,
+        ),
+        f("isActive", "(s.status = 'APPROVED')", Bool, Both),
+        f("providerId", "s.partner_id", Text, Both),
+        f("partnerOrgName", "p.organisation", Text, Both),
+        f("crDtimes", "s.created_at", Time, Both),
+        f("updDtimes", "s.updated_at", Time, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+    ],
+};
+
+/// MOSIP's `RegistrationDeviceType`: the device types of the sub-types table.
+pub static DEVICE_TYPE: Entity = Entity {
+    from: "(SELECT DISTINCT device_type FROM device_subtypes) t",
+    id: "t.device_type",
+    fields: &[
+        f("code", "t.device_type", Text, Both),
+        f("name", "t.device_type", Text, Both),
+        f("description", "t.device_type", Text, Both),
+        f("isActive", "(1 = 1)", Bool, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("crBy", NO_TEXT, Text, Both),
+        f("crDtimes", NO_TIME, Time, Both),
+        f("updBy", NO_TEXT, Text, Both),
+        f("updDtimes", NO_TIME, Time, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +241,8 @@ mod tests {
             &POLICY_GROUP,
             &DEVICE,
             &DEVICE_SUB_TYPE,
+            &SBI,
+            &DEVICE_TYPE,
         ] {
             let mut names: Vec<String> = e.fields.iter().map(|f| f.name.to_lowercase()).collect();
             names.sort();

@@ -114,6 +114,14 @@ struct JsonRow {
 }
 
 #[derive(QueryableByName)]
+struct ValueRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    value: Option<String>,
+}
+
+#[derive(QueryableByName)]
 struct CountRow {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -253,6 +261,37 @@ pub fn page(
         out.push(v);
     }
     Ok((out, total))
+}
+
+/// Up to `limit` values of `shown` (SQL over the entity's rows) among the rows matching
+/// `filters`, each with the row's `code` (SQL), ordered by the value of `order` (SQL);
+/// `distinct` drops repeated (code, value) pairs. For a list of filter choices.
+#[allow(clippy::too_many_arguments)]
+pub fn values(
+    conn: &mut AnyConnection,
+    entity: &Entity,
+    code: &str,
+    shown: &str,
+    order: &str,
+    filters: &[Filter],
+    distinct: bool,
+    limit: i64,
+) -> AppResult<Vec<(Option<String>, Option<String>)>> {
+    let pg = matches!(conn, AnyConnection::Postgresql(_));
+    let (cond, binds) = condition(pg, filters, &[]);
+    // DISTINCT needs the ordering expression among the selected ones.
+    let sql = format!(
+        "SELECT {} CAST({code} AS TEXT) AS code, CAST({shown} AS TEXT) AS value, {order} AS sort_key \
+         FROM {}{cond} ORDER BY sort_key ASC LIMIT {}",
+        if distinct { "DISTINCT" } else { "" },
+        entity.from,
+        limit.max(0)
+    );
+    Ok(bound(diesel::sql_query(sql).into_boxed(), &binds)
+        .load::<ValueRow>(conn)?
+        .into_iter()
+        .map(|r| (r.code, r.value))
+        .collect())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod codes;
 pub mod devices;
 pub mod envelope;
+pub mod filter_values;
 pub mod items;
 pub mod lists;
 pub mod partners;
@@ -106,6 +107,34 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pm}/partners"), post(partners::register))
         .route(&format!("{pm}/partners/search"), post(search::partners))
+        .route(
+            &format!("{pm}/partners/filtervalues"),
+            post(filter_values::partners),
+        )
+        .route(
+            &format!("{pm}/devicedetail/filtervalues"),
+            post(filter_values::devices),
+        )
+        .route(
+            &format!("{pm}/devicedetail/deviceType/filtervalues"),
+            post(filter_values::device_types),
+        )
+        .route(
+            &format!("{pm}/devicedetail/deviceSubType/filtervalues"),
+            post(filter_values::device_sub_types),
+        )
+        .route(
+            &format!("{pm}/securebiometricinterface/filtervalues"),
+            post(filter_values::sbis),
+        )
+        .route(
+            &format!("{pol}/policies/group/filtervalues"),
+            post(filter_values::policy_groups),
+        )
+        .route(
+            &format!("{pol}/policies/filtervalues"),
+            post(filter_values::policies),
+        )
         .route(&format!("{pm}/partners/v3"), get(reads::partners_v3))
         .route(
             &format!("{pm}/partners/{{partner_id}}/certificate"),

@@ -15,14 +15,14 @@ use serde_json::{json, Map, Value};
 
 /// Which of MOSIP's two services answers: their envelopes differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Module {
+pub(super) enum Module {
     /// Partner manager: errors carry its id and version, every reply `metadata`.
     Partner,
     /// Policy manager: no `metadata`, ids null.
     Policy,
 }
 
-fn reply(module: Module, answer: Result<Value, Fault>) -> Response {
+pub(super) fn reply(module: Module, answer: Result<Value, Fault>) -> Response {
     let (status, response, errors, id, version) = match answer {
         Ok(v) => (StatusCode::OK, v, json!([]), Value::Null, Value::Null),
         Err(f) => {
@@ -65,7 +65,7 @@ fn required(field: &str) -> Fault {
     }
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
+pub(super) fn text(v: Option<&Value>) -> Option<String> {
     match v {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -141,24 +141,10 @@ struct Search {
     page_fetch: i64,
 }
 
-/// Read `filters`, `sort` and `pagination` in MOSIP's order: every filter's column present
+/// A search's `filters` as conditions, checked in MOSIP's order: every column present
 /// (`PMS-MSD-311`) and known (`-310`), then each filter's type and values (`-312`, `-392`,
-/// `-390`, `-391`, `-315`; an unknown type is ignored), each sort (`-314`, `-357`, `-358`), the
-/// page (`-313`). The three members must be there (`[]`, `[]`, `{}` at least).
-fn parse(request: &Map<String, Value>, entity: &'static Entity) -> Result<Search, Fault> {
-    let crash = || msd("PMS_COR_003", "Could not process the request");
-    let filters = request
-        .get("filters")
-        .and_then(Value::as_array)
-        .ok_or_else(crash)?;
-    let sorts = request
-        .get("sort")
-        .and_then(Value::as_array)
-        .ok_or_else(crash)?;
-    let pagination = request
-        .get("pagination")
-        .and_then(Value::as_object)
-        .ok_or_else(crash)?;
+/// `-390`, `-391`, `-315`; an unknown type is ignored).
+pub(super) fn conditions(filters: &[Value], entity: &'static Entity) -> Result<Vec<Filter>, Fault> {
     let column_of = |f: &Value| text(f.get("columnName"));
     for f in filters {
         if column_of(f).is_none() {
@@ -245,6 +231,28 @@ fn parse(request: &Map<String, Value>, entity: &'static Entity) -> Result<Search
         };
         out.push(Filter { field, op });
     }
+    Ok(out)
+}
+
+/// Read `filters`, `sort` and `pagination` in MOSIP's order: every filter's column present
+/// (`PMS-MSD-311`) and known (`-310`), then each filter's type and values (`-312`, `-392`,
+/// `-390`, `-391`, `-315`; an unknown type is ignored), each sort (`-314`, `-357`, `-358`), the
+/// page (`-313`). The three members must be there (`[]`, `[]`, `{}` at least).
+fn parse(request: &Map<String, Value>, entity: &'static Entity) -> Result<Search, Fault> {
+    let crash = || msd("PMS_COR_003", "Could not process the request");
+    let filters = request
+        .get("filters")
+        .and_then(Value::as_array)
+        .ok_or_else(crash)?;
+    let sorts = request
+        .get("sort")
+        .and_then(Value::as_array)
+        .ok_or_else(crash)?;
+    let pagination = request
+        .get("pagination")
+        .and_then(Value::as_object)
+        .ok_or_else(crash)?;
+    let out = conditions(filters, entity)?;
     let mut sort = Vec::new();
     for s in sorts {
         let (field, kind) = (text(s.get("sortField")), text(s.get("sortType")));
@@ -319,7 +327,7 @@ async fn answer(
     }))
 }
 
-fn field(entity: &'static Entity, name: &str) -> &'static Field {
+pub(super) fn field(entity: &'static Entity, name: &str) -> &'static Field {
     entity
         .fields
         .iter()
@@ -346,7 +354,7 @@ fn type_filter(
     }))
 }
 
-const PARTNER_SIDE: [Role; 6] = [
+pub(super) const PARTNER_SIDE: [Role; 6] = [
     Role::PartnerAdmin,
     Role::AuthPartner,
     Role::CredentialPartner,
@@ -356,7 +364,10 @@ const PARTNER_SIDE: [Role; 6] = [
 ];
 
 /// The caller's own partner id (partner roles), or `PMS_CERTIFICATE_ERROR_002`.
-async fn own_partner(state: &MosipState, who: &domain::idp::Principal) -> Result<String, Fault> {
+pub(super) async fn own_partner(
+    state: &MosipState,
+    who: &domain::idp::Principal,
+) -> Result<String, Fault> {
     let unknown = || Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists.");
     let account = who.account().ok_or_else(unknown)?.id.clone();
     run(state, move |conn| {

@@ -880,3 +880,173 @@ async fn a_partner_reads_its_own_partners_and_its_certificate() {
         "PMS_PRT_005"
     );
 }
+
+#[tokio::test]
+async fn filter_values_list_a_columns_values_with_mosips_checks_and_the_callers_scope() {
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    h.account("manager@example.org", &[Role::PolicyManager]);
+    {
+        let mut conn = h.db.conn();
+        domain::partner::seed_mosip_defaults(&mut conn).expect("defaults");
+        let group = print_group(&mut conn);
+        domain::testing::sign_up(&mut conn, "rp-bank", "Auth_Partner", Some(&group));
+        domain::partner::decide(
+            &mut conn,
+            &Actor::system(),
+            "rp-bank",
+            Decision::Approve,
+            None,
+        )
+        .expect("approved");
+    }
+    let admin = h.token_for("admin@example.org").await;
+    let manager = h.token_for("manager@example.org").await;
+    let rp = h.token_for("rp-bank@example.org").await;
+    let values = |v: &Value| -> Vec<String> {
+        v["response"]["filters"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["fieldValue"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let path = "/v1/partnermanager/partners/filtervalues";
+    let names = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": "name", "type": "unique", "text": "" }] }),
+            &admin,
+        )
+        .await;
+    let body = names.json();
+    assert!(body["id"].is_null(), "{}", names.body);
+    let all = values(&body);
+    assert_eq!(all.len(), 4, "{body}");
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted, "ordered by value");
+    let first = &body["response"]["filters"][0];
+    assert_eq!(first["fieldID"], "name");
+    assert!(first["fieldCode"].is_string());
+    let texted = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": "name", "type": "all", "text": "BANK" }] }),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(values(&texted), vec!["rp-bank Ltd"]);
+    let narrowed = h
+        .search(path, json!({ "filters": [{ "columnName": "name", "type": "all", "text": "" }], "optionalFilters": [{ "columnName": "partnerTypeCode", "type": "equals", "value": "Auth_Partner" }] }), &admin)
+        .await
+        .json();
+    assert_eq!(values(&narrowed), vec!["rp-bank Ltd"]);
+    let flags = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": "isActive", "type": "unique", "text": "" }] }),
+            &admin,
+        )
+        .await
+        .json();
+    assert_eq!(values(&flags), vec!["true", "false"]);
+    // A partner sees only its own partner's values.
+    let own = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": "id", "type": "all", "text": "" }] }),
+            &rp,
+        )
+        .await
+        .json();
+    assert_eq!(values(&own), vec!["rp-bank"]);
+    // MOSIP's checks: every filter's problems at once.
+    let both = h
+        .search(path, json!({ "filters": [{ "columnName": "colour", "type": "any", "text": "" }, { "columnName": "name", "type": " ", "text": "" }] }), &admin)
+        .await;
+    let codes: Vec<String> = both.json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["errorCode"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        codes,
+        vec!["PMS-MSD-317", "PMS-MSD-324", "PMS-MSD-322"],
+        "{}",
+        both.body
+    );
+    let dates = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": "crDtimes", "type": "all", "text": "" }] }),
+            &admin,
+        )
+        .await;
+    assert_eq!(code(&dates), "PMS-MSD-324");
+    let private = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": "emailId", "type": "all", "text": "" }] }),
+            &admin,
+        )
+        .await;
+    assert_eq!(code(&private), "KER_PRT_391");
+    let blank = h
+        .search(
+            path,
+            json!({ "filters": [{ "columnName": " ", "type": "all" }] }),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        (blank.status, code(&blank)),
+        (StatusCode::BAD_REQUEST, "PMS_COR_001".into())
+    );
+
+    // The policy service: group names as codes, its validator's codes as PMS_COR_003.
+    let groups = h
+        .search(
+            "/v1/policymanager/policies/group/filtervalues",
+            json!({ "filters": [{ "columnName": "name", "type": "unique", "text": "print" }] }),
+            &manager,
+        )
+        .await
+        .json();
+    assert_eq!(values(&groups), vec!["mpolicygroup-default-print"]);
+    assert_eq!(
+        groups["response"]["filters"][0]["fieldCode"],
+        "mpolicygroup-default-print"
+    );
+    let bad = h
+        .search(
+            "/v1/policymanager/policies/group/filtervalues",
+            json!({ "filters": [{ "columnName": "colour", "type": "all", "text": "" }] }),
+            &manager,
+        )
+        .await;
+    assert_eq!(code(&bad), "PMS_COR_003");
+    let policies = h
+        .search("/v1/policymanager/policies/filtervalues", json!({ "policyType": "DataShare", "filters": [{ "columnName": "name", "type": "all", "text": "qrcode" }] }), &manager)
+        .await
+        .json();
+    assert_eq!(
+        values(&policies),
+        vec!["mpolicy-default-qrcode"],
+        "{policies}"
+    );
+    let typed = h
+        .search(
+            "/v1/policymanager/policies/filtervalues",
+            json!({ "filters": [] }),
+            &manager,
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::BAD_REQUEST);
+}
