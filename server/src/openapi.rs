@@ -730,6 +730,17 @@ pub const OPS: &[Op] = &[
     },
     Op {
         method: "post",
+        path: "/v1/partnermanager/oauth/client",
+        tag: "Partner manager",
+        summary: "An authentication partner's OIDC client, by the portal's own client rules: its JWK identifies it, its approved Auth policy gives its claims and ACRs. For the caller's own partner only.",
+        auth: Auth::Token(PARTNER_SIDE),
+        query: &[],
+        body: Body::Envelope(&[("name", S, true, "client name"), ("policyId", S, true, "an approved Auth policy"), ("publicKey", "object", true, "the client's public JWK (RSA or EC)"), ("authPartnerId", S, true, "the caller's partner"), ("logoUri", S, true, "https URL"), ("redirectUris", "array", true, "1 to 5"), ("grantTypes", "array", true, "1 to 3"), ("clientAuthMethods", "array", true, "1 to 3"), ("clientNameLangMap", "object", true, "names by language")]),
+        answer: Answer::Envelope(&[("clientId", S, true, "the key's thumbprint"), ("status", S, true, "ACTIVE")]),
+        codes: &["PMS_COR_001", "PMS_CERTIFICATE_ERROR_002", "PMS_POLICY_ERROR_009", "PMS_ESI_007", "PMS_ESI_001", "PMS_PRT_109", "PMS_ESI_003", "PMS_ESI_005", "PMS_ESI_006"],
+    },
+    Op {
+        method: "post",
         path: "/api/v1/apikeys/verify",
         tag: "Downstream services",
         summary: "Check a partner's API key (ID authentication, eSignet).",

@@ -212,6 +212,36 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("Given label already exists.Provide unique label."),
     ),
     ("PMS_CREDENTIAL_TYPE", "PMS_PRT_072", None),
+    // OIDC clients.
+    (
+        "PMS_OIDC_KEY_TAKEN",
+        "PMS_ESI_001",
+        Some("Client public key already exists."),
+    ),
+    ("PMS_JWK_INVALID", "PMS_ESI_007", None),
+    ("PMS_JWK_KTY", "PMS_ESI_007", None),
+    ("PMS_JWK_CURVE", "PMS_ESI_007", None),
+    ("PMS_JWK_POINT", "PMS_ESI_007", None),
+    ("PMS_JWK_KEY_SIZE", "PMS_ESI_007", None),
+    ("PMS_JWK_MEMBER", "PMS_ESI_007", None),
+    ("PMS_JWK_PRIVATE", "PMS_ESI_007", None),
+    ("PMS_JWK_ALG", "PMS_ESI_007", None),
+    ("PMS_JWK_USE", "PMS_ESI_007", None),
+    (
+        "PMS_OIDC_POLICY_MANDATORY",
+        "PMS_ESI_003",
+        Some("Policy having mandatory auths. So client can't be created for the same."),
+    ),
+    (
+        "PMS_OIDC_POLICY_NO_CLAIMS",
+        "PMS_ESI_005",
+        Some("Partner has no user claims"),
+    ),
+    (
+        "PMS_OIDC_POLICY_NO_ACRS",
+        "PMS_ESI_006",
+        Some("Partner has no Authentication Context Refrences"),
+    ),
     // Sign-in.
     (
         "PMS_AUTH_REQUIRED",

@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod filter_values;
 pub mod items;
 pub mod lists;
+pub mod oauth;
 pub mod partners;
 pub mod policies;
 pub mod reads;
@@ -107,6 +108,7 @@ pub fn router(state: MosipState) -> Router {
         )
         .route(&format!("{pm}/partners"), post(partners::register))
         .route(&format!("{pm}/partners/search"), post(search::partners))
+        .route(&format!("{pm}/oauth/client"), post(oauth::create_client))
         .route(
             &format!("{pm}/partners/filtervalues"),
             post(filter_values::partners),

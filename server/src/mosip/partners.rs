@@ -12,7 +12,7 @@ use domain::Role;
 use serde_json::json;
 
 /// Roles of partner organisations' users (and the partner admin, who acts for any partner).
-const PARTNER_SIDE: [Role; 6] = [
+pub(super) const PARTNER_SIDE: [Role; 6] = [
     Role::PartnerAdmin,
     Role::AuthPartner,
     Role::CredentialPartner,

@@ -1015,3 +1015,114 @@ async fn devices_and_policies_are_deactivated_through_mosips_patch_calls() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn an_authentication_partner_creates_an_oidc_client_through_mosips_oauth_call() {
+    use domain::access::{request, RequestInput};
+    let h = harness();
+    {
+        let mut conn = h.db.conn();
+        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "")
+            .expect("group")
+            .id;
+        let input = domain::policy::PolicyInput {
+            group_id: group.clone(),
+            name: "kyc".into(),
+            description: String::new(),
+            policy_type: "Auth".into(),
+            document: r#"{"authTokenType":"partner","allowedAuthTypes":[{"authType":"otp","mandatory":false}],"allowedKycAttributes":[{"attributeName":"fullName"},{"attributeName":"email"}]}"#.into(),
+        };
+        let kyc = domain::policy::create(&mut conn, &Actor::system(), &input)
+            .expect("draft")
+            .summary
+            .id;
+        domain::policy::publish(
+            &mut conn,
+            &Actor::system(),
+            &kyc,
+            domain::clock::now_ms() + 86_400_000 * 300,
+        )
+        .expect("published");
+        for id in ["rp-one", "rp-two"] {
+            let p = domain::testing::sign_up(&mut conn, id, "Auth_Partner", Some(&group));
+            domain::partner::decide(&mut conn, &Actor::system(), id, Decision::Approve, None)
+                .expect("approved");
+            domain::testing::fake_certificate(
+                &mut conn,
+                id,
+                domain::clock::now_ms() + 86_400_000 * 365,
+            );
+            let r = request::create(
+                &mut conn,
+                &p.actor,
+                &p.user,
+                &RequestInput {
+                    policy_id: kyc.clone(),
+                    use_case: "login".into(),
+                },
+            )
+            .expect("request");
+            request::decide(&mut conn, &Actor::system(), &r.id, true, None).expect("approved");
+        }
+    }
+    let policy: String = {
+        let mut conn = h.db.conn();
+        use domain::schema::policies;
+        policies::table
+            .select(policies::id)
+            .first(&mut conn)
+            .expect("policy")
+    };
+    let one = h.token_of("rp-one@example.org").await;
+    let jwk = json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" });
+    let request = |partner: &str, key: Value| {
+        json!({ "name": "Bank login", "policyId": policy, "publicKey": key, "authPartnerId": partner,
+                "logoUri": "https://bank.example/logo.png", "redirectUris": ["https://bank.example/cb"],
+                "grantTypes": ["authorization_code"], "clientAuthMethods": ["private_key_jwt"],
+                "clientNameLangMap": { "eng": "Bank login" } })
+    };
+    let post = |body: Value| {
+        let hr = &h;
+        let token = one.clone();
+        async move {
+            let env = json!({ "id": "string", "version": "string", "requesttime": "2026-12-04T10:11:12.345Z", "request": body });
+            let req = Request::post("/v1/partnermanager/oauth/client")
+                .header(header::COOKIE, format!("Authorization={token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(env.to_string()))
+                .expect("request");
+            hr.send(req).await
+        }
+    };
+    let mut no_names = request("rp-one", jwk.clone());
+    no_names
+        .as_object_mut()
+        .map(|o| o.remove("clientNameLangMap"));
+    assert_eq!(code(&post(no_names).await), "PMS_COR_001");
+    assert_eq!(
+        code(&post(request("rp-two", jwk.clone())).await),
+        "PMS_POLICY_ERROR_009"
+    );
+    let bad_key = post(request(
+        "rp-one",
+        json!({ "kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA" }),
+    ))
+    .await;
+    assert_eq!(code(&bad_key), "PMS_ESI_007", "{}", bad_key.body);
+    let made = post(request("rp-one", jwk.clone())).await;
+    assert_eq!(made.json()["response"]["status"], "ACTIVE", "{}", made.body);
+    let client_id = made.json()["response"]["clientId"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(!client_id.is_empty());
+    {
+        let mut conn = h.db.conn();
+        let c = domain::access::oidc::get(&mut conn, &client_id).expect("client");
+        assert_eq!(
+            (c.partner_id.as_str(), c.name.as_str()),
+            ("rp-one", "Bank login")
+        );
+    }
+    assert_eq!(code(&post(request("rp-one", jwk)).await), "PMS_ESI_001");
+}
