@@ -1126,3 +1126,63 @@ async fn an_authentication_partner_creates_an_oidc_client_through_mosips_oauth_c
     }
     assert_eq!(code(&post(request("rp-one", jwk)).await), "PMS_ESI_001");
 }
+
+/// Every operation of MOSIP's PMS API the OpenAPI document says needs a token answers 401
+/// (KER-ATH-401) without one, and 403 to a token whose roles it does not list, before reading
+/// anything. (The Keycloak subset answers as Keycloak does; its own tests cover it.)
+#[tokio::test]
+async fn every_token_operation_refuses_anonymous_callers_and_foreign_roles() {
+    let h = harness();
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let email = format!("{}@example.org", role.as_str().to_lowercase());
+        h.account(&email, &[role]);
+        tokens.push((role, h.token_of(&email).await));
+    }
+    for op in pms::openapi::OPS {
+        let pms::openapi::Auth::Token(roles) = op.auth else {
+            continue;
+        };
+        if !op.path.starts_with("/v1/") {
+            continue;
+        }
+        let path = op
+            .path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = op.method.to_uppercase();
+        let call = |token: Option<String>| {
+            let hr = &h;
+            let (method, path) = (method.clone(), path.clone());
+            async move {
+                let mut req = Request::builder()
+                    .method(method.as_str())
+                    .uri(path.as_str())
+                    .header(header::CONTENT_TYPE, "application/json");
+                if let Some(t) = token {
+                    req = req.header(header::COOKIE, format!("Authorization={t}"));
+                }
+                hr.send(req.body(Body::from("{}")).expect("request")).await
+            }
+        };
+        let anon = call(None).await;
+        assert_eq!(
+            (anon.status, code(&anon)),
+            (StatusCode::UNAUTHORIZED, "KER-ATH-401".to_string()),
+            "{method} {path} without a token: {}",
+            anon.body
+        );
+        if let Some((role, token)) = tokens.iter().find(|(r, _)| !roles.contains(&r.as_str())) {
+            let foreign = call(Some(token.clone())).await;
+            assert_eq!(
+                foreign.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} as {}: {}",
+                role.as_str(),
+                foreign.body
+            );
+        }
+    }
+}
