@@ -227,6 +227,49 @@ pub static DEVICE_TYPE: Entity = Entity {
     ],
 };
 
+/// MOSIP's `PartnerPolicyRequest` (a partner's request for a policy).
+pub static POLICY_REQUEST: Entity = Entity {
+    from: "policy_requests r",
+    id: "r.id",
+    fields: &[
+        f("id", "r.id", Text, Both),
+        f("partnerId", "r.partner_id", Text, Both),
+        f("policyId", "r.policy_id", Text, Both),
+        f("requestDetail", "r.use_case", Text, Both),
+        f(
+            "statusCode",
+            "(CASE r.status WHEN 'PENDING' THEN 'InProgress' ELSE lower(r.status) END)",
+            Text,
+            Both,
+        ),
+        f("requestDatetimes", "r.created_at", Time, Both),
+        f("crBy", "r.created_by", Text, Both),
+        f("crDtimes", "r.created_at", Time, Both),
+        f("updBy", "r.updated_by", Text, Both),
+        f("updDtimes", "r.updated_at", Time, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+    ],
+};
+
+/// MOSIP's `MISPLicenseEntity`, without its key (only a hash is stored, and never shown).
+pub static MISP_LICENSE: Entity = Entity {
+    from: "misp_licenses l",
+    id: "l.id",
+    fields: &[
+        f("mispId", "l.partner_id", Text, Both),
+        f("validFromDate", "l.valid_from", Time, Both),
+        f("validToDate", "l.valid_to", Time, Both),
+        f("isActive", "(l.status = 'ACTIVE')", Bool, Both),
+        f("crBy", "l.created_by", Text, Both),
+        f("crDtimes", "l.created_at", Time, Both),
+        f("updBy", "l.updated_by", Text, Both),
+        f("updDtimes", "l.updated_at", Time, Both),
+        f("isDeleted", FALSE, Bool, Both),
+        f("delDtimes", NO_TIME, Time, Both),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +286,8 @@ mod tests {
             &DEVICE_SUB_TYPE,
             &SBI,
             &DEVICE_TYPE,
+            &POLICY_REQUEST,
+            &MISP_LICENSE,
         ] {
             let mut names: Vec<String> = e.fields.iter().map(|f| f.name.to_lowercase()).collect();
             names.sort();

@@ -11,7 +11,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::mosip_search::{
-    DEVICE, DEVICE_SUB_TYPE, DEVICE_TYPE, PARTNER, POLICY, POLICY_GROUP, SBI,
+    DEVICE, DEVICE_SUB_TYPE, DEVICE_TYPE, MISP_LICENSE, PARTNER, POLICY, POLICY_GROUP,
+    POLICY_REQUEST, SBI,
 };
 use domain::query::{Entity, Filter, Kind, Op, Value as Bound};
 use domain::Role;
@@ -267,6 +268,44 @@ pub async fn partners(
         .await
     }
     .await;
+    reply(Module::Partner, a)
+}
+
+/// `POST /v1/partnermanager/partners/apikey/request/filtervalues`: policy request values; a
+/// partner sees its own requests.
+pub async fn policy_requests(
+    State(state): State<MosipState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let roles = [
+        Role::PartnerAdmin,
+        Role::AuthPartner,
+        Role::CredentialPartner,
+    ];
+    let shape = Shape {
+        entity: &POLICY_REQUEST,
+        code: "r.id",
+        value: None,
+    };
+    let a = partner_side(&state, &headers, &body, &roles, shape, Some("partnerId")).await;
+    reply(Module::Partner, a)
+}
+
+/// `POST /v1/partnermanager/misps/filtervalues`: MISP license values (never a key); a MISP
+/// partner sees its own licenses.
+pub async fn misp_licenses(
+    State(state): State<MosipState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let roles = [Role::PartnerAdmin, Role::MispPartner];
+    let shape = Shape {
+        entity: &MISP_LICENSE,
+        code: "l.partner_id",
+        value: None,
+    };
+    let a = partner_side(&state, &headers, &body, &roles, shape, Some("mispId")).await;
     reply(Module::Partner, a)
 }
 

@@ -114,6 +114,14 @@ pub fn router(state: MosipState) -> Router {
             post(filter_values::partners),
         )
         .route(
+            &format!("{pm}/partners/apikey/request/filtervalues"),
+            post(filter_values::policy_requests),
+        )
+        .route(
+            &format!("{pm}/misps/filtervalues"),
+            post(filter_values::misp_licenses),
+        )
+        .route(
             &format!("{pm}/devicedetail/filtervalues"),
             post(filter_values::devices),
         )

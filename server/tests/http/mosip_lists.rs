@@ -1186,3 +1186,92 @@ async fn every_token_operation_refuses_anonymous_callers_and_foreign_roles() {
         }
     }
 }
+
+#[tokio::test]
+async fn policy_request_and_misp_license_filter_values_keep_partners_to_their_own() {
+    use domain::access::{request, RequestInput};
+    let h = harness();
+    h.account("admin@example.org", &[Role::PartnerAdmin]);
+    {
+        let mut conn = h.db.conn();
+        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "")
+            .expect("group")
+            .id;
+        let kyc = published(&mut conn, &group, "kyc");
+        for id in ["rp-one", "rp-two"] {
+            let p = domain::testing::sign_up(&mut conn, id, "Auth_Partner", Some(&group));
+            domain::partner::decide(&mut conn, &Actor::system(), id, Decision::Approve, None)
+                .expect("approved");
+            domain::testing::fake_certificate(
+                &mut conn,
+                id,
+                domain::clock::now_ms() + 86_400_000 * 365,
+            );
+            request::create(
+                &mut conn,
+                &p.actor,
+                &p.user,
+                &RequestInput {
+                    policy_id: kyc.clone(),
+                    use_case: format!("{id} use"),
+                },
+            )
+            .expect("request");
+        }
+    }
+    let admin = h.token_of("admin@example.org").await;
+    let one = h.token_of("rp-one@example.org").await;
+    let post = |path: &'static str, request: Value, token: String| {
+        let hr = &h;
+        async move {
+            let body = json!({ "id": "x", "version": "1.0", "requesttime": "2026-12-04T10:11:12.345Z", "request": request });
+            let req = Request::post(path)
+                .header(header::COOKIE, format!("Authorization={token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request");
+            hr.send(req).await
+        }
+    };
+    let values = |v: &Value| -> Vec<String> {
+        v["response"]["filters"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["fieldValue"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let path = "/v1/partnermanager/partners/apikey/request/filtervalues";
+    let ask = json!({ "filters": [{ "columnName": "requestDetail", "type": "all", "text": "" }] });
+    let all = post(path, ask.clone(), admin.clone()).await.json();
+    assert_eq!(values(&all), vec!["rp-one use", "rp-two use"], "{all}");
+    let own = post(path, ask, one.clone()).await.json();
+    assert_eq!(values(&own), vec!["rp-one use"]);
+    let status = post(
+        path,
+        json!({ "filters": [{ "columnName": "statusCode", "type": "unique", "text": "" }] }),
+        admin.clone(),
+    )
+    .await
+    .json();
+    assert_eq!(
+        values(&status),
+        vec!["InProgress", "InProgress"],
+        "distinct (code, value) pairs, as MOSIP"
+    );
+    let misp = "/v1/partnermanager/misps/filtervalues";
+    let none = post(
+        misp,
+        json!({ "filters": [{ "columnName": "mispId", "type": "all", "text": "" }] }),
+        admin,
+    )
+    .await
+    .json();
+    assert_eq!(none["response"]["filters"], json!([]), "{none}");
+    assert_eq!(
+        post(misp, json!({ "filters": [] }), one).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
