@@ -8,6 +8,9 @@ use super::{request_id, run, MosipState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use domain::account::CurrentUser;
+use domain::audit::Actor;
+use domain::db::AnyConnection;
 use domain::device::ItemStatus;
 use domain::partner::Decision;
 use domain::Role;
@@ -68,6 +71,53 @@ fn not_theirs(f: Fault, code: &str, message: &str) -> Fault {
     }
 }
 
+/// A (code, message) MOSIP answers.
+type Code = (&'static str, &'static str);
+
+/// One kind of item's retirement: how to read its status and retire it, and MOSIP's codes.
+struct Retirement<T> {
+    /// The item's status, `None` when it does not exist.
+    status: fn(&mut AnyConnection, &str) -> domain::AppResult<Option<ItemStatus>>,
+    /// A partner admin's deactivation.
+    decide: fn(&mut AnyConnection, &Actor, &str, Decision, Option<&str>) -> domain::AppResult<T>,
+    /// The provider's own retirement (another provider's item is "not found").
+    retire_own:
+        fn(&mut AnyConnection, &Actor, &CurrentUser, &str, Option<&str>) -> domain::AppResult<T>,
+    unknown: Code,
+    already: Code,
+    not_approved: Code,
+    not_theirs: Code,
+}
+
+/// What every retirement does after the envelope, in MOSIP's order: the item exists and is
+/// approved, then an admin's deactivation or the provider's own retirement.
+async fn retire<T: Send + 'static>(
+    state: &MosipState,
+    r: Retirer,
+    id: String,
+    how: Retirement<T>,
+) -> Result<T, Fault> {
+    let lookup = id.clone();
+    let status = how.status;
+    let current = run(state, move |conn| status(conn, &lookup))
+        .await?
+        .ok_or_else(|| Fault::new(how.unknown.0, how.unknown.1))?;
+    match current {
+        ItemStatus::Approved => {}
+        ItemStatus::Deactivated => return Err(Fault::new(how.already.0, how.already.1)),
+        _ => return Err(Fault::new(how.not_approved.0, how.not_approved.1)),
+    }
+    let (decide, retire_own) = (how.decide, how.retire_own);
+    run(state, move |conn| match (&r.admin, &r.user) {
+        (true, _) | (false, None) => {
+            decide(conn, &r.actor, &id, Decision::Deactivate, Some(REASON))
+        }
+        (false, Some(user)) => retire_own(conn, &r.actor, user, &id, Some(REASON)),
+    })
+    .await
+    .map_err(|f| not_theirs(f, how.not_theirs.0, how.not_theirs.1))
+}
+
 /// `PATCH /v1/partnermanager/securebiometricinterface/{sbiId}`: a device provider retires its
 /// own approved SBI, a partner admin any; its devices follow as with the portal's own
 /// deactivation (approved ones deactivated, pending ones rejected).
@@ -81,44 +131,22 @@ pub async fn deactivate_sbi(
     let a: Answer = async {
         let r = retirer(&state, &headers, Role::DeviceProvider).await?;
         de_activate(&envelope::parse_v2(&body, ID)?)?;
-        let id = sbi_id.trim().to_string();
-        let lookup = id.clone();
-        let current = run(&state, move |conn| {
-            Ok(domain::device::sbi::get(conn, &lookup).ok())
-        })
-        .await?
-        .ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_005", "SBI do not exists."))?;
-        match current.status {
-            ItemStatus::Approved => {}
-            ItemStatus::Deactivated => {
-                return Err(Fault::new(
-                    "PMS_DEVICE_ERROR_020",
-                    "The selected SBI is already deactivated.",
-                ))
-            }
-            _ => {
-                return Err(Fault::new(
-                    "PMS_DEVICE_ERROR_022",
-                    "The selected SBI is not in an approved status.",
-                ))
-            }
-        }
-        let (sbi, _) = run(&state, move |conn| match (&r.admin, &r.user) {
-            (true, _) | (false, None) => {
-                domain::device::sbi::decide(conn, &r.actor, &id, Decision::Deactivate, Some(REASON))
-            }
-            (false, Some(user)) => {
-                domain::device::sbi::retire_own(conn, &r.actor, user, &id, Some(REASON))
-            }
-        })
-        .await
-        .map_err(|f| {
-            not_theirs(
-                f,
-                "PMS_DEVICE_ERROR_019",
-                "SBI is not associated with user.",
-            )
-        })?;
+        let how = Retirement {
+            status: |conn, id| Ok(domain::device::sbi::get(conn, id).ok().map(|s| s.status)),
+            decide: domain::device::sbi::decide,
+            retire_own: domain::device::sbi::retire_own,
+            unknown: ("PMS_DEVICE_ERROR_005", "SBI do not exists."),
+            already: (
+                "PMS_DEVICE_ERROR_020",
+                "The selected SBI is already deactivated.",
+            ),
+            not_approved: (
+                "PMS_DEVICE_ERROR_022",
+                "The selected SBI is not in an approved status.",
+            ),
+            not_theirs: ("PMS_DEVICE_ERROR_019", "SBI is not associated with user."),
+        };
+        let (sbi, _) = retire(&state, r, sbi_id.trim().to_string(), how).await?;
         Ok(json!({
             "sbiId": sbi.id,
             "sbiVersion": sbi.version,
@@ -146,41 +174,22 @@ pub async fn deactivate_ftm(
         if id.is_empty() {
             return Err(Fault::new("PMS_FTM_ERROR_004", "FTM Id is invalid"));
         }
-        let lookup = id.clone();
-        let current = run(&state, move |conn| {
-            Ok(domain::device::chip::get(conn, &lookup).ok())
-        })
-        .await?
-        .ok_or_else(|| Fault::new("PMS_FTM_ERROR_005", "FTM Details do not exists."))?;
-        match current.status {
-            ItemStatus::Approved => {}
-            ItemStatus::Deactivated => {
-                return Err(Fault::new(
-                    "PMS_FTM_ERROR_007",
-                    "The selected FTM is already deactivated.",
-                ))
-            }
-            _ => {
-                return Err(Fault::new(
-                    "PMS_FTM_ERROR_010",
-                    "The selected FTM is not in an approved status.",
-                ))
-            }
-        }
-        let chip = run(&state, move |conn| match (&r.admin, &r.user) {
-            (true, _) | (false, None) => domain::device::chip::decide(
-                conn,
-                &r.actor,
-                &id,
-                Decision::Deactivate,
-                Some(REASON),
+        let how = Retirement {
+            status: |conn, id| Ok(domain::device::chip::get(conn, id).ok().map(|c| c.status)),
+            decide: domain::device::chip::decide,
+            retire_own: domain::device::chip::retire_own,
+            unknown: ("PMS_FTM_ERROR_005", "FTM Details do not exists."),
+            already: (
+                "PMS_FTM_ERROR_007",
+                "The selected FTM is already deactivated.",
             ),
-            (false, Some(user)) => {
-                domain::device::chip::retire_own(conn, &r.actor, user, &id, Some(REASON))
-            }
-        })
-        .await
-        .map_err(|f| not_theirs(f, "PMS_FTM_ERROR_006", "FTM is not associated with user."))?;
+            not_approved: (
+                "PMS_FTM_ERROR_010",
+                "The selected FTM is not in an approved status.",
+            ),
+            not_theirs: ("PMS_FTM_ERROR_006", "FTM is not associated with user."),
+        };
+        let chip = retire(&state, r, id, how).await?;
         Ok(json!({ "ftmId": chip.id, "status": "approved", "isActive": false }))
     }
     .await;
@@ -343,47 +352,25 @@ pub async fn deactivate_device(
         if id.is_empty() {
             return Err(Fault::new("PMS_DEVICE_ERROR_013", "Device Id is invalid"));
         }
-        let lookup = id.clone();
-        let current = run(&state, move |conn| {
-            Ok(domain::device::model::get(conn, &lookup).ok())
-        })
-        .await?
-        .ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_006", "Device do not exists."))?;
-        match current.status {
-            ItemStatus::Approved => {}
-            ItemStatus::Deactivated => {
-                return Err(Fault::new(
-                    "PMS_DEVICE_ERROR_014",
-                    "The selected device has been already deactivated.",
-                ))
-            }
-            _ => {
-                return Err(Fault::new(
-                    "PMS_DEVICE_ERROR_023",
-                    "The selected Device is not in an approved status.",
-                ))
-            }
-        }
-        let device = run(&state, move |conn| match (&r.admin, &r.user) {
-            (true, _) | (false, None) => domain::device::model::decide(
-                conn,
-                &r.actor,
-                &id,
-                Decision::Deactivate,
-                Some(REASON),
+        let how = Retirement {
+            status: |conn, id| Ok(domain::device::model::get(conn, id).ok().map(|d| d.status)),
+            decide: domain::device::model::decide,
+            retire_own: domain::device::model::retire_own,
+            unknown: ("PMS_DEVICE_ERROR_006", "Device do not exists."),
+            already: (
+                "PMS_DEVICE_ERROR_014",
+                "The selected device has been already deactivated.",
             ),
-            (false, Some(user)) => {
-                domain::device::model::retire_own(conn, &r.actor, user, &id, Some(REASON))
-            }
-        })
-        .await
-        .map_err(|f| {
-            not_theirs(
-                f,
+            not_approved: (
+                "PMS_DEVICE_ERROR_023",
+                "The selected Device is not in an approved status.",
+            ),
+            not_theirs: (
                 "PMS_DEVICE_ERROR_016",
                 "Device is not associated with user.",
-            )
-        })?;
+            ),
+        };
+        let device = retire(&state, r, id, how).await?;
         Ok(json!({ "deviceId": device.id, "status": "approved", "isActive": false }))
     }
     .await;
