@@ -4,7 +4,7 @@
 
 use super::auth::require;
 use super::envelope::{self, Fault};
-use super::lists::{page_answer, paging, Mode, Params};
+use super::lists::{fail, page_answer, paging, Mode, Params};
 use super::{run, MosipState};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -17,32 +17,19 @@ use domain::partner::PartnerStatus;
 use domain::Role;
 use serde_json::{json, Value};
 
-/// An error in the endpoint's envelope; authentication's in the first one, as MOSIP's filter.
-fn fail(id: &str, f: Fault) -> Response {
-    if f.code.starts_with("KER-ATH") {
-        envelope::reply(&envelope::Meta::default(), Err(f))
-    } else {
-        envelope::reply_v2(id, Err(f))
-    }
-}
-
-fn unknown_user() -> Fault {
-    Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists.")
-}
-
 /// Whose rows the caller sees: a partner admin every partner's; anyone else its own partner's,
 /// and a caller that has not registered one is refused as MOSIP does.
 async fn scope_of(state: &MosipState, who: &Principal) -> Result<Option<String>, Fault> {
     if who.has_any(&[Role::PartnerAdmin]) {
         return Ok(None);
     }
-    let account = who.account().ok_or_else(unknown_user)?.id.clone();
+    let account = who.account().ok_or_else(Fault::unknown_user)?.id.clone();
     let lookup = account.clone();
     run(state, move |conn| {
         domain::partner::id_for_account(conn, &lookup)
     })
     .await?
-    .ok_or_else(unknown_user)?;
+    .ok_or_else(Fault::unknown_user)?;
     Ok(Some(account))
 }
 

@@ -49,10 +49,7 @@ async fn retirer(
     let admin = who.has_any(&[Role::PartnerAdmin]);
     let user = who.account().cloned();
     if !admin && user.is_none() {
-        return Err(Fault::new(
-            "PMS_CERTIFICATE_ERROR_002",
-            "User Id does not exists.",
-        ));
+        return Err(Fault::unknown_user());
     }
     Ok(Retirer {
         admin,

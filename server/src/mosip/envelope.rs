@@ -44,6 +44,11 @@ impl Fault {
         }
     }
 
+    /// The caller's account has registered no partner (MOSIP's `PMS_CERTIFICATE_ERROR_002`).
+    pub fn unknown_user() -> Fault {
+        Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists.")
+    }
+
     /// A mandatory field is missing or empty.
     pub fn missing(field: &str) -> Fault {
         Fault::new(

@@ -4,6 +4,7 @@
 
 use super::auth::require;
 use super::envelope::{self, Fault};
+use super::lists::fail;
 use super::lists::{page_answer, paging, Mode, Paging, Params};
 use super::{run, MosipState};
 use axum::extract::{RawQuery, State};
@@ -39,16 +40,6 @@ fn query(paging: &Paging<impl Copy>, status: Option<ItemStatus>) -> ItemQuery {
         page,
         page_size,
         ..Default::default()
-    }
-}
-
-/// An error of these lists, in the endpoint's own envelope (MOSIP 1.3 catches them in the
-/// service); authentication's in the first envelope, as MOSIP's filter answers them.
-fn fail(id: &str, f: Fault) -> Response {
-    if f.code.starts_with("KER-ATH") {
-        envelope::reply(&envelope::Meta::default(), Err(f))
-    } else {
-        envelope::reply_v2(id, Err(f))
     }
 }
 
@@ -189,10 +180,7 @@ pub async fn sbis(
     let admin = who.has_any(&[Role::PartnerAdmin]);
     let user = who.account().cloned();
     if !admin && user.is_none() {
-        return fail(
-            ID,
-            Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists."),
-        );
+        return fail(ID, Fault::unknown_user());
     }
     let allowed = [
         ItemStatus::Approved,
@@ -245,12 +233,7 @@ pub async fn sbis(
     .await;
     let (page, counts) = match found {
         Ok(x) => x,
-        Err(f) if f.code == "PMS_NOT_FOUND" => {
-            return fail(
-                ID,
-                Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists."),
-            )
-        }
+        Err(f) if f.code == "PMS_NOT_FOUND" => return fail(ID, Fault::unknown_user()),
         Err(f) => return fail(ID, f),
     };
     let now = domain::clock::now_ms();

@@ -203,6 +203,16 @@ fn status_text(s: PartnerStatus) -> &'static str {
     }
 }
 
+/// An error of a revamp list, in the endpoint's own envelope (MOSIP 1.3 catches them in the
+/// service); authentication's in the first envelope, as MOSIP's filter answers them.
+pub(super) fn fail(id: &str, f: Fault) -> Response {
+    if f.code.starts_with("KER-ATH") {
+        envelope::reply(&Meta::default(), Err(f))
+    } else {
+        envelope::reply_v2(id, Err(f))
+    }
+}
+
 /// Errors of these lists come in MOSIP's first envelope (as its 1.2.2 answers them).
 fn refuse(f: Fault) -> Response {
     envelope::reply(

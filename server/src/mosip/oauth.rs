@@ -64,7 +64,7 @@ pub async fn create_client(
             Some(Value::Object(o)) if !o.is_empty() => {}
             _ => return Err(Fault::missing("clientNameLangMap")),
         }
-        let unknown = || Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists.");
+        let unknown = Fault::unknown_user;
         let user = who.account().cloned().ok_or_else(unknown)?;
         let account = user.id.clone();
         let own = run(&state, move |conn| {

@@ -65,7 +65,7 @@ pub async fn partners_v3(
             }
         };
         let kind = p.text("partnerType");
-        let unknown = || Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists.");
+        let unknown = Fault::unknown_user;
         let account = who.account().ok_or_else(unknown)?.id.clone();
         let found = run(&state, move |conn| {
             let Some(id) = domain::partner::id_for_account(conn, &account)? else {

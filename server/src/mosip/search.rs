@@ -368,7 +368,7 @@ pub(super) async fn own_partner(
     state: &MosipState,
     who: &domain::idp::Principal,
 ) -> Result<String, Fault> {
-    let unknown = || Fault::new("PMS_CERTIFICATE_ERROR_002", "User Id does not exists.");
+    let unknown = Fault::unknown_user;
     let account = who.account().ok_or_else(unknown)?.id.clone();
     run(state, move |conn| {
         domain::partner::id_for_account(conn, &account)
