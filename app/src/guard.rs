@@ -74,15 +74,69 @@ pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
     }
 }
 
-/// The audit actor for `user` in this request.
-pub fn actor_of(user: &CurrentUser) -> domain::audit::Actor {
-    domain::audit::Actor::account(&user.id, &user.email).with_request_id(request_id())
+/// Partner admins only.
+pub const ADMIN: &[Role] = &[Role::PartnerAdmin];
+
+/// Who is calling, as the domain needs it: the signed-in account, and the same account as
+/// the audit actor of this request (with its request id).
+pub struct Caller {
+    /// The signed-in account.
+    pub user: CurrentUser,
+    /// The account as the audit actor of this request.
+    pub actor: domain::audit::Actor,
 }
 
-/// A partner admin caller as an audit actor, or 401/403.
-pub fn require_admin() -> Result<domain::audit::Actor, AppError> {
-    let user = require_role(&[Role::PartnerAdmin]).map_err(fail)?;
-    Ok(actor_of(&user))
+impl Caller {
+    fn of(user: CurrentUser) -> Caller {
+        let actor =
+            domain::audit::Actor::account(&user.id, &user.email).with_request_id(request_id());
+        Caller { user, actor }
+    }
+
+    /// The signed-in caller holding one of `roles`, or 401/403 as the server function's
+    /// answer. For a server function with work of its own between the check and the database
+    /// (which it then runs with [`open`]); otherwise [`call`] does both.
+    pub fn with_role(roles: &[Role]) -> Result<Caller, AppError> {
+        require_role(roles).map(Caller::of).map_err(fail)
+    }
+
+    /// Any signed-in caller, or 401 as the server function's answer (see [`Caller::with_role`]).
+    pub fn signed_in() -> Result<Caller, AppError> {
+        require_user().map(Caller::of).map_err(fail)
+    }
+}
+
+/// The usual server function: a caller holding one of `roles` (else 401/403), then `f` on a
+/// database connection off the async workers. Any error is the server function's answer
+/// (through [`fail`], once).
+pub async fn call<T, F>(roles: &[Role], f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut domain::db::AnyConnection, &Caller) -> Result<T, AppError> + Send + 'static,
+{
+    let me = Caller::with_role(roles)?;
+    open(move |conn| f(conn, &me)).await
+}
+
+/// [`call`] for any signed-in account (401 otherwise).
+pub async fn signed_in<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut domain::db::AnyConnection, &Caller) -> Result<T, AppError> + Send + 'static,
+{
+    let me = Caller::signed_in()?;
+    open(move |conn| f(conn, &me)).await
+}
+
+/// `f` on a database connection off the async workers, with no caller check: for public
+/// calls and for server functions that check their caller themselves. Any error is the
+/// server function's answer (through [`fail`], once).
+pub async fn open<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut domain::db::AnyConnection) -> Result<T, AppError> + Send + 'static,
+{
+    db(f).await.map_err(fail)
 }
 
 /// Set the HTTP status matching the error and attach the request id.
@@ -161,7 +215,7 @@ pub fn local_path(url: &str) -> Option<String> {
 }
 
 /// Run blocking database work for a server function.
-pub async fn db<T, F>(f: F) -> Result<T, AppError>
+async fn db<T, F>(f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut domain::db::AnyConnection) -> Result<T, AppError> + Send + 'static,

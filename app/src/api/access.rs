@@ -13,34 +13,17 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::guard::{self, fail};
-#[cfg(feature = "ssr")]
-use crate::guard::{actor_of, require_admin as admin};
-#[cfg(feature = "ssr")]
-use domain::account::CurrentUser;
+use crate::guard::{self, fail, Caller, ADMIN};
 #[cfg(feature = "ssr")]
 use domain::Role;
 
-#[cfg(feature = "ssr")]
-fn partner() -> Result<CurrentUser, AppError> {
-    guard::require_role(&Role::PARTNER).map_err(fail)
-}
-
 /// Partners that hold API keys: relying parties and credential/print partners.
 #[cfg(feature = "ssr")]
-fn key_holder() -> Result<CurrentUser, AppError> {
-    guard::require_role(&[Role::AuthPartner, Role::CredentialPartner]).map_err(fail)
-}
-
+const KEY_HOLDER: &[Role] = &[Role::AuthPartner, Role::CredentialPartner];
 #[cfg(feature = "ssr")]
-fn auth_partner() -> Result<CurrentUser, AppError> {
-    guard::require_role(&[Role::AuthPartner]).map_err(fail)
-}
-
+const AUTH_PARTNER: &[Role] = &[Role::AuthPartner];
 #[cfg(feature = "ssr")]
-fn misp_partner() -> Result<CurrentUser, AppError> {
-    guard::require_role(&[Role::MispPartner]).map_err(fail)
-}
+const MISP_PARTNER: &[Role] = &[Role::MispPartner];
 
 /// A secret is in this answer: no cache may keep it.
 #[cfg(feature = "ssr")]
@@ -66,20 +49,19 @@ fn mapping_kind(kind: &str) -> Result<domain::access::oidc::MappingKind, AppErro
 /// Published policies of the partner's group, with the partner's latest request for each.
 #[server(endpoint = "policy-requests/options")]
 pub async fn requestable_policies() -> Result<Vec<RequestablePolicy>, AppError> {
-    let user = partner()?;
-    guard::db(move |conn| domain::access::request::requestable(conn, &user))
-        .await
-        .map_err(fail)
+    guard::call(&Role::PARTNER, |conn, me| {
+        domain::access::request::requestable(conn, &me.user)
+    })
+    .await
 }
 
 /// Request a policy.
 #[server(endpoint = "policy-requests/create")]
 pub async fn request_policy(input: RequestInput) -> Result<RequestView, AppError> {
-    let user = partner()?;
-    let actor = actor_of(&user);
-    guard::db(move |conn| domain::access::request::create(conn, &actor, &user, &input))
-        .await
-        .map_err(fail)
+    guard::call(&Role::PARTNER, move |conn, me| {
+        domain::access::request::create(conn, &me.actor, &me.user, &input)
+    })
+    .await
 }
 
 /// The partner's requests.
@@ -87,10 +69,10 @@ pub async fn request_policy(input: RequestInput) -> Result<RequestView, AppError
 pub async fn my_policy_requests(
     #[server(default)] query: RequestQuery,
 ) -> Result<Page<RequestView>, AppError> {
-    let user = partner()?;
-    guard::db(move |conn| domain::access::request::list_own(conn, &user, &query))
-        .await
-        .map_err(fail)
+    guard::call(&Role::PARTNER, move |conn, me| {
+        domain::access::request::list_own(conn, &me.user, &query)
+    })
+    .await
 }
 
 /// Every request (partner admins); pending ones first by default.
@@ -98,10 +80,10 @@ pub async fn my_policy_requests(
 pub async fn all_policy_requests(
     #[server(default)] query: RequestQuery,
 ) -> Result<Page<RequestView>, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::access::request::list(conn, &query, None))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::access::request::list(conn, &query, None)
+    })
+    .await
 }
 
 /// Approve or reject (with a comment) a pending request.
@@ -111,12 +93,10 @@ pub async fn decide_policy_request(
     approve: bool,
     #[server(default)] comment: Option<String>,
 ) -> Result<RequestView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| {
-        domain::access::request::decide(conn, &actor, &id, approve, comment.as_deref())
+    guard::call(ADMIN, move |conn, me| {
+        domain::access::request::decide(conn, &me.actor, &id, approve, comment.as_deref())
     })
     .await
-    .map_err(fail)
 }
 
 // ---- API keys ----
@@ -124,43 +104,41 @@ pub async fn decide_policy_request(
 /// The partner's approved policies a key can be made for, and the longest validity (days).
 #[server(endpoint = "apikeys/options")]
 pub async fn api_key_options() -> Result<(Vec<ApprovedPolicy>, i64), AppError> {
-    let user = key_holder()?;
+    let me = Caller::with_role(KEY_HOLDER)?;
     let days = guard::state()?.access.api_key_days;
-    let policies = guard::db(move |conn| domain::access::apikey::policy_options(conn, &user))
-        .await
-        .map_err(fail)?;
+    let policies =
+        guard::open(move |conn| domain::access::apikey::policy_options(conn, &me.user)).await?;
     Ok((policies, days))
 }
 
 /// Generate an API key; the secret is in this answer only.
 #[server(endpoint = "apikeys/create")]
 pub async fn create_api_key(input: ApiKeyInput) -> Result<Issued<ApiKeyView>, AppError> {
-    let user = key_holder()?;
-    let actor = actor_of(&user);
+    let me = Caller::with_role(KEY_HOLDER)?;
     let config = guard::state()?.access;
     no_store();
-    guard::db(move |conn| domain::access::apikey::create(conn, &actor, &user, &input, &config))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| {
+        domain::access::apikey::create(conn, &me.actor, &me.user, &input, &config)
+    })
+    .await
 }
 
 /// The partner's keys.
 #[server(endpoint = "apikeys/mine")]
 pub async fn my_api_keys(#[server(default)] query: KeyQuery) -> Result<Page<ApiKeyView>, AppError> {
-    let user = key_holder()?;
-    guard::db(move |conn| domain::access::apikey::list_own(conn, &user, &query))
-        .await
-        .map_err(fail)
+    guard::call(KEY_HOLDER, move |conn, me| {
+        domain::access::apikey::list_own(conn, &me.user, &query)
+    })
+    .await
 }
 
 /// Deactivate one of the partner's keys.
 #[server(endpoint = "apikeys/mine/deactivate")]
 pub async fn deactivate_my_api_key(id: String) -> Result<ApiKeyView, AppError> {
-    let user = key_holder()?;
-    let actor = actor_of(&user);
-    guard::db(move |conn| domain::access::apikey::deactivate(conn, &actor, &id, Some(&user)))
-        .await
-        .map_err(fail)
+    guard::call(KEY_HOLDER, move |conn, me| {
+        domain::access::apikey::deactivate(conn, &me.actor, &id, Some(&me.user))
+    })
+    .await
 }
 
 /// Every key (partner admins).
@@ -168,19 +146,19 @@ pub async fn deactivate_my_api_key(id: String) -> Result<ApiKeyView, AppError> {
 pub async fn all_api_keys(
     #[server(default)] query: KeyQuery,
 ) -> Result<Page<ApiKeyView>, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::access::apikey::list(conn, &query, None))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::access::apikey::list(conn, &query, None)
+    })
+    .await
 }
 
 /// Deactivate any key (partner admins).
 #[server(endpoint = "apikeys/deactivate")]
 pub async fn admin_deactivate_api_key(id: String) -> Result<ApiKeyView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| domain::access::apikey::deactivate(conn, &actor, &id, None))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, me| {
+        domain::access::apikey::deactivate(conn, &me.actor, &id, None)
+    })
+    .await
 }
 
 // ---- OIDC clients ----
@@ -188,33 +166,31 @@ pub async fn admin_deactivate_api_key(id: String) -> Result<ApiKeyView, AppError
 /// The partner's approved Auth policies (for a new client).
 #[server(endpoint = "oidc/options")]
 pub async fn client_policy_options() -> Result<Vec<ApprovedPolicy>, AppError> {
-    let user = auth_partner()?;
-    guard::db(move |conn| domain::access::oidc::policy_options(conn, &user))
-        .await
-        .map_err(fail)
+    guard::call(AUTH_PARTNER, |conn, me| {
+        domain::access::oidc::policy_options(conn, &me.user)
+    })
+    .await
 }
 
 /// Register an OIDC client.
 #[server(endpoint = "oidc/create")]
 pub async fn create_client(input: ClientInput) -> Result<ClientView, AppError> {
-    let user = auth_partner()?;
-    let actor = actor_of(&user);
-    guard::db(move |conn| domain::access::oidc::create(conn, &actor, &user, &input))
-        .await
-        .map_err(fail)
+    guard::call(AUTH_PARTNER, move |conn, me| {
+        domain::access::oidc::create(conn, &me.actor, &me.user, &input)
+    })
+    .await
 }
 
 /// The partner's clients.
 #[server(endpoint = "oidc/mine")]
 pub async fn my_clients(#[server(default)] query: KeyQuery) -> Result<Page<ClientView>, AppError> {
-    let user = auth_partner()?;
+    let me = Caller::with_role(AUTH_PARTNER)?;
     let esignet = guard::state()?.esignet_enabled;
-    guard::db(move |conn| {
-        let page = domain::access::oidc::list_own(conn, &user, &query)?;
+    guard::open(move |conn| {
+        let page = domain::access::oidc::list_own(conn, &me.user, &query)?;
         with_esignet(conn, page, esignet)
     })
     .await
-    .map_err(fail)
 }
 
 /// Add eSignet's state to each client of `page` when eSignet sync is configured.
@@ -246,57 +222,52 @@ fn with_esignet(
 /// Edit one of the partner's active clients.
 #[server(endpoint = "oidc/mine/update")]
 pub async fn update_client(id: String, input: ClientUpdate) -> Result<ClientView, AppError> {
-    let user = auth_partner()?;
-    let actor = actor_of(&user);
-    guard::db(move |conn| domain::access::oidc::update(conn, &actor, &user, &id, &input))
-        .await
-        .map_err(fail)
+    guard::call(AUTH_PARTNER, move |conn, me| {
+        domain::access::oidc::update(conn, &me.actor, &me.user, &id, &input)
+    })
+    .await
 }
 
 /// Deactivate one of the partner's clients.
 #[server(endpoint = "oidc/mine/deactivate")]
 pub async fn deactivate_my_client(id: String) -> Result<ClientView, AppError> {
-    let user = auth_partner()?;
-    let actor = actor_of(&user);
-    guard::db(move |conn| domain::access::oidc::deactivate(conn, &actor, &id, Some(&user)))
-        .await
-        .map_err(fail)
+    guard::call(AUTH_PARTNER, move |conn, me| {
+        domain::access::oidc::deactivate(conn, &me.actor, &id, Some(&me.user))
+    })
+    .await
 }
 
 /// Every client (partner admins).
 #[server(endpoint = "oidc/all")]
 pub async fn all_clients(#[server(default)] query: KeyQuery) -> Result<Page<ClientView>, AppError> {
-    admin()?;
+    Caller::with_role(ADMIN)?;
     let esignet = guard::state()?.esignet_enabled;
-    guard::db(move |conn| {
+    guard::open(move |conn| {
         let page = domain::access::oidc::list(conn, &query, None)?;
         with_esignet(conn, page, esignet)
     })
     .await
-    .map_err(fail)
 }
 
 /// Deactivate any client (partner admins).
 #[server(endpoint = "oidc/deactivate")]
 pub async fn admin_deactivate_client(id: String) -> Result<ClientView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| domain::access::oidc::deactivate(conn, &actor, &id, None))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, me| {
+        domain::access::oidc::deactivate(conn, &me.actor, &id, None)
+    })
+    .await
 }
 
 /// The claim and ACR mappings (partner admins).
 #[server(endpoint = "oidc/mappings")]
 pub async fn oidc_mappings() -> Result<(Vec<Mapping>, Vec<Mapping>), AppError> {
-    admin()?;
-    guard::db(move |conn| {
+    guard::call(ADMIN, |conn, _| {
         Ok((
             domain::access::oidc::mappings(conn, domain::access::oidc::MappingKind::Claim)?,
             domain::access::oidc::mappings(conn, domain::access::oidc::MappingKind::Acr)?,
         ))
     })
     .await
-    .map_err(fail)
 }
 
 /// Add or change a mapping row; `kind` is "claim" or "acr".
@@ -306,21 +277,18 @@ pub async fn set_oidc_mapping(
     key: String,
     value: String,
 ) -> Result<Vec<Mapping>, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     let kind = mapping_kind(&kind)?;
-    guard::db(move |conn| domain::access::oidc::set_mapping(conn, &actor, kind, &key, &value))
+    guard::open(move |conn| domain::access::oidc::set_mapping(conn, &me.actor, kind, &key, &value))
         .await
-        .map_err(fail)
 }
 
 /// Remove a mapping row.
 #[server(endpoint = "oidc/mappings/delete")]
 pub async fn delete_oidc_mapping(kind: String, key: String) -> Result<Vec<Mapping>, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     let kind = mapping_kind(&kind)?;
-    guard::db(move |conn| domain::access::oidc::delete_mapping(conn, &actor, kind, &key))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::access::oidc::delete_mapping(conn, &me.actor, kind, &key)).await
 }
 
 // ---- MISP licenses ----
@@ -328,13 +296,11 @@ pub async fn delete_oidc_mapping(kind: String, key: String) -> Result<Vec<Mappin
 /// Generate a MISP license; the key is in this answer only.
 #[server(endpoint = "licenses/generate")]
 pub async fn generate_license() -> Result<Issued<LicenseView>, AppError> {
-    let user = misp_partner()?;
-    let actor = actor_of(&user);
+    let me = Caller::with_role(MISP_PARTNER)?;
     let config = guard::state()?.access;
     no_store();
-    guard::db(move |conn| domain::access::license::generate(conn, &actor, &user, &config))
+    guard::open(move |conn| domain::access::license::generate(conn, &me.actor, &me.user, &config))
         .await
-        .map_err(fail)
 }
 
 /// The MISP partner's licenses.
@@ -342,20 +308,19 @@ pub async fn generate_license() -> Result<Issued<LicenseView>, AppError> {
 pub async fn my_licenses(
     #[server(default)] query: KeyQuery,
 ) -> Result<Page<LicenseView>, AppError> {
-    let user = misp_partner()?;
-    guard::db(move |conn| domain::access::license::list_own(conn, &user, &query))
-        .await
-        .map_err(fail)
+    guard::call(MISP_PARTNER, move |conn, me| {
+        domain::access::license::list_own(conn, &me.user, &query)
+    })
+    .await
 }
 
 /// Deactivate the MISP partner's license.
 #[server(endpoint = "licenses/mine/deactivate")]
 pub async fn deactivate_my_license(id: String) -> Result<LicenseView, AppError> {
-    let user = misp_partner()?;
-    let actor = actor_of(&user);
-    guard::db(move |conn| domain::access::license::deactivate(conn, &actor, &id, Some(&user)))
-        .await
-        .map_err(fail)
+    guard::call(MISP_PARTNER, move |conn, me| {
+        domain::access::license::deactivate(conn, &me.actor, &id, Some(&me.user))
+    })
+    .await
 }
 
 /// Every license (partner admins).
@@ -363,19 +328,19 @@ pub async fn deactivate_my_license(id: String) -> Result<LicenseView, AppError> 
 pub async fn all_licenses(
     #[server(default)] query: KeyQuery,
 ) -> Result<Page<LicenseView>, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::access::license::list(conn, &query, None))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::access::license::list(conn, &query, None)
+    })
+    .await
 }
 
 /// Deactivate any license (partner admins).
 #[server(endpoint = "licenses/deactivate")]
 pub async fn admin_deactivate_license(id: String) -> Result<LicenseView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| domain::access::license::deactivate(conn, &actor, &id, None))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, me| {
+        domain::access::license::deactivate(conn, &me.actor, &id, None)
+    })
+    .await
 }
 
 // ---- service tokens ----
@@ -383,8 +348,7 @@ pub async fn admin_deactivate_license(id: String) -> Result<LicenseView, AppErro
 /// Every service token (partner admins).
 #[server(endpoint = "service-tokens/all")]
 pub async fn service_tokens() -> Result<Vec<ServiceTokenView>, AppError> {
-    admin()?;
-    guard::db(domain::access::token::list).await.map_err(fail)
+    guard::call(ADMIN, |conn, _| domain::access::token::list(conn)).await
 }
 
 /// Issue a token for a downstream service; the secret is in this answer only. `topics` are
@@ -394,22 +358,19 @@ pub async fn issue_service_token(
     name: String,
     #[server(default)] topics: String,
 ) -> Result<Issued<ServiceTokenView>, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     no_store();
     let topics: Vec<String> = topics.split(',').map(|t| t.trim().to_string()).collect();
-    guard::db(move |conn| domain::access::token::issue(conn, &actor, &name, &topics))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::access::token::issue(conn, &me.actor, &name, &topics)).await
 }
 
 /// Revoke a service token.
 #[server(endpoint = "service-tokens/revoke")]
 pub async fn revoke_service_token(id: String) -> Result<ServiceTokenView, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     let cache = guard::state()?.service_tokens.clone();
-    let revoked = guard::db(move |conn| domain::access::token::revoke(conn, &actor, &id))
-        .await
-        .map_err(fail)?;
+    let revoked =
+        guard::open(move |conn| domain::access::token::revoke(conn, &me.actor, &id)).await?;
     // This instance stops at once; others within the cache's TTL.
     cache.clear();
     Ok(revoked)
@@ -422,9 +383,8 @@ pub async fn revoke_service_token(id: String) -> Result<ServiceTokenView, AppErr
 pub async fn api_clients(
     #[server(default)] page: Option<i64>,
 ) -> Result<Page<ApiClientView>, AppError> {
-    admin()?;
     let (page, size, offset) = domain::page::clamp(page, Some(20));
-    guard::db(move |conn| {
+    guard::call(ADMIN, move |conn, _| {
         domain::idp::clients::list(conn, offset, size).map(|(items, total)| Page {
             items,
             total,
@@ -433,7 +393,6 @@ pub async fn api_clients(
         })
     })
     .await
-    .map_err(fail)
 }
 
 /// Create an API client with roles (their stored spellings); the secret is in this answer
@@ -443,7 +402,7 @@ pub async fn create_api_client(
     client_id: String,
     #[server(default)] roles: Vec<String>,
 ) -> Result<Issued<ApiClientView>, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     no_store();
     let names: Vec<String> = roles.iter().map(|r| r.trim().to_string()).collect();
     let roles = domain::idp::parse_roles(&names).map_err(|name| {
@@ -456,16 +415,15 @@ pub async fn create_api_client(
             ),
         ))
     })?;
-    guard::db(move |conn| domain::idp::clients::create(conn, &actor, &client_id, &roles, None))
+    guard::open(move |conn| domain::idp::clients::create(conn, &me.actor, &client_id, &roles, None))
         .await
-        .map_err(fail)
 }
 
 /// Revoke an API client: its secret and the tokens it holds stop working at once.
 #[server(endpoint = "api-clients/revoke")]
 pub async fn revoke_api_client(id: String) -> Result<ApiClientView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| domain::idp::clients::revoke(conn, &actor, &id))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, me| {
+        domain::idp::clients::revoke(conn, &me.actor, &id)
+    })
+    .await
 }

@@ -13,19 +13,9 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::guard::require_admin as admin;
-#[cfg(feature = "ssr")]
-use crate::guard::{self, fail};
+use crate::guard::{self, fail, Caller, ADMIN};
 #[cfg(feature = "ssr")]
 use domain::Role;
-
-#[cfg(feature = "ssr")]
-fn partner() -> Result<(domain::account::CurrentUser, domain::audit::Actor), AppError> {
-    let user = guard::require_role(&Role::PARTNER).map_err(fail)?;
-    let actor =
-        domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
-    Ok((user, actor))
-}
 
 /// The bytes of an upload.
 #[cfg(feature = "ssr")]
@@ -55,19 +45,16 @@ pub(crate) fn upload_bytes(content: &str, encoding: Option<&str>) -> Result<Vec<
 pub async fn list_ca_certificates(
     #[server(default)] query: CaQuery,
 ) -> Result<Page<CaSummary>, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::cert::trust::list(conn, &query))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::cert::trust::list(conn, &query)
+    })
+    .await
 }
 
 /// One trusted CA with its facts and chain (PARTNER_ADMIN).
 #[server(endpoint = "certificates/ca/detail")]
 pub async fn get_ca_certificate(id: String) -> Result<CaDetail, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::cert::trust::detail(conn, &id))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| domain::cert::trust::detail(conn, &id)).await
 }
 
 /// Check CA certificates without storing them: what each is and every failed check.
@@ -77,12 +64,13 @@ pub async fn check_ca_certificates(
     content: String,
     #[server(default)] encoding: Option<String>,
 ) -> Result<CaUploadReport, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     let config = guard::state()?.certs;
-    guard::db(move |conn| domain::cert::trust::upload(conn, &actor, &config, &domain, &input, true))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| {
+        domain::cert::trust::upload(conn, &me.actor, &config, &domain, &input, true)
+    })
+    .await
 }
 
 /// Add CA certificates to the trust store (a bundle stores what passes, reports the rest).
@@ -92,32 +80,28 @@ pub async fn upload_ca_certificates(
     content: String,
     #[server(default)] encoding: Option<String>,
 ) -> Result<CaUploadReport, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     let config = guard::state()?.certs;
-    guard::db(move |conn| {
-        domain::cert::trust::upload(conn, &actor, &config, &domain, &input, false)
+    guard::open(move |conn| {
+        domain::cert::trust::upload(conn, &me.actor, &config, &domain, &input, false)
     })
     .await
-    .map_err(fail)
 }
 
 /// Stop trusting a CA (PARTNER_ADMIN).
 #[server(endpoint = "certificates/ca/deactivate")]
 pub async fn deactivate_ca_certificate(id: String) -> Result<CaSummary, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| domain::cert::trust::deactivate(conn, &actor, &id))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, me| {
+        domain::cert::trust::deactivate(conn, &me.actor, &id)
+    })
+    .await
 }
 
 /// The portal's signing CAs (public certificates; any signed-in account).
 #[server(endpoint = "certificates/signing_cas")]
 pub async fn get_signing_cas() -> Result<Vec<SigningCaView>, AppError> {
-    guard::require_user().map_err(fail)?;
-    guard::db(domain::cert::signing::signing_cas)
-        .await
-        .map_err(fail)
+    guard::signed_in(|conn, _| domain::cert::signing::signing_cas(conn)).await
 }
 
 /// The domain of the signed-in partner's certificate and the certificate (None: not uploaded
@@ -125,10 +109,10 @@ pub async fn get_signing_cas() -> Result<Vec<SigningCaView>, AppError> {
 #[server(endpoint = "certificates/mine")]
 pub async fn get_my_certificate() -> Result<Option<(CertDomain, Option<PartnerCertView>)>, AppError>
 {
-    let (user, _) = partner()?;
-    guard::db(move |conn| domain::cert::partner::own_with_domain(conn, &user))
-        .await
-        .map_err(fail)
+    guard::call(&Role::PARTNER, |conn, me| {
+        domain::cert::partner::own_with_domain(conn, &me.user)
+    })
+    .await
 }
 
 /// Check the partner's certificate before uploading it (stores nothing).
@@ -137,11 +121,9 @@ pub async fn check_my_certificate(
     content: String,
     #[server(default)] encoding: Option<String>,
 ) -> Result<PartnerCertCheck, AppError> {
-    let (user, _) = partner()?;
+    let me = Caller::with_role(&Role::PARTNER)?;
     let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
-    guard::db(move |conn| domain::cert::partner::check_own(conn, &user, &input))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::cert::partner::check_own(conn, &me.user, &input)).await
 }
 
 /// Upload (or renew) the partner's certificate; the portal re-signs its key.
@@ -150,12 +132,13 @@ pub async fn upload_my_certificate(
     content: String,
     #[server(default)] encoding: Option<String>,
 ) -> Result<PartnerCertView, AppError> {
-    let (user, actor) = partner()?;
+    let me = Caller::with_role(&Role::PARTNER)?;
     let input = upload_bytes(&content, encoding.as_deref()).map_err(fail)?;
     let config = guard::state()?.certs;
-    guard::db(move |conn| domain::cert::partner::upload_own(conn, &actor, &user, &config, &input))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| {
+        domain::cert::partner::upload_own(conn, &me.actor, &me.user, &config, &input)
+    })
+    .await
 }
 
 /// A partner's certificate, for partner admins.
@@ -163,8 +146,8 @@ pub async fn upload_my_certificate(
 pub async fn get_partner_certificate(
     partner_id: String,
 ) -> Result<Option<PartnerCertView>, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::cert::partner::of_partner(conn, &partner_id))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::cert::partner::of_partner(conn, &partner_id)
+    })
+    .await
 }

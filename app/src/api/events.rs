@@ -9,28 +9,26 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::guard::require_admin as admin;
-#[cfg(feature = "ssr")]
-use crate::guard::{self, fail};
+use crate::guard::{self, ADMIN};
 
 /// One page of receivers, newest first.
 #[server(endpoint = "events/receivers")]
 pub async fn list_receivers(
     #[server(default)] filter: ReceiverFilter,
 ) -> Result<Page<SubscriptionView>, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::events::store::list(conn, &filter))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::events::store::list(conn, &filter)
+    })
+    .await
 }
 
 /// One receiver with its newest attempts and dead letters.
 #[server(endpoint = "events/receiver")]
 pub async fn get_receiver(id: String) -> Result<SubscriptionDetail, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::events::store::detail(conn, &id))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::events::store::detail(conn, &id)
+    })
+    .await
 }
 
 /// Deliver a dead letter again, before the receiver's next event.
@@ -39,11 +37,10 @@ pub async fn redeliver_dead_letter(
     subscription_id: String,
     letter_id: String,
 ) -> Result<(), AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| {
+    guard::call(ADMIN, move |conn, me| {
         domain::events::store::requeue(
             conn,
-            &actor,
+            &me.actor,
             &subscription_id,
             &letter_id,
             domain::clock::now_ms(),
@@ -51,27 +48,22 @@ pub async fn redeliver_dead_letter(
     })
     .await
     .map(|_| ())
-    .map_err(fail)
 }
 
 /// Stop a receiver for good.
 #[server(endpoint = "events/deactivate")]
 pub async fn deactivate_receiver(id: String) -> Result<SubscriptionView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| {
-        domain::events::store::deactivate(conn, &actor, &id, domain::clock::now_ms())
+    guard::call(ADMIN, move |conn, me| {
+        domain::events::store::deactivate(conn, &me.actor, &id, domain::clock::now_ms())
     })
     .await
-    .map_err(fail)
 }
 
 /// Deliver again from `event_id` (inclusive), for a receiver that lost data.
 #[server(endpoint = "events/replay")]
 pub async fn replay_receiver(id: String, event_id: String) -> Result<SubscriptionView, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| {
-        domain::events::store::replay(conn, &actor, &id, &event_id, domain::clock::now_ms())
+    guard::call(ADMIN, move |conn, me| {
+        domain::events::store::replay(conn, &me.actor, &id, &event_id, domain::clock::now_ms())
     })
     .await
-    .map_err(fail)
 }

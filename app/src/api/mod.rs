@@ -48,13 +48,12 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let client = guard::client_info();
     let (sessions, limits) = (state.sessions, state.throttle);
     let permit = guard::hashing_permit().await?;
-    let outcome = domain::db::run(&state.pool, move |conn| {
+    let outcome = guard::open(move |conn| {
         Ok(domain::auth::login(
             conn, &email, &password, &client, &sessions, &limits,
         ))
     })
-    .await
-    .map_err(fail)?;
+    .await?;
     drop(permit);
     if outcome.delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(outcome.delay_ms)).await;
@@ -74,9 +73,7 @@ pub async fn logout() -> Result<(), AppError> {
     let state = guard::state()?;
     if let Some(session) = guard::session() {
         let rid = guard::request_id();
-        guard::db(move |conn| domain::auth::logout(conn, &session, rid))
-            .await
-            .map_err(fail)?;
+        guard::open(move |conn| domain::auth::logout(conn, &session, rid)).await?;
     }
     guard::set_header(
         http::header::SET_COOKIE,
@@ -103,7 +100,7 @@ pub async fn change_password(
     }
     let rid = guard::request_id();
     let _permit = guard::hashing_permit().await?;
-    guard::db(move |conn| {
+    guard::open(move |conn| {
         domain::account::change_password(
             conn,
             &session.user,
@@ -114,15 +111,12 @@ pub async fn change_password(
         )
     })
     .await
-    .map_err(fail)
 }
 
 /// Whether the one-time set-up page is still open (no partner admin yet).
 #[server(endpoint = "setup_needed")]
 pub async fn setup_needed() -> Result<bool, AppError> {
-    let exists = guard::db(domain::account::admin_exists)
-        .await
-        .map_err(fail)?;
+    let exists = guard::open(domain::account::admin_exists).await?;
     Ok(!exists)
 }
 
@@ -152,11 +146,10 @@ pub async fn setup_admin(
         )));
     }
     let _permit = guard::hashing_permit().await?;
-    guard::db(move |conn| {
+    guard::open(move |conn| {
         domain::account::create_first_admin(conn, &email, &display_name, &password)
     })
-    .await
-    .map_err(fail)?;
+    .await?;
     leptos_axum::redirect("/login?setup=done");
     Ok(())
 }
@@ -166,10 +159,9 @@ pub async fn setup_admin(
 pub async fn list_accounts(
     #[server(default)] query: AccountQuery,
 ) -> Result<Page<AccountView>, AppError> {
-    guard::require_role(&[Role::PartnerAdmin])?;
-    guard::db(move |conn| domain::account::list_operators(conn, &query))
-        .await
-        .map_err(fail)
+    // The role check's error is not passed through `fail` here (no form redirect).
+    guard::require_role(guard::ADMIN)?;
+    guard::open(move |conn| domain::account::list_operators(conn, &query)).await
 }
 
 /// Create an operator account (PARTNER_ADMIN only).
@@ -180,7 +172,7 @@ pub async fn create_operator(
     password: String,
     role: String,
 ) -> Result<AccountView, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    let me = guard::Caller::with_role(guard::ADMIN)?;
     let role = Role::parse(&role).ok_or_else(|| {
         fail(AppError::validation(
             "role",
@@ -188,13 +180,11 @@ pub async fn create_operator(
             "Choose PARTNER_ADMIN or POLICYMANAGER.",
         ))
     })?;
-    let actor =
-        domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
     let _permit = guard::hashing_permit().await?;
-    guard::db(move |conn| {
+    guard::open(move |conn| {
         domain::account::create_operator(
             conn,
-            &actor,
+            &me.actor,
             &domain::account::NewAccount {
                 email,
                 display_name,
@@ -204,22 +194,17 @@ pub async fn create_operator(
         )
     })
     .await
-    .map_err(fail)
 }
 
 /// Deactivate (`active = false`) or reactivate an operator account (PARTNER_ADMIN only).
 #[server(endpoint = "accounts/status")]
 pub async fn set_account_active(id: String, active: bool) -> Result<AccountView, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
-    let actor =
-        domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
-    guard::db(move |conn| {
+    guard::call(guard::ADMIN, move |conn, me| {
         if active {
-            domain::account::reactivate_operator(conn, &actor, &id)
+            domain::account::reactivate_operator(conn, &me.actor, &id)
         } else {
-            domain::account::deactivate_operator(conn, &actor, &id)
+            domain::account::deactivate_operator(conn, &me.actor, &id)
         }
     })
     .await
-    .map_err(fail)
 }

@@ -15,16 +15,11 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::guard::{self, fail};
+use crate::guard::{self, fail, Caller, ADMIN};
 #[cfg(feature = "ssr")]
 use domain::partner::{Decision, PartnerInput, ProfileUpdate};
 #[cfg(feature = "ssr")]
 use domain::Role;
-
-#[cfg(feature = "ssr")]
-fn actor(user: &domain::account::CurrentUser) -> domain::audit::Actor {
-    domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id())
-}
 
 #[cfg(feature = "ssr")]
 fn passwords_match(password: &str, confirm: &str) -> Result<(), AppError> {
@@ -45,9 +40,7 @@ pub async fn get_partner_form_options() -> Result<PartnerFormOptions, AppError> 
     let admin = guard::session()
         .map(|s| s.user.has(Role::PartnerAdmin))
         .unwrap_or(false);
-    guard::db(move |conn| domain::partner::form_options(conn, admin))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::partner::form_options(conn, admin)).await
 }
 
 /// Public sign-up: an account and a pending partner, then signed in.
@@ -80,7 +73,7 @@ pub async fn sign_up(
     let policy = state.sessions;
     let _permit = guard::hashing_permit().await?;
     // Registration and its first session commit together: a failure leaves neither.
-    let (view, token) = guard::db(move |conn| {
+    let (view, token) = guard::open(move |conn| {
         domain::db::write_tx(conn, |conn| {
             let view = domain::partner::sign_up(conn, &input, &password)?;
             let account = domain::account::find_by_email(conn, &view.account_email)?
@@ -95,8 +88,7 @@ pub async fn sign_up(
             Ok((view, token))
         })
     })
-    .await
-    .map_err(fail)?;
+    .await?;
     guard::set_header(
         http::header::SET_COOKIE,
         &crate::api::session_cookie(&token, state.secure_cookies, false),
@@ -108,10 +100,9 @@ pub async fn sign_up(
 /// The signed-in partner's own profile and contacts (None for an account without a partner).
 #[server(endpoint = "partners/me")]
 pub async fn get_my_partner() -> Result<Option<MyPartner>, AppError> {
+    // The sign-in check's error is not passed through `fail` here (no form redirect).
     let user = guard::require_user()?;
-    guard::db(move |conn| domain::partner::my_partner(conn, &user))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::partner::my_partner(conn, &user)).await
 }
 
 /// The partner edits its contact details, address, language and (while not active) group.
@@ -123,8 +114,6 @@ pub async fn update_profile(
     language: String,
     #[server(default)] policy_group_id: Option<String>,
 ) -> Result<PartnerView, AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    let rid = guard::request_id();
     let update = ProfileUpdate {
         email,
         phone,
@@ -132,9 +121,11 @@ pub async fn update_profile(
         language,
         policy_group_id,
     };
-    guard::db(move |conn| domain::partner::update_own_profile(conn, &user, rid, &update))
-        .await
-        .map_err(fail)
+    guard::signed_in(move |conn, me| {
+        let rid = me.actor.request_id.clone();
+        domain::partner::update_own_profile(conn, &me.user, rid, &update)
+    })
+    .await
 }
 
 /// Add an extra contact to the caller's partner.
@@ -143,33 +134,31 @@ pub async fn add_contact(
     contact_email: String,
     #[server(default)] contact_phone: String,
 ) -> Result<ContactView, AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    let rid = guard::request_id();
-    guard::db(move |conn| {
-        domain::partner::add_contact(conn, &user, rid, &contact_email, &contact_phone)
+    guard::signed_in(move |conn, me| {
+        let rid = me.actor.request_id.clone();
+        domain::partner::add_contact(conn, &me.user, rid, &contact_email, &contact_phone)
     })
     .await
-    .map_err(fail)
 }
 
 /// Remove one of the caller's extra contacts.
 #[server(endpoint = "partners/me/contacts/remove")]
 pub async fn remove_contact(id: i64) -> Result<(), AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    let rid = guard::request_id();
-    guard::db(move |conn| domain::partner::remove_contact(conn, &user, rid, id))
-        .await
-        .map_err(fail)
+    guard::signed_in(move |conn, me| {
+        let rid = me.actor.request_id.clone();
+        domain::partner::remove_contact(conn, &me.user, rid, id)
+    })
+    .await
 }
 
 /// The partner resubmits its rejected registration.
 #[server(endpoint = "partners/me/resubmit")]
 pub async fn resubmit() -> Result<PartnerView, AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    let rid = guard::request_id();
-    guard::db(move |conn| domain::partner::resubmit_own(conn, &user, rid))
-        .await
-        .map_err(fail)
+    guard::signed_in(|conn, me| {
+        let rid = me.actor.request_id.clone();
+        domain::partner::resubmit_own(conn, &me.user, rid)
+    })
+    .await
 }
 
 /// Partners list (PARTNER_ADMIN).
@@ -177,19 +166,17 @@ pub async fn resubmit() -> Result<PartnerView, AppError> {
 pub async fn list_partners(
     #[server(default)] query: PartnerQuery,
 ) -> Result<PartnerList, AppError> {
-    guard::require_role(&[Role::PartnerAdmin])?;
-    guard::db(move |conn| domain::partner::list(conn, &query))
-        .await
-        .map_err(fail)
+    // The role check's error is not passed through `fail` here (no form redirect).
+    guard::require_role(ADMIN)?;
+    guard::open(move |conn| domain::partner::list(conn, &query)).await
 }
 
 /// One partner with contacts, status history and audit trail (PARTNER_ADMIN).
 #[server(endpoint = "partners/detail")]
 pub async fn get_partner_detail(id: String) -> Result<PartnerDetail, AppError> {
-    guard::require_role(&[Role::PartnerAdmin])?;
-    guard::db(move |conn| domain::partner::detail(conn, &id))
-        .await
-        .map_err(fail)
+    // The role check's error is not passed through `fail` here (no form redirect).
+    guard::require_role(ADMIN)?;
+    guard::open(move |conn| domain::partner::detail(conn, &id)).await
 }
 
 /// Approve, reject, deactivate or reactivate a partner (PARTNER_ADMIN).
@@ -199,7 +186,7 @@ pub async fn decide_partner(
     decision: String,
     #[server(default)] reason: Option<String>,
 ) -> Result<PartnerView, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    let me = Caller::with_role(ADMIN)?;
     let decision = Decision::parse(&decision).ok_or_else(|| {
         fail(AppError::new(
             domain::ErrorKind::BadRequest,
@@ -207,10 +194,10 @@ pub async fn decide_partner(
             "Decision must be approve, reject, deactivate or reactivate.",
         ))
     })?;
-    let actor = actor(&user);
-    guard::db(move |conn| domain::partner::decide(conn, &actor, &id, decision, reason.as_deref()))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| {
+        domain::partner::decide(conn, &me.actor, &id, decision, reason.as_deref())
+    })
+    .await
 }
 
 /// A partner admin registers a partner of any portal type; it starts approved.
@@ -227,7 +214,7 @@ pub async fn admin_create_partner(
     address: String,
     language: String,
 ) -> Result<PartnerView, AppError> {
-    let user = guard::require_role(&[Role::PartnerAdmin]).map_err(fail)?;
+    let me = Caller::with_role(ADMIN)?;
     passwords_match(&password, &confirm_password)?;
     let input = PartnerInput {
         partner_id,
@@ -239,12 +226,10 @@ pub async fn admin_create_partner(
         language,
         policy_group_id,
     };
-    let actor = actor(&user);
     let _permit = guard::hashing_permit().await?;
     let view =
-        guard::db(move |conn| domain::partner::admin_create(conn, &actor, &input, &password))
-            .await
-            .map_err(fail)?;
+        guard::open(move |conn| domain::partner::admin_create(conn, &me.actor, &input, &password))
+            .await?;
     leptos_axum::redirect(&format!("/admin/partners/{}?created=1", view.id));
     Ok(view)
 }
@@ -254,8 +239,7 @@ pub async fn admin_create_partner(
 pub async fn list_audit(
     #[server(default)] query: AuditQuery,
 ) -> Result<Page<AuditEntry>, AppError> {
-    guard::require_role(&[Role::PartnerAdmin])?;
-    guard::db(move |conn| domain::audit::list(conn, &query))
-        .await
-        .map_err(fail)
+    // The role check's error is not passed through `fail` here (no form redirect).
+    guard::require_role(ADMIN)?;
+    guard::open(move |conn| domain::audit::list(conn, &query)).await
 }

@@ -12,34 +12,28 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::guard::{self, fail};
+use crate::guard::{self, fail, Caller};
 #[cfg(feature = "ssr")]
 use domain::Role;
-
-#[cfg(feature = "ssr")]
-fn operator() -> Result<domain::audit::Actor, AppError> {
-    let user = guard::require_role(&Role::OPERATOR).map_err(fail)?;
-    Ok(domain::audit::Actor::account(&user.id, &user.email).with_request_id(guard::request_id()))
-}
 
 /// Policy groups with their counts (operators).
 #[server(endpoint = "policy_groups")]
 pub async fn list_policy_groups(
     #[server(default)] query: PolicyGroupQuery,
 ) -> Result<Page<PolicyGroupRow>, AppError> {
-    operator()?;
-    guard::db(move |conn| domain::policy_group::list(conn, &query))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, _| {
+        domain::policy_group::list(conn, &query)
+    })
+    .await
 }
 
 /// Active groups, for pickers (operators).
 #[server(endpoint = "policy_groups/options")]
 pub async fn get_policy_group_options() -> Result<Vec<PolicyGroupOption>, AppError> {
-    operator()?;
-    guard::db(domain::policy_group::active_options)
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, |conn, _| {
+        domain::policy_group::active_options(conn)
+    })
+    .await
 }
 
 /// Create a group.
@@ -48,10 +42,10 @@ pub async fn create_policy_group(
     name: String,
     #[server(default)] description: String,
 ) -> Result<PolicyGroupOption, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy_group::create(conn, &actor, &name, &description))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy_group::create(conn, &me.actor, &name, &description)
+    })
+    .await
 }
 
 /// Change a group's description.
@@ -60,44 +54,44 @@ pub async fn update_policy_group(
     id: String,
     #[server(default)] description: String,
 ) -> Result<PolicyGroupRow, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy_group::update_description(conn, &actor, &id, &description))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy_group::update_description(conn, &me.actor, &id, &description)
+    })
+    .await
 }
 
 /// Deactivate (`active=false`) or reactivate a group.
 #[server(endpoint = "policy_groups/set_active")]
 pub async fn set_policy_group_active(id: String, active: bool) -> Result<PolicyGroupRow, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy_group::set_active(conn, &actor, &id, active))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy_group::set_active(conn, &me.actor, &id, active)
+    })
+    .await
 }
 
 /// Policies, filtered, sorted and paged (operators).
 #[server(endpoint = "policies")]
 pub async fn list_policies(#[server(default)] query: PolicyQuery) -> Result<PolicyList, AppError> {
-    operator()?;
-    guard::db(move |conn| domain::policy::list(conn, &query))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, _| {
+        domain::policy::list(conn, &query)
+    })
+    .await
 }
 
 /// One policy with its versions (operators).
 #[server(endpoint = "policies/detail")]
 pub async fn get_policy(id: String) -> Result<PolicyDetail, AppError> {
-    operator()?;
-    guard::db(move |conn| domain::policy::detail(conn, &id))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, _| {
+        domain::policy::detail(conn, &id)
+    })
+    .await
 }
 
 /// Check a document against its type's schema without saving (the editor's live check).
 /// Ok means valid; the error lists every violation in `details`.
 #[server(endpoint = "policies/validate")]
 pub async fn validate_policy(policy_type: String, document: String) -> Result<(), AppError> {
-    operator()?;
+    Caller::with_role(&Role::OPERATOR)?;
     domain::policy::check_document(&policy_type, &document).map_err(fail)
 }
 
@@ -110,7 +104,6 @@ pub async fn create_policy(
     policy_type: String,
     document: String,
 ) -> Result<PolicyDetail, AppError> {
-    let actor = operator()?;
     let input = domain::policy::PolicyInput {
         group_id,
         name,
@@ -118,9 +111,10 @@ pub async fn create_policy(
         policy_type,
         document,
     };
-    let created = guard::db(move |conn| domain::policy::create(conn, &actor, &input))
-        .await
-        .map_err(fail)?;
+    let created = guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy::create(conn, &me.actor, &input)
+    })
+    .await?;
     leptos_axum::redirect(&format!("/policies/{}?saved=created", created.summary.id));
     Ok(created)
 }
@@ -133,34 +127,34 @@ pub async fn update_policy(
     #[server(default)] description: String,
     document: String,
 ) -> Result<PolicyDetail, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy::update(conn, &actor, &id, &name, &description, &document))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy::update(conn, &me.actor, &id, &name, &description, &document)
+    })
+    .await
 }
 
 /// Start a revision of a published policy.
 #[server(endpoint = "policies/revise")]
 pub async fn revise_policy(id: String) -> Result<PolicyDetail, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy::start_revision(conn, &actor, &id))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy::start_revision(conn, &me.actor, &id)
+    })
+    .await
 }
 
 /// Delete a draft or discard a revision. True when the policy itself was deleted.
 #[server(endpoint = "policies/delete")]
 pub async fn delete_policy(id: String) -> Result<bool, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy::delete_draft(conn, &actor, &id))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy::delete_draft(conn, &me.actor, &id)
+    })
+    .await
 }
 
 /// Publish a draft or revision, valid until the end of `valid_to` (YYYY-MM-DD, UTC).
 #[server(endpoint = "policies/publish")]
 pub async fn publish_policy(id: String, valid_to: String) -> Result<PolicyDetail, AppError> {
-    let actor = operator()?;
+    let me = Caller::with_role(&Role::OPERATOR)?;
     let until = crate::util::end_of_day_ms(&valid_to).ok_or_else(|| {
         fail(AppError::validation(
             "valid_to",
@@ -168,18 +162,16 @@ pub async fn publish_policy(id: String, valid_to: String) -> Result<PolicyDetail
             "Give the end of validity as a date (YYYY-MM-DD).",
         ))
     })?;
-    guard::db(move |conn| domain::policy::publish(conn, &actor, &id, until))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::policy::publish(conn, &me.actor, &id, until)).await
 }
 
 /// Deactivate a published policy.
 #[server(endpoint = "policies/deactivate")]
 pub async fn deactivate_policy(id: String) -> Result<PolicyDetail, AppError> {
-    let actor = operator()?;
-    guard::db(move |conn| domain::policy::deactivate(conn, &actor, &id))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy::deactivate(conn, &me.actor, &id)
+    })
+    .await
 }
 
 /// Clone into a new draft (same or another active group, new name, optionally another type).
@@ -190,12 +182,17 @@ pub async fn clone_policy(
     name: String,
     #[server(default)] policy_type: Option<String>,
 ) -> Result<PolicyDetail, AppError> {
-    let actor = operator()?;
-    let created = guard::db(move |conn| {
-        domain::policy::clone_policy(conn, &actor, &id, &group_id, &name, policy_type.as_deref())
+    let created = guard::call(&Role::OPERATOR, move |conn, me| {
+        domain::policy::clone_policy(
+            conn,
+            &me.actor,
+            &id,
+            &group_id,
+            &name,
+            policy_type.as_deref(),
+        )
     })
-    .await
-    .map_err(fail)?;
+    .await?;
     leptos_axum::redirect(&format!("/policies/{}?saved=cloned", created.summary.id));
     Ok(created)
 }
@@ -207,10 +204,10 @@ pub async fn diff_policy_versions(
     #[server(default)] from: Option<i32>,
     #[server(default)] to: Option<i32>,
 ) -> Result<Vec<DiffLine>, AppError> {
-    operator()?;
-    guard::db(move |conn| domain::policy::diff_or_default(conn, &id, from, to))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, _| {
+        domain::policy::diff_or_default(conn, &id, from, to)
+    })
+    .await
 }
 
 /// The published policies of the caller's own policy group (partners); None while the
@@ -219,35 +216,32 @@ pub async fn diff_policy_versions(
 pub async fn my_policies(
     #[server(default)] page: Option<i64>,
 ) -> Result<Option<Page<PolicySummary>>, AppError> {
-    let user = guard::require_role(&Role::PARTNER).map_err(fail)?;
-    guard::db(
-        move |conn| match domain::policy::group_of_partner_account(conn, &user.id)? {
+    guard::call(
+        &Role::PARTNER,
+        move |conn, me| match domain::policy::group_of_partner_account(conn, &me.user.id)? {
             Some(group) => domain::policy::published_of_group(conn, &group, page).map(Some),
             None => Ok(None),
         },
     )
     .await
-    .map_err(fail)
 }
 
 /// One published policy of the caller's own group (partners); anything else is not found.
 #[server(endpoint = "policies/mine/detail")]
 pub async fn my_policy(id: String) -> Result<PolicyDetail, AppError> {
-    let user = guard::require_role(&Role::PARTNER).map_err(fail)?;
-    guard::db(move |conn| {
-        let group = domain::policy::group_of_partner_account(conn, &user.id)?
+    guard::call(&Role::PARTNER, move |conn, me| {
+        let group = domain::policy::group_of_partner_account(conn, &me.user.id)?
             .ok_or_else(|| AppError::not_found("The policy"))?;
         domain::policy::published_in_group(conn, &group, &id)
     })
     .await
-    .map_err(fail)
 }
 
 /// The audit trail of a policy, newest first (operators).
 #[server(endpoint = "policies/audit")]
 pub async fn get_policy_audit(id: String) -> Result<Vec<domain::history::AuditEntry>, AppError> {
-    operator()?;
-    guard::db(move |conn| domain::audit::for_entity(conn, "policy", &id, 100))
-        .await
-        .map_err(fail)
+    guard::call(&Role::OPERATOR, move |conn, _| {
+        domain::audit::for_entity(conn, "policy", &id, 100)
+    })
+    .await
 }

@@ -10,11 +10,7 @@ use domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::guard::require_admin as admin;
-#[cfg(feature = "ssr")]
-use crate::guard::{self, fail};
-#[cfg(feature = "ssr")]
-use domain::audit::Actor;
+use crate::guard::{self, Caller, ADMIN};
 #[cfg(feature = "ssr")]
 use domain::Role;
 
@@ -23,19 +19,16 @@ use domain::Role;
 /// A page of everything waiting for a decision, with counts per kind.
 #[server(endpoint = "inbox/list")]
 pub async fn inbox_list(#[server(default)] query: InboxQuery) -> Result<InboxPage, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::inbox::list(conn, &query))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| domain::inbox::list(conn, &query)).await
 }
 
 /// What a decision on one item needs.
 #[server(endpoint = "inbox/detail")]
 pub async fn get_inbox_detail(kind: String, id: String) -> Result<InboxDetail, AppError> {
-    admin()?;
-    guard::db(move |conn| domain::inbox::detail(conn, &kind, &id))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, move |conn, _| {
+        domain::inbox::detail(conn, &kind, &id)
+    })
+    .await
 }
 
 /// Approve or reject (reason required) one item.
@@ -46,12 +39,10 @@ pub async fn inbox_decide(
     approve: bool,
     #[server(default)] reason: Option<String>,
 ) -> Result<(), AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| {
-        domain::inbox::decide(conn, &actor, &kind, &id, approve, reason.as_deref())
+    guard::call(ADMIN, move |conn, me| {
+        domain::inbox::decide(conn, &me.actor, &kind, &id, approve, reason.as_deref())
     })
     .await
-    .map_err(fail)
 }
 
 /// Approve or reject several items, each in its own transaction, with a result per item.
@@ -61,12 +52,10 @@ pub async fn inbox_bulk(
     approve: bool,
     #[server(default)] reason: Option<String>,
 ) -> Result<Vec<ItemOutcome>, AppError> {
-    let actor = admin()?;
-    guard::db(move |conn| {
-        domain::inbox::decide_many(conn, &actor, &items, approve, reason.as_deref())
+    guard::call(ADMIN, move |conn, me| {
+        domain::inbox::decide_many(conn, &me.actor, &items, approve, reason.as_deref())
     })
     .await
-    .map_err(fail)
 }
 
 // ---- dashboards ----
@@ -74,26 +63,28 @@ pub async fn inbox_bulk(
 /// The partner admin's dashboard.
 #[server(endpoint = "dashboard/admin")]
 pub async fn get_admin_dashboard() -> Result<AdminDashboard, AppError> {
-    admin()?;
-    guard::db(|conn| domain::dashboard::admin(conn, domain::clock::now_ms()))
-        .await
-        .map_err(fail)
+    guard::call(ADMIN, |conn, _| {
+        domain::dashboard::admin(conn, domain::clock::now_ms())
+    })
+    .await
 }
 
 /// The policy manager's dashboard.
 #[server(endpoint = "dashboard/policy")]
 pub async fn get_policy_dashboard() -> Result<PolicyDashboard, AppError> {
-    guard::require_role(&[Role::PolicyManager]).map_err(fail)?;
-    guard::db(domain::dashboard::policy).await.map_err(fail)
+    guard::call(&[Role::PolicyManager], |conn, _| {
+        domain::dashboard::policy(conn)
+    })
+    .await
 }
 
 /// What needs the signed-in partner's attention (None without a partner profile).
 #[server(endpoint = "dashboard/partner")]
 pub async fn get_partner_dashboard() -> Result<Option<PartnerDashboard>, AppError> {
-    let user = guard::require_role(&Role::PARTNER).map_err(fail)?;
-    guard::db(move |conn| domain::dashboard::partner(conn, &user, domain::clock::now_ms()))
-        .await
-        .map_err(fail)
+    guard::call(&Role::PARTNER, |conn, me| {
+        domain::dashboard::partner(conn, &me.user, domain::clock::now_ms())
+    })
+    .await
 }
 
 // ---- notifications ----
@@ -102,10 +93,10 @@ pub async fn get_partner_dashboard() -> Result<Option<PartnerDashboard>, AppErro
 /// notified is not notified again. Refused while the scheduled run is under way elsewhere.
 #[server(endpoint = "notifications/run")]
 pub async fn run_notifications_now() -> Result<domain::notification::DailyReport, AppError> {
-    let actor = admin()?;
+    let me = Caller::with_role(ADMIN)?;
     let mail = guard::state()?.mail_enabled;
-    let holder = format!("manual:{}", actor.id.clone().unwrap_or_default());
-    guard::db(move |conn| {
+    let holder = format!("manual:{}", me.actor.id.clone().unwrap_or_default());
+    guard::open(move |conn| {
         use domain::notification as n;
         let now = domain::clock::now_ms();
         if !n::acquire_lease(conn, n::DAILY_JOB, &holder, now, 5 * 60_000)? {
@@ -120,7 +111,6 @@ pub async fn run_notifications_now() -> Result<domain::notification::DailyReport
         report
     })
     .await
-    .map_err(fail)
 }
 
 /// Unread count and latest notifications of the signed-in account (empty when signed out, so
@@ -130,9 +120,7 @@ pub async fn notification_bell() -> Result<BellSummary, AppError> {
     let Some(session) = guard::session() else {
         return Ok(BellSummary::default());
     };
-    guard::db(move |conn| domain::notification::bell(conn, &session.user.id))
-        .await
-        .map_err(fail)
+    guard::open(move |conn| domain::notification::bell(conn, &session.user.id)).await
 }
 
 /// The signed-in account's notifications.
@@ -140,27 +128,23 @@ pub async fn notification_bell() -> Result<BellSummary, AppError> {
 pub async fn notification_list(
     #[server(default)] query: NotificationQuery,
 ) -> Result<Page<NotificationView>, AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    guard::db(move |conn| domain::notification::list(conn, &user.id, &query))
-        .await
-        .map_err(fail)
+    guard::signed_in(move |conn, me| domain::notification::list(conn, &me.user.id, &query)).await
 }
 
 /// Mark one (or, without id, every) notification of the account read.
 #[server(endpoint = "notifications/read")]
 pub async fn notification_read(#[server(default)] id: Option<String>) -> Result<usize, AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    guard::db(move |conn| domain::notification::mark_read(conn, &user.id, id.as_deref()))
-        .await
-        .map_err(fail)
+    guard::signed_in(move |conn, me| {
+        domain::notification::mark_read(conn, &me.user.id, id.as_deref())
+    })
+    .await
 }
 
 /// Dismiss one of the account's notifications.
 #[server(endpoint = "notifications/dismiss")]
 pub async fn notification_dismiss(id: String) -> Result<(), AppError> {
-    let user = guard::require_user().map_err(fail)?;
-    let actor = Actor::account(&user.id, &user.email).with_request_id(guard::request_id());
-    guard::db(move |conn| domain::notification::dismiss(conn, &actor, &user.id, &id))
-        .await
-        .map_err(fail)
+    guard::signed_in(move |conn, me| {
+        domain::notification::dismiss(conn, &me.actor, &me.user.id, &id)
+    })
+    .await
 }
