@@ -115,7 +115,7 @@ fn main() {
         language: "eng".into(),
         policy_group_id: None,
     };
-    let group = domain::policy_group::create(&mut conn, &admin, "bench group", "").expect("group");
+    let group = domain::policy::group::create(&mut conn, &admin, "bench group", "").expect("group");
     let input = domain::partner::PartnerInput {
         policy_group_id: Some(group.id),
         ..input

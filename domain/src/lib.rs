@@ -34,8 +34,6 @@ pub mod mosip_search;
 #[cfg(feature = "server")]
 pub mod outbox;
 #[cfg(feature = "server")]
-pub mod policy_group;
-#[cfg(feature = "server")]
 pub mod query;
 #[cfg(feature = "server")]
 pub mod schema;

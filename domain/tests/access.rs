@@ -11,6 +11,7 @@ use domain::access::{
 use domain::audit::Actor;
 use domain::db::AnyConnection;
 use domain::partner::{self, Decision};
+use domain::policy::group as policy_group;
 use domain::policy::{self, PolicyInput};
 use domain::schema::{
     api_keys, audit_log, mail_queue, misp_licenses, notifications, oidc_clients, outbox,
@@ -18,7 +19,7 @@ use domain::schema::{
 };
 use domain::testing::TestDb;
 use domain::testing::{sign_up as signed_up, SignedUp as Partner};
-use domain::{policy_group, AppError};
+use domain::AppError;
 use ring::signature::KeyPair;
 
 const DAY: i64 = 86_400_000;

@@ -303,7 +303,7 @@ struct Partner {
 
 fn partner_with_org(conn: &mut AnyConnection, id: &str, partner_type: &str, org: &str) -> Partner {
     let group = (partner_type == "Auth_Partner").then(|| {
-        domain::policy_group::create(conn, &Actor::system(), &format!("{id}-group"), "tests")
+        domain::policy::group::create(conn, &Actor::system(), &format!("{id}-group"), "tests")
             .expect("group")
             .id
     });

@@ -158,7 +158,7 @@ fn a_policy_is_published_for_at_most_ten_years() {
     let db = TestDb::new();
     let conn = &mut db.conn();
     let pm = domain::audit::Actor::account("pm-id", "pm@example.org");
-    let group = domain::policy_group::create(conn, &pm, "ten-years", "")
+    let group = domain::policy::group::create(conn, &pm, "ten-years", "")
         .expect("group")
         .id;
     let policy = domain::policy::create(

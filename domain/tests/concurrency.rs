@@ -11,10 +11,11 @@ use domain::db::AnyConnection;
 use domain::device::{model, sbi, DeviceInput, ItemStatus, SbiInput, DEFAULT_SBI_MAX_YEARS};
 use domain::notification::{self as note};
 use domain::partner::{self, Decision};
+use domain::policy::group as policy_group;
 use domain::policy::{self, PolicyInput};
 use domain::schema::{audit_log, device_sbis, devices, mail_queue, misp_licenses, sbis};
 use domain::testing::TestDb;
-use domain::{policy_group, AppError, ErrorKind};
+use domain::{AppError, ErrorKind};
 use std::sync::Barrier;
 
 const DAY: i64 = 86_400_000;

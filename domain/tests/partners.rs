@@ -30,7 +30,7 @@ fn admin() -> Actor {
 }
 
 fn group(conn: &mut AnyConnection, name: &str) -> String {
-    domain::policy_group::create(conn, &Actor::system(), name, "for tests")
+    domain::policy::group::create(conn, &Actor::system(), name, "for tests")
         .expect("group")
         .id
 }

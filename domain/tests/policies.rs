@@ -4,12 +4,13 @@
 use diesel::prelude::*;
 use domain::audit::Actor;
 use domain::db::AnyConnection;
+use domain::policy::group as policy_group;
 use domain::policy::{
     self, validate, PolicyGroupQuery, PolicyInput, PolicyQuery, PolicyStatus, PolicyType,
 };
 use domain::schema::{audit_log, outbox, policies, policy_versions};
 use domain::testing::TestDb;
-use domain::{policy_group, ErrorKind};
+use domain::ErrorKind;
 use std::path::Path;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mosip");

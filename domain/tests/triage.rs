@@ -149,7 +149,7 @@ struct Queue {
 fn queue(conn: &mut AnyConnection, admin: &Actor) -> Queue {
     let now = domain::clock::now_ms();
     let manager = Actor::account("manager-id", "policy@example.org");
-    let group = domain::policy_group::create(conn, &manager, "banks", "")
+    let group = domain::policy::group::create(conn, &manager, "banks", "")
         .expect("group")
         .id;
     let policy_id = domain::policy::create(

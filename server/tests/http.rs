@@ -2062,7 +2062,7 @@ impl Harness {
         let policy = {
             let conn = &mut self.db.conn();
             let manager = Actor::account("m", "policy@example.org");
-            let group = domain::policy_group::create(conn, &manager, &format!("{id}-group"), "")
+            let group = domain::policy::group::create(conn, &manager, &format!("{id}-group"), "")
                 .expect("group")
                 .id;
             let policy = domain::policy::create(
@@ -3147,7 +3147,7 @@ async fn hostile_stored_text_never_becomes_markup_on_any_page() {
         let mut conn = h.db.conn();
         let conn = &mut conn;
         let pm = Actor::account("pm-id", "pm@example.org");
-        let group = domain::policy_group::create(conn, &pm, &format!("g {EVIL}"), EVIL)
+        let group = domain::policy::group::create(conn, &pm, &format!("g {EVIL}"), EVIL)
             .expect("group")
             .id;
         let doc =
@@ -4625,7 +4625,7 @@ mod authz {
         let group = {
             let mut conn = h.db.conn();
             let pm = Actor::account("pm-id", "pm@example.org");
-            domain::policy_group::create(&mut conn, &pm, "matrix", "all partners")
+            domain::policy::group::create(&mut conn, &pm, "matrix", "all partners")
                 .expect("group")
                 .id
         };

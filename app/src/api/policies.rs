@@ -22,7 +22,7 @@ pub async fn list_policy_groups(
     #[server(default)] query: PolicyGroupQuery,
 ) -> Result<Page<PolicyGroupRow>, AppError> {
     guard::call(&Role::OPERATOR, move |conn, _| {
-        domain::policy_group::list(conn, &query)
+        domain::policy::group::list(conn, &query)
     })
     .await
 }
@@ -31,7 +31,7 @@ pub async fn list_policy_groups(
 #[server(endpoint = "policy_groups/options")]
 pub async fn get_policy_group_options() -> Result<Vec<PolicyGroupOption>, AppError> {
     guard::call(&Role::OPERATOR, |conn, _| {
-        domain::policy_group::active_options(conn)
+        domain::policy::group::active_options(conn)
     })
     .await
 }
@@ -43,7 +43,7 @@ pub async fn create_policy_group(
     #[server(default)] description: String,
 ) -> Result<PolicyGroupOption, AppError> {
     guard::call(&Role::OPERATOR, move |conn, me| {
-        domain::policy_group::create(conn, &me.actor, &name, &description)
+        domain::policy::group::create(conn, &me.actor, &name, &description)
     })
     .await
 }
@@ -55,7 +55,7 @@ pub async fn update_policy_group(
     #[server(default)] description: String,
 ) -> Result<PolicyGroupRow, AppError> {
     guard::call(&Role::OPERATOR, move |conn, me| {
-        domain::policy_group::update_description(conn, &me.actor, &id, &description)
+        domain::policy::group::update_description(conn, &me.actor, &id, &description)
     })
     .await
 }
@@ -64,7 +64,7 @@ pub async fn update_policy_group(
 #[server(endpoint = "policy_groups/set_active")]
 pub async fn set_policy_group_active(id: String, active: bool) -> Result<PolicyGroupRow, AppError> {
     guard::call(&Role::OPERATOR, move |conn, me| {
-        domain::policy_group::set_active(conn, &me.actor, &id, active)
+        domain::policy::group::set_active(conn, &me.actor, &id, active)
     })
     .await
 }

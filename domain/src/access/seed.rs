@@ -27,7 +27,7 @@ pub fn seed_api_keys(
     let now = clock::now_ms();
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let group =
-        crate::policy_group::create(conn, &system, &format!("seed-keys-{tag}"), "Seeded")?.id;
+        crate::policy::group::create(conn, &system, &format!("seed-keys-{tag}"), "Seeded")?.id;
     let policy = crate::policy::create(
         conn,
         &system,

@@ -100,11 +100,11 @@ pub fn seed_mosip_defaults(conn: &mut AnyConnection) -> AppResult<MosipSeedRepor
     let mut report = MosipSeedReport::default();
     let valid_to = crate::clock::now_ms() + 3650 * 24 * 3600 * 1000;
     for d in &DEFAULTS {
-        let group_id = match crate::policy_group::id_by_name(conn, d.group)? {
+        let group_id = match crate::policy::group::id_by_name(conn, d.group)? {
             Some(id) => id,
             None => {
                 report.groups += 1;
-                crate::policy_group::create(
+                crate::policy::group::create(
                     conn,
                     &actor,
                     d.group,

@@ -335,7 +335,7 @@ fn ensure_group(conn: &mut AnyConnection, name: &str) -> AppResult<String> {
         return Ok(id);
     }
     let description = "Demo data: partners created by `pms seed partners`.";
-    match crate::policy_group::create(conn, &Actor::system(), name, description) {
+    match crate::policy::group::create(conn, &Actor::system(), name, description) {
         Ok(group) => Ok(group.id),
         // Someone created it meanwhile: use theirs.
         Err(e) if e.code == "PMS_POLICY_GROUP_NAME_TAKEN" => {

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod document;
 #[cfg(feature = "server")]
+pub mod group;
+#[cfg(feature = "server")]
 pub mod listing;
 #[cfg(feature = "server")]
 mod seed;

@@ -50,7 +50,7 @@ pub fn seed_policies(
             .optional()?;
         let id = match found {
             Some(id) => id,
-            None => crate::policy_group::create(conn, &Actor::system(), &name, "Seeded")?.id,
+            None => crate::policy::group::create(conn, &Actor::system(), &name, "Seeded")?.id,
         };
         groups.push(id);
     }

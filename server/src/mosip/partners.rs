@@ -202,7 +202,7 @@ pub async fn register(
         let actor = who.actor(request_id(&headers));
         let view = run(&state, move |conn| {
             let policy_group_id = match &group_name {
-                Some(name) => Some(domain::policy_group::id_by_name(conn, name)?.ok_or_else(
+                Some(name) => Some(domain::policy::group::id_by_name(conn, name)?.ok_or_else(
                     || {
                         domain::AppError::validation(
                             "policyGroup",

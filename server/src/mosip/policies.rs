@@ -36,7 +36,7 @@ pub async fn create_group(
         let actor = who.actor(request_id(&headers));
         let by = who.name();
         let group = run(&state, move |conn| {
-            domain::policy_group::create(conn, &actor, &name, &desc)
+            domain::policy::group::create(conn, &actor, &name, &desc)
         })
         .await?;
         let now = envelope::now_text();
@@ -75,7 +75,7 @@ pub async fn create_policy(
         let by = who.name();
         let lookup = group_name.clone();
         let group_id = run(&state, move |conn| {
-            domain::policy_group::id_by_name(conn, &lookup)
+            domain::policy::group::id_by_name(conn, &lookup)
         })
         .await?
         .ok_or_else(|| Fault::new("PMS_POL_019", "Policy group name does not exist"))?;
@@ -127,7 +127,7 @@ pub async fn publish(
         if current.summary.group_id != group_id {
             let gid = group_id.clone();
             let known = run(&state, move |conn| {
-                Ok(domain::policy_group::get(conn, &gid).is_ok())
+                Ok(domain::policy::group::get(conn, &gid).is_ok())
             })
             .await?;
             return Err(if known {
@@ -186,7 +186,7 @@ pub async fn deactivate_group(
         }
         let lookup = id.clone();
         let group = run(&state, move |conn| {
-            Ok(domain::policy_group::get(conn, &lookup).ok())
+            Ok(domain::policy::group::get(conn, &lookup).ok())
         })
         .await?
         .ok_or_else(|| Fault::new("PMS_POL_068", "The specified policy group does not exist"))?;
@@ -233,7 +233,7 @@ pub async fn deactivate_group(
         }
         let actor = who.actor(request_id(&headers));
         let done = run(&state, move |conn| {
-            domain::policy_group::set_active(conn, &actor, &id, false)
+            domain::policy::group::set_active(conn, &actor, &id, false)
         })
         .await?;
         Ok(json!({ "policyGroupId": done.id, "isActive": done.active }))

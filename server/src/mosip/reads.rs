@@ -73,7 +73,7 @@ pub async fn partners_v3(
             };
             let view = domain::partner::load_view(conn, &id)?;
             let group = match (&view.policy_group_id, with_group) {
-                (Some(g), Some(true)) => Some(domain::policy_group::get(conn, g)?),
+                (Some(g), Some(true)) => Some(domain::policy::group::get(conn, g)?),
                 _ => None,
             };
             Ok(Some((view, group)))

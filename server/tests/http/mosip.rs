@@ -1127,7 +1127,7 @@ async fn sbis_chips_and_policy_groups_are_deactivated_through_mosips_patch_calls
     let group_id = "mosip.pms.deactivate.policy.group.patch";
     let (group, draft) = {
         let mut conn = h.db.conn();
-        let g = domain::policy_group::create(&mut conn, &Actor::system(), "kb-group", "")
+        let g = domain::policy::group::create(&mut conn, &Actor::system(), "kb-group", "")
             .expect("group");
         let input = domain::policy::PolicyInput {
             group_id: g.id.clone(),

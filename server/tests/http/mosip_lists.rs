@@ -522,7 +522,7 @@ async fn policies_list_as_mosips_policy_manager_answers() {
     h.account("rp@example.org", &[Role::AuthPartner]);
     {
         let mut conn = h.db.conn();
-        let g = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "banks")
+        let g = domain::policy::group::create(&mut conn, &Actor::system(), "Banks", "banks")
             .expect("group");
         for (name, desc) in [
             ("alpha-kyc", "KYC for banks"),
@@ -637,7 +637,7 @@ async fn api_keys_and_policy_requests_list_every_partners_for_admins_and_the_cal
     {
         let mut conn = h.db.conn();
         let group =
-            domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "banks group")
+            domain::policy::group::create(&mut conn, &Actor::system(), "Banks", "banks group")
                 .expect("group")
                 .id;
         let kyc = published(&mut conn, &group, "kyc");
@@ -867,7 +867,7 @@ async fn devices_and_policies_are_deactivated_through_mosips_patch_calls() {
             domain::device::model::decide(&mut conn, &Actor::system(), d, Decision::Approve, None)
                 .expect("approved");
         }
-        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "")
+        let group = domain::policy::group::create(&mut conn, &Actor::system(), "Banks", "")
             .expect("group")
             .id;
         let free = published(&mut conn, &group, "free");
@@ -1022,7 +1022,7 @@ async fn an_authentication_partner_creates_an_oidc_client_through_mosips_oauth_c
     let h = harness();
     {
         let mut conn = h.db.conn();
-        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "")
+        let group = domain::policy::group::create(&mut conn, &Actor::system(), "Banks", "")
             .expect("group")
             .id;
         let input = domain::policy::PolicyInput {
@@ -1194,7 +1194,7 @@ async fn policy_request_and_misp_license_filter_values_keep_partners_to_their_ow
     h.account("admin@example.org", &[Role::PartnerAdmin]);
     {
         let mut conn = h.db.conn();
-        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "")
+        let group = domain::policy::group::create(&mut conn, &Actor::system(), "Banks", "")
             .expect("group")
             .id;
         let kyc = published(&mut conn, &group, "kyc");

@@ -437,7 +437,7 @@ async fn policies_and_policy_groups_are_searched_with_partners_seeing_their_grou
     {
         let mut conn = h.db.conn();
         domain::partner::seed_mosip_defaults(&mut conn).expect("defaults");
-        let group = domain::policy_group::create(&mut conn, &Actor::system(), "Banks", "banks")
+        let group = domain::policy::group::create(&mut conn, &Actor::system(), "Banks", "banks")
             .expect("group")
             .id;
         let input = domain::policy::PolicyInput {

@@ -1,0 +1,236 @@
+//! Policy lists: the pages' list, a group's published policies, summaries.
+
+use super::*;
+
+/// The policy list: filters and sort on policies' own indexed columns, group names joined for
+/// the rows shown.
+pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyList> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            PolicyStatus::parse(s).ok_or_else(|| {
+                AppError::validation("status", "PMS_POLICY_STATUS_UNKNOWN", "Unknown status.")
+            })
+        })
+        .transpose()?;
+    let kind = query
+        .policy_type
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(check_policy_type)
+        .transpose()?;
+    let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
+    let filtered = || {
+        let mut q = policies::table.into_boxed();
+        if let Some(s) = status {
+            q = q.filter(policies::status.eq(s.as_str()));
+        }
+        if let Some(k) = kind {
+            q = q.filter(policies::policy_type.eq(k.as_str()));
+        }
+        if let Some(g) = query.group.as_deref().filter(|g| !g.is_empty()) {
+            q = q.filter(policies::policy_group_id.eq(g.to_string()));
+        }
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::Policies,
+                phrase,
+            ));
+        } else if let Some(pattern) = &pattern {
+            q = q.filter(
+                crate::account::lower(policies::name)
+                    .like(pattern.clone())
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let counted: Vec<(String, String, i64)> = policy_counts::table
+        .select((
+            policy_counts::status,
+            policy_counts::policy_type,
+            policy_counts::n,
+        ))
+        .load(conn)?;
+    let total: i64 = if query.group.as_deref().unwrap_or_default().is_empty()
+        && query.q.as_deref().unwrap_or_default().trim().is_empty()
+    {
+        // Status and type filters take their total from the kept counts.
+        counted
+            .iter()
+            .filter(|(s, t, _)| {
+                status.is_none_or(|want| want.as_str() == s)
+                    && kind.is_none_or(|want| want.as_str() == t)
+            })
+            .map(|(_, _, n)| n)
+            .sum()
+    } else {
+        filtered().count().get_result(conn)?
+    };
+    let q = match query.sort.as_deref().unwrap_or("-updated") {
+        "name" => filtered().order((policies::name.asc(), policies::id.asc())),
+        "-name" => filtered().order((policies::name.desc(), policies::id.desc())),
+        "type" => filtered().order((
+            policies::policy_type.asc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "-type" => filtered().order((
+            policies::policy_type.desc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "status" => filtered().order((
+            policies::status.asc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "-status" => filtered().order((
+            policies::status.desc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "updated" => filtered().order((policies::updated_at.asc(), policies::id.asc())),
+        _ => filtered().order((policies::updated_at.desc(), policies::id.desc())),
+    };
+    // The page's ids come from an index; only those 50 rows are read.
+    let ids: Vec<String> = q
+        .select(policies::id)
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    let items = summaries(conn, &ids)?;
+    let counts = PolicyStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = counted
+                .iter()
+                .filter(|(k, _, _)| k == s.as_str())
+                .map(|(_, _, n)| *n)
+                .sum();
+            (*s, n)
+        })
+        .collect();
+    Ok(PolicyList {
+        page: Page {
+            items,
+            total,
+            page: page_no,
+            page_size: size,
+        },
+        counts,
+    })
+}
+
+/// Published policies of a group (what its partners see), by name.
+pub fn published_of_group(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    page_no: Option<i64>,
+) -> AppResult<Page<PolicySummary>> {
+    let (page_no, size, offset) = page::clamp(page_no, Some(50));
+    let base = || {
+        policies::table
+            .filter(policies::policy_group_id.eq(group_id))
+            .filter(policies::status.eq(PolicyStatus::Published.as_str()))
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let ids: Vec<String> = base()
+        .order((policies::name.asc(), policies::id.asc()))
+        .select(policies::id)
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    let mut items = summaries(conn, &ids)?;
+    for item in &mut items {
+        item.has_revision = false;
+    }
+    Ok(Page {
+        items,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+type SummaryColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    i32,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+/// Summaries of `ids`, in that order: the rows' small columns only (never the documents),
+/// with their group names.
+pub(crate) fn summaries(conn: &mut AnyConnection, ids: &[String]) -> AppResult<Vec<PolicySummary>> {
+    let rows: Vec<SummaryColumns> = policies::table
+        .filter(policies::id.eq_any(ids))
+        .select((
+            policies::id,
+            policies::name,
+            policies::policy_type,
+            policies::status,
+            policies::policy_group_id,
+            policies::draft_document.is_not_null(),
+            policies::version,
+            policies::valid_from,
+            policies::valid_to,
+            policies::updated_at,
+        ))
+        .load(conn)?;
+    let mut group_ids: Vec<&str> = rows.iter().map(|r| r.4.as_str()).collect();
+    group_ids.sort_unstable();
+    group_ids.dedup();
+    let names: Vec<(String, String)> = policy_groups::table
+        .filter(policy_groups::id.eq_any(&group_ids))
+        .select((policy_groups::id, policy_groups::name))
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| rows.iter().find(|r| r.0 == *id))
+        .map(|r| PolicySummary {
+            id: r.0.clone(),
+            name: r.1.clone(),
+            policy_type: PolicyType::parse(&r.2).unwrap_or(PolicyType::Auth),
+            status: PolicyStatus::parse(&r.3).unwrap_or(PolicyStatus::Deactivated),
+            group_name: names
+                .iter()
+                .find(|(g, _)| *g == r.4)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            group_id: r.4.clone(),
+            has_revision: r.5,
+            version: r.6,
+            valid_from: r.7,
+            valid_to: r.8,
+            updated_at: r.9,
+        })
+        .collect())
+}
+
+/// The policy group of the partner owned by `account_id`, when that partner is approved:
+/// only a vetted partner reads its group's policies (a partner still under review may change
+/// its group, so it could otherwise browse every group's policies).
+pub fn group_of_partner_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> AppResult<Option<String>> {
+    use crate::schema::partners;
+    Ok(partners::table
+        .filter(partners::account_id.eq(account_id))
+        .filter(partners::status.eq(crate::partner::PartnerStatus::Approved.as_str()))
+        .select(partners::policy_group_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
