@@ -193,7 +193,7 @@ pub fn inspect(der: &[u8]) -> Result<Parsed, Violation> {
     })
 }
 
-fn problem(path: &str, message: impl Into<String>) -> Violation {
+pub(super) fn problem(path: &str, message: impl Into<String>) -> Violation {
     Violation {
         path: path.into(),
         message: message.into(),

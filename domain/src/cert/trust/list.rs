@@ -1,0 +1,214 @@
+//! The trust store's list and one certificate's detail.
+
+use super::*;
+
+pub(super) type SummaryColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    bool,
+    i64,
+);
+
+pub(super) fn summary_columns() -> (
+    ca_certificates::id,
+    ca_certificates::cert_domain,
+    ca_certificates::kind,
+    ca_certificates::subject,
+    ca_certificates::issuer,
+    ca_certificates::not_after,
+    ca_certificates::key_type,
+    ca_certificates::active,
+    ca_certificates::created_at,
+) {
+    (
+        ca_certificates::id,
+        ca_certificates::cert_domain,
+        ca_certificates::kind,
+        ca_certificates::subject,
+        ca_certificates::issuer,
+        ca_certificates::not_after,
+        ca_certificates::key_type,
+        ca_certificates::active,
+        ca_certificates::created_at,
+    )
+}
+
+pub(super) fn summary(row: SummaryColumns) -> CaSummary {
+    CaSummary {
+        id: row.0,
+        domain: CertDomain::parse(&row.1).unwrap_or(CertDomain::Auth),
+        kind: CaKind::parse(&row.2).unwrap_or(CaKind::Intermediate),
+        subject: row.3,
+        issuer: row.4,
+        not_after: row.5,
+        key_type: row.6,
+        active: row.7,
+        created_at: row.8,
+    }
+}
+
+/// One page of the trust store.
+pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSummary>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let domain = match query.domain.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => Some(check_domain(d)?),
+        None => None,
+    };
+    let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(k) => Some(CaKind::parse(k).ok_or_else(|| {
+            AppError::validation("kind", "PMS_CERT_KIND", "Kind is ROOT or INTERMEDIATE.")
+        })?),
+        None => None,
+    };
+    let expiring = match query.expiring_within_days {
+        Some(d) if !(0..=3650).contains(&d) => {
+            return Err(AppError::validation(
+                "expiring_within_days",
+                "PMS_CERT_EXPIRING",
+                "Expiring within: a number of days from 0 to 3650.",
+            ))
+        }
+        other => other,
+    };
+    let now = clock::now_ms();
+    let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
+    let filtered = || {
+        let mut q = ca_certificates::table.into_boxed();
+        if let Some(d) = domain {
+            q = q.filter(ca_certificates::cert_domain.eq(d.as_str()));
+        }
+        if let Some(k) = kind {
+            q = q.filter(ca_certificates::kind.eq(k.as_str()));
+        }
+        match query.status.as_deref() {
+            Some("active") => q = q.filter(ca_certificates::active.eq(true)),
+            Some("inactive") => q = q.filter(ca_certificates::active.eq(false)),
+            _ => {}
+        }
+        if let Some(days) = expiring {
+            q = q.filter(ca_certificates::not_after.le(now + days * 86_400_000));
+        }
+        if let Some(phrase) = &phrase {
+            q = q.filter(crate::search::matching(
+                crate::search::Index::CaCertificates,
+                phrase,
+            ));
+        } else if let Some(pattern) = &pattern {
+            q = q.filter(
+                crate::account::lower(ca_certificates::subject)
+                    .like(pattern.clone())
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let q = match query.sort.as_deref().unwrap_or("-created") {
+        "not_after" => {
+            filtered().order((ca_certificates::not_after.asc(), ca_certificates::id.asc()))
+        }
+        "-not_after" => filtered().order((
+            ca_certificates::not_after.desc(),
+            ca_certificates::id.desc(),
+        )),
+        "subject" => filtered().order((ca_certificates::subject.asc(), ca_certificates::id.asc())),
+        "-subject" => {
+            filtered().order((ca_certificates::subject.desc(), ca_certificates::id.desc()))
+        }
+        "created" => {
+            filtered().order((ca_certificates::created_at.asc(), ca_certificates::id.asc()))
+        }
+        _ => filtered().order((
+            ca_certificates::created_at.desc(),
+            ca_certificates::id.desc(),
+        )),
+    };
+    let rows: Vec<SummaryColumns> = q
+        .select(summary_columns())
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    Ok(Page {
+        items: rows.into_iter().map(summary).collect(),
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// One CA with its facts and chain.
+pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<CaDetail> {
+    type DetailRow = (SummaryColumns, Vec<u8>, Option<String>, Option<String>);
+    let found: Option<DetailRow> = ca_certificates::table
+        .left_join(accounts::table.on(accounts::id.nullable().eq(ca_certificates::created_by)))
+        .filter(ca_certificates::id.eq(id))
+        .select((
+            summary_columns(),
+            ca_certificates::der,
+            ca_certificates::issuer_id,
+            accounts::email.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let (row, der, mut issuer_id, created_by) =
+        found.ok_or_else(|| AppError::not_found("The certificate"))?;
+    let summary = summary(row);
+    let facts = inspect(&der)
+        .map_err(|v| {
+            tracing::error!(id, problem = %v.message, "stored CA does not parse");
+            AppError::internal()
+        })?
+        .facts;
+    let mut chain = vec![ChainLink {
+        id: summary.id.clone(),
+        subject: summary.subject.clone(),
+        kind: summary.kind,
+        active: summary.active,
+    }];
+    // Chains are short (depth checks keep them so); the bound guards against a bad row.
+    while let Some(next) = issuer_id.take() {
+        if chain.len() > 8 {
+            break;
+        }
+        let link: Option<(String, String, String, bool, Option<String>)> = ca_certificates::table
+            .filter(ca_certificates::id.eq(&next))
+            .select((
+                ca_certificates::id,
+                ca_certificates::subject,
+                ca_certificates::kind,
+                ca_certificates::active,
+                ca_certificates::issuer_id,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((lid, subject, kind, active, parent)) = link else {
+            break;
+        };
+        chain.push(ChainLink {
+            id: lid,
+            subject,
+            kind: CaKind::parse(&kind).unwrap_or(CaKind::Intermediate),
+            active,
+        });
+        issuer_id = parent;
+    }
+    let issued_active: i64 = ca_certificates::table
+        .filter(ca_certificates::issuer_id.eq(id))
+        .filter(ca_certificates::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(CaDetail {
+        pem: to_pem(&der),
+        summary,
+        facts,
+        chain,
+        issued_active,
+        created_by,
+    })
+}

@@ -1,0 +1,255 @@
+//! Reading devices: one, the lists (the pages' and MOSIP's), the event's data.
+
+use super::*;
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
+
+fn columns() -> (
+    devices::id,
+    devices::partner_id,
+    partners::organisation,
+    devices::device_type,
+    devices::sub_type,
+    devices::make,
+    devices::model,
+    devices::status,
+    devices::reason,
+    devices::created_at,
+) {
+    (
+        devices::id,
+        devices::partner_id,
+        partners::organisation,
+        devices::device_type,
+        devices::sub_type,
+        devices::make,
+        devices::model,
+        devices::status,
+        devices::reason,
+        devices::created_at,
+    )
+}
+
+fn views(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<DeviceView>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let links: Vec<(String, String, String, String)> = device_sbis::table
+        .inner_join(sbis::table)
+        .filter(device_sbis::device_id.eq_any(&ids))
+        .order(sbis::version.asc())
+        .select((
+            device_sbis::device_id,
+            sbis::id,
+            sbis::version,
+            sbis::status,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeviceView {
+            sbis: links
+                .iter()
+                .filter(|l| l.0 == r.0)
+                .map(|l| SbiLink {
+                    id: l.1.clone(),
+                    version: l.2.clone(),
+                    status: ItemStatus::parse(&l.3).unwrap_or(ItemStatus::PendingApproval),
+                })
+                .collect(),
+            id: r.0,
+            partner_id: r.1,
+            organisation: r.2,
+            device_type: r.3,
+            sub_type: r.4,
+            make: r.5,
+            model: r.6,
+            status: ItemStatus::parse(&r.7).unwrap_or(ItemStatus::PendingApproval),
+            reason: r.8,
+            created_at: r.9,
+        })
+        .collect())
+}
+
+/// One device.
+pub fn get(conn: &mut AnyConnection, id: &str) -> AppResult<DeviceView> {
+    let row: Row = devices::table
+        .inner_join(partners::table)
+        .filter(devices::id.eq(id))
+        .select(columns())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("The device"))?;
+    views(conn, vec![row])?.pop().ok_or_else(AppError::internal)
+}
+
+/// A page of devices; `only` restricts to one provider; `sbi` to the devices of one SBI.
+pub fn list(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+    sbi: Option<&str>,
+) -> AppResult<Page<DeviceView>> {
+    list_by(conn, query, only, sbi, &Columns::default())
+}
+
+/// A page of devices filtered and sorted by named columns as well (MOSIP's list); a sort
+/// column replaces the query's sort.
+pub fn list_by(
+    conn: &mut AnyConnection,
+    query: &ItemQuery,
+    only: Option<&str>,
+    sbi: Option<&str>,
+    by: &Columns<DeviceColumn>,
+) -> AppResult<Page<DeviceView>> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let status = status_filter(query.status.as_deref())?;
+    let partner = only
+        .map(str::to_string)
+        .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let device_type = query.device_type.clone().filter(|t| !t.trim().is_empty());
+    let sbi = sbi
+        .map(str::to_string)
+        .or_else(|| query.sbi.clone().filter(|s| !s.trim().is_empty()));
+    let patterns = by.patterns()?;
+    let filtered = || {
+        let mut q = devices::table.inner_join(partners::table).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(devices::status.eq(s.as_str()));
+        }
+        if let Some(p) = &partner {
+            q = q.filter(devices::partner_id.eq(p.trim().to_string()));
+        }
+        if let Some(t) = &device_type {
+            q = q.filter(devices::device_type.eq(t.trim().to_string()));
+        }
+        if let Some(s) = &sbi {
+            q = q.filter(
+                devices::id.eq_any(
+                    device_sbis::table
+                        .filter(device_sbis::sbi_id.eq(s.clone()))
+                        .select(device_sbis::device_id),
+                ),
+            );
+        }
+        for (column, p) in patterns.iter().cloned() {
+            q = match column {
+                DeviceColumn::Id => q.filter(lower(devices::id).like(p).escape('\\')),
+                DeviceColumn::Partner => q.filter(lower(devices::partner_id).like(p).escape('\\')),
+                DeviceColumn::Organisation => {
+                    q.filter(lower(partners::organisation).like(p).escape('\\'))
+                }
+                DeviceColumn::Type => q.filter(lower(devices::device_type).like(p).escape('\\')),
+                DeviceColumn::SubType => q.filter(lower(devices::sub_type).like(p).escape('\\')),
+                DeviceColumn::Make => q.filter(lower(devices::make).like(p).escape('\\')),
+                DeviceColumn::Model => q.filter(lower(devices::model).like(p).escape('\\')),
+                DeviceColumn::SbiId => q.filter(
+                    devices::id.eq_any(
+                        device_sbis::table
+                            .inner_join(sbis::table)
+                            .filter(lower(sbis::id).like(p).escape('\\'))
+                            .select(device_sbis::device_id),
+                    ),
+                ),
+                DeviceColumn::SbiVersion => q.filter(
+                    devices::id.eq_any(
+                        device_sbis::table
+                            .inner_join(sbis::table)
+                            .filter(lower(sbis::version).like(p).escape('\\'))
+                            .select(device_sbis::device_id),
+                    ),
+                ),
+                DeviceColumn::Status | DeviceColumn::Created => q,
+            };
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let q = match by.sort {
+        Some((column, desc)) => {
+            // The smallest linked SBI's id or version stands for the device's SBIs.
+            let linked = |c: &str| {
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(&format!(
+                    "(SELECT min(sbis.{c}) FROM device_sbis JOIN sbis ON sbis.id = device_sbis.sbi_id \
+                     WHERE device_sbis.device_id = devices.id)"
+                ))
+            };
+            let q = filtered();
+            let q = match (column, desc) {
+                (DeviceColumn::Id, false) => q.order(devices::id.asc()),
+                (DeviceColumn::Id, true) => q.order(devices::id.desc()),
+                (DeviceColumn::Partner, false) => q.order(devices::partner_id.asc()),
+                (DeviceColumn::Partner, true) => q.order(devices::partner_id.desc()),
+                (DeviceColumn::Organisation, false) => q.order(partners::organisation.asc()),
+                (DeviceColumn::Organisation, true) => q.order(partners::organisation.desc()),
+                (DeviceColumn::Type, false) => q.order(devices::device_type.asc()),
+                (DeviceColumn::Type, true) => q.order(devices::device_type.desc()),
+                (DeviceColumn::SubType, false) => q.order(devices::sub_type.asc()),
+                (DeviceColumn::SubType, true) => q.order(devices::sub_type.desc()),
+                (DeviceColumn::Make, false) => q.order(devices::make.asc()),
+                (DeviceColumn::Make, true) => q.order(devices::make.desc()),
+                (DeviceColumn::Model, false) => q.order(devices::model.asc()),
+                (DeviceColumn::Model, true) => q.order(devices::model.desc()),
+                (DeviceColumn::SbiId, false) => q.order(linked("id").asc()),
+                (DeviceColumn::SbiId, true) => q.order(linked("id").desc()),
+                (DeviceColumn::SbiVersion, false) => q.order(linked("version").asc()),
+                (DeviceColumn::SbiVersion, true) => q.order(linked("version").desc()),
+                (DeviceColumn::Status, false) => q.order(devices::status.asc()),
+                (DeviceColumn::Status, true) => q.order(devices::status.desc()),
+                (DeviceColumn::Created, false) => q.order(devices::created_at.asc()),
+                (DeviceColumn::Created, true) => q.order(devices::created_at.desc()),
+            };
+            if desc {
+                q.then_order_by(devices::id.desc())
+            } else {
+                q.then_order_by(devices::id.asc())
+            }
+        }
+        None => match query.sort.as_deref() {
+            Some("-created") => filtered().order((devices::created_at.desc(), devices::id.desc())),
+            _ => filtered().order((devices::created_at.asc(), devices::id.asc())),
+        },
+    };
+    let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
+    Ok(Page {
+        items: views(conn, rows)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The signed-in provider's devices.
+pub fn list_own(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    query: &ItemQuery,
+    sbi: Option<&str>,
+) -> AppResult<Page<DeviceView>> {
+    let p = provider(conn, user, "Device_Provider")?;
+    list(conn, query, Some(&p.id), sbi)
+}
+
+/// The device's event data for downstream services (topic `DEVICE_UPDATED`).
+pub fn event_data(d: &DeviceView) -> serde_json::Value {
+    json!({
+        "id": d.id,
+        "partnerId": d.partner_id,
+        "deviceType": d.device_type,
+        "deviceSubType": d.sub_type,
+        "make": d.make,
+        "model": d.model,
+        "status": d.status.as_str(),
+        "reason": d.reason,
+        "sbiIds": d.sbis.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+    })
+}
