@@ -45,6 +45,7 @@ pub mod session;
 pub mod throttle;
 
 pub use error::{AppError, AppResult, ErrorKind};
+pub use partner::PartnerType;
 pub use role::Role;
 #[cfg(feature = "server")]
 pub mod testing;

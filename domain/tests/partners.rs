@@ -53,6 +53,39 @@ fn counts(conn: &mut AnyConnection) -> (i64, i64, i64) {
 }
 
 #[test]
+fn the_partner_types_table_agrees_with_the_partner_type_kind() {
+    use domain::schema::partner_types as t;
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let rows: Vec<(String, bool, bool, Option<String>, String)> = t::table
+        .select((
+            t::code,
+            t::policy_required,
+            t::self_registrable,
+            t::portal_role,
+            t::cert_domain,
+        ))
+        .load(conn)
+        .expect("types");
+    assert_eq!(rows.len(), domain::PartnerType::ALL.len());
+    for (code, policy, own, role, cert) in rows {
+        let kind = domain::PartnerType::parse(&code).expect("every stored code is a kind");
+        assert_eq!(kind.has_policy_group(), policy, "{code}: policy group");
+        assert_eq!(kind.self_registrable(), own, "{code}: self-registrable");
+        assert_eq!(
+            kind.role().map(|r| r.as_str().to_string()),
+            role,
+            "{code}: role"
+        );
+        assert_eq!(
+            kind.cert_domain().as_str(),
+            cert,
+            "{code}: certificate domain"
+        );
+    }
+}
+
+#[test]
 fn sign_up_creates_account_role_pending_partner_audit_and_event_together() {
     let db = TestDb::new();
     let conn = &mut db.conn();

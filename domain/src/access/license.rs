@@ -13,6 +13,7 @@ use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::page::{self, Page};
 use crate::schema::{misp_licenses, partners, policies};
+use crate::PartnerType;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -25,7 +26,7 @@ const DAY_MS: i64 = 86_400_000;
 
 fn misp_partner(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<super::shared::Me> {
     let me = me(conn, user)?;
-    if me.partner_type != "MISP_Partner" {
+    if me.partner_type != PartnerType::MispPartner.as_str() {
         return Err(AppError::new(
             ErrorKind::Forbidden,
             "PMS_PARTNER_TYPE",

@@ -9,6 +9,7 @@ use crate::error::AppResult;
 use crate::page::{self, Columns, Page};
 use crate::partner::PartnerStatus;
 use crate::schema::{api_keys, partners, policies, policy_groups, policy_requests};
+use crate::PartnerType;
 use diesel::prelude::*;
 
 /// Columns the API key list can be filtered ("contains") and sorted by, by name.
@@ -87,7 +88,7 @@ pub fn keys_by(
         let mut q = api_keys::table
             .inner_join(partners::table)
             .inner_join(policies::table.inner_join(policy_groups::table))
-            .filter(partners::partner_type.eq("Auth_Partner"))
+            .filter(partners::partner_type.eq(PartnerType::AuthPartner.as_str()))
             .into_boxed();
         if let Scope::Account(id) = scope {
             q = q.filter(partners::account_id.eq(id.to_string()));

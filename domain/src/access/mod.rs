@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "server")]
 pub mod apikey;
 #[cfg(feature = "server")]
+pub(crate) mod board;
+#[cfg(feature = "server")]
 pub mod cascade;
 #[cfg(feature = "server")]
 pub mod credential_type;

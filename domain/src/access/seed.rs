@@ -9,6 +9,7 @@ use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::partner::{Decision, PartnerInput};
 use crate::schema::{api_keys, policy_requests};
+use crate::PartnerType;
 use diesel::prelude::*;
 
 const PARTNERS: usize = 10;
@@ -50,7 +51,7 @@ pub fn seed_api_keys(
             &PartnerInput {
                 partner_id: id.clone(),
                 organisation: format!("Seeded relying party {k}"),
-                partner_type: "Auth_Partner".into(),
+                partner_type: PartnerType::AuthPartner.as_str().into(),
                 email: format!("{id}@example.org"),
                 phone: "+91 80 1234 5678".into(),
                 address: "Seeded".into(),

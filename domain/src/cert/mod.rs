@@ -8,6 +8,8 @@ use crate::error::Violation;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
+pub(crate) mod board;
+#[cfg(feature = "server")]
 pub mod inspect;
 #[cfg(feature = "server")]
 pub mod parse;

@@ -20,10 +20,11 @@ use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Columns, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{ftm_chips, partners};
+use crate::PartnerType;
 use diesel::prelude::*;
 use serde_json::json;
 
-const PROVIDER: &str = "FTM_Provider";
+const PROVIDER: PartnerType = PartnerType::FtmProvider;
 
 /// Declare a chip model (approved FTM providers); it waits for its certificate.
 pub fn create(

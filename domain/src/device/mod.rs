@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
+pub(crate) mod board;
+#[cfg(feature = "server")]
 pub mod chip;
 #[cfg(feature = "server")]
 pub mod model;

@@ -16,6 +16,7 @@ use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, devices, partners, sbis};
+use crate::PartnerType;
 use base64::Engine;
 use diesel::prelude::*;
 use serde_json::json;
@@ -100,7 +101,7 @@ pub fn create(
     // The SBI is valid through the whole of its expiry day.
     let expires_on = expires_day + DAY_MS - 1;
     crate::db::write_tx(conn, |conn| {
-        let p = provider(conn, user, "Device_Provider")?;
+        let p = provider(conn, user, PartnerType::DeviceProvider)?;
         let taken: i64 = sbis::table
             .filter(sbis::partner_id.eq(&p.id))
             .filter(sbis::version.eq(&version))
@@ -231,7 +232,7 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> AppResult<SbiView> {
 
 /// One of the signed-in provider's SBIs (another provider's answers 404).
 pub fn get_own(conn: &mut AnyConnection, user: &CurrentUser, id: &str) -> AppResult<SbiView> {
-    let p = provider(conn, user, "Device_Provider")?;
+    let p = provider(conn, user, PartnerType::DeviceProvider)?;
     let sbi = get(conn, id)?;
     if sbi.partner_id != p.id {
         return Err(AppError::not_found("The SBI"));
@@ -373,7 +374,7 @@ pub fn list_own_by(
     query: &ItemQuery,
     filter: &SbiFilter,
 ) -> AppResult<Page<SbiView>> {
-    let p = provider(conn, user, "Device_Provider")?;
+    let p = provider(conn, user, PartnerType::DeviceProvider)?;
     list_by(conn, query, Some(&p.id), filter)
 }
 
@@ -383,13 +384,13 @@ pub fn list_own(
     user: &CurrentUser,
     query: &ItemQuery,
 ) -> AppResult<Page<SbiView>> {
-    let p = provider(conn, user, "Device_Provider")?;
+    let p = provider(conn, user, PartnerType::DeviceProvider)?;
     list(conn, query, Some(&p.id))
 }
 
 /// The provider's SBIs a new device can be linked to: approved and not expired.
 pub fn usable(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Vec<SbiView>> {
-    let p = provider(conn, user, "Device_Provider")?;
+    let p = provider(conn, user, PartnerType::DeviceProvider)?;
     let rows: Vec<Row> = sbis::table
         .inner_join(partners::table)
         .filter(sbis::partner_id.eq(&p.id))
@@ -508,7 +509,7 @@ fn change(
         check_owner(
             conn,
             owner,
-            "Device_Provider",
+            PartnerType::DeviceProvider,
             &current.partner_id,
             "The SBI",
         )?;

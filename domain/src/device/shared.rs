@@ -6,6 +6,7 @@ use crate::account::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::partner::{Decision, PartnerStatus};
 use crate::schema::partners;
+use crate::PartnerType;
 use diesel::prelude::*;
 
 /// The signed-in provider: an approved partner of `partner_type`.
@@ -17,7 +18,7 @@ pub(crate) struct Provider {
 pub(crate) fn provider(
     conn: &mut crate::db::AnyConnection,
     user: &CurrentUser,
-    partner_type: &str,
+    partner_type: PartnerType,
 ) -> AppResult<Provider> {
     let row: Option<(String, String, String, String)> = partners::table
         .filter(partners::account_id.eq(&user.id))
@@ -31,7 +32,7 @@ pub(crate) fn provider(
         .optional()?;
     let (id, organisation, kind, status) =
         row.ok_or_else(|| AppError::not_found("Your partner profile"))?;
-    if kind != partner_type {
+    if kind != partner_type.as_str() {
         return Err(AppError::new(
             ErrorKind::Forbidden,
             "PMS_PARTNER_TYPE",
@@ -53,7 +54,7 @@ pub(crate) fn provider(
 pub(crate) fn check_owner(
     conn: &mut crate::db::AnyConnection,
     owner: Option<&CurrentUser>,
-    partner_type: &str,
+    partner_type: PartnerType,
     item_partner_id: &str,
     what: &str,
 ) -> AppResult<()> {

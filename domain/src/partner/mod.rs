@@ -7,6 +7,10 @@ use crate::role::Role;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
+pub(crate) mod board;
+mod check;
+mod kind;
+#[cfg(feature = "server")]
 mod mosip;
 #[cfg(feature = "server")]
 mod seed;
@@ -19,8 +23,8 @@ pub use seed::*;
 #[cfg(feature = "server")]
 pub use service::*;
 
-mod check;
 pub use check::*;
+pub use kind::PartnerType;
 
 /// Longest partner id (reference rule).
 pub const MAX_PARTNER_ID_LEN: usize = 36;

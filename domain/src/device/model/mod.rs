@@ -16,6 +16,7 @@ use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Columns, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, device_subtypes, devices, partners, sbis};
+use crate::PartnerType;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -74,7 +75,7 @@ pub fn create(
         return Err(AppError::internal());
     };
     crate::db::write_tx(conn, |conn| {
-        let p = provider(conn, user, "Device_Provider")?;
+        let p = provider(conn, user, PartnerType::DeviceProvider)?;
         let known: i64 = device_subtypes::table
             .filter(device_subtypes::device_type.eq(input.device_type.trim()))
             .filter(device_subtypes::sub_type.eq(input.sub_type.trim()))
@@ -231,7 +232,7 @@ pub fn link_sbi(
         ));
     }
     crate::db::write_tx(conn, |conn| {
-        let p = provider(conn, user, "Device_Provider")?;
+        let p = provider(conn, user, PartnerType::DeviceProvider)?;
         let device = get(conn, device_id)?;
         if device.partner_id != p.id {
             return Err(AppError::not_found("The device"));
@@ -349,7 +350,7 @@ fn change(
         check_owner(
             conn,
             owner,
-            "Device_Provider",
+            PartnerType::DeviceProvider,
             &current.partner_id,
             "The device",
         )?;

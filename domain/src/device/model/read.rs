@@ -235,7 +235,7 @@ pub fn list_own(
     query: &ItemQuery,
     sbi: Option<&str>,
 ) -> AppResult<Page<DeviceView>> {
-    let p = provider(conn, user, "Device_Provider")?;
+    let p = provider(conn, user, PartnerType::DeviceProvider)?;
     list(conn, query, Some(&p.id), sbi)
 }
 

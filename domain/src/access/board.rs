@@ -1,0 +1,143 @@
+//! Access's part of the dashboards: a partner's policy requests, API keys, OIDC clients and
+//! MISP license, and the keys and licenses ending soon.
+
+use crate::dashboard::registry::{expiring_kind, Board, Expiring, Part, DAY_MS};
+use crate::dashboard::{Attention, ExpiringItem, Urgency};
+use crate::db::AnyConnection;
+use crate::error::AppResult;
+use crate::schema::{api_keys, misp_licenses, oidc_clients, policies, policy_requests};
+use crate::PartnerType;
+use diesel::prelude::*;
+
+/// The registry's entry for policy requests, keys, clients and licenses.
+pub(crate) struct Access;
+
+impl Part for Access {
+    fn partner(&self, conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+        if board.partner.policy_required {
+            requests_and_keys(conn, board)?;
+        }
+        if PartnerType::parse(&board.partner.partner_type) == Some(PartnerType::MispPartner) {
+            license(conn, board)?;
+        }
+        Ok(())
+    }
+
+    fn expiring(&self, conn: &mut AnyConnection, out: &mut Expiring) -> AppResult<()> {
+        expiring_kind!(
+            out,
+            conn,
+            api_keys::table.filter(api_keys::status.eq("ACTIVE")),
+            api_keys::valid_to,
+            (api_keys::partner_id, api_keys::label, api_keys::valid_to),
+            |(p, label, due): (String, String, i64)| ExpiringItem {
+                what: "API key".into(),
+                name: label,
+                partner_id: Some(p),
+                due_at: due,
+                link: "/admin/api-keys".into(),
+            }
+        );
+        expiring_kind!(
+            out,
+            conn,
+            misp_licenses::table.filter(misp_licenses::status.eq("ACTIVE")),
+            misp_licenses::valid_to,
+            (
+                misp_licenses::partner_id,
+                misp_licenses::prefix,
+                misp_licenses::valid_to
+            ),
+            |(p, prefix, due): (String, String, i64)| ExpiringItem {
+                what: "MISP license".into(),
+                name: format!("{prefix}…"),
+                partner_id: Some(p),
+                due_at: due,
+                link: "/admin/licenses".into(),
+            }
+        );
+        Ok(())
+    }
+}
+
+/// A policy-bound partner: requests waiting or refused lately, keys ending soon, counts.
+fn requests_and_keys(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+    let id = board.id().to_string();
+    let pending: i64 = policy_requests::table
+        .filter(policy_requests::partner_id.eq(&id))
+        .filter(policy_requests::status.eq("PENDING"))
+        .count()
+        .get_result(conn)?;
+    if pending > 0 {
+        board.attention.push(Attention {
+            urgency: Urgency::Info,
+            title: format!("{pending} policy request(s) waiting for a decision"),
+            detail: String::new(),
+            link: "/partner/policy-requests".into(),
+        });
+    }
+    let refused: Vec<(String, Option<String>)> = policy_requests::table
+        .inner_join(policies::table)
+        .filter(policy_requests::partner_id.eq(&id))
+        .filter(policy_requests::status.eq("REJECTED"))
+        .filter(policy_requests::updated_at.gt(board.now - 30 * DAY_MS))
+        .order(policy_requests::updated_at.desc())
+        .select((policies::name, policy_requests::comment))
+        .limit(5)
+        .load(conn)?;
+    for (name, reason) in refused {
+        let title = format!("Request for \u{201c}{name}\u{201d} rejected");
+        board.rejected(title, reason, "/partner/policy-requests");
+    }
+    let keys: Vec<(String, i64)> = api_keys::table
+        .filter(api_keys::partner_id.eq(&id))
+        .filter(api_keys::status.eq("ACTIVE"))
+        .filter(api_keys::valid_to.le(board.soon))
+        .order(api_keys::valid_to.asc())
+        .select((api_keys::label, api_keys::valid_to))
+        .limit(10)
+        .load(conn)?;
+    for (label, to) in keys {
+        let title = format!("API key \u{201c}{label}\u{201d} expiring");
+        board.expiring(title, to, "/partner/api-keys");
+    }
+    let active_keys: i64 = api_keys::table
+        .filter(api_keys::partner_id.eq(&id))
+        .filter(api_keys::status.eq("ACTIVE"))
+        .count()
+        .get_result(conn)?;
+    board.figure("Active API keys", active_keys, "/partner/api-keys");
+    board.figure("Pending requests", pending, "/partner/policy-requests");
+    if PartnerType::parse(&board.partner.partner_type) == Some(PartnerType::AuthPartner) {
+        let clients: i64 = oidc_clients::table
+            .filter(oidc_clients::partner_id.eq(&id))
+            .filter(oidc_clients::status.eq("ACTIVE"))
+            .count()
+            .get_result(conn)?;
+        board.figure("Active OIDC clients", clients, "/partner/oidc-clients");
+    }
+    Ok(())
+}
+
+/// A MISP partner without a live license, or with one ending soon.
+fn license(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+    let live: Option<i64> = misp_licenses::table
+        .filter(misp_licenses::partner_id.eq(board.id()))
+        .filter(misp_licenses::status.eq("ACTIVE"))
+        .select(misp_licenses::valid_to)
+        .first(conn)
+        .optional()?;
+    match live {
+        None => board.attention.push(Attention {
+            urgency: Urgency::Act,
+            title: "No active license key".into(),
+            detail: "Generate one once your organisation is approved.".into(),
+            link: "/partner/license".into(),
+        }),
+        Some(to) if to <= board.soon => {
+            board.expiring("License key expiring".into(), to, "/partner/license")
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}

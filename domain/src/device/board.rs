@@ -1,0 +1,183 @@
+//! Devices' part of the dashboards: a device provider's SBIs and devices, an FTM provider's
+//! chips, and the SBIs and chip certificates ending soon.
+
+use crate::dashboard::registry::{expiring_kind, Board, Expiring, Part};
+use crate::dashboard::{Attention, ExpiringItem, Urgency};
+use crate::db::AnyConnection;
+use crate::error::AppResult;
+use crate::schema::{devices, ftm_chips, sbis};
+use crate::PartnerType;
+use diesel::prelude::*;
+
+/// The registry's entry for SBIs, devices and chips.
+pub(crate) struct Devices;
+
+/// (make, model, status, reason, certificate end)
+type ChipRow = (String, String, String, Option<String>, Option<i64>);
+
+impl Part for Devices {
+    fn partner(&self, conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+        match PartnerType::parse(&board.partner.partner_type) {
+            Some(PartnerType::DeviceProvider) => {
+                sbis_and_devices(conn, board)?;
+                sbi_and_device_figures(conn, board)
+            }
+            Some(PartnerType::FtmProvider) => chips(conn, board),
+            _ => Ok(()),
+        }
+    }
+
+    fn expiring(&self, conn: &mut AnyConnection, out: &mut Expiring) -> AppResult<()> {
+        expiring_kind!(
+            out,
+            conn,
+            sbis::table.filter(sbis::status.eq("APPROVED")),
+            sbis::expires_on,
+            (sbis::partner_id, sbis::version, sbis::expires_on),
+            |(p, version, due): (String, String, i64)| ExpiringItem {
+                what: "SBI".into(),
+                name: version,
+                partner_id: Some(p),
+                due_at: due,
+                link: "/admin/devices".into(),
+            }
+        );
+        expiring_kind!(
+            out,
+            conn,
+            ftm_chips::table.filter(ftm_chips::status.eq("APPROVED")),
+            ftm_chips::cert_not_after,
+            (
+                ftm_chips::partner_id,
+                ftm_chips::make,
+                ftm_chips::model,
+                ftm_chips::cert_not_after
+            ),
+            |(p, make, model, due): (String, String, String, Option<i64>)| ExpiringItem {
+                what: "FTM chip certificate".into(),
+                name: format!("{make} {model}"),
+                partner_id: Some(p),
+                due_at: due.unwrap_or_default(),
+                link: "/admin/devices".into(),
+            }
+        );
+        Ok(())
+    }
+}
+
+/// SBIs refused or ending soon, devices refused.
+fn sbis_and_devices(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+    let id = board.id().to_string();
+    let sbi_rows: Vec<(String, String, Option<String>, i64)> = sbis::table
+        .filter(sbis::partner_id.eq(&id))
+        .filter(
+            sbis::status.eq("REJECTED").or(sbis::status
+                .eq("APPROVED")
+                .and(sbis::expires_on.le(board.soon))),
+        )
+        .order(sbis::updated_at.desc())
+        .select((sbis::version, sbis::status, sbis::reason, sbis::expires_on))
+        .limit(10)
+        .load(conn)?;
+    for (version, status, reason, expires) in sbi_rows {
+        if status == "REJECTED" {
+            board.rejected(format!("SBI {version} rejected"), reason, "/provider/sbis");
+        } else {
+            board.expiring(format!("SBI {version} expiring"), expires, "/provider/sbis");
+        }
+    }
+    let device_rows: Vec<(String, String, Option<String>)> = devices::table
+        .filter(devices::partner_id.eq(&id))
+        .filter(devices::status.eq("REJECTED"))
+        .order(devices::updated_at.desc())
+        .select((devices::make, devices::model, devices::reason))
+        .limit(10)
+        .load(conn)?;
+    for (make, model, reason) in device_rows {
+        let title = format!("Device {make} {model} rejected");
+        board.rejected(title, reason, "/provider/devices");
+    }
+    Ok(())
+}
+
+/// A device provider's SBIs and devices waiting and approved.
+fn sbi_and_device_figures(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+    let id = board.id().to_string();
+    for (label, status) in [
+        ("Pending SBIs", "PENDING_APPROVAL"),
+        ("Approved SBIs", "APPROVED"),
+    ] {
+        let n: i64 = sbis::table
+            .filter(sbis::partner_id.eq(&id))
+            .filter(sbis::status.eq(status))
+            .count()
+            .get_result(conn)?;
+        board.figure(label, n, "/provider/sbis");
+    }
+    for (label, status) in [
+        ("Pending devices", "PENDING_APPROVAL"),
+        ("Approved devices", "APPROVED"),
+    ] {
+        let n: i64 = devices::table
+            .filter(devices::partner_id.eq(&id))
+            .filter(devices::status.eq(status))
+            .count()
+            .get_result(conn)?;
+        board.figure(label, n, "/provider/devices");
+    }
+    Ok(())
+}
+
+/// An FTM provider's chips refused, waiting for their certificate or ending soon; counts.
+fn chips(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
+    let id = board.id().to_string();
+    let rows: Vec<ChipRow> = ftm_chips::table
+        .filter(ftm_chips::partner_id.eq(&id))
+        .filter(
+            ftm_chips::status
+                .eq_any(["REJECTED", "PENDING_CERT_UPLOAD"])
+                .or(ftm_chips::status
+                    .eq("APPROVED")
+                    .and(ftm_chips::cert_not_after.le(board.soon))),
+        )
+        .order(ftm_chips::updated_at.desc())
+        .select((
+            ftm_chips::make,
+            ftm_chips::model,
+            ftm_chips::status,
+            ftm_chips::reason,
+            ftm_chips::cert_not_after,
+        ))
+        .limit(10)
+        .load(conn)?;
+    for (make, model, status, reason, not_after) in rows {
+        match status.as_str() {
+            "REJECTED" => {
+                let title = format!("Chip {make} {model} rejected");
+                board.rejected(title, reason, "/provider/chips");
+            }
+            "PENDING_CERT_UPLOAD" => board.attention.push(Attention {
+                urgency: Urgency::Act,
+                title: format!("Chip {make} {model} needs its certificate"),
+                detail: "Upload the chip model's certificate to send it for approval.".into(),
+                link: "/provider/chips".into(),
+            }),
+            _ => {
+                let title = format!("Chip {make} {model} certificate expiring");
+                board.expiring(title, not_after.unwrap_or_default(), "/provider/chips");
+            }
+        }
+    }
+    for (label, status) in [
+        ("Chips pending approval", "PENDING_APPROVAL"),
+        ("Approved chips", "APPROVED"),
+    ] {
+        let n: i64 = ftm_chips::table
+            .filter(ftm_chips::partner_id.eq(&id))
+            .filter(ftm_chips::status.eq(status))
+            .count()
+            .get_result(conn)?;
+        board.figure(label, n, "/provider/chips");
+    }
+    Ok(())
+}
