@@ -36,6 +36,8 @@ pub mod outbox;
 #[cfg(feature = "server")]
 pub mod query;
 #[cfg(feature = "server")]
+pub(crate) mod registry;
+#[cfg(feature = "server")]
 pub mod schema;
 #[cfg(feature = "server")]
 pub mod search;

@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "server")]
 pub mod apikey;
 #[cfg(feature = "server")]
-pub(crate) mod board;
-#[cfg(feature = "server")]
 pub mod cascade;
 #[cfg(feature = "server")]
 pub mod credential_type;
@@ -21,6 +19,8 @@ pub mod license;
 pub mod listing;
 #[cfg(feature = "server")]
 pub mod oidc;
+#[cfg(feature = "server")]
+pub(crate) mod part;
 #[cfg(feature = "server")]
 pub mod request;
 #[cfg(feature = "server")]

@@ -8,11 +8,11 @@ use crate::error::Violation;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
-pub(crate) mod board;
-#[cfg(feature = "server")]
 pub mod inspect;
 #[cfg(feature = "server")]
 pub mod parse;
+#[cfg(feature = "server")]
+pub(crate) mod part;
 #[cfg(feature = "server")]
 pub mod partner;
 #[cfg(feature = "server")]

@@ -6,8 +6,6 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
-pub(crate) mod registry;
-#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
 pub use service::*;

@@ -1,12 +1,12 @@
 //! Dashboard queries.
 
-use super::registry::{Board, Expiring, DAY_MS, PARTS};
 use super::*;
 use crate::account::CurrentUser;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::history::AuditEntry;
 use crate::inbox::{self, InboxQuery};
+use crate::registry::{Board, Expiring, DAY_MS, PARTS};
 use crate::schema::{
     audit_log, decision_days, partner_counts, policies, policy_counts, policy_groups,
 };

@@ -6,11 +6,11 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "server")]
-pub(crate) mod board;
-#[cfg(feature = "server")]
 pub mod chip;
 #[cfg(feature = "server")]
 pub mod model;
+#[cfg(feature = "server")]
+pub(crate) mod part;
 #[cfg(feature = "server")]
 pub mod sbi;
 #[cfg(feature = "server")]

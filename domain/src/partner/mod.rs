@@ -6,12 +6,12 @@ use crate::page::Page;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "server")]
-pub(crate) mod board;
 mod check;
 mod kind;
 #[cfg(feature = "server")]
 mod mosip;
+#[cfg(feature = "server")]
+pub(crate) mod part;
 #[cfg(feature = "server")]
 mod seed;
 #[cfg(feature = "server")]

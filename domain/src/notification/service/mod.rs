@@ -6,10 +6,7 @@ use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 use crate::page::{self, Page};
-use crate::schema::{
-    account_roles, accounts, api_keys, ca_certificates, ftm_chips, job_leases, misp_licenses,
-    notifications, partner_certificates, partners, sbis,
-};
+use crate::schema::{account_roles, accounts, job_leases, notifications, partners};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -23,15 +20,21 @@ const DAY_MS: i64 = 86_400_000;
 pub const DAILY_JOB: &str = "daily-notifications";
 
 /// Something that expires, and who must hear of it.
-struct Due {
-    kind: NotificationKind,
-    entity_type: &'static str,
-    entity_id: String,
-    name: String,
-    due_at: i64,
-    /// None: every partner admin.
-    partner_id: Option<String>,
-    link: String,
+pub(crate) struct Due {
+    /// Its notification kind.
+    pub(crate) kind: NotificationKind,
+    /// What it is (the notification's entity type).
+    pub(crate) entity_type: &'static str,
+    /// Its id.
+    pub(crate) entity_id: String,
+    /// Its name in the notification.
+    pub(crate) name: String,
+    /// When it ends, UTC ms.
+    pub(crate) due_at: i64,
+    /// The partner told; None: every partner admin.
+    pub(crate) partner_id: Option<String>,
+    /// Where to act.
+    pub(crate) link: String,
 }
 
 pub(super) struct Recipient {
@@ -148,161 +151,16 @@ pub(super) fn partner_recipient(
         }))
 }
 
-/// Everything that expires in (now, now + 30 days], read through the expiry indexes.
+/// Everything ending within `horizon` days, from every aggregate (the registry's
+/// `Part::expiry_notices`), in the order of [`NotificationKind::ALL`].
 fn due_items(conn: &mut AnyConnection, now: i64, horizon: i64) -> AppResult<Vec<Due>> {
     let end = now + horizon * DAY_MS;
     let mut out = Vec::new();
-    let cas: Vec<(String, String, String, i64)> = ca_certificates::table
-        .filter(ca_certificates::active.eq(true))
-        .filter(ca_certificates::not_after.gt(now))
-        .filter(ca_certificates::not_after.le(end))
-        .select((
-            ca_certificates::id,
-            ca_certificates::kind,
-            ca_certificates::subject,
-            ca_certificates::not_after,
-        ))
-        .load(conn)?;
-    for (id, kind, subject, not_after) in cas {
-        out.push(Due {
-            kind: NotificationKind::CaCertExpiry,
-            entity_type: "ca_certificate",
-            link: format!("/admin/certificates/{id}"),
-            entity_id: id,
-            name: format!("{subject} ({})", kind.to_lowercase()),
-            due_at: not_after,
-            partner_id: None,
-        });
+    for part in crate::registry::PARTS {
+        part.expiry_notices(conn, now, end, &mut out)?;
     }
-    let certs: Vec<(String, String, i64)> = partner_certificates::table
-        .filter(partner_certificates::is_current.eq(true))
-        .filter(partner_certificates::not_after.gt(now))
-        .filter(partner_certificates::not_after.le(end))
-        .select((
-            partner_certificates::id,
-            partner_certificates::partner_id,
-            partner_certificates::not_after,
-        ))
-        .load(conn)?;
-    for (id, partner_id, not_after) in certs {
-        out.push(Due {
-            kind: NotificationKind::PartnerCertExpiry,
-            entity_type: "partner_certificate",
-            entity_id: id,
-            name: partner_id.clone(),
-            due_at: not_after,
-            partner_id: Some(partner_id),
-            link: "/partner/certificate".into(),
-        });
-    }
-    // The re-signed certificate ends first when the uploaded one outlives its one year;
-    // downstream trusts the re-signed one, so its end is warned of too.
-    let resigned: Vec<(String, String, i64)> = partner_certificates::table
-        .filter(partner_certificates::is_current.eq(true))
-        .filter(partner_certificates::resigned_not_after.gt(now))
-        .filter(partner_certificates::resigned_not_after.le(end))
-        .filter(partner_certificates::resigned_not_after.lt(partner_certificates::not_after))
-        .select((
-            partner_certificates::id,
-            partner_certificates::partner_id,
-            partner_certificates::resigned_not_after,
-        ))
-        .load(conn)?;
-    for (id, partner_id, resigned_not_after) in resigned {
-        out.push(Due {
-            kind: NotificationKind::PartnerCertExpiry,
-            entity_type: "partner_certificate_resigned",
-            entity_id: id,
-            name: format!("{partner_id} (re-signed by the portal)"),
-            due_at: resigned_not_after,
-            partner_id: Some(partner_id),
-            link: "/partner/certificate".into(),
-        });
-    }
-    let chips: Vec<(String, String, String, String, Option<i64>)> = ftm_chips::table
-        .filter(ftm_chips::status.eq_any(["APPROVED", "PENDING_APPROVAL"]))
-        .filter(ftm_chips::cert_not_after.gt(now))
-        .filter(ftm_chips::cert_not_after.le(end))
-        .select((
-            ftm_chips::id,
-            ftm_chips::partner_id,
-            ftm_chips::make,
-            ftm_chips::model,
-            ftm_chips::cert_not_after,
-        ))
-        .load(conn)?;
-    for (id, partner_id, make, model, not_after) in chips {
-        out.push(Due {
-            kind: NotificationKind::ChipCertExpiry,
-            entity_type: "ftm_chip",
-            entity_id: id,
-            name: format!("{make} {model}"),
-            due_at: not_after.unwrap_or(end),
-            partner_id: Some(partner_id),
-            link: "/provider/chips".into(),
-        });
-    }
-    let keys: Vec<(String, String, String, i64)> = api_keys::table
-        .filter(api_keys::status.eq("ACTIVE"))
-        .filter(api_keys::valid_to.gt(now))
-        .filter(api_keys::valid_to.le(end))
-        .select((
-            api_keys::id,
-            api_keys::partner_id,
-            api_keys::label,
-            api_keys::valid_to,
-        ))
-        .load(conn)?;
-    for (id, partner_id, label, valid_to) in keys {
-        out.push(Due {
-            kind: NotificationKind::ApiKeyExpiry,
-            entity_type: "api_key",
-            entity_id: id,
-            name: label,
-            due_at: valid_to,
-            partner_id: Some(partner_id),
-            link: "/partner/api-keys".into(),
-        });
-    }
-    let sbi_rows: Vec<(String, String, String, i64)> = sbis::table
-        .filter(sbis::status.eq("APPROVED"))
-        .filter(sbis::expires_on.gt(now))
-        .filter(sbis::expires_on.le(end))
-        .select((sbis::id, sbis::partner_id, sbis::version, sbis::expires_on))
-        .load(conn)?;
-    for (id, partner_id, version, expires_on) in sbi_rows {
-        out.push(Due {
-            kind: NotificationKind::SbiExpiry,
-            entity_type: "sbi",
-            link: format!("/provider/sbis/{id}"),
-            entity_id: id,
-            name: version,
-            due_at: expires_on,
-            partner_id: Some(partner_id),
-        });
-    }
-    let licenses: Vec<(String, String, String, i64)> = misp_licenses::table
-        .filter(misp_licenses::status.eq("ACTIVE"))
-        .filter(misp_licenses::valid_to.gt(now))
-        .filter(misp_licenses::valid_to.le(end))
-        .select((
-            misp_licenses::id,
-            misp_licenses::partner_id,
-            misp_licenses::prefix,
-            misp_licenses::valid_to,
-        ))
-        .load(conn)?;
-    for (id, partner_id, prefix, valid_to) in licenses {
-        out.push(Due {
-            kind: NotificationKind::LicenseExpiry,
-            entity_type: "misp_license",
-            entity_id: id,
-            name: format!("{prefix}…"),
-            due_at: valid_to,
-            partner_id: Some(partner_id),
-            link: "/partner/license".into(),
-        });
-    }
+    // Stable: within a kind, each part's own order is kept.
+    out.sort_by_key(|d| NotificationKind::ALL.iter().position(|k| *k == d.kind));
     Ok(out)
 }
 

@@ -1,10 +1,10 @@
 //! Partners' part of the dashboards: where the partner's registration stands.
 
-use crate::dashboard::registry::{Board, Part};
 use crate::dashboard::{Attention, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::partner::PartnerStatus;
+use crate::registry::{Board, Part};
 
 /// The registry's entry for partners.
 pub(crate) struct Partners;

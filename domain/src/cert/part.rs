@@ -1,10 +1,11 @@
 //! Certificates' part of the dashboards: a partner's own certificate (missing, expired,
 //! ending), and the trust store's and partners' certificates ending soon.
 
-use crate::dashboard::registry::{day, expiring_kind, Board, Expiring, Part};
 use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::notification::{Due, NotificationKind};
+use crate::registry::{day, expiring_kind, Board, Expiring, Part};
 use crate::schema::{ca_certificates, partner_certificates};
 use diesel::prelude::*;
 
@@ -121,6 +122,80 @@ impl Part for Certificates {
         );
         Ok(())
     }
+
+    fn expiry_notices(
+        &self,
+        conn: &mut AnyConnection,
+        now: i64,
+        end: i64,
+        out: &mut Vec<Due>,
+    ) -> AppResult<()> {
+        let cas: Vec<(String, String, String, i64)> = ca_certificates::table
+            .filter(ca_certificates::active.eq(true))
+            .filter(ca_certificates::not_after.gt(now))
+            .filter(ca_certificates::not_after.le(end))
+            .select((
+                ca_certificates::id,
+                ca_certificates::kind,
+                ca_certificates::subject,
+                ca_certificates::not_after,
+            ))
+            .load(conn)?;
+        for (id, kind, subject, not_after) in cas {
+            out.push(Due {
+                kind: NotificationKind::CaCertExpiry,
+                entity_type: "ca_certificate",
+                link: format!("/admin/certificates/{id}"),
+                entity_id: id,
+                name: format!("{subject} ({})", kind.to_lowercase()),
+                due_at: not_after,
+                partner_id: None,
+            });
+        }
+        let certs: Vec<(String, String, i64)> = partner_certificates::table
+            .filter(partner_certificates::is_current.eq(true))
+            .filter(partner_certificates::not_after.gt(now))
+            .filter(partner_certificates::not_after.le(end))
+            .select((
+                partner_certificates::id,
+                partner_certificates::partner_id,
+                partner_certificates::not_after,
+            ))
+            .load(conn)?;
+        for (id, partner_id, not_after) in certs {
+            out.push(partner_notice(
+                "partner_certificate",
+                id,
+                partner_id.clone(),
+                partner_id,
+                not_after,
+            ));
+        }
+        // The re-signed certificate ends first when the uploaded one outlives its one year;
+        // downstream trusts the re-signed one, so its end is warned of too.
+        let resigned: Vec<(String, String, i64)> = partner_certificates::table
+            .filter(partner_certificates::is_current.eq(true))
+            .filter(partner_certificates::resigned_not_after.gt(now))
+            .filter(partner_certificates::resigned_not_after.le(end))
+            .filter(partner_certificates::resigned_not_after.lt(partner_certificates::not_after))
+            .select((
+                partner_certificates::id,
+                partner_certificates::partner_id,
+                partner_certificates::resigned_not_after,
+            ))
+            .load(conn)?;
+        for (id, partner_id, due) in resigned {
+            let name = format!("{partner_id} (re-signed by the portal)");
+            out.push(partner_notice(
+                "partner_certificate_resigned",
+                id,
+                name,
+                partner_id,
+                due,
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn partner_item(what: &str, p: String, due: i64) -> ExpiringItem {
@@ -130,5 +205,24 @@ fn partner_item(what: &str, p: String, due: i64) -> ExpiringItem {
         link: format!("/admin/partners/{p}"),
         partner_id: Some(p),
         due_at: due,
+    }
+}
+
+/// A partner's certificate ending: the partner hears of it.
+fn partner_notice(
+    entity_type: &'static str,
+    id: String,
+    name: String,
+    partner_id: String,
+    due_at: i64,
+) -> Due {
+    Due {
+        kind: NotificationKind::PartnerCertExpiry,
+        entity_type,
+        entity_id: id,
+        name,
+        due_at,
+        partner_id: Some(partner_id),
+        link: LINK.into(),
     }
 }

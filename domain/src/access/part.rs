@@ -1,10 +1,11 @@
 //! Access's part of the dashboards: a partner's policy requests, API keys, OIDC clients and
 //! MISP license, and the keys and licenses ending soon.
 
-use crate::dashboard::registry::{expiring_kind, Board, Expiring, Part, DAY_MS};
 use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::notification::{Due, NotificationKind};
+use crate::registry::{expiring_kind, Board, Expiring, Part, DAY_MS};
 use crate::schema::{api_keys, misp_licenses, oidc_clients, policies, policy_requests};
 use crate::PartnerType;
 use diesel::prelude::*;
@@ -56,6 +57,60 @@ impl Part for Access {
                 link: "/admin/licenses".into(),
             }
         );
+        Ok(())
+    }
+
+    fn expiry_notices(
+        &self,
+        conn: &mut AnyConnection,
+        now: i64,
+        end: i64,
+        out: &mut Vec<Due>,
+    ) -> AppResult<()> {
+        let keys: Vec<(String, String, String, i64)> = api_keys::table
+            .filter(api_keys::status.eq("ACTIVE"))
+            .filter(api_keys::valid_to.gt(now))
+            .filter(api_keys::valid_to.le(end))
+            .select((
+                api_keys::id,
+                api_keys::partner_id,
+                api_keys::label,
+                api_keys::valid_to,
+            ))
+            .load(conn)?;
+        for (id, partner_id, label, valid_to) in keys {
+            out.push(Due {
+                kind: NotificationKind::ApiKeyExpiry,
+                entity_type: "api_key",
+                entity_id: id,
+                name: label,
+                due_at: valid_to,
+                partner_id: Some(partner_id),
+                link: "/partner/api-keys".into(),
+            });
+        }
+        let licenses: Vec<(String, String, String, i64)> = misp_licenses::table
+            .filter(misp_licenses::status.eq("ACTIVE"))
+            .filter(misp_licenses::valid_to.gt(now))
+            .filter(misp_licenses::valid_to.le(end))
+            .select((
+                misp_licenses::id,
+                misp_licenses::partner_id,
+                misp_licenses::prefix,
+                misp_licenses::valid_to,
+            ))
+            .load(conn)?;
+        for (id, partner_id, prefix, valid_to) in licenses {
+            out.push(Due {
+                kind: NotificationKind::LicenseExpiry,
+                entity_type: "misp_license",
+                entity_id: id,
+                name: format!("{prefix}…"),
+                due_at: valid_to,
+                partner_id: Some(partner_id),
+                link: "/partner/license".into(),
+            });
+        }
         Ok(())
     }
 }

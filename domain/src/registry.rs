@@ -1,11 +1,13 @@
-//! The dashboards' registry: each aggregate contributes what it knows (a partner's attention
-//! items and figures, the items expiring soon) through [`Part`], and the dashboards loop over
-//! [`PARTS`] instead of reading every aggregate's tables themselves. A new aggregate adds one
-//! line to [`PARTS`].
+//! The registry of the cross-aggregate views: each aggregate contributes what it knows (a
+//! partner's dashboard items and figures, the items expiring soon, the expiry notices of the
+//! daily job) through [`Part`], and the dashboards and notifications loop over [`PARTS`]
+//! instead of reading every aggregate's tables themselves. A new aggregate adds one line to
+//! [`PARTS`].
 
-use super::{Attention, ExpiringItem, Urgency};
+use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::notification::Due;
 use crate::partner::PartnerView;
 
 /// Milliseconds in a day.
@@ -90,8 +92,8 @@ macro_rules! expiring_kind {
 }
 pub(crate) use expiring_kind;
 
-/// An aggregate's part of the dashboards. Both methods do nothing unless the aggregate has
-/// something to say.
+/// An aggregate's part of the cross-aggregate views. Each method does nothing unless the
+/// aggregate has something to say.
 pub(crate) trait Part: Sync {
     /// Attention items and figures for one partner (the part decides whether the partner's
     /// type concerns it).
@@ -103,14 +105,26 @@ pub(crate) trait Part: Sync {
     fn expiring(&self, _conn: &mut AnyConnection, _out: &mut Expiring) -> AppResult<()> {
         Ok(())
     }
+
+    /// Its items ending after `now` and by `end` (UTC ms), each with who must hear of it (the
+    /// daily expiry notices and the weekly summary).
+    fn expiry_notices(
+        &self,
+        _conn: &mut AnyConnection,
+        _now: i64,
+        _end: i64,
+        _out: &mut Vec<Due>,
+    ) -> AppResult<()> {
+        Ok(())
+    }
 }
 
 /// Every part, in the order their items are listed (before sorting by urgency or date).
 pub(crate) static PARTS: &[&dyn Part] = &[
-    &crate::partner::board::Partners,
-    &crate::cert::board::Certificates,
-    &crate::access::board::Access,
-    &crate::device::board::Devices,
+    &crate::partner::part::Partners,
+    &crate::cert::part::Certificates,
+    &crate::access::part::Access,
+    &crate::device::part::Devices,
 ];
 
 /// A UTC ms instant as its day (`YYYY-MM-DD`).

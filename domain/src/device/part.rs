@@ -1,10 +1,11 @@
 //! Devices' part of the dashboards: a device provider's SBIs and devices, an FTM provider's
 //! chips, and the SBIs and chip certificates ending soon.
 
-use crate::dashboard::registry::{expiring_kind, Board, Expiring, Part};
 use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::notification::{Due, NotificationKind};
+use crate::registry::{expiring_kind, Board, Expiring, Part};
 use crate::schema::{devices, ftm_chips, sbis};
 use crate::PartnerType;
 use diesel::prelude::*;
@@ -61,6 +62,56 @@ impl Part for Devices {
                 link: "/admin/devices".into(),
             }
         );
+        Ok(())
+    }
+
+    fn expiry_notices(
+        &self,
+        conn: &mut AnyConnection,
+        now: i64,
+        end: i64,
+        out: &mut Vec<Due>,
+    ) -> AppResult<()> {
+        let chips: Vec<(String, String, String, String, Option<i64>)> = ftm_chips::table
+            .filter(ftm_chips::status.eq_any(["APPROVED", "PENDING_APPROVAL"]))
+            .filter(ftm_chips::cert_not_after.gt(now))
+            .filter(ftm_chips::cert_not_after.le(end))
+            .select((
+                ftm_chips::id,
+                ftm_chips::partner_id,
+                ftm_chips::make,
+                ftm_chips::model,
+                ftm_chips::cert_not_after,
+            ))
+            .load(conn)?;
+        for (id, partner_id, make, model, not_after) in chips {
+            out.push(Due {
+                kind: NotificationKind::ChipCertExpiry,
+                entity_type: "ftm_chip",
+                entity_id: id,
+                name: format!("{make} {model}"),
+                due_at: not_after.unwrap_or(end),
+                partner_id: Some(partner_id),
+                link: "/provider/chips".into(),
+            });
+        }
+        let sbi_rows: Vec<(String, String, String, i64)> = sbis::table
+            .filter(sbis::status.eq("APPROVED"))
+            .filter(sbis::expires_on.gt(now))
+            .filter(sbis::expires_on.le(end))
+            .select((sbis::id, sbis::partner_id, sbis::version, sbis::expires_on))
+            .load(conn)?;
+        for (id, partner_id, version, expires_on) in sbi_rows {
+            out.push(Due {
+                kind: NotificationKind::SbiExpiry,
+                entity_type: "sbi",
+                link: format!("/provider/sbis/{id}"),
+                entity_id: id,
+                name: version,
+                due_at: expires_on,
+                partner_id: Some(partner_id),
+            });
+        }
         Ok(())
     }
 }
