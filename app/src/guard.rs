@@ -118,6 +118,11 @@ where
     open(move |conn| f(conn, &me)).await
 }
 
+/// A declared list's server function: the list's own roles (else 401/403), then the list.
+pub async fn list<L: domain::list::List>(query: L::Query) -> Result<L::Out, AppError> {
+    call(L::ROLES, move |conn, _| L::run(conn, &query)).await
+}
+
 /// [`call`] for any signed-in account (401 otherwise).
 pub async fn signed_in<T, F>(f: F) -> Result<T, AppError>
 where

@@ -65,3 +65,41 @@ pub const ENTITY_TYPES: [&str; 16] = [
     "notification",
     "event_subscription",
 ];
+
+/// The audit log (`/admin/audit`), declared once (see [`crate::list`]).
+pub struct AuditLog;
+
+impl crate::list::List for AuditLog {
+    type Query = AuditQuery;
+    type Row = AuditEntry;
+    type Out = crate::page::Page<AuditEntry>;
+    const NAME: &'static str = "audit";
+    const PATH: &'static str = "/admin/audit";
+    const ROLES: &'static [crate::Role] = &[crate::Role::PartnerAdmin];
+    const KEYS: &'static [&'static str] = &["actor", "type", "from", "to", "size", "page"];
+    const DEFAULT_SORT: &'static str = "-at";
+
+    fn from_params(get: &dyn Fn(&str) -> Option<String>) -> AuditQuery {
+        use crate::list::{date_to_ms, number, text};
+        AuditQuery {
+            page: number(get, "page"),
+            page_size: number(get, "size"),
+            actor: text(get, "actor"),
+            entity_type: text(get, "type"),
+            entity_id: None,
+            from: text(get, "from").and_then(|d| date_to_ms(&d)),
+            // "To" is a whole day: up to the next midnight.
+            to: text(get, "to")
+                .and_then(|d| date_to_ms(&d))
+                .map(|ms| ms + 86_400_000),
+        }
+    }
+
+    #[cfg(feature = "server")]
+    fn run(
+        conn: &mut crate::db::AnyConnection,
+        query: &AuditQuery,
+    ) -> crate::AppResult<crate::page::Page<AuditEntry>> {
+        crate::audit::list(conn, query)
+    }
+}

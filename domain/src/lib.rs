@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod history;
 pub mod inbox;
+pub mod list;
 pub mod notification;
 pub mod page;
 pub mod partner;

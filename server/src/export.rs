@@ -9,6 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use domain::db::AnyConnection;
+use domain::list::{List, Paged};
 use domain::page::Page;
 use domain::{AppError, AppResult, Role};
 use futures_util::StreamExt;
@@ -19,27 +20,46 @@ use serde::Serialize;
 pub const MAX_EXPORT_ROWS: i64 = 100_000;
 const BATCH: i64 = domain::page::MAX_PAGE_SIZE;
 
-/// The exportable lists and the role each needs.
-const LISTS: [(&str, Role); 13] = [
-    ("inbox", Role::PartnerAdmin),
-    ("partners", Role::PartnerAdmin),
-    ("policy-requests", Role::PartnerAdmin),
-    ("api-keys", Role::PartnerAdmin),
-    ("oidc-clients", Role::PartnerAdmin),
-    ("licenses", Role::PartnerAdmin),
-    ("certificates", Role::PartnerAdmin),
-    ("sbis", Role::PartnerAdmin),
-    ("devices", Role::PartnerAdmin),
-    ("chips", Role::PartnerAdmin),
-    ("audit", Role::PartnerAdmin),
-    ("accounts", Role::PartnerAdmin),
-    ("policies", Role::PolicyManager),
-];
-
 /// A page of rows, whether more follow, and the columns of the row type.
 type Rows = (Vec<serde_json::Value>, bool, &'static [&'static str]);
 
 type Fetch = Box<dyn Fn(&mut AnyConnection, i64) -> AppResult<Rows> + Send + Sync>;
+
+/// An exportable list: its name, who may export it, and its page fetcher for a raw query.
+struct Export {
+    name: &'static str,
+    roles: &'static [Role],
+    fetcher: fn(&str) -> AppResult<Fetch>,
+}
+
+/// The export of one declared list: everything it needs is in the declaration.
+fn export<L: List>() -> Export {
+    Export {
+        name: L::NAME,
+        roles: L::ROLES,
+        fetcher: fetcher::<L>,
+    }
+}
+
+/// The exportable lists (the registry: a declared list is exported by one line here).
+fn exports() -> [Export; domain::list::EXPORTS.len()] {
+    use domain::{access, account, cert, device, history, inbox, partner, policy};
+    [
+        export::<inbox::Inbox>(),
+        export::<partner::Partners>(),
+        export::<access::PolicyRequests>(),
+        export::<access::ApiKeys>(),
+        export::<access::OidcClients>(),
+        export::<access::Licenses>(),
+        export::<cert::CaCertificates>(),
+        export::<device::Sbis>(),
+        export::<device::Devices>(),
+        export::<device::Chips>(),
+        export::<history::AuditLog>(),
+        export::<account::Accounts>(),
+        export::<policy::Policies>(),
+    ]
+}
 
 /// The columns are the row type's field names (as serialized), not the first row's keys: an
 /// empty list still gets its header, and a row that omits a field cannot shift the columns.
@@ -57,61 +77,16 @@ fn rows<T: Serialize + DeserializeOwned>(page: Page<T>) -> Rows {
     )
 }
 
-fn parse<Q: DeserializeOwned>(raw: &str) -> AppResult<Q> {
-    serde_urlencoded::from_str(raw)
-        .map_err(|e| AppError::validation("query", "PMS_EXPORT_QUERY", format!("Bad filter: {e}")))
-}
-
-/// A page fetcher for `list` with the filters of `raw`; `page` is set by the export.
-fn fetcher(list: &str, raw: &str) -> AppResult<Fetch> {
-    macro_rules! paged {
-        ($q:ty, |$conn:ident, $query:ident| $call:expr) => {{
-            let base: $q = parse(raw)?;
-            Box::new(move |$conn: &mut AnyConnection, page: i64| {
-                let mut $query = base.clone();
-                $query.page = Some(page);
-                $query.page_size = Some(BATCH);
-                Ok(rows($call?))
-            }) as Fetch
-        }};
-    }
-    use domain::access::{KeyQuery, RequestQuery};
-    use domain::device::ItemQuery;
-    Ok(match list {
-        "inbox" => paged!(domain::inbox::InboxQuery, |c, q| domain::inbox::list(c, &q)
-            .map(|p| p.page)),
-        "partners" => paged!(domain::partner::PartnerQuery, |c, q| domain::partner::list(
-            c, &q
-        )
-        .map(|l| l.page)),
-        "policy-requests" => {
-            paged!(RequestQuery, |c, q| domain::access::request::list(
-                c, &q, None
-            ))
-        }
-        "api-keys" => paged!(KeyQuery, |c, q| domain::access::apikey::list(c, &q, None)),
-        "oidc-clients" => paged!(KeyQuery, |c, q| domain::access::oidc::list(c, &q, None)),
-        "licenses" => paged!(KeyQuery, |c, q| domain::access::license::list(c, &q, None)),
-        "certificates" => paged!(domain::cert::CaQuery, |c, q| domain::cert::trust::list(
-            c, &q
-        )),
-        "sbis" => paged!(ItemQuery, |c, q| domain::device::sbi::list(c, &q, None)),
-        "devices" => paged!(ItemQuery, |c, q| domain::device::model::list(
-            c, &q, None, None
-        )),
-        "chips" => paged!(ItemQuery, |c, q| domain::device::chip::list(c, &q, None)),
-        "audit" => paged!(domain::history::AuditQuery, |c, q| domain::audit::list(
-            c, &q
-        )),
-        "accounts" => paged!(domain::account::AccountQuery, |c, q| {
-            domain::account::list_operators(c, &q)
-        }),
-        "policies" => paged!(domain::policy::PolicyQuery, |c, q| domain::policy::list(
-            c, &q
-        )
-        .map(|l| l.page)),
-        _ => return Err(AppError::not_found("The list")),
-    })
+/// A page fetcher for list `L` with the filters of `raw` (the list's query, URL-encoded);
+/// the export sets the page.
+fn fetcher<L: List>(raw: &str) -> AppResult<Fetch> {
+    let base: L::Query = serde_urlencoded::from_str(raw).map_err(|e| {
+        AppError::validation("query", "PMS_EXPORT_QUERY", format!("Bad filter: {e}"))
+    })?;
+    Ok(Box::new(move |conn: &mut AnyConnection, page: i64| {
+        let query = base.at_page(page, BATCH);
+        Ok(rows(L::run(conn, &query)?.into()))
+    }))
 }
 
 /// Whether a column holds a time (UTC milliseconds in the row): such cells are written as
@@ -181,16 +156,17 @@ pub async fn export_csv(
     let Some(list) = file.strip_suffix(".csv") else {
         return error(AppError::not_found("The list"));
     };
-    let Some((name, role)) = LISTS.iter().find(|(n, _)| *n == list) else {
+    let Some(entry) = exports().into_iter().find(|e| e.name == list) else {
         return error(AppError::not_found("The list"));
     };
+    let name = entry.name;
     let Some(session) = session else {
         return error(AppError::unauthenticated());
     };
-    if !session.user.has_any(&[*role]) {
+    if !session.user.has_any(entry.roles) {
         return error(AppError::forbidden());
     }
-    let fetch = match fetcher(name, raw.as_deref().unwrap_or("")) {
+    let fetch = match (entry.fetcher)(raw.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return error(e),
     };

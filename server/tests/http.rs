@@ -4518,7 +4518,7 @@ mod authz {
         ),
         (
             "GET /admin/export/{list}.csv",
-            "PARTNER_ADMIN (policies: POLICYMANAGER)",
+            "PARTNER_ADMIN (policies: PARTNER_ADMIN or POLICYMANAGER, as its page)",
             ANY,
         ),
         (

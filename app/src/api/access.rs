@@ -80,10 +80,7 @@ pub async fn my_policy_requests(
 pub async fn all_policy_requests(
     #[server(default)] query: RequestQuery,
 ) -> Result<Page<RequestView>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::access::request::list(conn, &query, None)
-    })
-    .await
+    guard::list::<domain::access::PolicyRequests>(query).await
 }
 
 /// Approve or reject (with a comment) a pending request.
@@ -146,10 +143,7 @@ pub async fn deactivate_my_api_key(id: String) -> Result<ApiKeyView, AppError> {
 pub async fn all_api_keys(
     #[server(default)] query: KeyQuery,
 ) -> Result<Page<ApiKeyView>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::access::apikey::list(conn, &query, None)
-    })
-    .await
+    guard::list::<domain::access::ApiKeys>(query).await
 }
 
 /// Deactivate any key (partner admins).
@@ -240,10 +234,11 @@ pub async fn deactivate_my_client(id: String) -> Result<ClientView, AppError> {
 /// Every client (partner admins).
 #[server(endpoint = "oidc/all")]
 pub async fn all_clients(#[server(default)] query: KeyQuery) -> Result<Page<ClientView>, AppError> {
-    Caller::with_role(ADMIN)?;
+    use domain::list::List;
+    Caller::with_role(domain::access::OidcClients::ROLES)?;
     let esignet = guard::state()?.esignet_enabled;
     guard::open(move |conn| {
-        let page = domain::access::oidc::list(conn, &query, None)?;
+        let page = domain::access::OidcClients::run(conn, &query)?;
         with_esignet(conn, page, esignet)
     })
     .await
@@ -328,10 +323,7 @@ pub async fn deactivate_my_license(id: String) -> Result<LicenseView, AppError> 
 pub async fn all_licenses(
     #[server(default)] query: KeyQuery,
 ) -> Result<Page<LicenseView>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::access::license::list(conn, &query, None)
-    })
-    .await
+    guard::list::<domain::access::Licenses>(query).await
 }
 
 /// Deactivate any license (partner admins).

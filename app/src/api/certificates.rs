@@ -45,10 +45,7 @@ pub(crate) fn upload_bytes(content: &str, encoding: Option<&str>) -> Result<Vec<
 pub async fn list_ca_certificates(
     #[server(default)] query: CaQuery,
 ) -> Result<Page<CaSummary>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::cert::trust::list(conn, &query)
-    })
-    .await
+    guard::list::<domain::cert::CaCertificates>(query).await
 }
 
 /// One trusted CA with its facts and chain (PARTNER_ADMIN).

@@ -184,10 +184,7 @@ pub async fn get_chip_certificates(id: String) -> Result<ChipCertificates, AppEr
 /// All SBIs, filtered (partner admins).
 #[server(endpoint = "sbis")]
 pub async fn list_sbis(#[server(default)] query: ItemQuery) -> Result<Page<SbiView>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::device::sbi::list(conn, &query, None)
-    })
-    .await
+    guard::list::<domain::device::Sbis>(query).await
 }
 
 /// All devices, filtered (partner admins).
@@ -195,19 +192,13 @@ pub async fn list_sbis(#[server(default)] query: ItemQuery) -> Result<Page<SbiVi
 pub async fn list_devices(
     #[server(default)] query: ItemQuery,
 ) -> Result<Page<DeviceView>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::device::model::list(conn, &query, None, None)
-    })
-    .await
+    guard::list::<domain::device::Devices>(query).await
 }
 
 /// All chips, filtered (partner admins).
 #[server(endpoint = "chips")]
 pub async fn list_chips(#[server(default)] query: ItemQuery) -> Result<Page<ChipView>, AppError> {
-    guard::call(ADMIN, move |conn, _| {
-        domain::device::chip::list(conn, &query, None)
-    })
-    .await
+    guard::list::<domain::device::Chips>(query).await
 }
 
 /// What deactivating an SBI would do to its devices (partner admins).

@@ -159,9 +159,7 @@ pub async fn setup_admin(
 pub async fn list_accounts(
     #[server(default)] query: AccountQuery,
 ) -> Result<Page<AccountView>, AppError> {
-    // The role check's error is not passed through `fail` here (no form redirect).
-    guard::require_role(guard::ADMIN)?;
-    guard::open(move |conn| domain::account::list_operators(conn, &query)).await
+    guard::list::<domain::account::Accounts>(query).await
 }
 
 /// Create an operator account (PARTNER_ADMIN only).

@@ -166,9 +166,7 @@ pub async fn resubmit() -> Result<PartnerView, AppError> {
 pub async fn list_partners(
     #[server(default)] query: PartnerQuery,
 ) -> Result<PartnerList, AppError> {
-    // The role check's error is not passed through `fail` here (no form redirect).
-    guard::require_role(ADMIN)?;
-    guard::open(move |conn| domain::partner::list(conn, &query)).await
+    guard::list::<domain::partner::Partners>(query).await
 }
 
 /// One partner with contacts, status history and audit trail (PARTNER_ADMIN).
@@ -239,7 +237,5 @@ pub async fn admin_create_partner(
 pub async fn list_audit(
     #[server(default)] query: AuditQuery,
 ) -> Result<Page<AuditEntry>, AppError> {
-    // The role check's error is not passed through `fail` here (no form redirect).
-    guard::require_role(ADMIN)?;
-    guard::open(move |conn| domain::audit::list(conn, &query)).await
+    guard::list::<domain::history::AuditLog>(query).await
 }

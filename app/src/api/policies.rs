@@ -72,10 +72,7 @@ pub async fn set_policy_group_active(id: String, active: bool) -> Result<PolicyG
 /// Policies, filtered, sorted and paged (operators).
 #[server(endpoint = "policies")]
 pub async fn list_policies(#[server(default)] query: PolicyQuery) -> Result<PolicyList, AppError> {
-    guard::call(&Role::OPERATOR, move |conn, _| {
-        domain::policy::list(conn, &query)
-    })
-    .await
+    guard::list::<domain::policy::Policies>(query).await
 }
 
 /// One policy with its versions (operators).

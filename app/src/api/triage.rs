@@ -19,7 +19,7 @@ use domain::Role;
 /// A page of everything waiting for a decision, with counts per kind.
 #[server(endpoint = "inbox/list")]
 pub async fn inbox_list(#[server(default)] query: InboxQuery) -> Result<InboxPage, AppError> {
-    guard::call(ADMIN, move |conn, _| domain::inbox::list(conn, &query)).await
+    guard::list::<domain::inbox::Inbox>(query).await
 }
 
 /// What a decision on one item needs.

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod lists;
+pub use lists::*;
 #[cfg(feature = "server")]
 pub mod apikey;
 #[cfg(feature = "server")]

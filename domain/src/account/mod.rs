@@ -4,6 +4,8 @@ use crate::error::{AppError, AppResult};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 
+mod lists;
+pub use lists::*;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]

@@ -7,6 +7,8 @@
 use crate::error::Violation;
 use serde::{Deserialize, Serialize};
 
+mod lists;
+pub use lists::*;
 #[cfg(feature = "server")]
 pub mod inspect;
 #[cfg(feature = "server")]

@@ -7,6 +7,8 @@
 use crate::page::Page;
 use serde::{Deserialize, Serialize};
 
+mod lists;
+pub use lists::*;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]

@@ -6,6 +6,8 @@ use crate::page::Page;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 
+mod lists;
+pub use lists::*;
 mod check;
 mod kind;
 #[cfg(feature = "server")]

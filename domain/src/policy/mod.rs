@@ -7,6 +7,8 @@ use crate::error::{AppError, AppResult};
 use crate::page::Page;
 use serde::{Deserialize, Serialize};
 
+mod lists;
+pub use lists::*;
 pub mod document;
 #[cfg(feature = "server")]
 pub mod group;
