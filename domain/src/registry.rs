@@ -1,12 +1,14 @@
 //! The registry of the cross-aggregate views: each aggregate contributes what it knows (a
 //! partner's dashboard items and figures, the items expiring soon, the expiry notices of the
-//! daily job) through [`Part`], and the dashboards and notifications loop over [`PARTS`]
-//! instead of reading every aggregate's tables themselves. A new aggregate adds one line to
-//! [`PARTS`].
+//! daily job) through [`Part`], and its approval queue through [`Queue`]; the dashboards,
+//! notifications and the inbox loop over [`PARTS`] and [`QUEUES`] instead of reading every
+//! aggregate's tables themselves. A new aggregate adds one line to each list it joins.
 
+use crate::audit::Actor;
 use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::inbox::InboxKind;
 use crate::notification::Due;
 use crate::partner::PartnerView;
 
@@ -130,4 +132,157 @@ pub(crate) static PARTS: &[&dyn Part] = &[
 /// A UTC ms instant as its day (`YYYY-MM-DD`).
 pub(crate) fn day(ms: i64) -> String {
     crate::clock::rfc3339(ms).chars().take(10).collect()
+}
+
+/// An item waiting in a queue: (id, partner id, organisation, partner type, two title parts,
+/// created at).
+pub(crate) type QueueRow = (String, String, String, String, String, String, i64);
+
+/// The inbox's filters as each queue applies them.
+pub(crate) struct QueueFilters {
+    /// One partner only.
+    pub partner: Option<String>,
+    /// Partners of one type only.
+    pub partner_type: Option<String>,
+    /// Created at or before (UTC ms).
+    pub before: Option<i64>,
+    /// Newest first.
+    pub newest: bool,
+}
+
+/// What a queue says of one item for a decision.
+pub(crate) struct QueueDetail {
+    /// The partner it belongs to.
+    pub partner_id: String,
+    /// One line.
+    pub title: String,
+    /// Waiting since, UTC ms.
+    pub created_at: i64,
+    /// Facts as label / value pairs.
+    pub facts: Vec<(String, String)>,
+    /// A policy document (pretty JSON).
+    pub document: Option<String>,
+    /// SBIs a device is linked to.
+    pub sbis: Vec<crate::device::SbiView>,
+    /// The partner's profile when the queue read it anyway.
+    pub partner: Option<crate::partner::PartnerView>,
+}
+
+impl QueueDetail {
+    /// An item with no facts yet.
+    pub fn new(partner_id: String, title: String, created_at: i64) -> QueueDetail {
+        QueueDetail {
+            partner_id,
+            title,
+            created_at,
+            facts: Vec::new(),
+            document: None,
+            sbis: Vec::new(),
+            partner: None,
+        }
+    }
+
+    /// Add a fact.
+    pub fn fact(&mut self, label: &str, value: impl Into<String>) {
+        self.facts.push((label.into(), value.into()));
+    }
+}
+
+/// Runs one queue's pending items under the filters: (count, oldest, first `take` rows in
+/// order). A macro because each queue's tables and columns are their own diesel types.
+macro_rules! pending_queue {
+    ($conn:expr, $f:expr, $take:expr, $base:expr, $status:expr, $pending:expr,
+     $created:expr, $id:expr, $partner:expr, $select:expr) => {{
+        use $crate::schema::partners;
+        let filtered = || {
+            let mut q = $base.filter($status.eq($pending)).into_boxed();
+            if let Some(p) = &$f.partner {
+                q = q.filter($partner.eq(p.clone()));
+            }
+            if let Some(t) = &$f.partner_type {
+                q = q.filter(partners::partner_type.eq(t.clone()));
+            }
+            if let Some(b) = $f.before {
+                q = q.filter($created.le(b));
+            }
+            q
+        };
+        let count: i64 = filtered().count().get_result($conn)?;
+        let oldest: Option<i64> = if count == 0 {
+            None
+        } else {
+            filtered().select(diesel::dsl::min($created)).first($conn)?
+        };
+        let rows: Vec<$crate::registry::QueueRow> = if $take == 0 || count == 0 {
+            Vec::new()
+        } else {
+            let q = if $f.newest {
+                filtered().order(($created.desc(), $id.desc()))
+            } else {
+                filtered().order(($created.asc(), $id.asc()))
+            };
+            q.select($select).limit($take).load($conn)?
+        };
+        Ok((count, oldest, rows))
+    }};
+}
+pub(crate) use pending_queue;
+
+/// An aggregate's approval queue in the partner admin's inbox.
+pub(crate) trait Queue: Sync {
+    /// Its kind.
+    fn kind(&self) -> InboxKind;
+
+    /// Its pending items under the filters: (count, oldest, first `take` rows in order).
+    fn pending(
+        &self,
+        conn: &mut AnyConnection,
+        f: &QueueFilters,
+        take: i64,
+    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)>;
+
+    /// An item's title from its row (organisation and the two title parts).
+    fn title(&self, organisation: &str, a: &str, b: &str) -> String;
+
+    /// What a decision on item `id` needs.
+    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail>;
+
+    /// Approve or reject (reason required) item `id` by its aggregate's own rules.
+    fn decide(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> AppResult<()>;
+}
+
+/// Every queue, in [`InboxKind::ALL`]'s order.
+pub(crate) static QUEUES: [&dyn Queue; 5] = [
+    &crate::partner::part::Registrations,
+    &crate::access::part::PolicyRequestQueue,
+    &crate::device::part::SbiQueue,
+    &crate::device::part::DeviceQueue,
+    &crate::device::part::ChipQueue,
+];
+
+/// The queue of `kind`.
+pub(crate) fn queue(kind: InboxKind) -> &'static dyn Queue {
+    QUEUES
+        .iter()
+        .copied()
+        .find(|q| q.kind() == kind)
+        .unwrap_or(QUEUES[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_queue_in_the_inbox_order() {
+        let kinds: Vec<InboxKind> = QUEUES.iter().map(|q| q.kind()).collect();
+        assert_eq!(kinds, InboxKind::ALL.to_vec());
+    }
 }

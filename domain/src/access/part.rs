@@ -1,11 +1,17 @@
 //! Access's part of the dashboards: a partner's policy requests, API keys, OIDC clients and
-//! MISP license, and the keys and licenses ending soon.
+//! MISP license, the keys and licenses ending soon, and policy requests waiting for a
+//! decision (the inbox).
 
+use crate::audit::Actor;
 use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::inbox::InboxKind;
 use crate::notification::{Due, NotificationKind};
-use crate::registry::{expiring_kind, Board, Expiring, Part, DAY_MS};
+use crate::registry::{
+    expiring_kind, pending_queue, Board, Expiring, Part, Queue, QueueDetail, QueueFilters,
+    QueueRow, DAY_MS,
+};
 use crate::schema::{api_keys, misp_licenses, oidc_clients, policies, policy_requests};
 use crate::PartnerType;
 use diesel::prelude::*;
@@ -195,4 +201,78 @@ fn license(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
         Some(_) => {}
     }
     Ok(())
+}
+
+/// Policy requests waiting for a decision.
+pub(crate) struct PolicyRequestQueue;
+
+impl Queue for PolicyRequestQueue {
+    fn kind(&self) -> InboxKind {
+        InboxKind::PolicyRequest
+    }
+
+    fn pending(
+        &self,
+        conn: &mut AnyConnection,
+        f: &QueueFilters,
+        take: i64,
+    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
+        pending_queue!(
+            conn,
+            f,
+            take,
+            policy_requests::table
+                .inner_join(partners::table)
+                .inner_join(policies::table),
+            policy_requests::status,
+            super::RequestStatus::Pending.as_str(),
+            policy_requests::created_at,
+            policy_requests::id,
+            policy_requests::partner_id,
+            (
+                policy_requests::id,
+                policy_requests::partner_id,
+                partners::organisation,
+                partners::partner_type,
+                policies::name,
+                policies::policy_type,
+                policy_requests::created_at
+            )
+        )
+    }
+
+    fn title(&self, _organisation: &str, a: &str, b: &str) -> String {
+        format!("Request for {b} policy \u{201c}{a}\u{201d}")
+    }
+
+    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+        let r = super::request::get(conn, id)?;
+        let title = self.title("", &r.policy_name, &r.policy_type);
+        let mut d = QueueDetail::new(r.partner_id.clone(), title, r.created_at);
+        d.fact("Policy", r.policy_name.clone());
+        d.fact("Policy type", r.policy_type.clone());
+        d.fact("Policy group", r.group_name.clone());
+        d.fact("Use case", r.use_case.clone());
+        let doc: String = policies::table
+            .find(&r.policy_id)
+            .select(policies::document)
+            .first(conn)?;
+        d.document = Some(
+            serde_json::from_str::<serde_json::Value>(&doc)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or(doc),
+        );
+        Ok(d)
+    }
+
+    fn decide(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        super::request::decide(conn, actor, id, approve, reason).map(|_| ())
+    }
 }

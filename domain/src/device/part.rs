@@ -1,11 +1,17 @@
 //! Devices' part of the dashboards: a device provider's SBIs and devices, an FTM provider's
-//! chips, and the SBIs and chip certificates ending soon.
+//! chips, the SBIs and chip certificates ending soon, and SBIs, devices and chips waiting
+//! for approval (the inbox).
 
+use crate::audit::Actor;
 use crate::dashboard::{Attention, ExpiringItem, Urgency};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
+use crate::inbox::InboxKind;
 use crate::notification::{Due, NotificationKind};
-use crate::registry::{expiring_kind, Board, Expiring, Part};
+use crate::partner::Decision;
+use crate::registry::{
+    expiring_kind, pending_queue, Board, Expiring, Part, Queue, QueueDetail, QueueFilters, QueueRow,
+};
 use crate::schema::{devices, ftm_chips, sbis};
 use crate::PartnerType;
 use diesel::prelude::*;
@@ -231,4 +237,214 @@ fn chips(conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
         board.figure(label, n, "/provider/chips");
     }
     Ok(())
+}
+
+fn decision(approve: bool) -> Decision {
+    if approve {
+        Decision::Approve
+    } else {
+        Decision::Reject
+    }
+}
+
+fn day(ms: i64) -> String {
+    crate::registry::day(ms)
+}
+
+/// SBIs waiting for approval.
+pub(crate) struct SbiQueue;
+
+impl Queue for SbiQueue {
+    fn kind(&self) -> InboxKind {
+        InboxKind::Sbi
+    }
+
+    fn pending(
+        &self,
+        conn: &mut AnyConnection,
+        f: &QueueFilters,
+        take: i64,
+    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
+        pending_queue!(
+            conn,
+            f,
+            take,
+            sbis::table.inner_join(partners::table),
+            sbis::status,
+            super::ItemStatus::PendingApproval.as_str(),
+            sbis::created_at,
+            sbis::id,
+            sbis::partner_id,
+            (
+                sbis::id,
+                sbis::partner_id,
+                partners::organisation,
+                partners::partner_type,
+                sbis::version,
+                sbis::binary_hash,
+                sbis::created_at
+            )
+        )
+    }
+
+    fn title(&self, _organisation: &str, a: &str, _b: &str) -> String {
+        format!("SBI version {a}")
+    }
+
+    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+        let s = super::sbi::get(conn, id)?;
+        let title = self.title("", &s.version, "");
+        let mut d = QueueDetail::new(s.partner_id.clone(), title, s.created_at);
+        d.fact("Version", s.version.clone());
+        d.fact("Binary hash", s.binary_hash.clone());
+        d.fact("Built on", day(s.created_on));
+        d.fact("Expires on", day(s.expires_on));
+        d.fact("Linked devices", s.devices.to_string());
+        Ok(d)
+    }
+
+    fn decide(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        super::sbi::decide(conn, actor, id, decision(approve), reason).map(|_| ())
+    }
+}
+
+/// Device models waiting for approval.
+pub(crate) struct DeviceQueue;
+
+impl Queue for DeviceQueue {
+    fn kind(&self) -> InboxKind {
+        InboxKind::Device
+    }
+
+    fn pending(
+        &self,
+        conn: &mut AnyConnection,
+        f: &QueueFilters,
+        take: i64,
+    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
+        pending_queue!(
+            conn,
+            f,
+            take,
+            devices::table.inner_join(partners::table),
+            devices::status,
+            super::ItemStatus::PendingApproval.as_str(),
+            devices::created_at,
+            devices::id,
+            devices::partner_id,
+            (
+                devices::id,
+                devices::partner_id,
+                partners::organisation,
+                partners::partner_type,
+                devices::make,
+                devices::model,
+                devices::created_at
+            )
+        )
+    }
+
+    fn title(&self, _organisation: &str, a: &str, b: &str) -> String {
+        format!("Device {a} {b}")
+    }
+
+    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+        let m = super::model::get(conn, id)?;
+        let title = self.title("", &m.make, &m.model);
+        let mut d = QueueDetail::new(m.partner_id.clone(), title, m.created_at);
+        d.fact("Type", format!("{} / {}", m.device_type, m.sub_type));
+        d.fact("Make", m.make.clone());
+        d.fact("Model", m.model.clone());
+        for link in &m.sbis {
+            d.sbis.push(super::sbi::get(conn, &link.id)?);
+        }
+        Ok(d)
+    }
+
+    fn decide(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        super::model::decide(conn, actor, id, decision(approve), reason).map(|_| ())
+    }
+}
+
+/// FTM chip models waiting for approval.
+pub(crate) struct ChipQueue;
+
+impl Queue for ChipQueue {
+    fn kind(&self) -> InboxKind {
+        InboxKind::Chip
+    }
+
+    fn pending(
+        &self,
+        conn: &mut AnyConnection,
+        f: &QueueFilters,
+        take: i64,
+    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
+        pending_queue!(
+            conn,
+            f,
+            take,
+            ftm_chips::table.inner_join(partners::table),
+            ftm_chips::status,
+            super::ItemStatus::PendingApproval.as_str(),
+            ftm_chips::created_at,
+            ftm_chips::id,
+            ftm_chips::partner_id,
+            (
+                ftm_chips::id,
+                ftm_chips::partner_id,
+                partners::organisation,
+                partners::partner_type,
+                ftm_chips::make,
+                ftm_chips::model,
+                ftm_chips::created_at
+            )
+        )
+    }
+
+    fn title(&self, _organisation: &str, a: &str, b: &str) -> String {
+        format!("FTM chip {a} {b}")
+    }
+
+    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+        let c = super::chip::get(conn, id)?;
+        let title = self.title("", &c.make, &c.model);
+        let mut d = QueueDetail::new(c.partner_id.clone(), title, c.created_at);
+        d.fact("Make", c.make.clone());
+        d.fact("Model", c.model.clone());
+        let subject = c.cert_subject.clone();
+        d.fact(
+            "Chip certificate",
+            subject.unwrap_or_else(|| "not uploaded".into()),
+        );
+        if let Some(t) = c.cert_not_after {
+            d.fact("Certificate valid until", day(t));
+        }
+        Ok(d)
+    }
+
+    fn decide(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        super::chip::decide(conn, actor, id, decision(approve), reason).map(|_| ())
+    }
 }

@@ -1,34 +1,20 @@
-//! Inbox queries and decisions. Each kind keeps its own table and index
+//! Inbox queries and decisions over the registry's queues (`crate::registry::QUEUES`: each
+//! aggregate owns its queue's query, facts and decision). Each kind keeps its own table and index
 //! (`status, created_at, id`); a page is merged from the first `offset + size` rows of each kind,
 //! so the first pages cost a few indexed range reads whatever the queue length.
 
 use super::*;
-use crate::access::request as requests;
 use crate::audit::Actor;
 use crate::clock;
 use crate::db::AnyConnection;
-use crate::device::{chip, model, sbi, ItemStatus};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::page;
-use crate::partner::{self, Decision, PartnerStatus};
-use crate::schema::{
-    devices, ftm_chips, partner_certificates, partners, policies, policy_requests, sbis,
-};
-use diesel::dsl::min;
+use crate::partner;
+use crate::registry::{queue, QueueFilters, QueueRow};
+use crate::schema::partner_certificates;
 use diesel::prelude::*;
 
 const DAY_MS: i64 = 86_400_000;
-
-/// (id, partner id, organisation, partner type, title part, title part, created_at)
-type Row = (String, String, String, String, String, String, i64);
-
-/// Filters as the branches use them.
-struct Filters {
-    partner: Option<String>,
-    partner_type: Option<String>,
-    before: Option<i64>,
-    newest: bool,
-}
 
 fn clean(v: &Option<String>) -> Option<String> {
     v.as_deref()
@@ -37,7 +23,7 @@ fn clean(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn filters(query: &InboxQuery, now: i64) -> AppResult<(Filters, Option<InboxKind>)> {
+fn filters(query: &InboxQuery, now: i64) -> AppResult<(QueueFilters, Option<InboxKind>)> {
     let kind = match clean(&query.kind) {
         None => None,
         Some(k) => Some(InboxKind::parse(&k).ok_or_else(|| {
@@ -67,7 +53,7 @@ fn filters(query: &InboxQuery, now: i64) -> AppResult<(Filters, Option<InboxKind
         }
     };
     Ok((
-        Filters {
+        QueueFilters {
             partner: clean(&query.partner),
             partner_type: clean(&query.partner_type),
             before,
@@ -77,172 +63,15 @@ fn filters(query: &InboxQuery, now: i64) -> AppResult<(Filters, Option<InboxKind
     ))
 }
 
-/// Runs one kind's queue: (count, oldest, first `take` rows in order).
-macro_rules! branch {
-    ($conn:expr, $f:expr, $take:expr, $base:expr, $status:expr, $pending:expr,
-     $created:expr, $id:expr, $partner:expr, $select:expr) => {{
-        let filtered = || {
-            let mut q = $base.filter($status.eq($pending)).into_boxed();
-            if let Some(p) = &$f.partner {
-                q = q.filter($partner.eq(p.clone()));
-            }
-            if let Some(t) = &$f.partner_type {
-                q = q.filter(partners::partner_type.eq(t.clone()));
-            }
-            if let Some(b) = $f.before {
-                q = q.filter($created.le(b));
-            }
-            q
-        };
-        let count: i64 = filtered().count().get_result($conn)?;
-        let oldest: Option<i64> = if count == 0 {
-            None
-        } else {
-            filtered().select(min($created)).first($conn)?
-        };
-        let rows: Vec<Row> = if $take == 0 || count == 0 {
-            Vec::new()
-        } else {
-            let q = if $f.newest {
-                filtered().order(($created.desc(), $id.desc()))
-            } else {
-                filtered().order(($created.asc(), $id.asc()))
-            };
-            q.select($select).limit($take).load($conn)?
-        };
-        (count, oldest, rows)
-    }};
-}
-
-fn run_kind(
-    conn: &mut AnyConnection,
-    kind: InboxKind,
-    f: &Filters,
-    take: i64,
-) -> AppResult<(i64, Option<i64>, Vec<Row>)> {
-    let pending = ItemStatus::PendingApproval.as_str();
-    Ok(match kind {
-        InboxKind::Partner => branch!(
-            conn,
-            f,
-            take,
-            partners::table,
-            partners::status,
-            PartnerStatus::Pending.as_str(),
-            partners::created_at,
-            partners::id,
-            partners::id,
-            (
-                partners::id,
-                partners::id,
-                partners::organisation,
-                partners::partner_type,
-                partners::partner_type,
-                partners::email,
-                partners::created_at
-            )
-        ),
-        InboxKind::PolicyRequest => branch!(
-            conn,
-            f,
-            take,
-            policy_requests::table
-                .inner_join(partners::table)
-                .inner_join(policies::table),
-            policy_requests::status,
-            crate::access::RequestStatus::Pending.as_str(),
-            policy_requests::created_at,
-            policy_requests::id,
-            policy_requests::partner_id,
-            (
-                policy_requests::id,
-                policy_requests::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                policies::name,
-                policies::policy_type,
-                policy_requests::created_at
-            )
-        ),
-        InboxKind::Sbi => branch!(
-            conn,
-            f,
-            take,
-            sbis::table.inner_join(partners::table),
-            sbis::status,
-            pending,
-            sbis::created_at,
-            sbis::id,
-            sbis::partner_id,
-            (
-                sbis::id,
-                sbis::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                sbis::version,
-                sbis::binary_hash,
-                sbis::created_at
-            )
-        ),
-        InboxKind::Device => branch!(
-            conn,
-            f,
-            take,
-            devices::table.inner_join(partners::table),
-            devices::status,
-            pending,
-            devices::created_at,
-            devices::id,
-            devices::partner_id,
-            (
-                devices::id,
-                devices::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                devices::make,
-                devices::model,
-                devices::created_at
-            )
-        ),
-        InboxKind::Chip => branch!(
-            conn,
-            f,
-            take,
-            ftm_chips::table.inner_join(partners::table),
-            ftm_chips::status,
-            pending,
-            ftm_chips::created_at,
-            ftm_chips::id,
-            ftm_chips::partner_id,
-            (
-                ftm_chips::id,
-                ftm_chips::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                ftm_chips::make,
-                ftm_chips::model,
-                ftm_chips::created_at
-            )
-        ),
-    })
-}
-
-fn item(kind: InboxKind, row: Row) -> InboxItem {
+fn item(kind: InboxKind, row: QueueRow) -> InboxItem {
     let (id, partner_id, organisation, partner_type, a, b, created_at) = row;
-    let title = match kind {
-        InboxKind::Partner => format!("Registration of {organisation} ({a})"),
-        InboxKind::PolicyRequest => format!("Request for {b} policy \u{201c}{a}\u{201d}"),
-        InboxKind::Sbi => format!("SBI version {a}"),
-        InboxKind::Device => format!("Device {a} {b}"),
-        InboxKind::Chip => format!("FTM chip {a} {b}"),
-    };
     InboxItem {
         kind,
         id,
         partner_id,
+        title: queue(kind).title(&organisation, &a, &b),
         organisation,
         partner_type,
-        title,
         created_at,
     }
 }
@@ -271,7 +100,7 @@ pub fn list_at(conn: &mut AnyConnection, query: &InboxQuery, now: i64) -> AppRes
     let mut total = 0;
     for kind in InboxKind::ALL {
         let wanted = only.is_none_or(|k| k == kind);
-        let (count, oldest, rows) = run_kind(conn, kind, &f, if wanted { take } else { 0 })?;
+        let (count, oldest, rows) = queue(kind).pending(conn, &f, if wanted { take } else { 0 })?;
         counts.push(KindCount {
             kind,
             count,
@@ -316,125 +145,32 @@ fn kind_of(value: &str) -> AppResult<InboxKind> {
         .ok_or_else(|| AppError::validation("kind", "PMS_INBOX_KIND", "Unknown kind of item."))
 }
 
-fn day(ms: i64) -> String {
-    clock::rfc3339(ms).chars().take(10).collect()
-}
-
-/// What a decision on one item needs: the partner, its certificate and the item's facts.
+/// What a decision on one item needs: the partner, its certificate and the item's facts
+/// (the item's own queue gives the facts).
 pub fn detail(conn: &mut AnyConnection, kind: &str, id: &str) -> AppResult<InboxDetail> {
     let kind = kind_of(kind)?;
     let now = clock::now_ms();
-    let mut facts: Vec<(String, String)> = Vec::new();
-    let mut document = None;
-    let mut linked = Vec::new();
-    let mut loaded = None;
-    let (partner_id, title, created_at) = match kind {
-        InboxKind::Partner => {
-            let p = partner::load_view(conn, id)?;
-            let created: i64 = partners::table
-                .find(id)
-                .select(partners::created_at)
-                .first(conn)?;
-            let head = (
-                p.id.clone(),
-                format!("Registration of {} ({})", p.organisation, p.partner_type),
-                created,
-            );
-            // The registration is the partner itself: no second read below.
-            loaded = Some(p);
-            head
-        }
-        InboxKind::PolicyRequest => {
-            let r = requests::get(conn, id)?;
-            facts.push(("Policy".into(), r.policy_name.clone()));
-            facts.push(("Policy type".into(), r.policy_type.clone()));
-            facts.push(("Policy group".into(), r.group_name.clone()));
-            facts.push(("Use case".into(), r.use_case.clone()));
-            let doc: String = policies::table
-                .find(&r.policy_id)
-                .select(policies::document)
-                .first(conn)?;
-            document = Some(
-                serde_json::from_str::<serde_json::Value>(&doc)
-                    .and_then(|v| serde_json::to_string_pretty(&v))
-                    .unwrap_or(doc),
-            );
-            (
-                r.partner_id,
-                format!(
-                    "Request for {} policy \u{201c}{}\u{201d}",
-                    r.policy_type, r.policy_name
-                ),
-                r.created_at,
-            )
-        }
-        InboxKind::Sbi => {
-            let s = sbi::get(conn, id)?;
-            facts.push(("Version".into(), s.version.clone()));
-            facts.push(("Binary hash".into(), s.binary_hash.clone()));
-            facts.push(("Built on".into(), day(s.created_on)));
-            facts.push(("Expires on".into(), day(s.expires_on)));
-            facts.push(("Linked devices".into(), s.devices.to_string()));
-            (
-                s.partner_id,
-                format!("SBI version {}", s.version),
-                s.created_at,
-            )
-        }
-        InboxKind::Device => {
-            let d = model::get(conn, id)?;
-            facts.push(("Type".into(), format!("{} / {}", d.device_type, d.sub_type)));
-            facts.push(("Make".into(), d.make.clone()));
-            facts.push(("Model".into(), d.model.clone()));
-            for link in &d.sbis {
-                linked.push(sbi::get(conn, &link.id)?);
-            }
-            (
-                d.partner_id,
-                format!("Device {} {}", d.make, d.model),
-                d.created_at,
-            )
-        }
-        InboxKind::Chip => {
-            let c = chip::get(conn, id)?;
-            facts.push(("Make".into(), c.make.clone()));
-            facts.push(("Model".into(), c.model.clone()));
-            facts.push((
-                "Chip certificate".into(),
-                c.cert_subject
-                    .clone()
-                    .unwrap_or_else(|| "not uploaded".into()),
-            ));
-            if let Some(t) = c.cert_not_after {
-                facts.push(("Certificate valid until".into(), day(t)));
-            }
-            (
-                c.partner_id,
-                format!("FTM chip {} {}", c.make, c.model),
-                c.created_at,
-            )
-        }
-    };
-    let p = match loaded {
+    let d = queue(kind).detail(conn, id)?;
+    let p = match d.partner {
         Some(p) => p,
-        None => partner::load_view(conn, &partner_id)?,
+        None => partner::load_view(conn, &d.partner_id)?,
     };
-    let certificate = current_certificate(conn, &partner_id, now)?;
+    let certificate = current_certificate(conn, &d.partner_id, now)?;
     Ok(InboxDetail {
         item: InboxItem {
             kind,
             id: id.to_string(),
-            partner_id,
+            partner_id: d.partner_id,
             organisation: p.organisation.clone(),
             partner_type: p.partner_type.clone(),
-            title,
-            created_at,
+            title: d.title,
+            created_at: d.created_at,
         },
         partner: p,
         certificate,
-        facts,
-        document,
-        sbis: linked,
+        facts: d.facts,
+        document: d.document,
+        sbis: d.sbis,
     })
 }
 
@@ -476,18 +212,7 @@ pub fn decide(
     reason: Option<&str>,
 ) -> AppResult<()> {
     let kind = kind_of(kind)?;
-    let decision = if approve {
-        Decision::Approve
-    } else {
-        Decision::Reject
-    };
-    let result = match kind {
-        InboxKind::Partner => partner::decide(conn, actor, id, decision, reason).map(|_| ()),
-        InboxKind::PolicyRequest => requests::decide(conn, actor, id, approve, reason).map(|_| ()),
-        InboxKind::Sbi => sbi::decide(conn, actor, id, decision, reason).map(|_| ()),
-        InboxKind::Device => model::decide(conn, actor, id, decision, reason).map(|_| ()),
-        InboxKind::Chip => chip::decide(conn, actor, id, decision, reason).map(|_| ()),
-    };
+    let result = queue(kind).decide(conn, actor, id, approve, reason);
     // One field name for the reason, whichever aggregate refused it.
     result.map_err(|mut e| {
         if e.field.as_deref() == Some("comment") {
