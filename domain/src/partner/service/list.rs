@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// A boxed query on partners.
+type Partners<'a> = partners::BoxedQuery<'a, Backend>;
+
 /// The text columns MOSIP's list filters on.
 #[derive(Clone, Copy)]
 enum Column {
@@ -17,12 +22,22 @@ const GROUP_NAME: &str =
 const HAS_CERT: &str = "EXISTS (SELECT 1 FROM partner_certificates c WHERE c.partner_id = partners.id AND c.is_current)";
 const IS_ACTIVE: &str = "(partners.status = 'APPROVED')";
 
-/// Partners, paged, filtered and sorted on the server, with the count of each status.
-pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
-    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+/// The free-text filters of a partner query, each as a `LIKE` pattern and, where the trigram
+/// index serves it, the index's phrase.
+struct TextFilters {
+    /// MOSIP's "contains" filters: (column, pattern, indexed phrase).
+    contains: Vec<(Column, String, Option<String>)>,
+    /// MOSIP's group-name filter.
+    group_pattern: Option<String>,
+    /// The page's search text on id, organisation and email.
+    pattern: Option<String>,
+    /// The same through the trigram index.
+    phrase: Option<String>,
+}
+
+fn text_filters(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<TextFilters> {
     let pattern = page::search_pattern(query.q.as_deref())?;
-    // (column, LIKE pattern, the trigram index's phrase where it serves the filter)
-    let mut contains: Vec<(Column, String, Option<String>)> = Vec::new();
+    let mut contains = Vec::new();
     for (column, text) in [
         (Column::Id, &query.id_contains),
         (Column::Organisation, &query.organisation_contains),
@@ -41,94 +56,115 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             contains.push((column, p, phrase));
         }
     }
-    let group_pattern = page::search_pattern(query.group_name_contains.as_deref())?;
-    let phrase = crate::search::phrase(conn, query.q.as_deref());
-    let mosip_filters = !contains.is_empty()
+    Ok(TextFilters {
+        contains,
+        group_pattern: page::search_pattern(query.group_name_contains.as_deref())?,
+        pattern,
+        phrase: crate::search::phrase(conn, query.q.as_deref()),
+    })
+}
+
+/// Whether MOSIP's own filters are in the query (they always count rows).
+fn has_mosip_filters(query: &PartnerQuery, t: &TextFilters) -> bool {
+    !t.contains.is_empty()
         || query.group_name_contains.is_some()
         || query.active.is_some()
-        || query.certificate.is_some();
-    let filtered = || {
-        // Filters and sort touch partners' own columns only, so counting and choosing the
-        // page read indexes alone; the group names are joined for the 50 rows shown.
-        let mut q = partners::table.into_boxed();
-        if let Some(status) = query.status {
-            q = q.filter(partners::status.eq(status.as_str()));
-        }
-        if let Some(t) = query.partner_type.as_deref().filter(|t| !t.is_empty()) {
-            q = q.filter(partners::partner_type.eq(t.to_string()));
-        }
-        if let Some(g) = query.policy_group.as_deref().filter(|g| !g.is_empty()) {
-            q = q.filter(partners::policy_group_id.eq(g.to_string()));
-        }
-        for (column, p, phrase) in contains.iter().cloned() {
-            if let Some(phrase) = phrase {
-                q = q.filter(crate::search::matching(
-                    crate::search::Index::Partners,
-                    &phrase,
-                ));
-                continue;
-            }
-            q = match column {
-                Column::Id => q.filter(account::lower(partners::id).like(p).escape('\\')),
-                Column::Organisation => {
-                    q.filter(account::lower(partners::organisation).like(p).escape('\\'))
-                }
-                Column::Email => q.filter(partners::email.like(p).escape('\\')),
-                Column::Type => {
-                    q.filter(account::lower(partners::partner_type).like(p).escape('\\'))
-                }
-            };
-        }
-        match (&query.group_name_contains, &group_pattern) {
-            (_, Some(p)) => {
-                let groups = policy_groups::table
-                    .filter(
-                        account::lower(policy_groups::name)
-                            .like(p.clone())
-                            .escape('\\'),
-                    )
-                    .select(policy_groups::id.nullable());
-                q = q.filter(partners::policy_group_id.eq_any(groups));
-            }
-            (Some(_), None) => q = q.filter(partners::policy_group_id.is_not_null()),
-            (None, None) => {}
-        }
-        if let Some(active) = query.active {
-            let approved = PartnerStatus::Approved.as_str();
-            q = if active {
-                q.filter(partners::status.eq(approved))
-            } else {
-                q.filter(partners::status.ne(approved))
-            };
-        }
-        if let Some(with) = query.certificate {
-            let current = partner_certificates::table
-                .filter(partner_certificates::is_current.eq(true))
-                .select(partner_certificates::partner_id);
-            q = if with {
-                q.filter(partners::id.eq_any(current))
-            } else {
-                q.filter(partners::id.ne_all(current))
-            };
-        }
-        if let Some(phrase) = &phrase {
+        || query.certificate.is_some()
+}
+
+/// The partners matching the query. Filters and sort touch partners' own columns only, so
+/// counting and choosing the page read indexes alone; the group names are joined for the
+/// rows shown.
+fn filtered<'a>(query: &'a PartnerQuery, t: &'a TextFilters) -> Partners<'a> {
+    let mut q = partners::table.into_boxed();
+    if let Some(status) = query.status {
+        q = q.filter(partners::status.eq(status.as_str()));
+    }
+    if let Some(t) = query.partner_type.as_deref().filter(|t| !t.is_empty()) {
+        q = q.filter(partners::partner_type.eq(t.to_string()));
+    }
+    if let Some(g) = query.policy_group.as_deref().filter(|g| !g.is_empty()) {
+        q = q.filter(partners::policy_group_id.eq(g.to_string()));
+    }
+    q = mosip_filtered(q, query, t);
+    if let Some(phrase) = &t.phrase {
+        q = q.filter(crate::search::matching(
+            crate::search::Index::Partners,
+            phrase,
+        ));
+    } else if let Some(pattern) = t.pattern.clone() {
+        q = q.filter(
+            account::lower(partners::id)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(account::lower(partners::organisation)
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(partners::email.like(pattern).escape('\\')),
+        );
+    }
+    q
+}
+
+/// MOSIP's admin-partners filters: "contains" per column, group name, active, certificate.
+fn mosip_filtered<'a>(mut q: Partners<'a>, query: &PartnerQuery, t: &TextFilters) -> Partners<'a> {
+    for (column, p, phrase) in t.contains.iter().cloned() {
+        if let Some(phrase) = phrase {
             q = q.filter(crate::search::matching(
                 crate::search::Index::Partners,
-                phrase,
+                &phrase,
             ));
-        } else if let Some(pattern) = pattern.clone() {
-            q = q.filter(
-                account::lower(partners::id)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(account::lower(partners::organisation)
-                        .like(pattern.clone())
-                        .escape('\\'))
-                    .or(partners::email.like(pattern).escape('\\')),
-            );
+            continue;
         }
-        q
-    };
+        q = match column {
+            Column::Id => q.filter(account::lower(partners::id).like(p).escape('\\')),
+            Column::Organisation => {
+                q.filter(account::lower(partners::organisation).like(p).escape('\\'))
+            }
+            Column::Email => q.filter(partners::email.like(p).escape('\\')),
+            Column::Type => q.filter(account::lower(partners::partner_type).like(p).escape('\\')),
+        };
+    }
+    match (&query.group_name_contains, &t.group_pattern) {
+        (_, Some(p)) => {
+            let groups = policy_groups::table
+                .filter(
+                    account::lower(policy_groups::name)
+                        .like(p.clone())
+                        .escape('\\'),
+                )
+                .select(policy_groups::id.nullable());
+            q = q.filter(partners::policy_group_id.eq_any(groups));
+        }
+        (Some(_), None) => q = q.filter(partners::policy_group_id.is_not_null()),
+        (None, None) => {}
+    }
+    if let Some(active) = query.active {
+        let approved = PartnerStatus::Approved.as_str();
+        q = if active {
+            q.filter(partners::status.eq(approved))
+        } else {
+            q.filter(partners::status.ne(approved))
+        };
+    }
+    if let Some(with) = query.certificate {
+        let current = partner_certificates::table
+            .filter(partner_certificates::is_current.eq(true))
+            .select(partner_certificates::partner_id);
+        q = if with {
+            q.filter(partners::id.eq_any(current))
+        } else {
+            q.filter(partners::id.ne_all(current))
+        };
+    }
+    q
+}
+
+/// The kept counts: (status, type, n) rows, and the count per status.
+#[expect(clippy::type_complexity)]
+fn kept_counts(
+    conn: &mut AnyConnection,
+) -> AppResult<(Vec<(String, String, i64)>, Vec<(PartnerStatus, i64)>)> {
     let counted: Vec<(String, String, i64)> = partner_counts::table
         .select((
             partner_counts::status,
@@ -136,7 +172,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             partner_counts::n,
         ))
         .load(conn)?;
-    let counts: Vec<(PartnerStatus, i64)> = PartnerStatus::ALL
+    let counts = PartnerStatus::ALL
         .iter()
         .map(|s| {
             let n = counted
@@ -147,26 +183,20 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
             (*s, n)
         })
         .collect();
-    let wanted_type = query.partner_type.as_deref().filter(|t| !t.is_empty());
-    let counts_answer = query.policy_group.as_deref().unwrap_or_default().is_empty()
-        && query.q.as_deref().unwrap_or_default().trim().is_empty()
-        && !mosip_filters;
-    // Status and type filters take their total from the kept counts; a group or text filter
-    // counts rows.
-    let total: i64 = if counts_answer {
-        counted
-            .iter()
-            .filter(|(s, t, _)| {
-                query.status.is_none_or(|want| want.as_str() == s)
-                    && wanted_type.is_none_or(|want| want == t)
-            })
-            .map(|(_, _, n)| n)
-            .sum()
-    } else {
-        filtered().count().get_result(conn)?
-    };
-    let mut q = filtered();
-    q = match query.sort.as_deref().unwrap_or("-created") {
+    Ok((counted, counts))
+}
+
+/// An SQL expression as a sort key.
+fn sql_key<T: diesel::sql_types::SingleValue>(
+    expr: &'static str,
+) -> diesel::expression::SqlLiteral<T> {
+    diesel::dsl::sql::<T>(expr)
+}
+
+/// The query in the order `sort` names (newest first by default), ties broken by id.
+fn sorted<'a>(q: Partners<'a>, sort: &str) -> Partners<'a> {
+    use diesel::sql_types::{Bool, Nullable, Text};
+    match sort {
         "id" => q.order(partners::id.asc()),
         "-id" => q.order(partners::id.desc()),
         "organisation" => q.order((partners::organisation.asc(), partners::id.asc())),
@@ -198,38 +228,23 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         "-group" => q.order((partners::policy_group_id.desc(), partners::id.desc())),
         // Orders read one more row per partner (its group's name, its certificate).
         "group_name" => q.order((
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(GROUP_NAME)
-                .asc(),
+            sql_key::<Nullable<Text>>(GROUP_NAME).asc(),
             partners::id.asc(),
         )),
         "-group_name" => q.order((
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(GROUP_NAME)
-                .desc(),
+            sql_key::<Nullable<Text>>(GROUP_NAME).desc(),
             partners::id.desc(),
         )),
-        "certificate" => q.order((
-            diesel::dsl::sql::<diesel::sql_types::Bool>(HAS_CERT).desc(),
-            partners::id.asc(),
-        )),
-        "-certificate" => q.order((
-            diesel::dsl::sql::<diesel::sql_types::Bool>(HAS_CERT).asc(),
-            partners::id.desc(),
-        )),
-        "active" => q.order((
-            diesel::dsl::sql::<diesel::sql_types::Bool>(IS_ACTIVE).desc(),
-            partners::id.asc(),
-        )),
-        "-active" => q.order((
-            diesel::dsl::sql::<diesel::sql_types::Bool>(IS_ACTIVE).asc(),
-            partners::id.desc(),
-        )),
+        "certificate" => q.order((sql_key::<Bool>(HAS_CERT).desc(), partners::id.asc())),
+        "-certificate" => q.order((sql_key::<Bool>(HAS_CERT).asc(), partners::id.desc())),
+        "active" => q.order((sql_key::<Bool>(IS_ACTIVE).desc(), partners::id.asc())),
+        "-active" => q.order((sql_key::<Bool>(IS_ACTIVE).asc(), partners::id.desc())),
         _ => q.order((partners::created_at.desc(), partners::id.desc())),
-    };
-    let ids: Vec<String> = q
-        .select(partners::id)
-        .limit(size)
-        .offset(offset)
-        .load(conn)?;
+    }
+}
+
+/// The rows shown for `ids`, in their order, with group names and certificate flags.
+fn summaries(conn: &mut AnyConnection, ids: &[String]) -> AppResult<Vec<PartnerSummary>> {
     type ListRow = (
         String,
         String,
@@ -242,7 +257,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
     );
     let mut rows: Vec<ListRow> = partners::table
         .left_join(policy_groups::table)
-        .filter(partners::id.eq_any(&ids))
+        .filter(partners::id.eq_any(ids))
         .select((
             partners::id,
             partners::organisation,
@@ -256,11 +271,11 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
         .load(conn)?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.0));
     let with_certificate: Vec<String> = partner_certificates::table
-        .filter(partner_certificates::partner_id.eq_any(&ids))
+        .filter(partner_certificates::partner_id.eq_any(ids))
         .filter(partner_certificates::is_current.eq(true))
         .select(partner_certificates::partner_id)
         .load(conn)?;
-    let items = rows
+    Ok(rows
         .into_iter()
         .map(
             |(id, organisation, partner_type, group_id, group, email, status, at)| PartnerSummary {
@@ -275,10 +290,43 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
                 created_at: clock::rfc3339(at),
             },
         )
-        .collect();
+        .collect())
+}
+
+/// Partners, paged, filtered and sorted on the server, with the count of each status.
+pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<PartnerList> {
+    let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let t = text_filters(conn, query)?;
+    let (counted, counts) = kept_counts(conn)?;
+    let wanted_type = query.partner_type.as_deref().filter(|t| !t.is_empty());
+    let counts_answer = query.policy_group.as_deref().unwrap_or_default().is_empty()
+        && query.q.as_deref().unwrap_or_default().trim().is_empty()
+        && !has_mosip_filters(query, &t);
+    // Status and type filters take their total from the kept counts; a group or text filter
+    // counts rows.
+    let total: i64 = if counts_answer {
+        counted
+            .iter()
+            .filter(|(s, t, _)| {
+                query.status.is_none_or(|want| want.as_str() == s)
+                    && wanted_type.is_none_or(|want| want == t)
+            })
+            .map(|(_, _, n)| n)
+            .sum()
+    } else {
+        filtered(query, &t).count().get_result(conn)?
+    };
+    let ids: Vec<String> = sorted(
+        filtered(query, &t),
+        query.sort.as_deref().unwrap_or("-created"),
+    )
+    .select(partners::id)
+    .limit(size)
+    .offset(offset)
+    .load(conn)?;
     Ok(PartnerList {
         page: Page {
-            items,
+            items: summaries(conn, &ids)?,
             total,
             page: page_no,
             page_size: size,
