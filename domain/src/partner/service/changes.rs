@@ -61,29 +61,39 @@ pub(super) fn apply(
         )?;
         let view = load_view(conn, id)?;
         outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
-        use crate::notification::status::{announce, News, Outcome, Subject};
-        let outcome = match decision {
-            Decision::Approve => Some(Outcome::Approved),
-            Decision::Reject => Some(Outcome::Rejected),
-            Decision::Deactivate => Some(Outcome::Deactivated),
-            Decision::Reactivate => Some(Outcome::Reactivated),
-            Decision::Resubmit => None,
-        };
-        if let Some(outcome) = outcome {
-            announce(
-                conn,
-                &News {
-                    subject: Subject::Registration,
-                    outcome,
-                    partner_id: id,
-                    entity_id: id,
-                    name: &view.organisation,
-                    reason: reason.as_deref(),
-                },
-            )?;
-        }
+        announce_decision(conn, decision, id, &view.organisation, reason.as_deref())?;
         Ok(view)
     })
+}
+
+/// Tells the partner of a decision on its registration (a resubmission is its own doing).
+fn announce_decision(
+    conn: &mut AnyConnection,
+    decision: Decision,
+    id: &str,
+    organisation: &str,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    use crate::notification::status::{announce, News, Outcome, Subject};
+    let outcome = match decision {
+        Decision::Approve => Outcome::Approved,
+        Decision::Reject => Outcome::Rejected,
+        Decision::Deactivate => Outcome::Deactivated,
+        Decision::Reactivate => Outcome::Reactivated,
+        Decision::Resubmit => return Ok(()),
+    };
+    announce(
+        conn,
+        &News {
+            subject: Subject::Registration,
+            outcome,
+            partner_id: id,
+            entity_id: id,
+            name: organisation,
+            reason,
+        },
+    )?;
+    Ok(())
 }
 
 /// A partner admin's decision (approve, reject, deactivate, reactivate).
@@ -140,44 +150,9 @@ pub fn update_own_profile(
             .find(&id)
             .select(PartnerRow::as_select())
             .first(conn)?;
-        // The type's facts, even if an operator has since retired the type.
-        let info = type_info(
-            partner_types::table
-                .find(&row.partner_type)
-                .select(type_columns())
-                .first(conn)?,
-        );
-        let wanted = update
-            .policy_group_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty());
-        let group = match wanted {
-            Some(g) if Some(g) != row.policy_group_id.as_deref() => {
-                if status_of(&row.status) == PartnerStatus::Approved {
-                    return Err(AppError::validation(
-                        "policy_group_id",
-                        "PMS_POLICY_GROUP_LOCKED",
-                        "The policy group can change only while the partner is not active.",
-                    ));
-                }
-                check_group(conn, &info, Some(g))?
-            }
-            _ => row.policy_group_id.clone(),
-        };
+        let group = group_after(conn, &row, update)?;
         if email != row.email {
-            let used: i64 = partners::table
-                .filter(partners::email.eq(&email))
-                .filter(partners::id.ne(&id))
-                .count()
-                .get_result(conn)?;
-            if used > 0 {
-                return Err(taken(
-                    "email",
-                    "PMS_PARTNER_EMAIL_TAKEN",
-                    "This email is already registered.",
-                ));
-            }
+            email_free(conn, &id, &email)?;
         }
         let after = PartnerRow {
             email,
@@ -189,30 +164,7 @@ pub fn update_own_profile(
             updated_by: Some(user.id.clone()),
             ..row.clone()
         };
-        // Guarded on the status read above: an approval meanwhile must not let a group
-        // change through.
-        let changed = diesel::update(
-            partners::table
-                .filter(partners::id.eq(&id))
-                .filter(partners::status.eq(&row.status)),
-        )
-        .set((
-            partners::email.eq(&after.email),
-            partners::phone.eq(&after.phone),
-            partners::address.eq(&after.address),
-            partners::language.eq(&after.language),
-            partners::policy_group_id.eq(after.policy_group_id.as_deref()),
-            partners::updated_at.eq(after.updated_at),
-            partners::updated_by.eq(after.updated_by.as_deref()),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "PMS_PARTNER_CHANGED",
-                "Your organisation's status changed meanwhile; reload and try again.",
-            ));
-        }
+        write_profile(conn, &row, &after)?;
         audit::record(
             conn,
             &actor,
@@ -225,6 +177,84 @@ pub fn update_own_profile(
         outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
         Ok(view)
     })
+}
+
+/// The policy group after a profile update: a new group only while the partner is not
+/// active, checked against its type (even if an operator has since retired the type).
+fn group_after(
+    conn: &mut AnyConnection,
+    row: &PartnerRow,
+    update: &ProfileUpdate,
+) -> AppResult<Option<String>> {
+    let info = type_info(
+        partner_types::table
+            .find(&row.partner_type)
+            .select(type_columns())
+            .first(conn)?,
+    );
+    let wanted = update
+        .policy_group_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty());
+    Ok(match wanted {
+        Some(g) if Some(g) != row.policy_group_id.as_deref() => {
+            if status_of(&row.status) == PartnerStatus::Approved {
+                return Err(AppError::validation(
+                    "policy_group_id",
+                    "PMS_POLICY_GROUP_LOCKED",
+                    "The policy group can change only while the partner is not active.",
+                ));
+            }
+            check_group(conn, &info, Some(g))?
+        }
+        _ => row.policy_group_id.clone(),
+    })
+}
+
+/// Refuses a contact email another partner already uses.
+fn email_free(conn: &mut AnyConnection, id: &str, email: &str) -> AppResult<()> {
+    let used: i64 = partners::table
+        .filter(partners::email.eq(email))
+        .filter(partners::id.ne(id))
+        .count()
+        .get_result(conn)?;
+    if used > 0 {
+        return Err(taken(
+            "email",
+            "PMS_PARTNER_EMAIL_TAKEN",
+            "This email is already registered.",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the updated profile, guarded on the status read before: an approval meanwhile must
+/// not let a group change through.
+fn write_profile(conn: &mut AnyConnection, row: &PartnerRow, after: &PartnerRow) -> AppResult<()> {
+    let changed = diesel::update(
+        partners::table
+            .filter(partners::id.eq(&row.id))
+            .filter(partners::status.eq(&row.status)),
+    )
+    .set((
+        partners::email.eq(&after.email),
+        partners::phone.eq(&after.phone),
+        partners::address.eq(&after.address),
+        partners::language.eq(&after.language),
+        partners::policy_group_id.eq(after.policy_group_id.as_deref()),
+        partners::updated_at.eq(after.updated_at),
+        partners::updated_by.eq(after.updated_by.as_deref()),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_PARTNER_CHANGED",
+            "Your organisation's status changed meanwhile; reload and try again.",
+        ));
+    }
+    Ok(())
 }
 
 /// Add an extra contact (email unique per partner, phone optional).
