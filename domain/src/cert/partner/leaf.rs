@@ -1,6 +1,7 @@
 //! Validation of a partner's certificate (the leaf and its chain to a trusted CA).
 
 use super::*;
+use crate::cert::trust::StoredCa;
 
 /// Result of validating an end-entity certificate.
 #[derive(Debug)]
@@ -112,6 +113,8 @@ pub fn validate_leaf(
     })
 }
 
+/// The chain problem of `leaf` (None: it chains to an active root of `domain`, or the failure
+/// is already reported by a check in `found`).
 fn chain_problem(
     conn: &mut AnyConnection,
     domain: CertDomain,
@@ -120,16 +123,7 @@ fn chain_problem(
     now_ms: i64,
 ) -> AppResult<Option<Violation>> {
     let stored = active_cas(conn, domain)?;
-    // webpki never looks at an anchor's own dates: an expired root must not anchor anything.
-    let root_ders: Vec<CertificateDer<'_>> = stored
-        .iter()
-        .filter(|c| {
-            c.kind == CaKind::Root
-                && c.parsed.facts.not_before <= now_ms
-                && now_ms <= c.parsed.facts.not_after
-        })
-        .map(|c| CertificateDer::from(c.parsed.der.as_slice()))
-        .collect();
+    let root_ders = valid_roots(&stored, now_ms);
     let anchors: Vec<TrustAnchor<'_>> = root_ders
         .iter()
         .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
@@ -180,53 +174,82 @@ fn chain_problem(
         None,
         Some(&depth),
     );
+    let Err(error) = result else {
+        return Ok(None);
+    };
+    Ok(chain_message(error, domain, leaf, leaf_valid_now, found).map(|m| problem("chain", m)))
+}
+
+/// The active roots valid at `now_ms`: webpki never looks at an anchor's own dates, and an
+/// expired root must not anchor anything.
+fn valid_roots(stored: &[StoredCa], now_ms: i64) -> Vec<CertificateDer<'_>> {
+    stored
+        .iter()
+        .filter(|c| {
+            c.kind == CaKind::Root
+                && c.parsed.facts.not_before <= now_ms
+                && now_ms <= c.parsed.facts.not_after
+        })
+        .map(|c| CertificateDer::from(c.parsed.der.as_slice()))
+        .collect()
+}
+
+/// What a chain verification error means for the partner (None: not reported, because it is
+/// about the verification moment or repeats a problem in `found`).
+fn chain_message(
+    error: webpki::Error,
+    domain: CertDomain,
+    leaf: &Parsed,
+    leaf_valid_now: bool,
+    found: &[Violation],
+) -> Option<String> {
+    let has = |path: &str| found.iter().any(|v| v.path == path);
     use webpki::Error as E;
-    let message = match result {
-        Ok(_) => return Ok(None),
-        Err(E::CertExpired { .. } | E::CertNotValidYet { .. }) if !leaf_valid_now => {
-            return Ok(None)
-        }
-        Err(E::CertExpired { .. } | E::CertNotValidYet { .. }) => {
+    let message = match error {
+        E::CertExpired { .. } | E::CertNotValidYet { .. } if !leaf_valid_now => return None,
+        E::CertExpired { .. } | E::CertNotValidYet { .. } => {
             "A CA certificate in its chain is outside its validity period.".to_string()
         }
-        Err(E::UnknownIssuer) => format!(
+        E::UnknownIssuer => format!(
             "Issuer not found: no active CA of the {} trust store issued it (its issuer is \
              \"{}\"). Ask the operator to add your CA, or check that this is the right \
              certificate.",
             domain.as_str(),
             leaf.facts.issuer
         ),
-        Err(E::InvalidSignatureForPublicKey) => {
+        E::InvalidSignatureForPublicKey => {
             format!(
                 "Its signature does not verify with the trusted CA \"{}\": same name, different \
                  key. It was not issued by the CA the operator trusts.",
                 leaf.facts.issuer
             )
         }
-        Err(
-            E::UnsupportedSignatureAlgorithmContext(_)
-            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_),
-        ) if has("signature") || has("key") => return Ok(None),
-        Err(
-            E::UnsupportedSignatureAlgorithmContext(_)
-            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_),
-        ) => "A certificate in its chain uses a signature algorithm or key that is not accepted."
-            .to_string(),
-        Err(E::EndEntityUsedAsCa) => {
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+            if has("signature") || has("key") =>
+        {
+            return None
+        }
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "A certificate in its chain uses a signature algorithm or key that is not accepted."
+                .to_string()
+        }
+        E::EndEntityUsedAsCa => {
             "Its issuer is not a CA certificate, so it cannot issue certificates.".to_string()
         }
-        Err(E::CaUsedAsEndEntity) if has("ca") => return Ok(None),
-        Err(E::MaximumPathDepthExceeded) => format!(
+        E::CaUsedAsEndEntity if has("ca") => return None,
+        E::MaximumPathDepthExceeded => format!(
             "Its chain is longer than {MAX_PATH_DEPTH} certificates (your certificate, at most \
              two intermediates, the root)."
         ),
-        Err(E::PathLenConstraintViolated) => {
+        E::PathLenConstraintViolated => {
             "A CA in its chain is not allowed to issue certificates this deep (path length \
              constraint)."
                 .to_string()
         }
-        Err(E::UnsupportedCertVersion) if has("version") => return Ok(None),
-        Err(other) => format!("It does not chain to a trusted root ({other:?})."),
+        E::UnsupportedCertVersion if has("version") => return None,
+        other => format!("It does not chain to a trusted root ({other:?})."),
     };
-    Ok(Some(problem("chain", message)))
+    Some(message)
 }

@@ -149,13 +149,6 @@ pub fn upload_for(
     input: &[u8],
 ) -> AppResult<PartnerCertView> {
     let der = single(input)?;
-    let inactive = || {
-        AppError::new(
-            ErrorKind::Forbidden,
-            "PMS_PARTNER_INACTIVE",
-            "Your organisation is deactivated; its certificate cannot be changed.",
-        )
-    };
     // Validation and re-signing only read, so they run before the write lock is taken; the
     // transaction re-reads the partner and refuses if what the checks relied on changed.
     let owner_then = owner_of(conn, partner_id)?;
@@ -172,97 +165,22 @@ pub fn upload_for(
     )?;
     let parsed = match (check.parsed, check.problems.is_empty()) {
         (Some(p), true) => p,
-        (_, _) => {
-            let first = check
-                .problems
-                .first()
-                .map(|p| p.message.clone())
-                .unwrap_or_default();
-            let mut err = AppError::validation(
-                "certificate",
-                "PMS_CERT_REFUSED",
-                if check.problems.len() == 1 {
-                    format!("The certificate was not accepted: {first}")
-                } else {
-                    format!(
-                        "The certificate was not accepted: {} checks failed.",
-                        check.problems.len()
-                    )
-                },
-            );
-            err.details = check.problems.into_boxed_slice();
-            return Err(err);
-        }
+        (_, _) => return Err(refused(check.problems)),
     };
     let (resigned, resigned_not_after) =
         resign(conn, &config.master_key, owner_then.domain, &parsed, now)?;
     crate::db::write_tx(conn, |conn| {
-        let owner = owner_of(conn, partner_id)?;
-        if owner.status == PartnerStatus::Deactivated {
-            return Err(inactive());
-        }
-        if owner.organisation != owner_then.organisation || owner.domain != owner_then.domain {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "PMS_CHANGED_MEANWHILE",
-                "Your organisation's details changed while the certificate was checked; upload it again.",
-            ));
-        }
-        if in_use_elsewhere(conn, &parsed.facts.thumbprint, &owner.id)? {
-            let p = in_use_problem();
-            let mut err = AppError::new(ErrorKind::Conflict, "PMS_CERT_IN_USE", p.message.clone())
-                .with_field("certificate");
-            err.details = vec![p].into_boxed_slice();
-            return Err(err);
-        }
-        let previous: Option<String> = partner_certificates::table
-            .filter(partner_certificates::partner_id.eq(&owner.id))
-            .filter(partner_certificates::is_current.eq(true))
-            .select(partner_certificates::id)
-            .first(conn)
-            .optional()?;
-        diesel::update(
-            partner_certificates::table
-                .filter(partner_certificates::partner_id.eq(&owner.id))
-                .filter(partner_certificates::is_current.eq(true)),
-        )
-        .set(partner_certificates::is_current.eq(false))
-        .execute(conn)?;
-        let id = uuid::Uuid::new_v4().to_string();
+        let owner = recheck_owner(conn, partner_id, &owner_then, &parsed)?;
+        let (id, previous) = replace_current(
+            conn,
+            actor,
+            &owner,
+            &parsed,
+            &resigned,
+            resigned_not_after,
+            now,
+        )?;
         let f = &parsed.facts;
-        diesel::insert_into(partner_certificates::table)
-            .values((
-                partner_certificates::id.eq(&id),
-                partner_certificates::partner_id.eq(&owner.id),
-                partner_certificates::cert_domain.eq(owner.domain.as_str()),
-                partner_certificates::subject.eq(&f.subject),
-                partner_certificates::issuer.eq(&f.issuer),
-                partner_certificates::serial.eq(&f.serial),
-                partner_certificates::not_before.eq(f.not_before),
-                partner_certificates::not_after.eq(f.not_after),
-                partner_certificates::key_type.eq(&f.key_type),
-                partner_certificates::sig_alg.eq(&f.sig_alg),
-                partner_certificates::thumbprint.eq(&f.thumbprint),
-                partner_certificates::der.eq(&parsed.der),
-                partner_certificates::resigned_der.eq(&resigned),
-                partner_certificates::resigned_not_after.eq(resigned_not_after),
-                partner_certificates::is_current.eq(true),
-                partner_certificates::created_at.eq(now),
-                partner_certificates::created_by.eq(actor.id.as_deref()),
-            ))
-            .execute(conn)
-            .map_err(|e| match e {
-                // Two uploads of the same partner at once (PostgreSQL): one wins.
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => AppError::new(
-                    ErrorKind::Conflict,
-                    "PMS_CHANGED_MEANWHILE",
-                    "Another upload of your certificate finished at the same moment; reload the page.",
-                ),
-                other => other.into(),
-            })?;
         audit::record(
             conn,
             actor,
@@ -280,20 +198,154 @@ pub fn upload_for(
                 "resignedNotAfter": clock::rfc3339(resigned_not_after),
             }),
         )?;
-        let view = load_view(conn, &owner.id)?;
-        let mut data = event_data(&view);
-        if let Some(obj) = data.as_object_mut() {
-            obj.insert("certificateData".into(), json!(to_pem(&parsed.der)));
-            obj.insert("signedCertificateData".into(), json!(to_pem(&resigned)));
-            obj.insert("partnerDomain".into(), json!(owner.domain.as_str()));
-            obj.insert("certificateId".into(), json!(id));
-        }
-        outbox::enqueue(conn, PARTNER_UPDATED, data)?;
+        announce(conn, &owner, &parsed, &resigned, &id)?;
         if config.activate_on_certificate && owner.status == PartnerStatus::Pending {
             crate::partner::activate_by_certificate(conn, actor, &owner.id)?;
         }
         of_partner(conn, &owner.id)?.ok_or_else(AppError::internal)
     })
+}
+
+/// The refusal of a deactivated partner's certificate change.
+fn inactive() -> AppError {
+    AppError::new(
+        ErrorKind::Forbidden,
+        "PMS_PARTNER_INACTIVE",
+        "Your organisation is deactivated; its certificate cannot be changed.",
+    )
+}
+
+/// The refusal of a certificate that failed validation, with every problem as a detail.
+fn refused(problems: Vec<Violation>) -> AppError {
+    let first = problems
+        .first()
+        .map(|p| p.message.clone())
+        .unwrap_or_default();
+    let mut err = AppError::validation(
+        "certificate",
+        "PMS_CERT_REFUSED",
+        if problems.len() == 1 {
+            format!("The certificate was not accepted: {first}")
+        } else {
+            format!(
+                "The certificate was not accepted: {} checks failed.",
+                problems.len()
+            )
+        },
+    );
+    err.details = problems.into_boxed_slice();
+    err
+}
+
+/// Inside the transaction: the partner again, refused if deactivated, if what validation relied
+/// on changed meanwhile, or if the certificate became another partner's.
+fn recheck_owner(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+    owner_then: &Owner,
+    parsed: &Parsed,
+) -> AppResult<Owner> {
+    let owner = owner_of(conn, partner_id)?;
+    if owner.status == PartnerStatus::Deactivated {
+        return Err(inactive());
+    }
+    if owner.organisation != owner_then.organisation || owner.domain != owner_then.domain {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_CHANGED_MEANWHILE",
+            "Your organisation's details changed while the certificate was checked; upload it again.",
+        ));
+    }
+    if in_use_elsewhere(conn, &parsed.facts.thumbprint, &owner.id)? {
+        let p = in_use_problem();
+        let mut err = AppError::new(ErrorKind::Conflict, "PMS_CERT_IN_USE", p.message.clone())
+            .with_field("certificate");
+        err.details = vec![p].into_boxed_slice();
+        return Err(err);
+    }
+    Ok(owner)
+}
+
+/// Move the current certificate to the history and insert the new one as current; returns the
+/// new row's id and the previous current one's.
+fn replace_current(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    owner: &Owner,
+    parsed: &Parsed,
+    resigned: &[u8],
+    resigned_not_after: i64,
+    now: i64,
+) -> AppResult<(String, Option<String>)> {
+    let previous: Option<String> = partner_certificates::table
+        .filter(partner_certificates::partner_id.eq(&owner.id))
+        .filter(partner_certificates::is_current.eq(true))
+        .select(partner_certificates::id)
+        .first(conn)
+        .optional()?;
+    diesel::update(
+        partner_certificates::table
+            .filter(partner_certificates::partner_id.eq(&owner.id))
+            .filter(partner_certificates::is_current.eq(true)),
+    )
+    .set(partner_certificates::is_current.eq(false))
+    .execute(conn)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let f = &parsed.facts;
+    diesel::insert_into(partner_certificates::table)
+        .values((
+            partner_certificates::id.eq(&id),
+            partner_certificates::partner_id.eq(&owner.id),
+            partner_certificates::cert_domain.eq(owner.domain.as_str()),
+            partner_certificates::subject.eq(&f.subject),
+            partner_certificates::issuer.eq(&f.issuer),
+            partner_certificates::serial.eq(&f.serial),
+            partner_certificates::not_before.eq(f.not_before),
+            partner_certificates::not_after.eq(f.not_after),
+            partner_certificates::key_type.eq(&f.key_type),
+            partner_certificates::sig_alg.eq(&f.sig_alg),
+            partner_certificates::thumbprint.eq(&f.thumbprint),
+            partner_certificates::der.eq(&parsed.der),
+            partner_certificates::resigned_der.eq(resigned),
+            partner_certificates::resigned_not_after.eq(resigned_not_after),
+            partner_certificates::is_current.eq(true),
+            partner_certificates::created_at.eq(now),
+            partner_certificates::created_by.eq(actor.id.as_deref()),
+        ))
+        .execute(conn)
+        .map_err(|e| match e {
+            // Two uploads of the same partner at once (PostgreSQL): one wins.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => AppError::new(
+                ErrorKind::Conflict,
+                "PMS_CHANGED_MEANWHILE",
+                "Another upload of your certificate finished at the same moment; reload the page.",
+            ),
+            other => other.into(),
+        })?;
+    Ok((id, previous))
+}
+
+/// Tell downstream services: the partner's updated event, with both certificates attached.
+fn announce(
+    conn: &mut AnyConnection,
+    owner: &Owner,
+    parsed: &Parsed,
+    resigned: &[u8],
+    id: &str,
+) -> AppResult<()> {
+    let view = load_view(conn, &owner.id)?;
+    let mut data = event_data(&view);
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert("certificateData".into(), json!(to_pem(&parsed.der)));
+        obj.insert("signedCertificateData".into(), json!(to_pem(resigned)));
+        obj.insert("partnerDomain".into(), json!(owner.domain.as_str()));
+        obj.insert("certificateId".into(), json!(id));
+    }
+    outbox::enqueue(conn, PARTNER_UPDATED, data)?;
+    Ok(())
 }
 
 /// The signed-in partner's current certificate (None: never uploaded).
@@ -345,27 +397,7 @@ pub fn of_partner(
             AppError::internal()
         })?
         .facts;
-    type HistoryRow = (String, String, String, i64, i64, Vec<u8>, Vec<u8>, i64);
-    let earlier = || {
-        partner_certificates::table
-            .filter(partner_certificates::partner_id.eq(partner_id))
-            .filter(partner_certificates::is_current.eq(false))
-    };
-    let history: Vec<HistoryRow> = earlier()
-        .order(partner_certificates::created_at.desc())
-        .limit(20)
-        .select((
-            partner_certificates::id,
-            partner_certificates::subject,
-            partner_certificates::thumbprint,
-            partner_certificates::not_after,
-            partner_certificates::created_at,
-            partner_certificates::der,
-            partner_certificates::resigned_der,
-            partner_certificates::resigned_not_after,
-        ))
-        .load(conn)?;
-    let history_total: i64 = earlier().count().get_result(conn)?;
+    let (history, history_total) = history_rows(conn, partner_id)?;
     let now = clock::now_ms();
     Ok(Some(PartnerCertView {
         id,
@@ -399,4 +431,31 @@ pub fn of_partner(
             .collect(),
         history_total,
     }))
+}
+
+type HistoryRow = (String, String, String, i64, i64, Vec<u8>, Vec<u8>, i64);
+
+/// A partner's 20 latest earlier certificates, newest first, and how many there are in all.
+fn history_rows(conn: &mut AnyConnection, partner_id: &str) -> AppResult<(Vec<HistoryRow>, i64)> {
+    let earlier = || {
+        partner_certificates::table
+            .filter(partner_certificates::partner_id.eq(partner_id))
+            .filter(partner_certificates::is_current.eq(false))
+    };
+    let history: Vec<HistoryRow> = earlier()
+        .order(partner_certificates::created_at.desc())
+        .limit(20)
+        .select((
+            partner_certificates::id,
+            partner_certificates::subject,
+            partner_certificates::thumbprint,
+            partner_certificates::not_after,
+            partner_certificates::created_at,
+            partner_certificates::der,
+            partner_certificates::resigned_der,
+            partner_certificates::resigned_not_after,
+        ))
+        .load(conn)?;
+    let history_total: i64 = earlier().count().get_result(conn)?;
+    Ok((history, history_total))
 }
