@@ -82,6 +82,28 @@ fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
         )
     })?;
     let text = text.trim_start_matches('\u{feff}');
+    let scan = scan_blocks(text)?;
+    let blocks = complete_blocks(scan)?;
+    let mut out = Vec::new();
+    for block in blocks {
+        out.extend(block_certificates(block)?);
+    }
+    Ok(out)
+}
+
+/// What a line-by-line reading of PEM text found.
+struct Scan {
+    /// The blocks closed by a matching END line, in order.
+    blocks: Vec<Block>,
+    /// A block still open at the end of the text.
+    open: Option<Block>,
+    /// The first line with text outside any block.
+    garbage: Option<usize>,
+}
+
+/// Read PEM text into its BEGIN … END blocks; refuses an END that does not match its BEGIN and
+/// a BEGIN inside an open block.
+fn scan_blocks(text: &str) -> AppResult<Scan> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut open: Option<Block> = None;
     let mut garbage: Option<usize> = None;
@@ -134,6 +156,21 @@ fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
             }
         }
     }
+    Ok(Scan {
+        blocks,
+        open,
+        garbage,
+    })
+}
+
+/// The closed blocks, once the text is known to hold no private key, no unclosed block and no
+/// stray text (checked in that order).
+fn complete_blocks(scan: Scan) -> AppResult<Vec<Block>> {
+    let Scan {
+        blocks,
+        open,
+        garbage,
+    } = scan;
     // A private key anywhere wins over every other complaint: the user must hear it.
     if blocks.iter().any(|b| b.label.contains("PRIVATE KEY"))
         || open
@@ -161,49 +198,45 @@ fn from_pem(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
             ),
         ));
     }
-    let mut out = Vec::new();
-    for block in blocks {
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(block.body.as_bytes())
-            .map_err(|_| {
-                refuse(
-                    "PMS_CERT_BAD_PEM",
-                    format!(
-                        "The block that begins on line {} is not valid base64; the text was damaged \
-                         (a character changed, missing or added).",
-                        block.line
-                    ),
-                )
-            })?;
-        match block.label.as_str() {
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => out.push(der),
-            "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => out.extend(from_pkcs7(&der)?),
-            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
-                return Err(refuse(
-                    "PMS_CERT_IS_CSR",
-                    "This is a certificate signing request (CSR), not a certificate. Have your CA \
-                     sign it, then upload the certificate it issues.",
-                ))
-            }
-            "PUBLIC KEY" | "RSA PUBLIC KEY" | "EC PUBLIC KEY" => {
-                return Err(refuse(
-                    "PMS_CERT_IS_PUBLIC_KEY",
-                    "This is a bare public key, not a certificate. Upload the certificate your CA \
-                     issued for it.",
-                ))
-            }
-            other => {
-                return Err(refuse(
-                    "PMS_CERT_UNKNOWN_PEM",
-                    format!(
-                        "The block on line {} is a \"{other}\"; expected CERTIFICATE or PKCS7.",
-                        block.line
-                    ),
-                ))
-            }
-        }
+    Ok(blocks)
+}
+
+/// The certificates (DER) of one PEM block, by its label; other kinds of block are refused
+/// with what they are.
+fn block_certificates(block: Block) -> AppResult<Vec<Vec<u8>>> {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(block.body.as_bytes())
+        .map_err(|_| {
+            refuse(
+                "PMS_CERT_BAD_PEM",
+                format!(
+                    "The block that begins on line {} is not valid base64; the text was damaged \
+                     (a character changed, missing or added).",
+                    block.line
+                ),
+            )
+        })?;
+    match block.label.as_str() {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => Ok(vec![der]),
+        "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => from_pkcs7(&der),
+        "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => Err(refuse(
+            "PMS_CERT_IS_CSR",
+            "This is a certificate signing request (CSR), not a certificate. Have your CA \
+             sign it, then upload the certificate it issues.",
+        )),
+        "PUBLIC KEY" | "RSA PUBLIC KEY" | "EC PUBLIC KEY" => Err(refuse(
+            "PMS_CERT_IS_PUBLIC_KEY",
+            "This is a bare public key, not a certificate. Upload the certificate your CA \
+             issued for it.",
+        )),
+        other => Err(refuse(
+            "PMS_CERT_UNKNOWN_PEM",
+            format!(
+                "The block on line {} is a \"{other}\"; expected CERTIFICATE or PKCS7.",
+                block.line
+            ),
+        )),
     }
-    Ok(out)
 }
 
 fn from_der(input: &[u8]) -> AppResult<Vec<Vec<u8>>> {
