@@ -51,6 +51,42 @@ fn bytes(obj: &Map<String, Value>, name: &str) -> AppResult<Vec<u8>> {
 
 /// Parse `text` (a JSON object) as a public JWK.
 pub fn parse(text: &str) -> AppResult<PublicJwk> {
+    let obj = json_object(text)?;
+    if PRIVATE_MEMBERS.iter().any(|m| obj.contains_key(*m)) {
+        return Err(bad("PMS_JWK_PRIVATE", LEAKED));
+    }
+    let (description, required, algs) = key_kind(&obj)?;
+    check_optional_members(&obj, algs)?;
+    // RFC 7638: the required members in lexicographic order, no whitespace.
+    let mut canonical = Map::new();
+    for name in &required {
+        canonical.insert((*name).to_string(), obj[*name].clone());
+    }
+    let text = Value::Object(canonical.clone()).to_string();
+    let thumbprint =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(text.as_bytes()));
+    let mut public = canonical;
+    for extra in ["kid", "alg", "use"] {
+        if let Some(v) = obj.get(extra) {
+            public.insert(extra.to_string(), v.clone());
+        }
+    }
+    Ok(PublicJwk {
+        description,
+        thumbprint,
+        public: Value::Object(public),
+    })
+}
+
+/// The message for a JWK with private members (or a symmetric key): it must be treated as leaked.
+const LEAKED: &str = "This JWK contains a private key. Only the public key is registered; treat \
+                      this private key as leaked and generate a new key pair.";
+
+/// A key type's description, required members (RFC 7638 order) and accepted `alg` values.
+type KeyKind = (String, Vec<&'static str>, &'static [&'static str]);
+
+/// The pasted text as one JSON object, refused when empty, too large, not JSON or not an object.
+fn json_object(text: &str) -> AppResult<Map<String, Value>> {
     if text.trim().is_empty() {
         return Err(bad(
             "PMS_JWK_INVALID",
@@ -76,70 +112,21 @@ pub fn parse(text: &str) -> AppResult<PublicJwk> {
             ),
         )
     })?;
-    let obj = value.as_object().ok_or_else(|| {
-        bad(
+    match value {
+        Value::Object(obj) => Ok(obj),
+        _ => Err(bad(
             "PMS_JWK_INVALID",
             "A JWK is one JSON object ({\"kty\": ...}), not a list or a value.",
-        )
-    })?;
-    let leaked = "This JWK contains a private key. Only the public key is registered; treat \
-                  this private key as leaked and generate a new key pair.";
-    if PRIVATE_MEMBERS.iter().any(|m| obj.contains_key(*m)) {
-        return Err(bad("PMS_JWK_PRIVATE", leaked));
+        )),
     }
+}
+
+/// Check the key by its `kty`: RSA, EC P-256 or Ed25519; everything else is refused.
+fn key_kind(obj: &Map<String, Value>) -> AppResult<KeyKind> {
     let kty = obj.get("kty").and_then(Value::as_str).unwrap_or_default();
-    let (description, required, algs): (String, Vec<&str>, &[&str]) = match kty {
-        "RSA" => {
-            let n = bytes(obj, "n")?;
-            let n = &n[n.iter().take_while(|b| **b == 0).count()..];
-            let bits = match n.first() {
-                Some(first) => n.len() * 8 - first.leading_zeros() as usize,
-                None => 0,
-            };
-            if !(2048..=8192).contains(&bits) {
-                return Err(bad(
-                    "PMS_JWK_KEY_SIZE",
-                    format!("The RSA key has {bits} bits; at least 2048 (and at most 8192)."),
-                ));
-            }
-            let e = bytes(obj, "e")?;
-            let e = &e[e.iter().take_while(|b| **b == 0).count()..];
-            let odd = e.last().is_some_and(|b| b & 1 == 1);
-            if e.is_empty() || e.len() > 8 || !odd || e == [1] {
-                return Err(bad(
-                    "PMS_JWK_MEMBER",
-                    "The RSA exponent \"e\" is not a usable public exponent (e.g. AQAB = 65537).",
-                ));
-            }
-            (
-                format!("RSA {bits}"),
-                vec!["e", "kty", "n"],
-                &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
-            )
-        }
-        "EC" => {
-            let crv = member(obj, "crv")?;
-            if crv != "P-256" {
-                return Err(bad(
-                    "PMS_JWK_CURVE",
-                    format!("EC keys must use the P-256 curve; this one uses {crv}."),
-                ));
-            }
-            let (x, y) = (bytes(obj, "x")?, bytes(obj, "y")?);
-            if x.len() != 32 || y.len() != 32 {
-                return Err(bad(
-                    "PMS_JWK_MEMBER",
-                    "A P-256 key has 32-byte \"x\" and \"y\" coordinates.",
-                ));
-            }
-            if !on_p256(&x, &y) {
-                return Err(bad(
-                    "PMS_JWK_POINT",
-                    "The \"x\" and \"y\" coordinates are not a point on the P-256 curve.",
-                ));
-            }
-            ("EC P-256".into(), vec!["crv", "kty", "x", "y"], &["ES256"])
-        }
+    match kty {
+        "RSA" => rsa_key(obj),
+        "EC" => ec_key(obj),
         "OKP" => {
             let crv = member(obj, "crv")?;
             if crv != "Ed25519" {
@@ -151,24 +138,78 @@ pub fn parse(text: &str) -> AppResult<PublicJwk> {
             if bytes(obj, "x")?.len() != 32 {
                 return Err(bad("PMS_JWK_MEMBER", "An Ed25519 key's \"x\" is 32 bytes."));
             }
-            ("Ed25519".into(), vec!["crv", "kty", "x"], &["EdDSA"])
+            Ok(("Ed25519".into(), vec!["crv", "kty", "x"], &["EdDSA"]))
         }
-        "oct" => return Err(bad("PMS_JWK_PRIVATE", leaked)),
-        "" => {
-            return Err(bad(
-                "PMS_JWK_KTY",
-                "The JWK has no \"kty\"; use an RSA, EC (P-256) or OKP (Ed25519) key.",
-            ))
-        }
-        other => {
-            return Err(bad(
-                "PMS_JWK_KTY",
-                format!(
-                    "Key type \"{other}\" is not accepted; use RSA, EC (P-256) or OKP (Ed25519)."
-                ),
-            ))
-        }
+        "oct" => Err(bad("PMS_JWK_PRIVATE", LEAKED)),
+        "" => Err(bad(
+            "PMS_JWK_KTY",
+            "The JWK has no \"kty\"; use an RSA, EC (P-256) or OKP (Ed25519) key.",
+        )),
+        other => Err(bad(
+            "PMS_JWK_KTY",
+            format!("Key type \"{other}\" is not accepted; use RSA, EC (P-256) or OKP (Ed25519)."),
+        )),
+    }
+}
+
+/// An RSA key: a modulus of 2048 to 8192 bits and a usable public exponent.
+fn rsa_key(obj: &Map<String, Value>) -> AppResult<KeyKind> {
+    let n = bytes(obj, "n")?;
+    let n = &n[n.iter().take_while(|b| **b == 0).count()..];
+    let bits = match n.first() {
+        Some(first) => n.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
     };
+    if !(2048..=8192).contains(&bits) {
+        return Err(bad(
+            "PMS_JWK_KEY_SIZE",
+            format!("The RSA key has {bits} bits; at least 2048 (and at most 8192)."),
+        ));
+    }
+    let e = bytes(obj, "e")?;
+    let e = &e[e.iter().take_while(|b| **b == 0).count()..];
+    let odd = e.last().is_some_and(|b| b & 1 == 1);
+    if e.is_empty() || e.len() > 8 || !odd || e == [1] {
+        return Err(bad(
+            "PMS_JWK_MEMBER",
+            "The RSA exponent \"e\" is not a usable public exponent (e.g. AQAB = 65537).",
+        ));
+    }
+    Ok((
+        format!("RSA {bits}"),
+        vec!["e", "kty", "n"],
+        &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+    ))
+}
+
+/// An EC key: curve P-256, 32-byte coordinates that are a point of the curve.
+fn ec_key(obj: &Map<String, Value>) -> AppResult<KeyKind> {
+    let crv = member(obj, "crv")?;
+    if crv != "P-256" {
+        return Err(bad(
+            "PMS_JWK_CURVE",
+            format!("EC keys must use the P-256 curve; this one uses {crv}."),
+        ));
+    }
+    let (x, y) = (bytes(obj, "x")?, bytes(obj, "y")?);
+    if x.len() != 32 || y.len() != 32 {
+        return Err(bad(
+            "PMS_JWK_MEMBER",
+            "A P-256 key has 32-byte \"x\" and \"y\" coordinates.",
+        ));
+    }
+    if !on_p256(&x, &y) {
+        return Err(bad(
+            "PMS_JWK_POINT",
+            "The \"x\" and \"y\" coordinates are not a point on the P-256 curve.",
+        ));
+    }
+    Ok(("EC P-256".into(), vec!["crv", "kty", "x", "y"], &["ES256"]))
+}
+
+/// The optional members, when given: `use` must be "sig", `alg` one of `algs`, `kid` a short
+/// string.
+fn check_optional_members(obj: &Map<String, Value>, algs: &[&str]) -> AppResult<()> {
     if let Some(u) = obj.get("use") {
         if u.as_str() != Some("sig") {
             return Err(bad(
@@ -199,25 +240,7 @@ pub fn parse(text: &str) -> AppResult<PublicJwk> {
             ));
         }
     }
-    // RFC 7638: the required members in lexicographic order, no whitespace.
-    let mut canonical = Map::new();
-    for name in &required {
-        canonical.insert((*name).to_string(), obj[*name].clone());
-    }
-    let text = Value::Object(canonical.clone()).to_string();
-    let thumbprint =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(text.as_bytes()));
-    let mut public = canonical;
-    for extra in ["kid", "alg", "use"] {
-        if let Some(v) = obj.get(extra) {
-            public.insert(extra.to_string(), v.clone());
-        }
-    }
-    Ok(PublicJwk {
-        description,
-        thumbprint,
-        public: Value::Object(public),
-    })
+    Ok(())
 }
 
 /// Whether (x, y) is a point of P-256: ring validates the peer's point before an ECDH.
