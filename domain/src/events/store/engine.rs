@@ -285,19 +285,7 @@ pub fn record(
                     ))
                     .execute(conn)?;
                 if n == 1 {
-                    diesel::insert_into(event_dead_letters::table)
-                        .values((
-                            event_dead_letters::id.eq(uuid::Uuid::new_v4().to_string()),
-                            event_dead_letters::subscription_id.eq(&r.id),
-                            event_dead_letters::outbox_id.eq(event.id),
-                            event_dead_letters::event_id.eq(&event.event_id),
-                            event_dead_letters::topic.eq(&event.topic),
-                            event_dead_letters::payload.eq(&event.payload),
-                            event_dead_letters::attempts.eq(number),
-                            event_dead_letters::error.eq(&error),
-                            event_dead_letters::dead_at.eq(now),
-                        ))
-                        .execute(conn)?;
+                    insert_dead_letter(conn, &r.id, event, number, &error, now)?;
                 }
                 (Next::DeadLettered, n)
             } else {
@@ -319,36 +307,80 @@ pub fn record(
         if n == 0 {
             return Ok(Next::LostClaim);
         }
-        diesel::insert_into(event_deliveries::table)
-            .values((
-                event_deliveries::subscription_id.eq(&r.id),
-                event_deliveries::outbox_id.eq(event.id),
-                event_deliveries::event_id.eq(&event.event_id),
-                event_deliveries::attempt.eq(number),
-                event_deliveries::ok.eq(attempt.ok),
-                event_deliveries::status.eq(attempt.status),
-                event_deliveries::error.eq(attempt.error.as_deref()),
-                event_deliveries::latency_ms.eq(attempt.latency_ms),
-                event_deliveries::at.eq(now),
-                event_deliveries::next_try_at.eq(match next {
-                    Next::RetryAt(t) => Some(t),
-                    _ => None,
-                }),
-            ))
-            .execute(conn)?;
-        match next {
-            Next::RetryAt(_) => {
-                r.attempts = number;
-                r.first_failure_at = r.first_failure_at.or(Some(now));
-            }
-            _ => {
-                r.cursor = event.id;
-                r.attempts = 0;
-                r.first_failure_at = None;
-            }
-        }
+        log_attempt(conn, &r.id, event, attempt, number, next, now)?;
+        follow(r, event, next, number, now);
         Ok(next)
     })
+}
+
+/// Keep the event that failed for the whole retry window as a dead letter of subscription `id`.
+fn insert_dead_letter(
+    conn: &mut AnyConnection,
+    id: &str,
+    event: &PendingEvent,
+    number: i32,
+    error: &str,
+    now: i64,
+) -> AppResult<()> {
+    diesel::insert_into(event_dead_letters::table)
+        .values((
+            event_dead_letters::id.eq(uuid::Uuid::new_v4().to_string()),
+            event_dead_letters::subscription_id.eq(id),
+            event_dead_letters::outbox_id.eq(event.id),
+            event_dead_letters::event_id.eq(&event.event_id),
+            event_dead_letters::topic.eq(&event.topic),
+            event_dead_letters::payload.eq(&event.payload),
+            event_dead_letters::attempts.eq(number),
+            event_dead_letters::error.eq(error),
+            event_dead_letters::dead_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The delivery log row of one attempt (`number`) at `event` for subscription `id`.
+fn log_attempt(
+    conn: &mut AnyConnection,
+    id: &str,
+    event: &PendingEvent,
+    attempt: &Attempt,
+    number: i32,
+    next: Next,
+    now: i64,
+) -> AppResult<()> {
+    diesel::insert_into(event_deliveries::table)
+        .values((
+            event_deliveries::subscription_id.eq(id),
+            event_deliveries::outbox_id.eq(event.id),
+            event_deliveries::event_id.eq(&event.event_id),
+            event_deliveries::attempt.eq(number),
+            event_deliveries::ok.eq(attempt.ok),
+            event_deliveries::status.eq(attempt.status),
+            event_deliveries::error.eq(attempt.error.as_deref()),
+            event_deliveries::latency_ms.eq(attempt.latency_ms),
+            event_deliveries::at.eq(now),
+            event_deliveries::next_try_at.eq(match next {
+                Next::RetryAt(t) => Some(t),
+                _ => None,
+            }),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Bring the in-memory receiver in line with what was recorded.
+fn follow(r: &mut Receiver, event: &PendingEvent, next: Next, number: i32, now: i64) {
+    match next {
+        Next::RetryAt(_) => {
+            r.attempts = number;
+            r.first_failure_at = r.first_failure_at.or(Some(now));
+        }
+        _ => {
+            r.cursor = event.id;
+            r.attempts = 0;
+            r.first_failure_at = None;
+        }
+    }
 }
 
 /// Record a run of events `r` (claimed by `owner`) accepted, in one transaction: each attempt

@@ -138,21 +138,104 @@ pub fn request(
     key: &MasterKey,
     now: i64,
 ) -> AppResult<Accepted> {
-    let mode = match req.mode.as_deref().map(str::trim) {
-        Some("subscribe") => "subscribe",
-        Some("unsubscribe") => "unsubscribe",
-        Some("") | None => return Err(bad("hub.mode", "PMS_HUB_MODE", "hub.mode is required.")),
-        Some(other) => {
-            return Err(bad(
-                "hub.mode",
-                "PMS_HUB_MODE",
-                format!(
-                    "hub.mode {:?} is not known; use subscribe or unsubscribe.",
-                    crate::text::clip(other, 40)
-                ),
-            ))
-        }
-    };
+    let mode = request_mode(req)?;
+    let topic = request_topic(req, scopes)?;
+    let callback = parse_callback(
+        req.callback.as_deref().map(str::trim).unwrap_or(""),
+        insecure_hosts,
+    )?
+    .to_string();
+    let secret = sealed_secret(req, key)?;
+    let lease = request_lease(req, limits)?;
+    crate::db::write_tx(conn, |conn| {
+        let existing = find_websub(conn, topic, &callback)?;
+        let wanted = Wanted {
+            token_id,
+            topic,
+            callback: &callback,
+            secret: secret.clone(),
+            lease,
+            now,
+        };
+        let id = match (mode, existing) {
+            ("unsubscribe", None) => {
+                return Err(AppError::new(
+                    ErrorKind::NotFound,
+                    "PMS_HUB_NO_SUBSCRIPTION",
+                    format!("No subscription of this callback to {topic}."),
+                ))
+            }
+            ("unsubscribe", Some((id, state, _))) => {
+                mark_unsubscribe(conn, id, &state, topic, now)?
+            }
+            (_, Some((_, state, _))) if state == SubscriptionState::Deactivated.as_str() => {
+                return Err(AppError::new(
+                    ErrorKind::Forbidden,
+                    "PMS_HUB_DEACTIVATED",
+                    "An operator deactivated this subscription; ask them to remove it first.",
+                ));
+            }
+            (_, Some((id, state, _))) => renew_subscription(conn, id, &state, wanted)?,
+            (_, None) => insert_subscription(conn, wanted)?,
+        };
+        audit::record(
+            conn,
+            actor,
+            if mode == "subscribe" {
+                "WEBSUB_SUBSCRIBE_REQUESTED"
+            } else {
+                "WEBSUB_UNSUBSCRIBE_REQUESTED"
+            },
+            "event_subscription",
+            &id,
+            json!({ "topic": topic, "callback": callback, "leaseSeconds": lease, "signed": secret.is_some() }),
+        )?;
+        Ok(Accepted {
+            id,
+            mode,
+            callback: callback.clone(),
+        })
+    })
+}
+
+/// The WebSub subscription of `callback` to `topic`, if any: its id, state and token.
+fn find_websub(
+    conn: &mut AnyConnection,
+    topic: &str,
+    callback: &str,
+) -> AppResult<Option<(String, String, Option<String>)>> {
+    Ok(event_subscriptions::table
+        .filter(event_subscriptions::kind.eq(ReceiverKind::Websub.as_str()))
+        .filter(event_subscriptions::topic.eq(topic))
+        .filter(event_subscriptions::callback.eq(callback))
+        .select((
+            event_subscriptions::id,
+            event_subscriptions::state,
+            event_subscriptions::token_id,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// `hub.mode`: subscribe or unsubscribe.
+fn request_mode(req: &HubRequest) -> AppResult<&'static str> {
+    match req.mode.as_deref().map(str::trim) {
+        Some("subscribe") => Ok("subscribe"),
+        Some("unsubscribe") => Ok("unsubscribe"),
+        Some("") | None => Err(bad("hub.mode", "PMS_HUB_MODE", "hub.mode is required.")),
+        Some(other) => Err(bad(
+            "hub.mode",
+            "PMS_HUB_MODE",
+            format!(
+                "hub.mode {:?} is not known; use subscribe or unsubscribe.",
+                crate::text::clip(other, 40)
+            ),
+        )),
+    }
+}
+
+/// `hub.topic`: a published topic that the service token's `scopes` allow.
+fn request_topic<'a>(req: &'a HubRequest, scopes: &str) -> AppResult<&'a str> {
     let topic = req.topic.as_deref().map(str::trim).unwrap_or("");
     if topic.is_empty() {
         return Err(bad("hub.topic", "PMS_HUB_TOPIC", "hub.topic is required."));
@@ -175,163 +258,143 @@ pub fn request(
         )
         .with_field("hub.topic"));
     }
-    let callback = parse_callback(
-        req.callback.as_deref().map(str::trim).unwrap_or(""),
-        insecure_hosts,
-    )?
-    .to_string();
-    let secret = match req.secret.as_deref() {
-        None | Some("") => None,
-        Some(s) if s.len() > MAX_SECRET_BYTES => {
-            return Err(bad(
-                "hub.secret",
-                "PMS_HUB_SECRET",
-                format!(
-                    "hub.secret is {} bytes long; at most {MAX_SECRET_BYTES} are allowed.",
-                    s.len()
-                ),
-            ))
-        }
-        Some(s) => Some(key.seal(SECRET_SEAL, s.as_bytes())?),
-    };
-    let lease = match req.lease_seconds.as_deref().map(str::trim) {
-        None | Some("") => limits.default,
+    Ok(topic)
+}
+
+/// `hub.secret`, when given, sealed with the master key (None: deliveries are not signed).
+fn sealed_secret(req: &HubRequest, key: &MasterKey) -> AppResult<Option<Vec<u8>>> {
+    match req.secret.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) if s.len() > MAX_SECRET_BYTES => Err(bad(
+            "hub.secret",
+            "PMS_HUB_SECRET",
+            format!(
+                "hub.secret is {} bytes long; at most {MAX_SECRET_BYTES} are allowed.",
+                s.len()
+            ),
+        )),
+        Some(s) => Ok(Some(key.seal(SECRET_SEAL, s.as_bytes())?)),
+    }
+}
+
+/// `hub.lease_seconds`, within `limits` (the default when not given).
+fn request_lease(req: &HubRequest, limits: LeaseLimits) -> AppResult<i64> {
+    match req.lease_seconds.as_deref().map(str::trim) {
+        None | Some("") => Ok(limits.default),
         Some(s) => match s.parse::<i64>() {
-            Ok(n) if (limits.min..=limits.max).contains(&n) => n,
-            _ => {
-                return Err(bad(
-                    "hub.lease_seconds",
-                    "PMS_HUB_LEASE",
-                    format!(
-                        "hub.lease_seconds must be a whole number from {} to {}.",
-                        limits.min, limits.max
-                    ),
-                ))
-            }
+            Ok(n) if (limits.min..=limits.max).contains(&n) => Ok(n),
+            _ => Err(bad(
+                "hub.lease_seconds",
+                "PMS_HUB_LEASE",
+                format!(
+                    "hub.lease_seconds must be a whole number from {} to {}.",
+                    limits.min, limits.max
+                ),
+            )),
         },
+    }
+}
+
+/// What a subscribe request asks for, once validated.
+struct Wanted<'a> {
+    token_id: &'a str,
+    topic: &'a str,
+    callback: &'a str,
+    secret: Option<Vec<u8>>,
+    lease: i64,
+    now: i64,
+}
+
+/// Mark an active or pending subscription for unsubscribe verification; returns its id.
+fn mark_unsubscribe(
+    conn: &mut AnyConnection,
+    id: String,
+    state: &str,
+    topic: &str,
+    now: i64,
+) -> AppResult<String> {
+    if state != SubscriptionState::Active.as_str() && state != SubscriptionState::Pending.as_str() {
+        return Err(AppError::new(
+            ErrorKind::NotFound,
+            "PMS_HUB_NO_SUBSCRIPTION",
+            format!("This callback's subscription to {topic} is already {state}."),
+        ));
+    }
+    diesel::update(event_subscriptions::table.find(&id))
+        .set((
+            event_subscriptions::verify_mode.eq(Some("unsubscribe")),
+            event_subscriptions::verify_attempts.eq(0),
+            event_subscriptions::next_attempt_at.eq(None::<i64>),
+            event_subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Renew an existing subscription: it awaits subscribe verification again; one that was not
+/// active starts over from the events after this request. Returns its id.
+fn renew_subscription(
+    conn: &mut AnyConnection,
+    id: String,
+    state: &str,
+    wanted: Wanted<'_>,
+) -> AppResult<String> {
+    // A renewal keeps delivering while the callback confirms; anything else
+    // starts over from the events after this request.
+    let live = state == SubscriptionState::Active.as_str();
+    let cursor = if live {
+        None
+    } else {
+        Some(max_outbox_id(conn)?)
     };
-    crate::db::write_tx(conn, |conn| {
-        let existing: Option<(String, String, Option<String>)> = event_subscriptions::table
-            .filter(event_subscriptions::kind.eq(ReceiverKind::Websub.as_str()))
-            .filter(event_subscriptions::topic.eq(topic))
-            .filter(event_subscriptions::callback.eq(&callback))
-            .select((
-                event_subscriptions::id,
-                event_subscriptions::state,
-                event_subscriptions::token_id,
+    diesel::update(event_subscriptions::table.find(&id))
+        .set((
+            event_subscriptions::verify_mode.eq(Some("subscribe")),
+            event_subscriptions::verify_secret.eq(wanted.secret),
+            event_subscriptions::verify_lease.eq(Some(wanted.lease)),
+            event_subscriptions::verify_attempts.eq(0),
+            event_subscriptions::next_attempt_at.eq(None::<i64>),
+            event_subscriptions::token_id.eq(Some(wanted.token_id)),
+            event_subscriptions::updated_at.eq(wanted.now),
+        ))
+        .execute(conn)?;
+    if let Some(cursor) = cursor {
+        diesel::update(event_subscriptions::table.find(&id))
+            .set((
+                event_subscriptions::state.eq(SubscriptionState::Pending.as_str()),
+                event_subscriptions::cursor.eq(cursor),
+                event_subscriptions::attempts.eq(0),
+                event_subscriptions::first_failure_at.eq(None::<i64>),
+                event_subscriptions::last_error.eq(None::<String>),
             ))
-            .first(conn)
-            .optional()?;
-        let id = match (mode, existing) {
-            ("unsubscribe", None) => {
-                return Err(AppError::new(
-                    ErrorKind::NotFound,
-                    "PMS_HUB_NO_SUBSCRIPTION",
-                    format!("No subscription of this callback to {topic}."),
-                ))
-            }
-            ("unsubscribe", Some((id, state, _))) => {
-                if state != SubscriptionState::Active.as_str()
-                    && state != SubscriptionState::Pending.as_str()
-                {
-                    return Err(AppError::new(
-                        ErrorKind::NotFound,
-                        "PMS_HUB_NO_SUBSCRIPTION",
-                        format!("This callback's subscription to {topic} is already {state}."),
-                    ));
-                }
-                diesel::update(event_subscriptions::table.find(&id))
-                    .set((
-                        event_subscriptions::verify_mode.eq(Some("unsubscribe")),
-                        event_subscriptions::verify_attempts.eq(0),
-                        event_subscriptions::next_attempt_at.eq(None::<i64>),
-                        event_subscriptions::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-            (_, Some((id, state, _))) if state == SubscriptionState::Deactivated.as_str() => {
-                let _ = id;
-                return Err(AppError::new(
-                    ErrorKind::Forbidden,
-                    "PMS_HUB_DEACTIVATED",
-                    "An operator deactivated this subscription; ask them to remove it first.",
-                ));
-            }
-            (_, Some((id, state, _))) => {
-                // A renewal keeps delivering while the callback confirms; anything else
-                // starts over from the events after this request.
-                let live = state == SubscriptionState::Active.as_str();
-                let cursor = if live {
-                    None
-                } else {
-                    Some(max_outbox_id(conn)?)
-                };
-                diesel::update(event_subscriptions::table.find(&id))
-                    .set((
-                        event_subscriptions::verify_mode.eq(Some("subscribe")),
-                        event_subscriptions::verify_secret.eq(secret.clone()),
-                        event_subscriptions::verify_lease.eq(Some(lease)),
-                        event_subscriptions::verify_attempts.eq(0),
-                        event_subscriptions::next_attempt_at.eq(None::<i64>),
-                        event_subscriptions::token_id.eq(Some(token_id)),
-                        event_subscriptions::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                if let Some(cursor) = cursor {
-                    diesel::update(event_subscriptions::table.find(&id))
-                        .set((
-                            event_subscriptions::state.eq(SubscriptionState::Pending.as_str()),
-                            event_subscriptions::cursor.eq(cursor),
-                            event_subscriptions::attempts.eq(0),
-                            event_subscriptions::first_failure_at.eq(None::<i64>),
-                            event_subscriptions::last_error.eq(None::<String>),
-                        ))
-                        .execute(conn)?;
-                }
-                id
-            }
-            (_, None) => {
-                let id = uuid::Uuid::new_v4().to_string();
-                let cursor = max_outbox_id(conn)?;
-                diesel::insert_into(event_subscriptions::table)
-                    .values((
-                        event_subscriptions::id.eq(&id),
-                        event_subscriptions::kind.eq(ReceiverKind::Websub.as_str()),
-                        event_subscriptions::topic.eq(topic),
-                        event_subscriptions::callback.eq(&callback),
-                        event_subscriptions::token_id.eq(Some(token_id)),
-                        event_subscriptions::state.eq(SubscriptionState::Pending.as_str()),
-                        event_subscriptions::verify_mode.eq(Some("subscribe")),
-                        event_subscriptions::verify_secret.eq(secret.clone()),
-                        event_subscriptions::verify_lease.eq(Some(lease)),
-                        event_subscriptions::lease_seconds.eq(lease),
-                        event_subscriptions::cursor.eq(cursor),
-                        event_subscriptions::created_at.eq(now),
-                        event_subscriptions::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-        };
-        audit::record(
-            conn,
-            actor,
-            if mode == "subscribe" {
-                "WEBSUB_SUBSCRIBE_REQUESTED"
-            } else {
-                "WEBSUB_UNSUBSCRIBE_REQUESTED"
-            },
-            "event_subscription",
-            &id,
-            json!({ "topic": topic, "callback": callback, "leaseSeconds": lease, "signed": secret.is_some() }),
-        )?;
-        Ok(Accepted {
-            id,
-            mode,
-            callback: callback.clone(),
-        })
-    })
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// Insert a new subscription awaiting subscribe verification, starting after the newest event;
+/// returns its id.
+fn insert_subscription(conn: &mut AnyConnection, wanted: Wanted<'_>) -> AppResult<String> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let cursor = max_outbox_id(conn)?;
+    diesel::insert_into(event_subscriptions::table)
+        .values((
+            event_subscriptions::id.eq(&id),
+            event_subscriptions::kind.eq(ReceiverKind::Websub.as_str()),
+            event_subscriptions::topic.eq(wanted.topic),
+            event_subscriptions::callback.eq(wanted.callback),
+            event_subscriptions::token_id.eq(Some(wanted.token_id)),
+            event_subscriptions::state.eq(SubscriptionState::Pending.as_str()),
+            event_subscriptions::verify_mode.eq(Some("subscribe")),
+            event_subscriptions::verify_secret.eq(wanted.secret),
+            event_subscriptions::verify_lease.eq(Some(wanted.lease)),
+            event_subscriptions::lease_seconds.eq(wanted.lease),
+            event_subscriptions::cursor.eq(cursor),
+            event_subscriptions::created_at.eq(wanted.now),
+            event_subscriptions::updated_at.eq(wanted.now),
+        ))
+        .execute(conn)?;
+    Ok(id)
 }
 
 fn max_outbox_id(conn: &mut AnyConnection) -> AppResult<i64> {

@@ -108,7 +108,18 @@ pub fn view(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionView> {
 /// A receiver with its newest attempts and dead letters.
 pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionDetail> {
     let subscription = view(conn, id)?;
-    let deliveries = event_deliveries::table
+    let deliveries = recent_deliveries(conn, id)?;
+    let dead_letters = recent_dead_letters(conn, id)?;
+    Ok(SubscriptionDetail {
+        subscription,
+        deliveries,
+        dead_letters,
+    })
+}
+
+/// The receiver's 50 newest delivery log rows, newest first.
+fn recent_deliveries(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<DeliveryView>> {
+    Ok(event_deliveries::table
         .filter(event_deliveries::subscription_id.eq(id))
         .order(event_deliveries::id.desc())
         .limit(50)
@@ -155,8 +166,12 @@ pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionDetai
             first_outbox_id: r.10,
             events: r.11,
         })
-        .collect();
-    let dead_letters = event_dead_letters::table
+        .collect())
+}
+
+/// The receiver's 100 newest dead letters, newest first.
+fn recent_dead_letters(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<DeadLetterView>> {
+    Ok(event_dead_letters::table
         .filter(event_dead_letters::subscription_id.eq(id))
         .order((
             event_dead_letters::dead_at.desc(),
@@ -197,12 +212,7 @@ pub fn detail(conn: &mut AnyConnection, id: &str) -> AppResult<SubscriptionDetai
             requeued_at: r.7,
             redelivered_at: r.8,
         })
-        .collect();
-    Ok(SubscriptionDetail {
-        subscription,
-        deliveries,
-        dead_letters,
-    })
+        .collect())
 }
 
 /// Ask for a dead letter to be delivered again (before the receiver's next event).

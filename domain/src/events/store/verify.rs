@@ -28,44 +28,18 @@ pub fn record_verification(
         return Ok(());
     };
     crate::db::write_tx(conn, |conn| {
-        let row = event_subscriptions::table.find(&r.id);
         let (action, error) = match outcome {
             Verification::Confirmed if mode == "unsubscribe" => {
-                diesel::update(row)
-                    .set((
-                        event_subscriptions::state.eq(SubscriptionState::Unsubscribed.as_str()),
-                        event_subscriptions::verify_mode.eq(None::<String>),
-                        event_subscriptions::next_attempt_at.eq(None::<i64>),
-                        event_subscriptions::last_error.eq(None::<String>),
-                        event_subscriptions::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                r.state = SubscriptionState::Unsubscribed.as_str().into();
+                confirm_unsubscribe(conn, r, now)?;
                 ("WEBSUB_UNSUBSCRIBED", None)
             }
             Verification::Confirmed => {
-                let lease = r.verify_lease.unwrap_or(r.lease_seconds);
-                diesel::update(row)
-                    .set((
-                        event_subscriptions::state.eq(SubscriptionState::Active.as_str()),
-                        event_subscriptions::secret.eq(r.verify_secret.clone()),
-                        event_subscriptions::lease_seconds.eq(lease),
-                        event_subscriptions::lease_ends_at.eq(Some(now + lease * 1000)),
-                        event_subscriptions::verify_mode.eq(None::<String>),
-                        event_subscriptions::verify_secret.eq(None::<Vec<u8>>),
-                        event_subscriptions::verify_lease.eq(None::<i64>),
-                        event_subscriptions::verify_attempts.eq(0),
-                        event_subscriptions::next_attempt_at.eq(None::<i64>),
-                        event_subscriptions::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                r.state = SubscriptionState::Active.as_str().into();
-                r.secret = r.verify_secret.take();
+                confirm_subscribe(conn, r, now)?;
                 ("WEBSUB_SUBSCRIBED", None)
             }
             Verification::Unreachable(e) if r.verify_attempts + 1 < VERIFY_ATTEMPTS => {
                 let at = now + retry.backoff_ms(r.verify_attempts + 1, 0.5);
-                diesel::update(row)
+                diesel::update(event_subscriptions::table.find(&r.id))
                     .set((
                         event_subscriptions::verify_attempts
                             .eq(event_subscriptions::verify_attempts + 1),
@@ -77,28 +51,7 @@ pub fn record_verification(
                 return Ok(());
             }
             Verification::Refused(e) | Verification::Unreachable(e) => {
-                // A refused renewal or unsubscribe leaves the subscription as it was.
-                let pending = r.state == SubscriptionState::Pending.as_str();
-                let state = if pending && mode == "subscribe" {
-                    SubscriptionState::Refused.as_str()
-                } else {
-                    r.state.as_str()
-                }
-                .to_string();
-                diesel::update(row)
-                    .set((
-                        event_subscriptions::state.eq(&state),
-                        event_subscriptions::verify_mode.eq(None::<String>),
-                        event_subscriptions::verify_secret.eq(None::<Vec<u8>>),
-                        event_subscriptions::verify_lease.eq(None::<i64>),
-                        event_subscriptions::verify_attempts.eq(0),
-                        event_subscriptions::next_attempt_at.eq(None::<i64>),
-                        event_subscriptions::last_error
-                            .eq(Some(format!("Verification of {mode} refused: {e}"))),
-                        event_subscriptions::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                r.state = state;
+                refuse_verification(conn, r, &mode, e, now)?;
                 ("WEBSUB_VERIFICATION_REFUSED", Some(e.clone()))
             }
         };
@@ -112,6 +65,78 @@ pub fn record_verification(
             json!({ "topic": r.topic, "callback": r.callback, "mode": mode, "error": error }),
         )
     })
+}
+
+/// The callback confirmed an unsubscribe: the subscription ends.
+fn confirm_unsubscribe(conn: &mut AnyConnection, r: &mut Receiver, now: i64) -> AppResult<()> {
+    diesel::update(event_subscriptions::table.find(&r.id))
+        .set((
+            event_subscriptions::state.eq(SubscriptionState::Unsubscribed.as_str()),
+            event_subscriptions::verify_mode.eq(None::<String>),
+            event_subscriptions::next_attempt_at.eq(None::<i64>),
+            event_subscriptions::last_error.eq(None::<String>),
+            event_subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    r.state = SubscriptionState::Unsubscribed.as_str().into();
+    Ok(())
+}
+
+/// The callback confirmed a subscribe: the subscription is active with the requested secret
+/// and lease.
+fn confirm_subscribe(conn: &mut AnyConnection, r: &mut Receiver, now: i64) -> AppResult<()> {
+    let lease = r.verify_lease.unwrap_or(r.lease_seconds);
+    diesel::update(event_subscriptions::table.find(&r.id))
+        .set((
+            event_subscriptions::state.eq(SubscriptionState::Active.as_str()),
+            event_subscriptions::secret.eq(r.verify_secret.clone()),
+            event_subscriptions::lease_seconds.eq(lease),
+            event_subscriptions::lease_ends_at.eq(Some(now + lease * 1000)),
+            event_subscriptions::verify_mode.eq(None::<String>),
+            event_subscriptions::verify_secret.eq(None::<Vec<u8>>),
+            event_subscriptions::verify_lease.eq(None::<i64>),
+            event_subscriptions::verify_attempts.eq(0),
+            event_subscriptions::next_attempt_at.eq(None::<i64>),
+            event_subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    r.state = SubscriptionState::Active.as_str().into();
+    r.secret = r.verify_secret.take();
+    Ok(())
+}
+
+/// The callback refused (or stayed unreachable): the request is dropped; a new subscription
+/// becomes refused, a renewal or unsubscribe leaves the subscription as it was.
+fn refuse_verification(
+    conn: &mut AnyConnection,
+    r: &mut Receiver,
+    mode: &str,
+    e: &str,
+    now: i64,
+) -> AppResult<()> {
+    // A refused renewal or unsubscribe leaves the subscription as it was.
+    let pending = r.state == SubscriptionState::Pending.as_str();
+    let state = if pending && mode == "subscribe" {
+        SubscriptionState::Refused.as_str()
+    } else {
+        r.state.as_str()
+    }
+    .to_string();
+    diesel::update(event_subscriptions::table.find(&r.id))
+        .set((
+            event_subscriptions::state.eq(&state),
+            event_subscriptions::verify_mode.eq(None::<String>),
+            event_subscriptions::verify_secret.eq(None::<Vec<u8>>),
+            event_subscriptions::verify_lease.eq(None::<i64>),
+            event_subscriptions::verify_attempts.eq(0),
+            event_subscriptions::next_attempt_at.eq(None::<i64>),
+            event_subscriptions::last_error
+                .eq(Some(format!("Verification of {mode} refused: {e}"))),
+            event_subscriptions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    r.state = state;
+    Ok(())
 }
 
 /// End the subscriptions whose lease ran out; returns how many.
