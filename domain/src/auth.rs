@@ -106,33 +106,9 @@ fn login_inner(
     let row = match row {
         Some(row) if verified => row,
         _ => {
-            let (delay, locked) = crate::db::write_tx(conn, |conn| {
-                let outcome =
-                    throttle::record_failure(conn, &acct_key, addr_key.as_deref(), limits)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    if outcome.1 {
-                        "LOGIN_LOCKED"
-                    } else {
-                        "LOGIN_FAILED"
-                    },
-                    "account",
-                    actor.id.as_deref().unwrap_or("-"),
-                    json!({ "email": email, "ip": client.ip }),
-                )?;
-                Ok::<_, AppError>(outcome)
-            })?;
-            let err = if locked {
-                AppError::new(
-                    ErrorKind::RateLimited,
-                    "PMS_AUTH_LOCKED",
-                    "Too many failed sign-in attempts. Try again in 15 minutes.",
-                )
-            } else {
-                invalid()
-            };
-            return Ok(Err((err, delay)));
+            let addr_key = addr_key.as_deref();
+            let failure = record_failure(conn, &actor, &email, client, &acct_key, addr_key, limits);
+            return Ok(Err(failure?));
         }
     };
     if !row.active {
@@ -147,26 +123,78 @@ fn login_inner(
         )));
     }
     let user = account::load_user(conn, &row.id)?.ok_or_else(invalid)?;
-    let token = crate::db::write_tx(conn, |conn| {
-        throttle::reset(conn, &acct_key)?;
+    let token = start_session(conn, &actor, &row.id, client, &acct_key, sessions)?;
+    Ok(Ok((token, user)))
+}
+
+/// A failed sign-in: counted against the account and address keys and audited; returns the
+/// error to show (locked or invalid) and the delay before answering.
+fn record_failure(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    email: &str,
+    client: &ClientInfo,
+    acct_key: &str,
+    addr_key: Option<&str>,
+    limits: &ThrottlePolicy,
+) -> AppResult<(AppError, u64)> {
+    let (delay, locked) = crate::db::write_tx(conn, |conn| {
+        let outcome = throttle::record_failure(conn, acct_key, addr_key, limits)?;
+        audit::record(
+            conn,
+            actor,
+            if outcome.1 {
+                "LOGIN_LOCKED"
+            } else {
+                "LOGIN_FAILED"
+            },
+            "account",
+            actor.id.as_deref().unwrap_or("-"),
+            json!({ "email": email, "ip": client.ip }),
+        )?;
+        Ok::<_, AppError>(outcome)
+    })?;
+    let err = if locked {
+        AppError::new(
+            ErrorKind::RateLimited,
+            "PMS_AUTH_LOCKED",
+            "Too many failed sign-in attempts. Try again in 15 minutes.",
+        )
+    } else {
+        invalid()
+    };
+    Ok((err, delay))
+}
+
+/// A successful sign-in: the account's failures are forgotten, a session starts and the sign-in
+/// is audited, together; returns the session token.
+fn start_session(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    account_id: &str,
+    client: &ClientInfo,
+    acct_key: &str,
+    sessions: &SessionPolicy,
+) -> AppResult<String> {
+    crate::db::write_tx(conn, |conn| {
+        throttle::reset(conn, acct_key)?;
         let token = session::create(
             conn,
-            &row.id,
+            account_id,
             client.ip.as_deref(),
             client.user_agent.as_deref(),
             sessions,
         )?;
         audit::record(
             conn,
-            &actor,
+            actor,
             "LOGIN",
             "account",
-            &row.id,
+            account_id,
             json!({ "ip": client.ip }),
         )?;
         Ok::<_, AppError>(token)
-    })?;
-    Ok(Ok((token, user)))
+    })
 }
 
 /// End a session and audit it.
