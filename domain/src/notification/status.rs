@@ -113,112 +113,125 @@ impl Subject {
 
 /// Title and body of the news in `lang` (`eng`, `fra`, `ara`; English otherwise).
 pub fn status_text(news: &News<'_>, lang: &str) -> (String, String) {
+    match lang {
+        "fra" => french(news),
+        "ara" => arabic(news),
+        _ => english(news),
+    }
+}
+
+/// The news in French (participles agree with the subject's gender).
+fn french(news: &News<'_>) -> (String, String) {
     use Outcome as O;
     use Subject as S;
     let name = news.name;
-    match lang {
-        "fra" => {
-            // (title noun, noun with its article, feminine)
-            let (noun, with_article, fem) = match news.subject {
-                S::Registration => ("Inscription", "L'inscription", true),
-                S::PolicyRequest => ("Demande de politique", "La demande de politique", true),
-                S::ApiKey => ("Clé d'API", "La clé d'API", true),
-                S::License => ("Licence MISP", "La licence MISP", true),
-                S::Sbi => ("SBI", "Le SBI", false),
-                S::Device => ("Appareil", "L'appareil", false),
-                S::Chip => ("Puce FTM", "La puce FTM", true),
-            };
-            let stem = match news.outcome {
-                O::Approved => "approuvé",
-                O::Rejected => "rejeté",
-                O::Deactivated => "désactivé",
-                O::Reactivated => "réactivé",
-            };
-            let done = if fem {
-                format!("{stem}e")
-            } else {
-                stem.to_string()
-            };
-            let mut body = format!(
-                "{with_article} « {name} » a été {done} par un administrateur des partenaires."
-            );
-            if let Some(r) = news.reason {
-                body.push_str(&format!(" Motif : {r}"));
-            }
-            match (news.subject, news.outcome) {
-                (S::Registration, O::Deactivated) => body.push_str(
-                    " Vos clés d'API, licences MISP et clients OIDC ont été désactivés avec elle.",
-                ),
-                (S::Registration, O::Reactivated) => body.push_str(
-                    " Les clés d'API, licences et clients OIDC désactivés ne sont pas rétablis : créez-en de nouveaux.",
-                ),
-                _ => {}
-            }
-            (format!("{noun} {done}"), body)
-        }
-        "ara" => {
-            let noun = match news.subject {
-                S::Registration => "التسجيل",
-                S::PolicyRequest => "طلب السياسة",
-                S::ApiKey => "مفتاح API",
-                S::License => "ترخيص MISP",
-                S::Sbi => "SBI",
-                S::Device => "الجهاز",
-                S::Chip => "شريحة FTM",
-            };
-            let done = match news.outcome {
-                O::Approved => "تمت الموافقة",
-                O::Rejected => "تم الرفض",
-                O::Deactivated => "تم التعطيل",
-                O::Reactivated => "تمت إعادة التفعيل",
-            };
-            let mut body = format!("{noun} «{name}»: {done} من قبل مسؤول الشركاء.");
-            if let Some(r) = news.reason {
-                body.push_str(&format!(" السبب: {r}"));
-            }
-            match (news.subject, news.outcome) {
-                (S::Registration, O::Deactivated) => body.push_str(
-                    " تم تعطيل مفاتيح API وتراخيص MISP وعملاء OIDC الخاصة بك معه.",
-                ),
-                (S::Registration, O::Reactivated) => body.push_str(
-                    " لا تتم استعادة المفاتيح والتراخيص والعملاء المعطلة: أنشئ مفاتيح وتراخيص وعملاء جددًا.",
-                ),
-                _ => {}
-            }
-            (format!("{noun}: {done}"), body)
-        }
-        _ => {
-            let noun = match news.subject {
-                S::Registration => "Registration",
-                S::PolicyRequest => "Policy request",
-                S::ApiKey => "API key",
-                S::License => "MISP license",
-                S::Sbi => "SBI",
-                S::Device => "Device",
-                S::Chip => "FTM chip",
-            };
-            let done = match news.outcome {
-                O::Approved => "approved",
-                O::Rejected => "rejected",
-                O::Deactivated => "deactivated",
-                O::Reactivated => "reactivated",
-            };
-            let mut body = format!("{noun} \u{201c}{name}\u{201d} was {done} by a partner admin.");
-            if let Some(r) = news.reason {
-                body.push_str(&format!(" Reason: {r}"));
-            }
-            match (news.subject, news.outcome) {
-                (S::Registration, O::Deactivated) => body.push_str(
-                    " Your API keys, MISP licenses and OIDC clients were deactivated with it.",
-                ),
-                (S::Registration, O::Reactivated) => body.push_str(
-                    " Deactivated API keys, licenses and OIDC clients are not restored: create new ones.",
-                ),
-                _ => {}
-            }
-            (format!("{noun} {done}"), body)
-        }
+    // (title noun, noun with its article, feminine)
+    let (noun, with_article, fem) = match news.subject {
+        S::Registration => ("Inscription", "L'inscription", true),
+        S::PolicyRequest => ("Demande de politique", "La demande de politique", true),
+        S::ApiKey => ("Clé d'API", "La clé d'API", true),
+        S::License => ("Licence MISP", "La licence MISP", true),
+        S::Sbi => ("SBI", "Le SBI", false),
+        S::Device => ("Appareil", "L'appareil", false),
+        S::Chip => ("Puce FTM", "La puce FTM", true),
+    };
+    let stem = match news.outcome {
+        O::Approved => "approuvé",
+        O::Rejected => "rejeté",
+        O::Deactivated => "désactivé",
+        O::Reactivated => "réactivé",
+    };
+    let done = if fem {
+        format!("{stem}e")
+    } else {
+        stem.to_string()
+    };
+    let mut body =
+        format!("{with_article} « {name} » a été {done} par un administrateur des partenaires.");
+    if let Some(r) = news.reason {
+        body.push_str(&format!(" Motif : {r}"));
     }
+    match (news.subject, news.outcome) {
+        (S::Registration, O::Deactivated) => body.push_str(
+            " Vos clés d'API, licences MISP et clients OIDC ont été désactivés avec elle.",
+        ),
+        (S::Registration, O::Reactivated) => body.push_str(
+            " Les clés d'API, licences et clients OIDC désactivés ne sont pas rétablis : créez-en de nouveaux.",
+        ),
+        _ => {}
+    }
+    (format!("{noun} {done}"), body)
+}
+
+/// The news in Arabic.
+fn arabic(news: &News<'_>) -> (String, String) {
+    use Outcome as O;
+    use Subject as S;
+    let name = news.name;
+    let noun = match news.subject {
+        S::Registration => "التسجيل",
+        S::PolicyRequest => "طلب السياسة",
+        S::ApiKey => "مفتاح API",
+        S::License => "ترخيص MISP",
+        S::Sbi => "SBI",
+        S::Device => "الجهاز",
+        S::Chip => "شريحة FTM",
+    };
+    let done = match news.outcome {
+        O::Approved => "تمت الموافقة",
+        O::Rejected => "تم الرفض",
+        O::Deactivated => "تم التعطيل",
+        O::Reactivated => "تمت إعادة التفعيل",
+    };
+    let mut body = format!("{noun} «{name}»: {done} من قبل مسؤول الشركاء.");
+    if let Some(r) = news.reason {
+        body.push_str(&format!(" السبب: {r}"));
+    }
+    match (news.subject, news.outcome) {
+        (S::Registration, O::Deactivated) => {
+            body.push_str(" تم تعطيل مفاتيح API وتراخيص MISP وعملاء OIDC الخاصة بك معه.")
+        }
+        (S::Registration, O::Reactivated) => body.push_str(
+            " لا تتم استعادة المفاتيح والتراخيص والعملاء المعطلة: أنشئ مفاتيح وتراخيص وعملاء جددًا.",
+        ),
+        _ => {}
+    }
+    (format!("{noun}: {done}"), body)
+}
+
+/// The news in English (also for any language without its own text).
+fn english(news: &News<'_>) -> (String, String) {
+    use Outcome as O;
+    use Subject as S;
+    let name = news.name;
+    let noun = match news.subject {
+        S::Registration => "Registration",
+        S::PolicyRequest => "Policy request",
+        S::ApiKey => "API key",
+        S::License => "MISP license",
+        S::Sbi => "SBI",
+        S::Device => "Device",
+        S::Chip => "FTM chip",
+    };
+    let done = match news.outcome {
+        O::Approved => "approved",
+        O::Rejected => "rejected",
+        O::Deactivated => "deactivated",
+        O::Reactivated => "reactivated",
+    };
+    let mut body = format!("{noun} \u{201c}{name}\u{201d} was {done} by a partner admin.");
+    if let Some(r) = news.reason {
+        body.push_str(&format!(" Reason: {r}"));
+    }
+    match (news.subject, news.outcome) {
+        (S::Registration, O::Deactivated) => body
+            .push_str(" Your API keys, MISP licenses and OIDC clients were deactivated with it."),
+        (S::Registration, O::Reactivated) => body.push_str(
+            " Deactivated API keys, licenses and OIDC clients are not restored: create new ones.",
+        ),
+        _ => {}
+    }
+    (format!("{noun} {done}"), body)
 }
 
 /// Tell the partner (its account, in its language) of `news`; call inside the decision's
