@@ -213,14 +213,13 @@ pub fn router(state: ServerState) -> Router {
         move || provide_context(app_state.clone())
     };
     let hsts = state.app.secure_cookies;
-    let mosip_state = mosip::MosipState {
-        app: app_state.clone(),
-        settings: state.mosip.clone(),
-    };
-    let hub_state = events::HubState {
-        app: app_state.clone(),
-        settings: state.events.clone(),
-    };
+    let (hub, mosip_door) = (
+        hub_routes(&state),
+        mosip::router(mosip::MosipState {
+            app: app_state.clone(),
+            settings: state.mosip.clone(),
+        }),
+    );
 
     let mut pages = Router::<ServerState>::new();
     if let Some(id) = &asset_id {
@@ -241,49 +240,72 @@ pub fn router(state: ServerState) -> Router {
         >(ctx, shell))
         .with_state(state);
 
-    let security = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+    let service = service_routes(app_state.clone());
+    let inner = pages
+        .layer(axum::middleware::from_fn_with_state(
+            app_state,
+            middleware::session_layer,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
+        .layer(axum::middleware::from_fn(middleware::csrf_layer))
+        .merge(hub)
+        // MOSIP's clients carry their JWT in an `Authorization` cookie or header, not a
+        // session; cross-site posts cannot send it (SameSite=Lax) nor a JSON body in a form.
+        .merge(mosip_door)
+        .merge(docs_routes())
+        // Inside compression: it reads the error body before it is encoded.
+        .layer(axum::middleware::from_fn(middleware::restatus_layer))
+        .layer(axum::middleware::from_fn(middleware::utf8_layer));
+    with_security_headers(inner, hsts)
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Outside the limit, so its 413 (and the timeout's 408) get the portal's error shape.
+        .layer(axum::middleware::from_fn(middleware::error_shape_layer))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-        ))
-        // Pages set their own CSP with a nonce; everything else gets the strictest one.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            if hsts {
-                Some(HeaderValue::from_static(
-                    "max-age=31536000; includeSubDomains",
-                ))
-            } else {
-                None
-            },
-        ));
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .merge(service)
+}
 
-    // Service-to-service calls carry a bearer token, neither a session nor a browser origin.
-    // The hottest route answers outside the pages' layers (tracing span, request id, session,
-    // compression, the pages' security headers): a small JSON answer needs none of them.
-    let service = Router::new()
+/// The API reference (OpenAPI document and its page).
+fn docs_routes() -> Router {
+    Router::new()
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/docs", get(openapi::reference_page))
+}
+
+/// The WebSub hub and its topic list.
+fn hub_routes(state: &ServerState) -> Router {
+    Router::new()
+        .route("/websub/hub", axum::routing::post(events::hub_post))
+        .route("/websub/topics", get(events::topics))
+        .with_state(events::HubState {
+            app: state.app.clone(),
+            settings: state.events.clone(),
+        })
+}
+
+/// The request's tracing span: method, path and request id.
+fn request_span(req: &Request<axum::body::Body>) -> tracing::Span {
+    let rid = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
+}
+
+/// Service-to-service calls carry a bearer token, neither a session nor a browser origin.
+/// The hottest route answers outside the pages' layers (tracing span, request id, session,
+/// compression, the pages' security headers): a small JSON answer needs none of them.
+fn service_routes(app_state: app::state::AppState) -> Router {
+    Router::new()
         .route("/api/v1/apikeys/verify", axum::routing::post(verify_key))
-        .with_state(app_state.clone())
+        .with_state(app_state)
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(panic_answer))
@@ -296,46 +318,49 @@ pub fn router(state: ServerState) -> Router {
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
                 )),
-        );
-    let docs = Router::new()
-        .route("/api/openapi.json", get(openapi::openapi_json))
-        .route("/api/docs", get(openapi::reference_page));
-    let hub = Router::new()
-        .route("/websub/hub", axum::routing::post(events::hub_post))
-        .route("/websub/topics", get(events::topics))
-        .with_state(hub_state);
-
-    pages
-        .layer(axum::middleware::from_fn_with_state(app_state, middleware::session_layer))
-        .layer(axum::middleware::from_fn(middleware::csrf_layer))
-        .merge(hub)
-        // MOSIP's clients carry their JWT in an `Authorization` cookie or header, not a
-        // session; cross-site posts cannot send it (SameSite=Lax) nor a JSON body in a form.
-        .merge(mosip::router(mosip_state))
-        .merge(docs)
-        // Inside compression: it reads the error body before it is encoded.
-        .layer(axum::middleware::from_fn(middleware::restatus_layer))
-        .layer(axum::middleware::from_fn(middleware::utf8_layer))
-        .layer(security)
-        .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        // Outside the limit, so its 413 (and the timeout's 408) get the portal's error shape.
-        .layer(axum::middleware::from_fn(middleware::error_shape_layer))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::custom(panic_answer))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {
-                let rid = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
-            }),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .merge(service)
+}
+
+/// The security headers of every answer that did not set its own.
+fn with_security_headers(router: Router, hsts: bool) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+            ))
+            // Pages set their own CSP with a nonce; everything else gets the strictest one.
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::STRICT_TRANSPORT_SECURITY,
+                if hsts {
+                    Some(HeaderValue::from_static(
+                        "max-age=31536000; includeSubDomains",
+                    ))
+                } else {
+                    None
+                },
+            )),
+    )
 }
 
 /// A panic's answer: the portal's internal error, never the panic's text.

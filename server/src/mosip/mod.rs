@@ -70,10 +70,23 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The door's routes.
+/// The door's routes, by area.
 pub fn router(state: MosipState) -> Router {
-    let pm = "/v1/partnermanager";
-    let pol = "/v1/policymanager";
+    Router::new()
+        .merge(auth_routes())
+        .merge(partner_routes())
+        .merge(search_routes())
+        .merge(filter_value_routes())
+        .merge(device_routes())
+        .merge(policy_routes())
+        .with_state(state)
+}
+
+const PM: &str = "/v1/partnermanager";
+const POL: &str = "/v1/policymanager";
+
+/// Sign-in: MOSIP's auth manager and the Keycloak admin calls its scripts make.
+fn auth_routes() -> Router<MosipState> {
     let kc = "/auth/admin/realms/{realm}";
     Router::new()
         .route(
@@ -98,130 +111,154 @@ pub fn router(state: MosipState) -> Router {
             post(auth::map_roles).get(auth::user_roles),
         )
         .route(&format!("{kc}/roles"), get(auth::list_roles))
+}
+
+/// Partners: registration, certificates, policy mappings, keys, MOSIP's partner lists.
+fn partner_routes() -> Router<MosipState> {
+    Router::new()
         .route(
-            &format!("{pm}/partners/certificate/ca/upload"),
+            &format!("{PM}/partners/certificate/ca/upload"),
             post(partners::upload_ca),
         )
         .route(
-            &format!("{pm}/partners/certificate/upload"),
+            &format!("{PM}/partners/certificate/upload"),
             post(partners::upload_certificate),
         )
-        .route(&format!("{pm}/partners"), post(partners::register))
-        .route(&format!("{pm}/partners/search"), post(search::partners))
-        .route(&format!("{pm}/oauth/client"), post(oauth::create_client))
+        .route(&format!("{PM}/partners"), post(partners::register))
+        .route(&format!("{PM}/oauth/client"), post(oauth::create_client))
+        .route(&format!("{PM}/partners/v3"), get(reads::partners_v3))
         .route(
-            &format!("{pm}/partners/filtervalues"),
-            post(filter_values::partners),
-        )
-        .route(
-            &format!("{pm}/partners/apikey/request/filtervalues"),
-            post(filter_values::policy_requests),
-        )
-        .route(
-            &format!("{pm}/misps/filtervalues"),
-            post(filter_values::misp_licenses),
-        )
-        .route(
-            &format!("{pm}/devicedetail/filtervalues"),
-            post(filter_values::devices),
-        )
-        .route(
-            &format!("{pm}/devicedetail/deviceType/filtervalues"),
-            post(filter_values::device_types),
-        )
-        .route(
-            &format!("{pm}/devicedetail/deviceSubType/filtervalues"),
-            post(filter_values::device_sub_types),
-        )
-        .route(
-            &format!("{pm}/securebiometricinterface/filtervalues"),
-            post(filter_values::sbis),
-        )
-        .route(
-            &format!("{pol}/policies/group/filtervalues"),
-            post(filter_values::policy_groups),
-        )
-        .route(
-            &format!("{pol}/policies/filtervalues"),
-            post(filter_values::policies),
-        )
-        .route(&format!("{pm}/partners/v3"), get(reads::partners_v3))
-        .route(
-            &format!("{pm}/partners/{{partner_id}}/certificate"),
+            &format!("{PM}/partners/{{partner_id}}/certificate"),
             get(reads::certificate),
         )
+        .route(&format!("{PM}/admin-partners"), get(lists::admin_partners))
+        .route(&format!("{PM}/partner-api-keys"), get(access::api_keys))
         .route(
-            &format!("{pm}/partners/partnertype/search"),
-            post(search::partner_types),
-        )
-        .route(&format!("{pm}/admin-partners"), get(lists::admin_partners))
-        .route(&format!("{pm}/partner-api-keys"), get(access::api_keys))
-        .route(
-            &format!("{pm}/partner-policy-requests"),
+            &format!("{PM}/partner-policy-requests"),
             get(access::policy_requests),
         )
-        .route(&format!("{pm}/devicedetail"), get(items::devices))
-        .route(&format!("{pm}/devicedetail/search"), post(search::devices))
         .route(
-            &format!("{pm}/devicedetail/deviceType/search"),
-            post(search::device_types),
-        )
-        .route(
-            &format!("{pm}/devicedetail/{{device_id}}/approval"),
-            post(devices::decide_device),
-        )
-        .route(
-            &format!("{pm}/devicedetail/{{device_id}}"),
-            patch(devices::deactivate_device),
-        )
-        .route(
-            &format!("{pm}/securebiometricinterface"),
-            get(items::sbis),
-        )
-        .route(&format!("{pm}/ftpchipdetail/v2"), get(items::chips))
-        .route(
-            &format!("{pm}/partners/{{partner_id}}/policy/map"),
+            &format!("{PM}/partners/{{partner_id}}/policy/map"),
             post(partners::map_policy),
         )
         .route(
-            &format!("{pm}/partners/policy/{{mapping_key}}"),
+            &format!("{PM}/partners/policy/{{mapping_key}}"),
             put(partners::decide_mapping),
         )
         .route(
-            &format!("{pm}/partners/{{partner_id}}/generate/apikey"),
+            &format!("{PM}/partners/{{partner_id}}/generate/apikey"),
             patch(partners::generate_api_key),
         )
         .route(
-            &format!("{pm}/partners/{{partner_id}}/credentialtype/{{credential_type}}/policies/{{policy_name}}"),
+            &format!("{PM}/partners/{{partner_id}}/credentialtype/{{credential_type}}/policies/{{policy_name}}"),
             post(partners::map_credential_type),
         )
+}
+
+/// MOSIP's old search calls (partners, types, devices, policies, groups).
+fn search_routes() -> Router<MosipState> {
+    Router::new()
+        .route(&format!("{PM}/partners/search"), post(search::partners))
         .route(
-            &format!("{pm}/securebiometricinterface/{{sbi_id}}"),
+            &format!("{PM}/partners/partnertype/search"),
+            post(search::partner_types),
+        )
+        .route(&format!("{PM}/devicedetail/search"), post(search::devices))
+        .route(
+            &format!("{PM}/devicedetail/deviceType/search"),
+            post(search::device_types),
+        )
+        .route(&format!("{POL}/policies/search"), post(search::policies))
+        .route(
+            &format!("{POL}/policies/group/search"),
+            post(search::policy_groups),
+        )
+}
+
+/// MOSIP's filter-value calls.
+fn filter_value_routes() -> Router<MosipState> {
+    Router::new()
+        .route(
+            &format!("{PM}/partners/filtervalues"),
+            post(filter_values::partners),
+        )
+        .route(
+            &format!("{PM}/partners/apikey/request/filtervalues"),
+            post(filter_values::policy_requests),
+        )
+        .route(
+            &format!("{PM}/misps/filtervalues"),
+            post(filter_values::misp_licenses),
+        )
+        .route(
+            &format!("{PM}/devicedetail/filtervalues"),
+            post(filter_values::devices),
+        )
+        .route(
+            &format!("{PM}/devicedetail/deviceType/filtervalues"),
+            post(filter_values::device_types),
+        )
+        .route(
+            &format!("{PM}/devicedetail/deviceSubType/filtervalues"),
+            post(filter_values::device_sub_types),
+        )
+        .route(
+            &format!("{PM}/securebiometricinterface/filtervalues"),
+            post(filter_values::sbis),
+        )
+        .route(
+            &format!("{POL}/policies/group/filtervalues"),
+            post(filter_values::policy_groups),
+        )
+        .route(
+            &format!("{POL}/policies/filtervalues"),
+            post(filter_values::policies),
+        )
+}
+
+/// SBIs, devices and FTM chips: lists, approval, deactivation.
+fn device_routes() -> Router<MosipState> {
+    Router::new()
+        .route(&format!("{PM}/devicedetail"), get(items::devices))
+        .route(
+            &format!("{PM}/devicedetail/{{device_id}}/approval"),
+            post(devices::decide_device),
+        )
+        .route(
+            &format!("{PM}/devicedetail/{{device_id}}"),
+            patch(devices::deactivate_device),
+        )
+        .route(&format!("{PM}/securebiometricinterface"), get(items::sbis))
+        .route(&format!("{PM}/ftpchipdetail/v2"), get(items::chips))
+        .route(
+            &format!("{PM}/securebiometricinterface/{{sbi_id}}"),
             patch(devices::deactivate_sbi),
         )
         .route(
-            &format!("{pm}/ftpchipdetail/{{ftm_id}}"),
+            &format!("{PM}/ftpchipdetail/{{ftm_id}}"),
             patch(devices::deactivate_ftm),
         )
-        .route(&format!("{pol}/policies/group/new"), post(policies::create_group))
+}
+
+/// Policy groups and policies.
+fn policy_routes() -> Router<MosipState> {
+    Router::new()
         .route(
-            &format!("{pol}/policies/group/{{group_id}}"),
+            &format!("{POL}/policies/group/new"),
+            post(policies::create_group),
+        )
+        .route(
+            &format!("{POL}/policies/group/{{group_id}}"),
             patch(policies::deactivate_group),
         )
-        .route(&format!("{pol}/policies"), post(policies::create_policy))
-        .route(&format!("{pol}/policies/v2"), get(policies::list))
+        .route(&format!("{POL}/policies"), post(policies::create_policy))
+        .route(&format!("{POL}/policies/v2"), get(policies::list))
         .route(
-            &format!("{pol}/policies/{{policy_id}}"),
+            &format!("{POL}/policies/{{policy_id}}"),
             patch(policies::deactivate_policy),
         )
-        .route(&format!("{pol}/policies/search"), post(search::policies))
         .route(
-            &format!("{pol}/policies/group/search"),
-            post(search::policy_groups),
-        )
-        .route(
-            &format!("{pol}/policies/{{policy_id}}/group/{{group_id}}/publish"),
+            &format!("{POL}/policies/{{policy_id}}/group/{{group_id}}/publish"),
             post(policies::publish),
         )
-        .with_state(state)
 }
