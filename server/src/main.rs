@@ -306,24 +306,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await?
         .map_err(anyhow::Error::msg)?;
 
-    let mut certs = domain::cert::signing::CertConfig::new(config.ca_master_key()?);
-    let (min_days, no_kcs, activate) = config.cert_rules();
-    certs.min_ca_validity_days = min_days;
-    certs.allow_ca_without_key_cert_sign = no_kcs;
-    certs.activate_on_certificate = activate;
-    // Each rule relaxed from the portal's own is said out loud at every start.
-    if min_days < domain::cert::DEFAULT_MIN_CA_VALIDITY_DAYS {
-        tracing::warn!(
-            min_days,
-            "CAs with less than a year of validity left are accepted (PMS_MIN_CA_VALIDITY_DAYS)"
-        );
-    }
-    if no_kcs {
-        tracing::warn!("CAs whose key usage lacks keyCertSign are accepted (PMS_CA_REQUIRE_KEY_CERT_SIGN=false)");
-    }
-    if activate {
-        tracing::warn!("partners are activated by their first valid certificate, without an admin's approval (PMS_PARTNER_ACTIVATION=certificate)");
-    }
+    let certs = cert_config(&config)?;
     let master = certs.master_key.clone();
     let conn_pool = pool.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
@@ -343,28 +326,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .unwrap_or_else(domain::session::new_token);
     // Decisions queue their status mail only when there is a way to send it.
     domain::notification::status::set_mail_enabled(config.smtp_url.is_some());
-    let state = AppState {
-        pool,
-        sessions: SessionPolicy {
-            idle_ms: config.session_idle_minutes.max(1) * 60_000,
-            absolute_ms: config.session_absolute_hours.max(1) * 3_600_000,
-        },
-        throttle: ThrottlePolicy::default(),
-        secure_cookies: config.secure_cookies,
-        setup_token_hash: Arc::from(domain::session::hash_token(&setup_token)),
-        certs: Arc::new(certs),
-        sbi_max_years: config.sbi_max_years.clamp(1, 50),
-        access: domain::access::AccessConfig {
-            api_key_days: config.apikey_days.clamp(1, 3650),
-            license_days: config.misp_license_days.clamp(1, 3650),
-        },
-        service_tokens: Default::default(),
-        mail_enabled: config.smtp_url.is_some(),
-        esignet_enabled: config
-            .esignet_url
-            .as_deref()
-            .is_some_and(|u| !u.trim().is_empty()),
-    };
+    let state = app_state(&config, pool, certs, &setup_token);
     let event_settings = config.event_settings();
     if !event_settings.allow_hosts.is_empty() {
         tracing::warn!(hosts = ?event_settings.allow_hosts,
@@ -378,6 +340,91 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             token_ttl_secs: config.mosip_token_minutes.clamp(1, 1440) * 60,
         }),
     });
+    spawn_jobs(&config, &state, event_settings)?;
+
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = backend, ready_ms = started.elapsed().as_millis() as u64, "portal ready");
+    println!("Partner Management Portal listening on http://{addr}");
+    if !admin_exists {
+        println!(
+            "No partner admin exists yet. Create one with\n  pms admin create --email you@example.org --role PARTNER_ADMIN\n\
+             or open http://{addr}/setup with the one-time set-up token: {setup_token}"
+        );
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("portal stopped");
+    Ok(())
+}
+
+/// The state every request shares, from the configuration.
+fn app_state(
+    config: &Config,
+    pool: domain::db::Pool,
+    certs: domain::cert::signing::CertConfig,
+    setup_token: &str,
+) -> AppState {
+    AppState {
+        pool,
+        sessions: SessionPolicy {
+            idle_ms: config.session_idle_minutes.max(1) * 60_000,
+            absolute_ms: config.session_absolute_hours.max(1) * 3_600_000,
+        },
+        throttle: ThrottlePolicy::default(),
+        secure_cookies: config.secure_cookies,
+        setup_token_hash: Arc::from(domain::session::hash_token(setup_token)),
+        certs: Arc::new(certs),
+        sbi_max_years: config.sbi_max_years.clamp(1, 50),
+        access: domain::access::AccessConfig {
+            api_key_days: config.apikey_days.clamp(1, 3650),
+            license_days: config.misp_license_days.clamp(1, 3650),
+        },
+        service_tokens: Default::default(),
+        mail_enabled: config.smtp_url.is_some(),
+        esignet_enabled: config
+            .esignet_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty()),
+    }
+}
+
+/// Certificate rules from the configuration; each rule relaxed from the portal's own is said
+/// out loud at every start.
+fn cert_config(config: &Config) -> anyhow::Result<domain::cert::signing::CertConfig> {
+    let mut certs = domain::cert::signing::CertConfig::new(config.ca_master_key()?);
+    let (min_days, no_kcs, activate) = config.cert_rules();
+    certs.min_ca_validity_days = min_days;
+    certs.allow_ca_without_key_cert_sign = no_kcs;
+    certs.activate_on_certificate = activate;
+    // Each rule relaxed from the portal's own is said out loud at every start.
+    if min_days < domain::cert::DEFAULT_MIN_CA_VALIDITY_DAYS {
+        tracing::warn!(
+            min_days,
+            "CAs with less than a year of validity left are accepted (PMS_MIN_CA_VALIDITY_DAYS)"
+        );
+    }
+    if no_kcs {
+        tracing::warn!("CAs whose key usage lacks keyCertSign are accepted (PMS_CA_REQUIRE_KEY_CERT_SIGN=false)");
+    }
+    if activate {
+        tracing::warn!("partners are activated by their first valid certificate, without an admin's approval (PMS_PARTNER_ACTIVATION=certificate)");
+    }
+    Ok(certs)
+}
+
+/// The background work: event delivery, expiry notices, notifications, mail, session sweep.
+fn spawn_jobs(
+    config: &Config,
+    state: &AppState,
+    event_settings: pms::events::EventSettings,
+) -> anyhow::Result<()> {
     pms::events::spawn(
         pms::events::Engine::new(
             state.pool.clone(),
@@ -403,27 +450,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             std::time::Duration::from_secs(config.mail_interval_secs.max(1)),
         );
     }
-    spawn_session_sweeper(state);
-
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.addr))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, database = backend, ready_ms = started.elapsed().as_millis() as u64, "portal ready");
-    println!("Partner Management Portal listening on http://{addr}");
-    if !admin_exists {
-        println!(
-            "No partner admin exists yet. Create one with\n  pms admin create --email you@example.org --role PARTNER_ADMIN\n\
-             or open http://{addr}/setup with the one-time set-up token: {setup_token}"
-        );
-    }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    tracing::info!("portal stopped");
+    spawn_session_sweeper(state.clone());
     Ok(())
 }
 
