@@ -71,6 +71,16 @@ pub enum Scope<'a> {
     All,
 }
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// API keys joined to their partners, policies and groups.
+type KeyJoin = diesel::dsl::InnerJoin<
+    diesel::dsl::InnerJoin<api_keys::table, partners::table>,
+    diesel::dsl::InnerJoin<policies::table, policy_groups::table>,
+>;
+/// A boxed query on API keys with their partners, policies and groups.
+type Keys<'a> = diesel::dsl::IntoBoxed<'a, KeyJoin, Backend>;
+
 /// A page of API keys of authentication partners; `withdrawn` keeps only deactivated keys
 /// (`true`) or only the others (`false`).
 pub fn keys_by(
@@ -83,38 +93,55 @@ pub fn keys_by(
 ) -> AppResult<Page<KeyListing>> {
     let (page_no, size, offset) = page::clamp(page_no, page_size);
     let patterns = by.patterns()?;
+    let total: i64 = filtered_keys(scope, withdrawn, &patterns)
+        .count()
+        .get_result(conn)?;
+    let sort = by.sort.unwrap_or((KeyColumn::Created, true));
+    let q = sorted_keys(filtered_keys(scope, withdrawn, &patterns), sort);
+    Ok(Page {
+        items: key_rows(conn, q, size, offset)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The API keys of authentication partners in scope, withdrawn or not, matching the
+/// "contains" patterns.
+fn filtered_keys<'a>(
+    scope: Scope<'_>,
+    withdrawn: Option<bool>,
+    patterns: &[(KeyColumn, String)],
+) -> Keys<'a> {
     let deactivated = KeyStatus::Deactivated.as_str();
-    let filtered = || {
-        let mut q = api_keys::table
-            .inner_join(partners::table)
-            .inner_join(policies::table.inner_join(policy_groups::table))
-            .filter(partners::partner_type.eq(PartnerType::AuthPartner.as_str()))
-            .into_boxed();
-        if let Scope::Account(id) = scope {
-            q = q.filter(partners::account_id.eq(id.to_string()));
-        }
-        match withdrawn {
-            Some(true) => q = q.filter(api_keys::status.eq(deactivated)),
-            Some(false) => q = q.filter(api_keys::status.ne(deactivated)),
-            None => {}
-        }
-        for (column, p) in patterns.iter().cloned() {
-            q = match column {
-                KeyColumn::Partner => q.filter(lower(api_keys::partner_id).like(p).escape('\\')),
-                KeyColumn::Label => q.filter(lower(api_keys::label).like(p).escape('\\')),
-                KeyColumn::Organisation => {
-                    q.filter(lower(partners::organisation).like(p).escape('\\'))
-                }
-                KeyColumn::PolicyName => q.filter(lower(policies::name).like(p).escape('\\')),
-                KeyColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
-                KeyColumn::Status | KeyColumn::Created | KeyColumn::ValidTo => q,
-            };
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let (column, desc) = by.sort.unwrap_or((KeyColumn::Created, true));
-    let q = filtered();
+    let mut q = api_keys::table
+        .inner_join(partners::table)
+        .inner_join(policies::table.inner_join(policy_groups::table))
+        .filter(partners::partner_type.eq(PartnerType::AuthPartner.as_str()))
+        .into_boxed();
+    if let Scope::Account(id) = scope {
+        q = q.filter(partners::account_id.eq(id.to_string()));
+    }
+    match withdrawn {
+        Some(true) => q = q.filter(api_keys::status.eq(deactivated)),
+        Some(false) => q = q.filter(api_keys::status.ne(deactivated)),
+        None => {}
+    }
+    for (column, p) in patterns.iter().cloned() {
+        q = match column {
+            KeyColumn::Partner => q.filter(lower(api_keys::partner_id).like(p).escape('\\')),
+            KeyColumn::Label => q.filter(lower(api_keys::label).like(p).escape('\\')),
+            KeyColumn::Organisation => q.filter(lower(partners::organisation).like(p).escape('\\')),
+            KeyColumn::PolicyName => q.filter(lower(policies::name).like(p).escape('\\')),
+            KeyColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
+            KeyColumn::Status | KeyColumn::Created | KeyColumn::ValidTo => q,
+        };
+    }
+    q
+}
+
+/// The keys in the order of the sort column, ties broken by id in the same direction.
+fn sorted_keys(q: Keys<'_>, (column, desc): (KeyColumn, bool)) -> Keys<'_> {
     let q = match (column, desc) {
         (KeyColumn::Partner, false) => q.order(api_keys::partner_id.asc()),
         (KeyColumn::Partner, true) => q.order(api_keys::partner_id.desc()),
@@ -133,26 +160,37 @@ pub fn keys_by(
         (KeyColumn::ValidTo, false) => q.order(api_keys::valid_to.asc()),
         (KeyColumn::ValidTo, true) => q.order(api_keys::valid_to.desc()),
     };
-    let q = if desc {
+    if desc {
         q.then_order_by(api_keys::id.desc())
     } else {
         q.then_order_by(api_keys::id.asc())
-    };
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-    );
-    let rows: Vec<Row> = q
+    }
+}
+
+/// The listed columns of one API key row.
+type KeyRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+/// The page `size` rows from `offset` of the sorted keys, as listings.
+fn key_rows(
+    conn: &mut AnyConnection,
+    q: Keys<'_>,
+    size: i64,
+    offset: i64,
+) -> AppResult<Vec<KeyListing>> {
+    let rows: Vec<KeyRow> = q
         .select((
             api_keys::partner_id,
             api_keys::label,
@@ -170,28 +208,25 @@ pub fn keys_by(
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|r| KeyListing {
-                partner_id: r.0,
-                label: r.1,
-                organisation: r.2,
-                policy_id: r.3,
-                policy_name: r.4,
-                policy_description: r.5,
-                group_id: r.6,
-                group_name: r.7,
-                group_description: r.8,
-                status: KeyStatus::parse(&r.9).unwrap_or(KeyStatus::Deactivated),
-                created_at: r.10,
-                valid_to: r.11,
-            })
-            .collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(rows.into_iter().map(key_listing).collect())
+}
+
+/// One key row as its listing (an unknown status reads as deactivated).
+fn key_listing(r: KeyRow) -> KeyListing {
+    KeyListing {
+        partner_id: r.0,
+        label: r.1,
+        organisation: r.2,
+        policy_id: r.3,
+        policy_name: r.4,
+        policy_description: r.5,
+        group_id: r.6,
+        group_name: r.7,
+        group_description: r.8,
+        status: KeyStatus::parse(&r.9).unwrap_or(KeyStatus::Deactivated),
+        created_at: r.10,
+        valid_to: r.11,
+    }
 }
 
 /// Columns the policy request list can be filtered ("contains") and sorted by, by name.
@@ -252,6 +287,14 @@ pub struct RequestListing {
     pub updated_at: i64,
 }
 
+/// Policy requests joined to their partners, policies and groups.
+type RequestJoin = diesel::dsl::InnerJoin<
+    diesel::dsl::InnerJoin<policy_requests::table, partners::table>,
+    diesel::dsl::InnerJoin<policies::table, policy_groups::table>,
+>;
+/// A boxed query on policy requests with their partners, policies and groups.
+type Requests<'a> = diesel::dsl::IntoBoxed<'a, RequestJoin, Backend>;
+
 /// A page of policy requests in `status` (any when `None`).
 pub fn requests_by(
     conn: &mut AnyConnection,
@@ -263,46 +306,62 @@ pub fn requests_by(
 ) -> AppResult<Page<RequestListing>> {
     let (page_no, size, offset) = page::clamp(page_no, page_size);
     let patterns = by.patterns()?;
-    let filtered = || {
-        let mut q = policy_requests::table
-            .inner_join(partners::table)
-            .inner_join(policies::table.inner_join(policy_groups::table))
-            .into_boxed();
-        if let Scope::Account(id) = scope {
-            q = q.filter(partners::account_id.eq(id.to_string()));
-        }
-        if let Some(s) = status {
-            q = q.filter(policy_requests::status.eq(s.as_str()));
-        }
-        for (column, p) in patterns.iter().cloned() {
-            q = match column {
-                RequestColumn::Partner => {
-                    q.filter(lower(policy_requests::partner_id).like(p).escape('\\'))
-                }
-                RequestColumn::PartnerType => {
-                    q.filter(lower(partners::partner_type).like(p).escape('\\'))
-                }
-                RequestColumn::Organisation => {
-                    q.filter(lower(partners::organisation).like(p).escape('\\'))
-                }
-                RequestColumn::PolicyId => {
-                    q.filter(lower(policy_requests::policy_id).like(p).escape('\\'))
-                }
-                RequestColumn::PolicyName => q.filter(lower(policies::name).like(p).escape('\\')),
-                RequestColumn::GroupName => {
-                    q.filter(lower(policy_groups::name).like(p).escape('\\'))
-                }
-                RequestColumn::UseCase => {
-                    q.filter(lower(policy_requests::use_case).like(p).escape('\\'))
-                }
-                RequestColumn::Status | RequestColumn::Created => q,
-            };
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let (column, desc) = by.sort.unwrap_or((RequestColumn::Created, true));
-    let q = filtered();
+    let total: i64 = filtered_requests(scope, status, &patterns)
+        .count()
+        .get_result(conn)?;
+    let sort = by.sort.unwrap_or((RequestColumn::Created, true));
+    let q = sorted_requests(filtered_requests(scope, status, &patterns), sort);
+    Ok(Page {
+        items: request_rows(conn, q, size, offset)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The policy requests in scope and in `status`, matching the "contains" patterns.
+fn filtered_requests<'a>(
+    scope: Scope<'_>,
+    status: Option<RequestStatus>,
+    patterns: &[(RequestColumn, String)],
+) -> Requests<'a> {
+    let mut q = policy_requests::table
+        .inner_join(partners::table)
+        .inner_join(policies::table.inner_join(policy_groups::table))
+        .into_boxed();
+    if let Scope::Account(id) = scope {
+        q = q.filter(partners::account_id.eq(id.to_string()));
+    }
+    if let Some(s) = status {
+        q = q.filter(policy_requests::status.eq(s.as_str()));
+    }
+    for (column, p) in patterns.iter().cloned() {
+        q = match column {
+            RequestColumn::Partner => {
+                q.filter(lower(policy_requests::partner_id).like(p).escape('\\'))
+            }
+            RequestColumn::PartnerType => {
+                q.filter(lower(partners::partner_type).like(p).escape('\\'))
+            }
+            RequestColumn::Organisation => {
+                q.filter(lower(partners::organisation).like(p).escape('\\'))
+            }
+            RequestColumn::PolicyId => {
+                q.filter(lower(policy_requests::policy_id).like(p).escape('\\'))
+            }
+            RequestColumn::PolicyName => q.filter(lower(policies::name).like(p).escape('\\')),
+            RequestColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
+            RequestColumn::UseCase => {
+                q.filter(lower(policy_requests::use_case).like(p).escape('\\'))
+            }
+            RequestColumn::Status | RequestColumn::Created => q,
+        };
+    }
+    q
+}
+
+/// The requests in the order of the sort column, ties broken by id in the same direction.
+fn sorted_requests(q: Requests<'_>, (column, desc): (RequestColumn, bool)) -> Requests<'_> {
     let q = match (column, desc) {
         (RequestColumn::Partner, false) => q.order(policy_requests::partner_id.asc()),
         (RequestColumn::Partner, true) => q.order(policy_requests::partner_id.desc()),
@@ -323,17 +382,29 @@ pub fn requests_by(
         (RequestColumn::Created, false) => q.order(policy_requests::created_at.asc()),
         (RequestColumn::Created, true) => q.order(policy_requests::created_at.desc()),
     };
-    let q = if desc {
+    if desc {
         q.then_order_by(policy_requests::id.desc())
     } else {
         q.then_order_by(policy_requests::id.asc())
-    };
-    type Row = (
-        (String, String, String, String, String),
-        (String, String, String, String, String, String),
-        (String, String, i64, i64),
-    );
-    let rows: Vec<Row> = q
+    }
+}
+
+/// The listed columns of one policy request row: (request and partner, policy and group,
+/// request state).
+type RequestRow = (
+    (String, String, String, String, String),
+    (String, String, String, String, String, String),
+    (String, String, i64, i64),
+);
+
+/// The page `size` rows from `offset` of the sorted requests, as listings.
+fn request_rows(
+    conn: &mut AnyConnection,
+    q: Requests<'_>,
+    size: i64,
+    offset: i64,
+) -> AppResult<Vec<RequestListing>> {
+    let rows: Vec<RequestRow> = q
         .select((
             (
                 policy_requests::id,
@@ -360,29 +431,26 @@ pub fn requests_by(
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|(a, b, c)| RequestListing {
-                id: a.0,
-                partner_id: a.1,
-                partner_status: PartnerStatus::parse(&a.2).unwrap_or(PartnerStatus::Pending),
-                organisation: a.3,
-                partner_type: a.4,
-                policy_id: b.0,
-                policy_name: b.1,
-                policy_description: b.2,
-                group_id: b.3,
-                group_name: b.4,
-                group_description: b.5,
-                use_case: c.0,
-                status: RequestStatus::parse(&c.1).unwrap_or(RequestStatus::Pending),
-                created_at: c.2,
-                updated_at: c.3,
-            })
-            .collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(rows.into_iter().map(request_listing).collect())
+}
+
+/// One request row as its listing (unknown statuses read as pending).
+fn request_listing((a, b, c): RequestRow) -> RequestListing {
+    RequestListing {
+        id: a.0,
+        partner_id: a.1,
+        partner_status: PartnerStatus::parse(&a.2).unwrap_or(PartnerStatus::Pending),
+        organisation: a.3,
+        partner_type: a.4,
+        policy_id: b.0,
+        policy_name: b.1,
+        policy_description: b.2,
+        group_id: b.3,
+        group_name: b.4,
+        group_description: b.5,
+        use_case: c.0,
+        status: RequestStatus::parse(&c.1).unwrap_or(RequestStatus::Pending),
+        created_at: c.2,
+        updated_at: c.3,
+    }
 }
