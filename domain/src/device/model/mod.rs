@@ -45,6 +45,10 @@ pub fn types(conn: &mut AnyConnection) -> AppResult<Vec<DeviceTypeOption>> {
     Ok(out)
 }
 
+/// The conflict message of a second live device of the same type, sub-type, make and model.
+const DEVICE_TAKEN: &str =
+    "You already have a pending or approved device of this type, sub-type, make and model.";
+
 /// Add a device model to usable SBIs of the signed-in provider; it waits for approval.
 pub fn create(
     conn: &mut AnyConnection,
@@ -52,6 +56,51 @@ pub fn create(
     user: &CurrentUser,
     input: &DeviceInput,
 ) -> AppResult<DeviceView> {
+    let (make, model, sbi_ids) = checked_input(input)?;
+    crate::db::write_tx(conn, |conn| {
+        let p = provider(conn, user, PartnerType::DeviceProvider)?;
+        check_sub_type(conn, input)?;
+        let now = clock::now_ms();
+        for sbi_id in &sbi_ids {
+            check_usable_sbi(conn, &p.id, sbi_id, now)?;
+        }
+        check_not_taken(conn, &p.id, input, &make, &model)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(devices::table)
+            .values((
+                devices::id.eq(&id),
+                devices::partner_id.eq(&p.id),
+                devices::device_type.eq(input.device_type.trim()),
+                devices::sub_type.eq(input.sub_type.trim()),
+                devices::make.eq(&make),
+                devices::model.eq(&model),
+                devices::status.eq(ItemStatus::PendingApproval.as_str()),
+                devices::created_at.eq(now),
+                devices::created_by.eq(actor.id.as_deref()),
+                devices::updated_at.eq(now),
+                devices::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)
+            .map_err(|e| unique_or(e, "model", "PMS_DEVICE_TAKEN", DEVICE_TAKEN))?;
+        for sbi_id in &sbi_ids {
+            insert_link(conn, &id, sbi_id, now)?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "DEVICE_ADDED",
+            "device",
+            &id,
+            json!({ "partnerId": p.id, "type": input.device_type.trim(), "subType": input.sub_type.trim(),
+                    "make": make, "model": model, "sbiIds": sbi_ids }),
+        )?;
+        get(conn, &id)
+    })
+}
+
+/// The new device's make, model and SBI ids (trimmed, sorted, without duplicates); every
+/// field is checked, so one submit reports every problem.
+fn checked_input(input: &DeviceInput) -> AppResult<(String, String, Vec<String>)> {
     let mut errs = FieldErrors::new();
     let make = errs.take(text("make", "Make", &input.make, MAX_MAKE_LEN));
     let model = errs.take(text("model", "Model", &input.model, MAX_MAKE_LEN));
@@ -74,85 +123,74 @@ pub fn create(
     let (Some(make), Some(model)) = (make, model) else {
         return Err(AppError::internal());
     };
-    crate::db::write_tx(conn, |conn| {
-        let p = provider(conn, user, PartnerType::DeviceProvider)?;
-        let known: i64 = device_subtypes::table
-            .filter(device_subtypes::device_type.eq(input.device_type.trim()))
-            .filter(device_subtypes::sub_type.eq(input.sub_type.trim()))
-            .count()
-            .get_result(conn)?;
-        if known == 0 {
-            return Err(AppError::validation(
-                "sub_type",
-                "PMS_DEVICE_TYPE",
-                format!(
-                    "\"{}\" is not a sub-type of \"{}\"; choose a type, then one of its sub-types.",
-                    input.sub_type.trim(),
-                    input.device_type.trim()
-                ),
-            ));
-        }
-        let now = clock::now_ms();
-        for sbi_id in &sbi_ids {
-            check_usable_sbi(conn, &p.id, sbi_id, now)?;
-        }
-        let taken_message =
-            "You already have a pending or approved device of this type, sub-type, make and model.";
-        let taken: i64 = devices::table
-            .filter(devices::partner_id.eq(&p.id))
-            .filter(devices::device_type.eq(input.device_type.trim()))
-            .filter(devices::sub_type.eq(input.sub_type.trim()))
-            .filter(crate::account::lower(devices::make).eq(make.to_lowercase()))
-            .filter(crate::account::lower(devices::model).eq(model.to_lowercase()))
-            .filter(devices::status.eq_any([
-                ItemStatus::PendingApproval.as_str(),
-                ItemStatus::Approved.as_str(),
-            ]))
-            .count()
-            .get_result(conn)?;
-        if taken > 0 {
-            return Err(
-                AppError::new(ErrorKind::Conflict, "PMS_DEVICE_TAKEN", taken_message)
-                    .with_field("model"),
-            );
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        diesel::insert_into(devices::table)
-            .values((
-                devices::id.eq(&id),
-                devices::partner_id.eq(&p.id),
-                devices::device_type.eq(input.device_type.trim()),
-                devices::sub_type.eq(input.sub_type.trim()),
-                devices::make.eq(&make),
-                devices::model.eq(&model),
-                devices::status.eq(ItemStatus::PendingApproval.as_str()),
-                devices::created_at.eq(now),
-                devices::created_by.eq(actor.id.as_deref()),
-                devices::updated_at.eq(now),
-                devices::updated_by.eq(actor.id.as_deref()),
-            ))
-            .execute(conn)
-            .map_err(|e| unique_or(e, "model", "PMS_DEVICE_TAKEN", taken_message))?;
-        for sbi_id in &sbi_ids {
-            diesel::insert_into(device_sbis::table)
-                .values((
-                    device_sbis::device_id.eq(&id),
-                    device_sbis::sbi_id.eq(sbi_id),
-                    device_sbis::created_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
-        audit::record(
-            conn,
-            actor,
-            "DEVICE_ADDED",
-            "device",
-            &id,
-            json!({ "partnerId": p.id, "type": input.device_type.trim(), "subType": input.sub_type.trim(),
-                    "make": make, "model": model, "sbiIds": sbi_ids }),
-        )?;
-        get(conn, &id)
-    })
+    Ok((make, model, sbi_ids))
+}
+
+/// The input's sub-type must be one of its type's (from the `device_subtypes` table).
+fn check_sub_type(conn: &mut AnyConnection, input: &DeviceInput) -> AppResult<()> {
+    let known: i64 = device_subtypes::table
+        .filter(device_subtypes::device_type.eq(input.device_type.trim()))
+        .filter(device_subtypes::sub_type.eq(input.sub_type.trim()))
+        .count()
+        .get_result(conn)?;
+    if known == 0 {
+        return Err(AppError::validation(
+            "sub_type",
+            "PMS_DEVICE_TYPE",
+            format!(
+                "\"{}\" is not a sub-type of \"{}\"; choose a type, then one of its sub-types.",
+                input.sub_type.trim(),
+                input.device_type.trim()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The provider must not have a pending or approved device of the same type, sub-type, make
+/// and model (make and model compared without case).
+fn check_not_taken(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    input: &DeviceInput,
+    make: &str,
+    model: &str,
+) -> AppResult<()> {
+    let taken: i64 = devices::table
+        .filter(devices::partner_id.eq(provider_id))
+        .filter(devices::device_type.eq(input.device_type.trim()))
+        .filter(devices::sub_type.eq(input.sub_type.trim()))
+        .filter(crate::account::lower(devices::make).eq(make.to_lowercase()))
+        .filter(crate::account::lower(devices::model).eq(model.to_lowercase()))
+        .filter(devices::status.eq_any([
+            ItemStatus::PendingApproval.as_str(),
+            ItemStatus::Approved.as_str(),
+        ]))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(
+            AppError::new(ErrorKind::Conflict, "PMS_DEVICE_TAKEN", DEVICE_TAKEN)
+                .with_field("model"),
+        );
+    }
+    Ok(())
+}
+
+/// Insert the link of a device to an SBI (the caller maps a duplicate link's error).
+fn insert_link(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    sbi_id: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::insert_into(device_sbis::table)
+        .values((
+            device_sbis::device_id.eq(device_id),
+            device_sbis::sbi_id.eq(sbi_id),
+            device_sbis::created_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 /// An SBI a device can be linked to: the provider's own, approved and not expired.
@@ -234,73 +272,19 @@ pub fn link_sbi(
     crate::db::write_tx(conn, |conn| {
         let p = provider(conn, user, PartnerType::DeviceProvider)?;
         let device = get(conn, device_id)?;
-        if device.partner_id != p.id {
-            return Err(AppError::not_found("The device"));
-        }
-        if !matches!(
-            device.status,
-            ItemStatus::PendingApproval | ItemStatus::Approved
-        ) {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "PMS_ILLEGAL_TRANSITION",
-                format!(
-                    "This device is {}; only a pending or approved device can be linked to another SBI.",
-                    device.status.label().to_lowercase()
-                ),
-            ));
-        }
-        if device.sbis.iter().any(|s| s.id == sbi_id) {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
+        check_linkable(&device, &p.id, sbi_id)?;
+        let now = clock::now_ms();
+        hold_sbi(conn, sbi_id)?;
+        let version = check_usable_sbi(conn, &p.id, sbi_id, now)?;
+        insert_link(conn, device_id, sbi_id, now).map_err(|e| {
+            unique_or(
+                e,
+                "sbi_ids",
                 "PMS_DEVICE_SBI_LINKED",
                 "The device is already linked to this SBI.",
             )
-            .with_field("sbi_ids"));
-        }
-        let now = clock::now_ms();
-        // Hold the SBI row until the link commits: a concurrent deactivation of it waits,
-        // then sees the link and takes the device with it; a deactivation that came first
-        // is seen here and refuses the link. (SQLite: one writer at a time already.)
-        if let AnyConnection::Postgresql(pg) = conn {
-            sbis::table
-                .find(sbi_id)
-                .select(sbis::id)
-                .for_share()
-                .first::<String>(pg)
-                .optional()?;
-        }
-        let version = check_usable_sbi(conn, &p.id, sbi_id, now)?;
-        diesel::insert_into(device_sbis::table)
-            .values((
-                device_sbis::device_id.eq(device_id),
-                device_sbis::sbi_id.eq(sbi_id),
-                device_sbis::created_at.eq(now),
-            ))
-            .execute(conn)
-            .map_err(|e| {
-                unique_or(
-                    e,
-                    "sbi_ids",
-                    "PMS_DEVICE_SBI_LINKED",
-                    "The device is already linked to this SBI.",
-                )
-            })?;
-        // Guarded: a device rejected or deactivated meanwhile is not linked.
-        let live = diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(
-            devices::status.eq_any([
-                ItemStatus::PendingApproval.as_str(),
-                ItemStatus::Approved.as_str(),
-            ]),
-        ))
-        .set((
-            devices::updated_at.eq(now),
-            devices::updated_by.eq(actor.id.as_deref()),
-        ))
-        .execute(conn)?;
-        if live == 0 {
-            return Err(changed_meanwhile());
-        }
+        })?;
+        touch_live_device(conn, actor, device_id, now)?;
         audit::record(
             conn,
             actor,
@@ -311,6 +295,76 @@ pub fn link_sbi(
         )?;
         get(conn, device_id)
     })
+}
+
+/// The device must be the provider's (another's answers 404), pending or approved, and not
+/// linked to the SBI yet.
+fn check_linkable(device: &DeviceView, provider_id: &str, sbi_id: &str) -> AppResult<()> {
+    if device.partner_id != provider_id {
+        return Err(AppError::not_found("The device"));
+    }
+    if !matches!(
+        device.status,
+        ItemStatus::PendingApproval | ItemStatus::Approved
+    ) {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_ILLEGAL_TRANSITION",
+            format!(
+                "This device is {}; only a pending or approved device can be linked to another SBI.",
+                device.status.label().to_lowercase()
+            ),
+        ));
+    }
+    if device.sbis.iter().any(|s| s.id == sbi_id) {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_DEVICE_SBI_LINKED",
+            "The device is already linked to this SBI.",
+        )
+        .with_field("sbi_ids"));
+    }
+    Ok(())
+}
+
+/// Hold the SBI row until the link commits: a concurrent deactivation of it waits, then sees
+/// the link and takes the device with it; a deactivation that came first is seen by the
+/// checks that follow and refuses the link. (SQLite: one writer at a time already.)
+fn hold_sbi(conn: &mut AnyConnection, sbi_id: &str) -> AppResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        sbis::table
+            .find(sbi_id)
+            .select(sbis::id)
+            .for_share()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
+/// Mark the device changed by the link. Guarded: a device rejected or deactivated meanwhile
+/// is not linked.
+fn touch_live_device(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    device_id: &str,
+    now: i64,
+) -> AppResult<()> {
+    let live = diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(
+        devices::status.eq_any([
+            ItemStatus::PendingApproval.as_str(),
+            ItemStatus::Approved.as_str(),
+        ]),
+    ))
+    .set((
+        devices::updated_at.eq(now),
+        devices::updated_by.eq(actor.id.as_deref()),
+    ))
+    .execute(conn)?;
+    if live == 0 {
+        return Err(changed_meanwhile());
+    }
+    Ok(())
 }
 
 /// Approve, reject (reason) or deactivate (reason) a device. A device with no approved,
