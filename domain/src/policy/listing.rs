@@ -42,6 +42,15 @@ pub struct PolicyListing {
     pub created_at: i64,
 }
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// A boxed query on policies with their groups.
+type Policies<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<policies::table, policy_groups::table>,
+    Backend,
+>;
+
 /// A page of policies in `status` (any when `None`), filtered and sorted by named columns
 /// (newest first without a sort column).
 pub fn list_by(
@@ -53,35 +62,49 @@ pub fn list_by(
 ) -> AppResult<Page<PolicyListing>> {
     let (page_no, size, offset) = page::clamp(page_no, page_size);
     let patterns = columns.patterns()?;
-    let filtered = || {
-        let mut q = policies::table
-            .inner_join(policy_groups::table)
-            .into_boxed();
-        if let Some(s) = status {
-            q = q.filter(policies::status.eq(s.as_str()));
-        }
-        for (column, p) in patterns.iter().cloned() {
-            q = match column {
-                PolicyColumn::Id => q.filter(lower(policies::id).like(p).escape('\\')),
-                PolicyColumn::Name => q.filter(lower(policies::name).like(p).escape('\\')),
-                PolicyColumn::Description => {
-                    q.filter(lower(policies::description).like(p).escape('\\'))
-                }
-                PolicyColumn::Type => q.filter(lower(policies::policy_type).like(p).escape('\\')),
-                PolicyColumn::GroupId => {
-                    q.filter(lower(policies::policy_group_id).like(p).escape('\\'))
-                }
-                PolicyColumn::GroupName => {
-                    q.filter(lower(policy_groups::name).like(p).escape('\\'))
-                }
-                PolicyColumn::Status | PolicyColumn::Created => q,
-            };
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let q = filtered();
-    let (column, desc) = columns.sort.unwrap_or((PolicyColumn::Created, true));
+    let total: i64 = filtered(status, &patterns).count().get_result(conn)?;
+    let sort = columns.sort.unwrap_or((PolicyColumn::Created, true));
+    let rows: Vec<(String, String, i64)> = sorted(filtered(status, &patterns), sort)
+        .select((policies::id, policies::description, policies::created_at))
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    Ok(Page {
+        items: listings(conn, &rows)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The policies in `status` matching the "contains" patterns.
+fn filtered<'a>(status: Option<PolicyStatus>, patterns: &[(PolicyColumn, String)]) -> Policies<'a> {
+    let mut q = policies::table
+        .inner_join(policy_groups::table)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(policies::status.eq(s.as_str()));
+    }
+    for (column, p) in patterns.iter().cloned() {
+        q = match column {
+            PolicyColumn::Id => q.filter(lower(policies::id).like(p).escape('\\')),
+            PolicyColumn::Name => q.filter(lower(policies::name).like(p).escape('\\')),
+            PolicyColumn::Description => {
+                q.filter(lower(policies::description).like(p).escape('\\'))
+            }
+            PolicyColumn::Type => q.filter(lower(policies::policy_type).like(p).escape('\\')),
+            PolicyColumn::GroupId => {
+                q.filter(lower(policies::policy_group_id).like(p).escape('\\'))
+            }
+            PolicyColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
+            PolicyColumn::Status | PolicyColumn::Created => q,
+        };
+    }
+    q
+}
+
+/// The policies in the order of the sort column, ties broken by id in the same direction.
+fn sorted(q: Policies<'_>, (column, desc): (PolicyColumn, bool)) -> Policies<'_> {
     let q = match (column, desc) {
         (PolicyColumn::Id, false) => q.order(policies::id.asc()),
         (PolicyColumn::Id, true) => q.order(policies::id.desc()),
@@ -100,18 +123,20 @@ pub fn list_by(
         (PolicyColumn::Created, false) => q.order(policies::created_at.asc()),
         (PolicyColumn::Created, true) => q.order(policies::created_at.desc()),
     };
-    let q = if desc {
+    if desc {
         q.then_order_by(policies::id.desc())
     } else {
         q.then_order_by(policies::id.asc())
-    };
-    let rows: Vec<(String, String, i64)> = q
-        .select((policies::id, policies::description, policies::created_at))
-        .limit(size)
-        .offset(offset)
-        .load(conn)?;
+    }
+}
+
+/// The listings of the page's (id, description, created) rows, in their order.
+fn listings(
+    conn: &mut AnyConnection,
+    rows: &[(String, String, i64)],
+) -> AppResult<Vec<PolicyListing>> {
     let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let items = summaries(conn, &ids)?
+    Ok(summaries(conn, &ids)?
         .into_iter()
         .filter_map(|summary| {
             let (_, description, created_at) = rows.iter().find(|r| r.0 == summary.id)?.clone();
@@ -121,11 +146,5 @@ pub fn list_by(
                 created_at,
             })
         })
-        .collect();
-    Ok(Page {
-        items,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+        .collect())
 }

@@ -11,6 +11,34 @@ pub fn publish(
     valid_to: i64,
 ) -> AppResult<PolicyDetail> {
     let now = clock::now_ms();
+    check_valid_to(valid_to, now)?;
+    crate::db::write_tx(conn, |conn| {
+        let row = load_row(conn, id)?;
+        let kind = row.kind()?;
+        let (document, had_revision) = publishable_document(&row)?;
+        active_group(conn, &row.policy_group_id)?;
+        // The schema may have tightened since the draft was saved.
+        validate::check(kind, &document)?;
+        let version = row.version + 1;
+        set_published(conn, actor, id, &row, &document, now, valid_to)?;
+        insert_version(conn, actor, id, version, &document, now, valid_to)?;
+        record(
+            conn,
+            actor,
+            "POLICY_PUBLISHED",
+            id,
+            json!({
+                "before": { "status": row.status, "version": row.version },
+                "after": { "status": "PUBLISHED", "version": version, "validTo": clock::rfc3339(valid_to) },
+                "revision": had_revision,
+            }),
+        )
+    })?;
+    detail(conn, id)
+}
+
+/// The end of validity must be in the future and at most 10 years away.
+fn check_valid_to(valid_to: i64, now: i64) -> AppResult<()> {
     if valid_to <= now {
         return Err(AppError::validation(
             "valid_to",
@@ -25,90 +53,104 @@ pub fn publish(
             "A policy can be published for at most 10 years.",
         ));
     }
-    crate::db::write_tx(conn, |conn| {
-        let row = load_row(conn, id)?;
-        let kind = row.kind()?;
-        let (document, had_revision) = match (row.status(), row.draft_document.clone()) {
-            (PolicyStatus::Draft, _) => (row.document.clone(), false),
-            (PolicyStatus::Published, Some(revision)) => (revision, true),
-            (PolicyStatus::Published, None) => {
-                return Err(AppError::new(
-                    ErrorKind::Conflict,
-                    "PMS_POLICY_ALREADY_PUBLISHED",
-                    format!(
-                        "Version {} of this policy is already published; start a revision to publish a new version.",
-                        row.version
-                    ),
-                ))
-            }
-            (PolicyStatus::Deactivated, _) => {
-                return Err(AppError::new(
-                    ErrorKind::Conflict,
-                    "PMS_POLICY_DEACTIVATED",
-                    "A deactivated policy cannot be published again; clone it to make a new draft.",
-                ))
-            }
-        };
-        if had_revision && same_document(&document, &row.document) {
-            return Err(AppError::validation(
-                "document",
-                "PMS_POLICY_REVISION_UNCHANGED",
+    Ok(())
+}
+
+/// The document to publish and whether it is a revision: a draft's document, or a published
+/// policy's revision when it differs from the live version.
+fn publishable_document(row: &PolicyRow) -> AppResult<(String, bool)> {
+    let (document, had_revision) = match (row.status(), row.draft_document.clone()) {
+        (PolicyStatus::Draft, _) => (row.document.clone(), false),
+        (PolicyStatus::Published, Some(revision)) => (revision, true),
+        (PolicyStatus::Published, None) => {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_POLICY_ALREADY_PUBLISHED",
                 format!(
-                    "This revision is identical to the live version {}; change the document before publishing it, or discard the revision.",
+                    "Version {} of this policy is already published; start a revision to publish a new version.",
                     row.version
                 ),
-            ));
+            ))
         }
-        active_group(conn, &row.policy_group_id)?;
-        // The schema may have tightened since the draft was saved.
-        validate::check(kind, &document)?;
-        let version = row.version + 1;
-        let n = diesel::update(
-            policies::table
-                .find(id)
-                .filter(policies::status.eq(&row.status))
-                .filter(policies::version.eq(row.version))
-                .filter(policies::updated_at.eq(row.updated_at)),
-        )
-        .set((
-            policies::status.eq(PolicyStatus::Published.as_str()),
-            policies::document.eq(&document),
-            policies::draft_document.eq(None::<String>),
-            policies::version.eq(version),
-            policies::valid_from.eq(Some(now)),
-            policies::valid_to.eq(Some(valid_to)),
-            policies::updated_at.eq(now),
-            policies::updated_by.eq(actor.id.as_deref()),
+        (PolicyStatus::Deactivated, _) => {
+            return Err(AppError::new(
+                ErrorKind::Conflict,
+                "PMS_POLICY_DEACTIVATED",
+                "A deactivated policy cannot be published again; clone it to make a new draft.",
+            ))
+        }
+    };
+    if had_revision && same_document(&document, &row.document) {
+        return Err(AppError::validation(
+            "document",
+            "PMS_POLICY_REVISION_UNCHANGED",
+            format!(
+                "This revision is identical to the live version {}; change the document before publishing it, or discard the revision.",
+                row.version
+            ),
+        ));
+    }
+    Ok((document, had_revision))
+}
+
+/// Make the policy row published as its next version with `document` (the revision is
+/// dropped). Guarded on the row as read: a change meanwhile is a conflict.
+fn set_published(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    row: &PolicyRow,
+    document: &str,
+    now: i64,
+    valid_to: i64,
+) -> AppResult<()> {
+    let n = diesel::update(
+        policies::table
+            .find(id)
+            .filter(policies::status.eq(&row.status))
+            .filter(policies::version.eq(row.version))
+            .filter(policies::updated_at.eq(row.updated_at)),
+    )
+    .set((
+        policies::status.eq(PolicyStatus::Published.as_str()),
+        policies::document.eq(document),
+        policies::draft_document.eq(None::<String>),
+        policies::version.eq(row.version + 1),
+        policies::valid_from.eq(Some(now)),
+        policies::valid_to.eq(Some(valid_to)),
+        policies::updated_at.eq(now),
+        policies::updated_by.eq(actor.id.as_deref()),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(changed_meanwhile());
+    }
+    Ok(())
+}
+
+/// Keep the published version (immutable) in `policy_versions`.
+fn insert_version(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    version: i32,
+    document: &str,
+    now: i64,
+    valid_to: i64,
+) -> AppResult<()> {
+    diesel::insert_into(policy_versions::table)
+        .values((
+            policy_versions::policy_id.eq(id),
+            policy_versions::version.eq(version),
+            policy_versions::document.eq(document),
+            policy_versions::valid_from.eq(now),
+            policy_versions::valid_to.eq(valid_to),
+            policy_versions::published_at.eq(now),
+            policy_versions::published_by.eq(actor.id.as_deref()),
+            policy_versions::published_by_email.eq(actor.email.as_deref()),
         ))
         .execute(conn)?;
-        if n == 0 {
-            return Err(changed_meanwhile());
-        }
-        diesel::insert_into(policy_versions::table)
-            .values((
-                policy_versions::policy_id.eq(id),
-                policy_versions::version.eq(version),
-                policy_versions::document.eq(&document),
-                policy_versions::valid_from.eq(now),
-                policy_versions::valid_to.eq(valid_to),
-                policy_versions::published_at.eq(now),
-                policy_versions::published_by.eq(actor.id.as_deref()),
-                policy_versions::published_by_email.eq(actor.email.as_deref()),
-            ))
-            .execute(conn)?;
-        record(
-            conn,
-            actor,
-            "POLICY_PUBLISHED",
-            id,
-            json!({
-                "before": { "status": row.status, "version": row.version },
-                "after": { "status": "PUBLISHED", "version": version, "validTo": clock::rfc3339(valid_to) },
-                "revision": had_revision,
-            }),
-        )
-    })?;
-    detail(conn, id)
+    Ok(())
 }
 
 /// Deactivate a published policy (a pending revision is dropped with it).

@@ -2,10 +2,68 @@
 
 use super::*;
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// A boxed query on policies.
+type Policies<'a> = policies::BoxedQuery<'a, Backend>;
+
+/// The policy list's checked filters.
+struct PolicyFilters {
+    /// Status.
+    status: Option<PolicyStatus>,
+    /// Type.
+    kind: Option<PolicyType>,
+    /// The search text as a `LIKE` pattern on the name.
+    pattern: Option<String>,
+    /// The same through the search index, where it serves.
+    phrase: Option<String>,
+}
+
 /// The policy list: filters and sort on policies' own indexed columns, group names joined for
 /// the rows shown.
 pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyList> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let f = policy_filters(conn, query)?;
+    let counted = kept_counts(conn)?;
+    let total: i64 = if query.group.as_deref().unwrap_or_default().is_empty()
+        && query.q.as_deref().unwrap_or_default().trim().is_empty()
+    {
+        // Status and type filters take their total from the kept counts.
+        counted
+            .iter()
+            .filter(|(s, t, _)| {
+                f.status.is_none_or(|want| want.as_str() == s)
+                    && f.kind.is_none_or(|want| want.as_str() == t)
+            })
+            .map(|(_, _, n)| n)
+            .sum()
+    } else {
+        filtered(query, &f).count().get_result(conn)?
+    };
+    let q = sorted(
+        filtered(query, &f),
+        query.sort.as_deref().unwrap_or("-updated"),
+    );
+    // The page's ids come from an index; only those 50 rows are read.
+    let ids: Vec<String> = q
+        .select(policies::id)
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    let items = summaries(conn, &ids)?;
+    Ok(PolicyList {
+        page: Page {
+            items,
+            total,
+            page: page_no,
+            page_size: size,
+        },
+        counts: status_counts(&counted),
+    })
+}
+
+/// The query's status, type and search text, checked in that order.
+fn policy_filters(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyFilters> {
     let status = query
         .status
         .as_deref()
@@ -22,89 +80,55 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         .filter(|s| !s.is_empty())
         .map(check_policy_type)
         .transpose()?;
-    let pattern = page::search_pattern(query.q.as_deref())?;
-    let phrase = crate::search::phrase(conn, query.q.as_deref());
-    let filtered = || {
-        let mut q = policies::table.into_boxed();
-        if let Some(s) = status {
-            q = q.filter(policies::status.eq(s.as_str()));
-        }
-        if let Some(k) = kind {
-            q = q.filter(policies::policy_type.eq(k.as_str()));
-        }
-        if let Some(g) = query.group.as_deref().filter(|g| !g.is_empty()) {
-            q = q.filter(policies::policy_group_id.eq(g.to_string()));
-        }
-        if let Some(phrase) = &phrase {
-            q = q.filter(crate::search::matching(
-                crate::search::Index::Policies,
-                phrase,
-            ));
-        } else if let Some(pattern) = &pattern {
-            q = q.filter(
-                crate::account::lower(policies::name)
-                    .like(pattern.clone())
-                    .escape('\\'),
-            );
-        }
-        q
-    };
-    let counted: Vec<(String, String, i64)> = policy_counts::table
+    Ok(PolicyFilters {
+        status,
+        kind,
+        pattern: page::search_pattern(query.q.as_deref())?,
+        phrase: crate::search::phrase(conn, query.q.as_deref()),
+    })
+}
+
+/// The policies matching the filters and the query's group.
+fn filtered<'a>(query: &PolicyQuery, f: &PolicyFilters) -> Policies<'a> {
+    let mut q = policies::table.into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(policies::status.eq(s.as_str()));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(policies::policy_type.eq(k.as_str()));
+    }
+    if let Some(g) = query.group.as_deref().filter(|g| !g.is_empty()) {
+        q = q.filter(policies::policy_group_id.eq(g.to_string()));
+    }
+    if let Some(phrase) = &f.phrase {
+        q = q.filter(crate::search::matching(
+            crate::search::Index::Policies,
+            phrase,
+        ));
+    } else if let Some(pattern) = &f.pattern {
+        q = q.filter(
+            crate::account::lower(policies::name)
+                .like(pattern.clone())
+                .escape('\\'),
+        );
+    }
+    q
+}
+
+/// The kept counts: (status, type, n) rows.
+fn kept_counts(conn: &mut AnyConnection) -> AppResult<Vec<(String, String, i64)>> {
+    Ok(policy_counts::table
         .select((
             policy_counts::status,
             policy_counts::policy_type,
             policy_counts::n,
         ))
-        .load(conn)?;
-    let total: i64 = if query.group.as_deref().unwrap_or_default().is_empty()
-        && query.q.as_deref().unwrap_or_default().trim().is_empty()
-    {
-        // Status and type filters take their total from the kept counts.
-        counted
-            .iter()
-            .filter(|(s, t, _)| {
-                status.is_none_or(|want| want.as_str() == s)
-                    && kind.is_none_or(|want| want.as_str() == t)
-            })
-            .map(|(_, _, n)| n)
-            .sum()
-    } else {
-        filtered().count().get_result(conn)?
-    };
-    let q = match query.sort.as_deref().unwrap_or("-updated") {
-        "name" => filtered().order((policies::name.asc(), policies::id.asc())),
-        "-name" => filtered().order((policies::name.desc(), policies::id.desc())),
-        "type" => filtered().order((
-            policies::policy_type.asc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "-type" => filtered().order((
-            policies::policy_type.desc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "status" => filtered().order((
-            policies::status.asc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "-status" => filtered().order((
-            policies::status.desc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "updated" => filtered().order((policies::updated_at.asc(), policies::id.asc())),
-        _ => filtered().order((policies::updated_at.desc(), policies::id.desc())),
-    };
-    // The page's ids come from an index; only those 50 rows are read.
-    let ids: Vec<String> = q
-        .select(policies::id)
-        .limit(size)
-        .offset(offset)
-        .load(conn)?;
-    let items = summaries(conn, &ids)?;
-    let counts = PolicyStatus::ALL
+        .load(conn)?)
+}
+
+/// The count of every status, from the kept counts.
+fn status_counts(counted: &[(String, String, i64)]) -> Vec<(PolicyStatus, i64)> {
+    PolicyStatus::ALL
         .iter()
         .map(|s| {
             let n = counted
@@ -114,16 +138,38 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
                 .sum();
             (*s, n)
         })
-        .collect();
-    Ok(PolicyList {
-        page: Page {
-            items,
-            total,
-            page: page_no,
-            page_size: size,
-        },
-        counts,
-    })
+        .collect()
+}
+
+/// The policies in the order `sort` names (most recently updated first by default), ties
+/// broken by id.
+fn sorted<'a>(q: Policies<'a>, sort: &str) -> Policies<'a> {
+    match sort {
+        "name" => q.order((policies::name.asc(), policies::id.asc())),
+        "-name" => q.order((policies::name.desc(), policies::id.desc())),
+        "type" => q.order((
+            policies::policy_type.asc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "-type" => q.order((
+            policies::policy_type.desc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "status" => q.order((
+            policies::status.asc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "-status" => q.order((
+            policies::status.desc(),
+            policies::updated_at.desc(),
+            policies::id.desc(),
+        )),
+        "updated" => q.order((policies::updated_at.asc(), policies::id.asc())),
+        _ => q.order((policies::updated_at.desc(), policies::id.desc())),
+    }
 }
 
 /// Published policies of a group (what its partners see), by name.
