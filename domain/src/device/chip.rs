@@ -99,6 +99,34 @@ pub fn upload_certificate(
     id: &str,
     input: &[u8],
 ) -> AppResult<ChipView> {
+    let der = single_certificate(input)?;
+    let p = provider(conn, user, PROVIDER)?;
+    let chip = get(conn, id)?;
+    if chip.partner_id != p.id {
+        return Err(AppError::not_found("The chip"));
+    }
+    let now = clock::now_ms();
+    let parsed = accepted_certificate(conn, &der, &p.organisation, now)?;
+    let (resigned, _) = resign(conn, &config.master_key, CertDomain::Ftm, &parsed, now)?;
+    crate::db::write_tx(conn, |conn| {
+        let from = get(conn, id)?.status;
+        check_replaceable(from)?;
+        set_certificate(conn, actor, id, from, &parsed, &resigned, now)?;
+        audit::record(
+            conn,
+            actor,
+            "FTM_CHIP_CERTIFICATE_UPLOADED",
+            "ftm_chip",
+            id,
+            json!({ "subject": parsed.facts.subject, "thumbprint": parsed.facts.thumbprint,
+                    "notAfter": clock::rfc3339(parsed.facts.not_after) }),
+        )?;
+        get(conn, id)
+    })
+}
+
+/// The uploaded file's one certificate (DER); a file with several, or none, is refused.
+fn single_certificate(input: &[u8]) -> AppResult<Vec<u8>> {
     let mut ders = crate::cert::parse::certificates(input)?;
     if ders.len() != 1 {
         return Err(AppError::validation(
@@ -110,22 +138,21 @@ pub fn upload_certificate(
             ),
         ));
     }
-    let der = ders.pop().ok_or_else(AppError::internal)?;
-    let p = provider(conn, user, PROVIDER)?;
-    let chip = get(conn, id)?;
-    if chip.partner_id != p.id {
-        return Err(AppError::not_found("The chip"));
-    }
-    let now = clock::now_ms();
-    let check = crate::cert::partner::validate_leaf(
-        conn,
-        CertDomain::Ftm,
-        &der,
-        Some(&p.organisation),
-        now,
-    )?;
-    let parsed = match check.parsed {
-        Some(parsed) if check.problems.is_empty() => parsed,
+    ders.pop().ok_or_else(AppError::internal)
+}
+
+/// The certificate parsed, when it passes the FTM domain's checks for the provider's
+/// organisation; otherwise the first problem, with every problem in the details.
+fn accepted_certificate(
+    conn: &mut AnyConnection,
+    der: &[u8],
+    organisation: &str,
+    now: i64,
+) -> AppResult<crate::cert::inspect::Parsed> {
+    let check =
+        crate::cert::partner::validate_leaf(conn, CertDomain::Ftm, der, Some(organisation), now)?;
+    match check.parsed {
+        Some(parsed) if check.problems.is_empty() => Ok(parsed),
         _ => {
             let mut err = AppError::validation(
                 "certificate",
@@ -140,55 +167,60 @@ pub fn upload_certificate(
                 ),
             );
             err.details = check.problems.into_boxed_slice();
-            return Err(err);
+            Err(err)
         }
-    };
-    let (resigned, _) = resign(conn, &config.master_key, CertDomain::Ftm, &parsed, now)?;
-    crate::db::write_tx(conn, |conn| {
-        let from = get(conn, id)?.status;
-        if !matches!(
-            from,
-            ItemStatus::PendingCertUpload | ItemStatus::PendingApproval
-        ) {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "PMS_CHIP_DECIDED",
-                format!(
-                    "This chip is {}; its certificate can no longer be changed. Declare a new chip for a new certificate.",
-                    from.label().to_lowercase()
-                ),
-            ));
-        }
-        let changed = diesel::update(
-            ftm_chips::table
-                .filter(ftm_chips::id.eq(id))
-                .filter(ftm_chips::status.eq(from.as_str())),
-        )
-        .set((
-            ftm_chips::status.eq(ItemStatus::PendingApproval.as_str()),
-            ftm_chips::cert_der.eq(Some(&parsed.der)),
-            ftm_chips::resigned_der.eq(Some(&resigned)),
-            ftm_chips::cert_subject.eq(Some(&parsed.facts.subject)),
-            ftm_chips::cert_not_after.eq(Some(parsed.facts.not_after)),
-            ftm_chips::cert_thumbprint.eq(Some(&parsed.facts.thumbprint)),
-            ftm_chips::updated_at.eq(now),
-            ftm_chips::updated_by.eq(actor.id.as_deref()),
-        ))
-        .execute(conn)?;
-        if changed == 0 {
-            return Err(changed_meanwhile());
-        }
-        audit::record(
-            conn,
-            actor,
-            "FTM_CHIP_CERTIFICATE_UPLOADED",
-            "ftm_chip",
-            id,
-            json!({ "subject": parsed.facts.subject, "thumbprint": parsed.facts.thumbprint,
-                    "notAfter": clock::rfc3339(parsed.facts.not_after) }),
-        )?;
-        get(conn, id)
-    })
+    }
+}
+
+/// Only a chip waiting for its certificate or for approval may have it replaced.
+fn check_replaceable(from: ItemStatus) -> AppResult<()> {
+    if !matches!(
+        from,
+        ItemStatus::PendingCertUpload | ItemStatus::PendingApproval
+    ) {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_CHIP_DECIDED",
+            format!(
+                "This chip is {}; its certificate can no longer be changed. Declare a new chip for a new certificate.",
+                from.label().to_lowercase()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Store the certificate and its re-signed copy; the chip then waits for approval. Guarded
+/// on `from`: a change meanwhile is a conflict.
+fn set_certificate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    from: ItemStatus,
+    parsed: &crate::cert::inspect::Parsed,
+    resigned: &[u8],
+    now: i64,
+) -> AppResult<()> {
+    let changed = diesel::update(
+        ftm_chips::table
+            .filter(ftm_chips::id.eq(id))
+            .filter(ftm_chips::status.eq(from.as_str())),
+    )
+    .set((
+        ftm_chips::status.eq(ItemStatus::PendingApproval.as_str()),
+        ftm_chips::cert_der.eq(Some(&parsed.der)),
+        ftm_chips::resigned_der.eq(Some(resigned)),
+        ftm_chips::cert_subject.eq(Some(&parsed.facts.subject)),
+        ftm_chips::cert_not_after.eq(Some(parsed.facts.not_after)),
+        ftm_chips::cert_thumbprint.eq(Some(&parsed.facts.thumbprint)),
+        ftm_chips::updated_at.eq(now),
+        ftm_chips::updated_by.eq(actor.id.as_deref()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(changed_meanwhile());
+    }
+    Ok(())
 }
 
 type Row = (

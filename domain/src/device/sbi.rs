@@ -51,6 +51,21 @@ pub fn check_hash(value: &str) -> AppResult<String> {
     }
 }
 
+/// The conflict message of a second SBI with the same version.
+const VERSION_TAKEN: &str = "You already declared an SBI with this version.";
+
+/// A new SBI's checked fields.
+struct NewSbi {
+    /// Version.
+    version: String,
+    /// Binary hash.
+    hash: String,
+    /// Creation day, UTC ms.
+    created_on: i64,
+    /// The last millisecond of the expiry day.
+    expires_on: i64,
+}
+
 /// Add an SBI (approved device providers); it waits for approval.
 pub fn create(
     conn: &mut AnyConnection,
@@ -59,13 +74,54 @@ pub fn create(
     input: &SbiInput,
     max_years: i64,
 ) -> AppResult<SbiView> {
-    // Every field is checked, so one submit reports every problem.
+    let now = clock::now_ms();
+    let NewSbi {
+        version,
+        hash,
+        created_on,
+        expires_on,
+    } = checked_input(input, max_years, now)?;
+    crate::db::write_tx(conn, |conn| {
+        let p = provider(conn, user, PartnerType::DeviceProvider)?;
+        check_version_free(conn, &p.id, &version)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(sbis::table)
+            .values((
+                sbis::id.eq(&id),
+                sbis::partner_id.eq(&p.id),
+                sbis::version.eq(&version),
+                sbis::binary_hash.eq(&hash),
+                sbis::created_on.eq(created_on),
+                sbis::expires_on.eq(expires_on),
+                sbis::status.eq(ItemStatus::PendingApproval.as_str()),
+                sbis::created_at.eq(now),
+                sbis::created_by.eq(actor.id.as_deref()),
+                sbis::updated_at.eq(now),
+                sbis::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)
+            .map_err(|e| unique_or(e, "version", "PMS_SBI_VERSION_TAKEN", VERSION_TAKEN))?;
+        audit::record(
+            conn,
+            actor,
+            "SBI_ADDED",
+            "sbi",
+            &id,
+            json!({ "partnerId": p.id, "version": version, "binaryHash": hash,
+                    "createdOn": clock::rfc3339(created_on), "expiresOn": clock::rfc3339(expires_on) }),
+        )?;
+        get(conn, &id)
+    })
+}
+
+/// The new SBI's fields: a creation day not in the future, an expiry day after today and at
+/// most `max_years` away. Every field is checked, so one submit reports every problem.
+fn checked_input(input: &SbiInput, max_years: i64, now: i64) -> AppResult<NewSbi> {
     let mut errs = FieldErrors::new();
     let version = errs.take(text("version", "Version", &input.version, MAX_VERSION_LEN));
     let hash = errs.take(check_hash(&input.binary_hash));
     let created_on = errs.take(day("created_on", "Creation date", &input.created_on));
     let expires_day = errs.take(day("expires_on", "Expiry date", &input.expires_on));
-    let now = clock::now_ms();
     let today = now - now.rem_euclid(DAY_MS);
     if created_on.is_some_and(|c| c > today) {
         errs.push(AppError::validation(
@@ -98,52 +154,31 @@ pub fn create(
     else {
         return Err(AppError::internal());
     };
-    // The SBI is valid through the whole of its expiry day.
-    let expires_on = expires_day + DAY_MS - 1;
-    crate::db::write_tx(conn, |conn| {
-        let p = provider(conn, user, PartnerType::DeviceProvider)?;
-        let taken: i64 = sbis::table
-            .filter(sbis::partner_id.eq(&p.id))
-            .filter(sbis::version.eq(&version))
-            .count()
-            .get_result(conn)?;
-        let taken_message = "You already declared an SBI with this version.";
-        if taken > 0 {
-            return Err(AppError::new(
-                crate::error::ErrorKind::Conflict,
-                "PMS_SBI_VERSION_TAKEN",
-                taken_message,
-            )
-            .with_field("version"));
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        diesel::insert_into(sbis::table)
-            .values((
-                sbis::id.eq(&id),
-                sbis::partner_id.eq(&p.id),
-                sbis::version.eq(&version),
-                sbis::binary_hash.eq(&hash),
-                sbis::created_on.eq(created_on),
-                sbis::expires_on.eq(expires_on),
-                sbis::status.eq(ItemStatus::PendingApproval.as_str()),
-                sbis::created_at.eq(now),
-                sbis::created_by.eq(actor.id.as_deref()),
-                sbis::updated_at.eq(now),
-                sbis::updated_by.eq(actor.id.as_deref()),
-            ))
-            .execute(conn)
-            .map_err(|e| unique_or(e, "version", "PMS_SBI_VERSION_TAKEN", taken_message))?;
-        audit::record(
-            conn,
-            actor,
-            "SBI_ADDED",
-            "sbi",
-            &id,
-            json!({ "partnerId": p.id, "version": version, "binaryHash": hash,
-                    "createdOn": clock::rfc3339(created_on), "expiresOn": clock::rfc3339(expires_on) }),
-        )?;
-        get(conn, &id)
+    Ok(NewSbi {
+        version,
+        hash,
+        created_on,
+        // The SBI is valid through the whole of its expiry day.
+        expires_on: expires_day + DAY_MS - 1,
     })
+}
+
+/// The provider must not have declared an SBI with this version already.
+fn check_version_free(conn: &mut AnyConnection, provider_id: &str, version: &str) -> AppResult<()> {
+    let taken: i64 = sbis::table
+        .filter(sbis::partner_id.eq(provider_id))
+        .filter(sbis::version.eq(version))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::new(
+            crate::error::ErrorKind::Conflict,
+            "PMS_SBI_VERSION_TAKEN",
+            VERSION_TAKEN,
+        )
+        .with_field("version"));
+    }
+    Ok(())
 }
 
 type Row = (
@@ -249,6 +284,28 @@ pub fn list(
     list_by(conn, query, only, &SbiFilter::default())
 }
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// A boxed query on SBIs with their providers.
+type Sbis<'a> =
+    diesel::dsl::IntoBoxed<'a, diesel::dsl::InnerJoin<sbis::table, partners::table>, Backend>;
+
+/// What an SBI list keeps: the query's, the caller's and MOSIP's filters, read once.
+struct SbiFilters {
+    /// Status.
+    status: Option<ItemStatus>,
+    /// Provider's partner id (the caller's restriction, else the query's).
+    partner: Option<String>,
+    /// "Contains" patterns by column.
+    patterns: Vec<(SbiColumn, String)>,
+    /// Only expired (`true`) or unexpired (`false`) SBIs.
+    expired: Option<bool>,
+    /// Only SBIs expiring within this many days from now.
+    expiring_within_days: Option<i64>,
+    /// The time expiry is compared with, UTC ms.
+    now: i64,
+}
+
 /// A page of SBIs filtered and sorted by named columns and expiry as well (MOSIP's list); a
 /// sort column replaces the query's sort.
 pub fn list_by(
@@ -258,83 +315,9 @@ pub fn list_by(
     filter: &SbiFilter,
 ) -> AppResult<Page<SbiView>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
-    let status = status_filter(query.status.as_deref())?;
-    let partner = only
-        .map(str::to_string)
-        .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
-    let patterns = filter.columns.patterns()?;
-    let now = clock::now_ms();
-    let filtered = || {
-        let mut q = sbis::table.inner_join(partners::table).into_boxed();
-        if let Some(s) = status {
-            q = q.filter(sbis::status.eq(s.as_str()));
-        }
-        if let Some(p) = &partner {
-            q = q.filter(sbis::partner_id.eq(p.trim().to_string()));
-        }
-        match filter.expired {
-            Some(true) => q = q.filter(sbis::expires_on.lt(now)),
-            Some(false) => q = q.filter(sbis::expires_on.ge(now)),
-            None => {}
-        }
-        if let Some(days) = filter.expiring_within_days {
-            q = q.filter(
-                sbis::expires_on.between(now, now.saturating_add(days.saturating_mul(DAY_MS))),
-            );
-        }
-        for (column, p) in patterns.iter().cloned() {
-            q = match column {
-                SbiColumn::Id => q.filter(lower(sbis::id).like(p).escape('\\')),
-                SbiColumn::Partner => q.filter(lower(sbis::partner_id).like(p).escape('\\')),
-                SbiColumn::Organisation => {
-                    q.filter(lower(partners::organisation).like(p).escape('\\'))
-                }
-                SbiColumn::Version => q.filter(lower(sbis::version).like(p).escape('\\')),
-                _ => q,
-            };
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let q = match filter.columns.sort {
-        Some((column, desc)) => {
-            let linked = || {
-                diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT count(*) FROM device_sbis WHERE device_sbis.sbi_id = sbis.id)",
-                )
-            };
-            let q = filtered();
-            let q = match (column, desc) {
-                (SbiColumn::Id, false) => q.order(sbis::id.asc()),
-                (SbiColumn::Id, true) => q.order(sbis::id.desc()),
-                (SbiColumn::Partner, false) => q.order(sbis::partner_id.asc()),
-                (SbiColumn::Partner, true) => q.order(sbis::partner_id.desc()),
-                (SbiColumn::Organisation, false) => q.order(partners::organisation.asc()),
-                (SbiColumn::Organisation, true) => q.order(partners::organisation.desc()),
-                (SbiColumn::Version, false) => q.order(sbis::version.asc()),
-                (SbiColumn::Version, true) => q.order(sbis::version.desc()),
-                (SbiColumn::CreatedOn, false) => q.order(sbis::created_on.asc()),
-                (SbiColumn::CreatedOn, true) => q.order(sbis::created_on.desc()),
-                (SbiColumn::ExpiresOn, false) => q.order(sbis::expires_on.asc()),
-                (SbiColumn::ExpiresOn, true) => q.order(sbis::expires_on.desc()),
-                (SbiColumn::Status, false) => q.order(sbis::status.asc()),
-                (SbiColumn::Status, true) => q.order(sbis::status.desc()),
-                (SbiColumn::Devices, false) => q.order(linked().asc()),
-                (SbiColumn::Devices, true) => q.order(linked().desc()),
-                (SbiColumn::Created, false) => q.order(sbis::created_at.asc()),
-                (SbiColumn::Created, true) => q.order(sbis::created_at.desc()),
-            };
-            if desc {
-                q.then_order_by(sbis::id.desc())
-            } else {
-                q.then_order_by(sbis::id.asc())
-            }
-        }
-        None => match query.sort.as_deref() {
-            Some("-created") => filtered().order((sbis::created_at.desc(), sbis::id.desc())),
-            _ => filtered().order((sbis::created_at.asc(), sbis::id.asc())),
-        },
-    };
+    let f = sbi_filters(query, only, filter)?;
+    let total: i64 = filtered(&f).count().get_result(conn)?;
+    let q = sorted(filtered(&f), filter.columns.sort, query.sort.as_deref());
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
     Ok(Page {
         items: views(conn, rows)?,
@@ -342,6 +325,103 @@ pub fn list_by(
         page: page_no,
         page_size: size,
     })
+}
+
+/// The list's filters: an unknown status or an overlong "contains" text is refused (in that
+/// order); blank texts filter nothing.
+fn sbi_filters(query: &ItemQuery, only: Option<&str>, filter: &SbiFilter) -> AppResult<SbiFilters> {
+    let status = status_filter(query.status.as_deref())?;
+    let partner = only
+        .map(str::to_string)
+        .or_else(|| query.partner.clone().filter(|p| !p.trim().is_empty()));
+    let patterns = filter.columns.patterns()?;
+    Ok(SbiFilters {
+        status,
+        partner,
+        patterns,
+        expired: filter.expired,
+        expiring_within_days: filter.expiring_within_days,
+        now: clock::now_ms(),
+    })
+}
+
+/// The SBIs matching the filters.
+fn filtered<'a>(f: &SbiFilters) -> Sbis<'a> {
+    let now = f.now;
+    let mut q = sbis::table.inner_join(partners::table).into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(sbis::status.eq(s.as_str()));
+    }
+    if let Some(p) = &f.partner {
+        q = q.filter(sbis::partner_id.eq(p.trim().to_string()));
+    }
+    match f.expired {
+        Some(true) => q = q.filter(sbis::expires_on.lt(now)),
+        Some(false) => q = q.filter(sbis::expires_on.ge(now)),
+        None => {}
+    }
+    if let Some(days) = f.expiring_within_days {
+        q = q
+            .filter(sbis::expires_on.between(now, now.saturating_add(days.saturating_mul(DAY_MS))));
+    }
+    for (column, p) in f.patterns.iter().cloned() {
+        q = match column {
+            SbiColumn::Id => q.filter(lower(sbis::id).like(p).escape('\\')),
+            SbiColumn::Partner => q.filter(lower(sbis::partner_id).like(p).escape('\\')),
+            SbiColumn::Organisation => q.filter(lower(partners::organisation).like(p).escape('\\')),
+            SbiColumn::Version => q.filter(lower(sbis::version).like(p).escape('\\')),
+            _ => q,
+        };
+    }
+    q
+}
+
+/// The SBIs by the sort column when there is one, else by the query's sort ("-created":
+/// newest first; otherwise oldest first), ties broken by id.
+fn sorted<'a>(q: Sbis<'a>, by: Option<(SbiColumn, bool)>, sort: Option<&str>) -> Sbis<'a> {
+    match by {
+        Some((column, desc)) => by_column(q, column, desc),
+        None => match sort {
+            Some("-created") => q.order((sbis::created_at.desc(), sbis::id.desc())),
+            _ => q.order((sbis::created_at.asc(), sbis::id.asc())),
+        },
+    }
+}
+
+/// The number of devices linked to the SBI, as a sort key.
+fn linked() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM device_sbis WHERE device_sbis.sbi_id = sbis.id)",
+    )
+}
+
+/// The SBIs in the order of a sort column, ties broken by id in the same direction.
+fn by_column(q: Sbis<'_>, column: SbiColumn, desc: bool) -> Sbis<'_> {
+    let q = match (column, desc) {
+        (SbiColumn::Id, false) => q.order(sbis::id.asc()),
+        (SbiColumn::Id, true) => q.order(sbis::id.desc()),
+        (SbiColumn::Partner, false) => q.order(sbis::partner_id.asc()),
+        (SbiColumn::Partner, true) => q.order(sbis::partner_id.desc()),
+        (SbiColumn::Organisation, false) => q.order(partners::organisation.asc()),
+        (SbiColumn::Organisation, true) => q.order(partners::organisation.desc()),
+        (SbiColumn::Version, false) => q.order(sbis::version.asc()),
+        (SbiColumn::Version, true) => q.order(sbis::version.desc()),
+        (SbiColumn::CreatedOn, false) => q.order(sbis::created_on.asc()),
+        (SbiColumn::CreatedOn, true) => q.order(sbis::created_on.desc()),
+        (SbiColumn::ExpiresOn, false) => q.order(sbis::expires_on.asc()),
+        (SbiColumn::ExpiresOn, true) => q.order(sbis::expires_on.desc()),
+        (SbiColumn::Status, false) => q.order(sbis::status.asc()),
+        (SbiColumn::Status, true) => q.order(sbis::status.desc()),
+        (SbiColumn::Devices, false) => q.order(linked().asc()),
+        (SbiColumn::Devices, true) => q.order(linked().desc()),
+        (SbiColumn::Created, false) => q.order(sbis::created_at.asc()),
+        (SbiColumn::Created, true) => q.order(sbis::created_at.desc()),
+    };
+    if desc {
+        q.then_order_by(sbis::id.desc())
+    } else {
+        q.then_order_by(sbis::id.asc())
+    }
 }
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(device_sbis::sbi_id, devices::status);
@@ -495,6 +575,8 @@ pub fn retire_own(
     change(conn, actor, id, Decision::Deactivate, reason, Some(user))
 }
 
+/// Decide on an SBI (a partner admin, or its provider retiring it when `owner` is given),
+/// with the deactivation cascade on its devices, audit rows, events and the provider's news.
 fn change(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -516,64 +598,12 @@ fn change(
         let from = current.status;
         let to = transition("SBI", from, decision)?;
         let now = clock::now_ms();
-        let changed = diesel::update(
-            sbis::table
-                .filter(sbis::id.eq(id))
-                .filter(sbis::status.eq(from.as_str())),
-        )
-        .set((
-            sbis::status.eq(to.as_str()),
-            sbis::reason.eq(reason.as_deref()),
-            sbis::updated_at.eq(now),
-            sbis::updated_by.eq(actor.id.as_deref()),
-        ))
-        .execute(conn)?;
-        if changed == 0 {
-            return Err(changed_meanwhile());
-        }
-        let mut impact = SbiImpact::default();
-        if to == ItemStatus::Deactivated {
-            lock_linked_devices(conn, id)?;
-            let why = format!(
-                "Its SBI was deactivated: {}",
-                reason.as_deref().unwrap_or_default()
-            );
-            for (status, next) in [
-                (ItemStatus::Approved, ItemStatus::Deactivated),
-                (ItemStatus::PendingApproval, ItemStatus::Rejected),
-            ] {
-                let ids = dependants(conn, id, status)?;
-                for device in &ids {
-                    diesel::update(
-                        devices::table
-                            .filter(devices::id.eq(device))
-                            .filter(devices::status.eq(status.as_str())),
-                    )
-                    .set((
-                        devices::status.eq(next.as_str()),
-                        devices::reason.eq(&why),
-                        devices::updated_at.eq(now),
-                        devices::updated_by.eq(actor.id.as_deref()),
-                    ))
-                    .execute(conn)?;
-                    audit::record(
-                        conn,
-                        actor,
-                        &decided_action("DEVICE", next),
-                        "device",
-                        device,
-                        json!({ "from": status.as_str(), "to": next.as_str(), "reason": why, "sbiId": id }),
-                    )?;
-                    let data = super::model::event_data(&super::model::get(conn, device)?);
-                    crate::outbox::enqueue(conn, super::DEVICE_UPDATED, data)?;
-                }
-                if next == ItemStatus::Rejected {
-                    impact.devices_rejected = ids.len() as i64;
-                } else {
-                    impact.devices_deactivated = ids.len() as i64;
-                }
-            }
-        }
+        set_status(conn, actor, id, (from, to), reason.as_deref(), now)?;
+        let impact = if to == ItemStatus::Deactivated {
+            withdraw_dependants(conn, actor, id, reason.as_deref(), now)?
+        } else {
+            SbiImpact::default()
+        };
         audit::record(
             conn,
             actor,
@@ -596,4 +626,97 @@ fn change(
         after_change(conn, super::SBI_UPDATED, event_data(&view), news)?;
         Ok((view, impact))
     })
+}
+
+/// Move the SBI from `from` to `to` with the reason. Guarded on `from`: a change meanwhile
+/// is a conflict.
+fn set_status(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    (from, to): (ItemStatus, ItemStatus),
+    reason: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    let changed = diesel::update(
+        sbis::table
+            .filter(sbis::id.eq(id))
+            .filter(sbis::status.eq(from.as_str())),
+    )
+    .set((
+        sbis::status.eq(to.as_str()),
+        sbis::reason.eq(reason),
+        sbis::updated_at.eq(now),
+        sbis::updated_by.eq(actor.id.as_deref()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(changed_meanwhile());
+    }
+    Ok(())
+}
+
+/// The deactivation cascade: the approved devices that depend on the SBI alone are
+/// deactivated, the pending ones rejected; returns how many of each.
+fn withdraw_dependants(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> AppResult<SbiImpact> {
+    let mut impact = SbiImpact::default();
+    lock_linked_devices(conn, id)?;
+    let why = format!("Its SBI was deactivated: {}", reason.unwrap_or_default());
+    for (status, next) in [
+        (ItemStatus::Approved, ItemStatus::Deactivated),
+        (ItemStatus::PendingApproval, ItemStatus::Rejected),
+    ] {
+        let ids = dependants(conn, id, status)?;
+        for device in &ids {
+            withdraw_device(conn, actor, id, device, (status, next), &why, now)?;
+        }
+        if next == ItemStatus::Rejected {
+            impact.devices_rejected = ids.len() as i64;
+        } else {
+            impact.devices_deactivated = ids.len() as i64;
+        }
+    }
+    Ok(impact)
+}
+
+/// Move one dependent device from `status` to `next` with the cascade's reason, with its
+/// audit row and `DEVICE_UPDATED` event.
+fn withdraw_device(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    device: &str,
+    (status, next): (ItemStatus, ItemStatus),
+    why: &str,
+    now: i64,
+) -> AppResult<()> {
+    diesel::update(
+        devices::table
+            .filter(devices::id.eq(device))
+            .filter(devices::status.eq(status.as_str())),
+    )
+    .set((
+        devices::status.eq(next.as_str()),
+        devices::reason.eq(why),
+        devices::updated_at.eq(now),
+        devices::updated_by.eq(actor.id.as_deref()),
+    ))
+    .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        &decided_action("DEVICE", next),
+        "device",
+        device,
+        json!({ "from": status.as_str(), "to": next.as_str(), "reason": why, "sbiId": id }),
+    )?;
+    let data = super::model::event_data(&super::model::get(conn, device)?);
+    crate::outbox::enqueue(conn, super::DEVICE_UPDATED, data)?;
+    Ok(())
 }
