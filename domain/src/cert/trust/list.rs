@@ -52,9 +52,52 @@ pub(super) fn summary(row: SummaryColumns) -> CaSummary {
     }
 }
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// A boxed query on the trust store.
+type Cas<'a> = ca_certificates::BoxedQuery<'a, Backend>;
+
+/// The trust store list's checked filters.
+struct CaFilters {
+    /// Domain.
+    domain: Option<CertDomain>,
+    /// Root or intermediate.
+    kind: Option<CaKind>,
+    /// Only CAs that expire within this many days.
+    expiring: Option<i64>,
+    /// The time expiry is compared with, UTC ms.
+    now: i64,
+    /// The search text as a `LIKE` pattern on the subject.
+    pattern: Option<String>,
+    /// The same through the search index, where it serves.
+    phrase: Option<String>,
+}
+
 /// One page of the trust store.
 pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSummary>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
+    let f = ca_filters(conn, query)?;
+    let total: i64 = filtered(query, &f).count().get_result(conn)?;
+    let q = sorted(
+        filtered(query, &f),
+        query.sort.as_deref().unwrap_or("-created"),
+    );
+    let rows: Vec<SummaryColumns> = q
+        .select(summary_columns())
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    Ok(Page {
+        items: rows.into_iter().map(summary).collect(),
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The query's domain, kind, expiry window (0 to 3650 days) and search text, checked in that
+/// order.
+fn ca_filters(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<CaFilters> {
     let domain = match query.domain.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => Some(check_domain(d)?),
         None => None,
@@ -76,70 +119,64 @@ pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSumma
         other => other,
     };
     let now = clock::now_ms();
-    let pattern = page::search_pattern(query.q.as_deref())?;
-    let phrase = crate::search::phrase(conn, query.q.as_deref());
-    let filtered = || {
-        let mut q = ca_certificates::table.into_boxed();
-        if let Some(d) = domain {
-            q = q.filter(ca_certificates::cert_domain.eq(d.as_str()));
-        }
-        if let Some(k) = kind {
-            q = q.filter(ca_certificates::kind.eq(k.as_str()));
-        }
-        match query.status.as_deref() {
-            Some("active") => q = q.filter(ca_certificates::active.eq(true)),
-            Some("inactive") => q = q.filter(ca_certificates::active.eq(false)),
-            _ => {}
-        }
-        if let Some(days) = expiring {
-            q = q.filter(ca_certificates::not_after.le(now + days * 86_400_000));
-        }
-        if let Some(phrase) = &phrase {
-            q = q.filter(crate::search::matching(
-                crate::search::Index::CaCertificates,
-                phrase,
-            ));
-        } else if let Some(pattern) = &pattern {
-            q = q.filter(
-                crate::account::lower(ca_certificates::subject)
-                    .like(pattern.clone())
-                    .escape('\\'),
-            );
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let q = match query.sort.as_deref().unwrap_or("-created") {
-        "not_after" => {
-            filtered().order((ca_certificates::not_after.asc(), ca_certificates::id.asc()))
-        }
-        "-not_after" => filtered().order((
+    Ok(CaFilters {
+        domain,
+        kind,
+        expiring,
+        now,
+        pattern: page::search_pattern(query.q.as_deref())?,
+        phrase: crate::search::phrase(conn, query.q.as_deref()),
+    })
+}
+
+/// The CAs matching the filters and the query's status (active or inactive).
+fn filtered<'a>(query: &CaQuery, f: &CaFilters) -> Cas<'a> {
+    let mut q = ca_certificates::table.into_boxed();
+    if let Some(d) = f.domain {
+        q = q.filter(ca_certificates::cert_domain.eq(d.as_str()));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(ca_certificates::kind.eq(k.as_str()));
+    }
+    match query.status.as_deref() {
+        Some("active") => q = q.filter(ca_certificates::active.eq(true)),
+        Some("inactive") => q = q.filter(ca_certificates::active.eq(false)),
+        _ => {}
+    }
+    if let Some(days) = f.expiring {
+        q = q.filter(ca_certificates::not_after.le(f.now + days * 86_400_000));
+    }
+    if let Some(phrase) = &f.phrase {
+        q = q.filter(crate::search::matching(
+            crate::search::Index::CaCertificates,
+            phrase,
+        ));
+    } else if let Some(pattern) = &f.pattern {
+        q = q.filter(
+            crate::account::lower(ca_certificates::subject)
+                .like(pattern.clone())
+                .escape('\\'),
+        );
+    }
+    q
+}
+
+/// The CAs in the order `sort` names (newest first by default), ties broken by id.
+fn sorted<'a>(q: Cas<'a>, sort: &str) -> Cas<'a> {
+    match sort {
+        "not_after" => q.order((ca_certificates::not_after.asc(), ca_certificates::id.asc())),
+        "-not_after" => q.order((
             ca_certificates::not_after.desc(),
             ca_certificates::id.desc(),
         )),
-        "subject" => filtered().order((ca_certificates::subject.asc(), ca_certificates::id.asc())),
-        "-subject" => {
-            filtered().order((ca_certificates::subject.desc(), ca_certificates::id.desc()))
-        }
-        "created" => {
-            filtered().order((ca_certificates::created_at.asc(), ca_certificates::id.asc()))
-        }
-        _ => filtered().order((
+        "subject" => q.order((ca_certificates::subject.asc(), ca_certificates::id.asc())),
+        "-subject" => q.order((ca_certificates::subject.desc(), ca_certificates::id.desc())),
+        "created" => q.order((ca_certificates::created_at.asc(), ca_certificates::id.asc())),
+        _ => q.order((
             ca_certificates::created_at.desc(),
             ca_certificates::id.desc(),
         )),
-    };
-    let rows: Vec<SummaryColumns> = q
-        .select(summary_columns())
-        .limit(size)
-        .offset(offset)
-        .load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(summary).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    }
 }
 
 /// One CA with its facts and chain.
