@@ -453,70 +453,102 @@ pub fn reactivate_operator(
     })
 }
 
+/// The database backend of boxed queries.
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+/// A boxed query on accounts.
+type Accounts<'a> = accounts::BoxedQuery<'a, Backend>;
+
 /// Operator accounts, paged, filtered and sorted on the server.
 pub fn list_operators(
     conn: &mut AnyConnection,
     query: &AccountQuery,
 ) -> AppResult<Page<AccountView>> {
     let (page_no, size, offset) = page::clamp(query.page, query.page_size);
-    let wanted: Vec<&str> = match query.role {
+    let wanted = wanted_roles(query);
+    let pattern = page::search_pattern(query.q.as_deref())?;
+    let phrase = crate::search::phrase(conn, query.q.as_deref());
+    let filtered = || operators(query, &wanted, pattern.as_deref(), phrase.as_deref());
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows: Vec<AccountRow> = sorted(filtered(), query.sort.as_deref().unwrap_or("-created"))
+        .select(AccountRow::as_select())
+        .limit(size)
+        .offset(offset)
+        .load(conn)?;
+    Ok(Page {
+        items: with_roles(conn, rows)?,
+        total,
+        page: page_no,
+        page_size: size,
+    })
+}
+
+/// The operator roles the list shows: the one asked for (none when it is not an operator
+/// role), else every operator role.
+fn wanted_roles(query: &AccountQuery) -> Vec<&'static str> {
+    match query.role {
         Some(role) if role.is_operator() => vec![role.as_str()],
         Some(_) => vec![],
         None => Role::OPERATOR.iter().map(|r| r.as_str()).collect(),
-    };
-    let pattern = page::search_pattern(query.q.as_deref())?;
-    let phrase = crate::search::phrase(conn, query.q.as_deref());
-    let filtered = || {
-        let mut q = accounts::table
-            .filter(
-                accounts::id.eq_any(
-                    account_roles::table
-                        .filter(account_roles::role.eq_any(wanted.clone()))
-                        .select(account_roles::account_id),
-                ),
-            )
-            .into_boxed();
-        if let Some(phrase) = &phrase {
-            q = q.filter(crate::search::matching(
-                crate::search::Index::Accounts,
-                phrase,
-            ));
-        } else if let Some(pattern) = pattern.clone() {
-            q = q.filter(
-                accounts::email.like(pattern.clone()).escape('\\').or(lower(
-                    accounts::display_name,
-                )
-                .like(pattern)
-                .escape('\\')),
-            );
-        }
-        if let Some(active) = query.active {
-            q = q.filter(accounts::active.eq(active));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let sort = query.sort.as_deref().unwrap_or("-created");
-    let mut q = filtered();
-    q = match sort {
+    }
+}
+
+/// The accounts holding one of the `wanted` roles, matching the search text (through the
+/// index's `phrase` where it serves, else the `LIKE` `pattern` on email and name) and the
+/// query's active flag.
+fn operators<'a>(
+    query: &AccountQuery,
+    wanted: &[&'a str],
+    pattern: Option<&str>,
+    phrase: Option<&str>,
+) -> Accounts<'a> {
+    let mut q = accounts::table
+        .filter(
+            accounts::id.eq_any(
+                account_roles::table
+                    .filter(account_roles::role.eq_any(wanted.to_vec()))
+                    .select(account_roles::account_id),
+            ),
+        )
+        .into_boxed();
+    if let Some(phrase) = phrase {
+        q = q.filter(crate::search::matching(
+            crate::search::Index::Accounts,
+            phrase,
+        ));
+    } else if let Some(pattern) = pattern.map(str::to_string) {
+        q = q.filter(
+            accounts::email
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(accounts::display_name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(active) = query.active {
+        q = q.filter(accounts::active.eq(active));
+    }
+    q
+}
+
+/// The accounts in the order `sort` names (newest first by default), ties broken by id.
+fn sorted<'a>(q: Accounts<'a>, sort: &str) -> Accounts<'a> {
+    match sort {
         "email" => q.order((accounts::email.asc(), accounts::id.asc())),
         "-email" => q.order((accounts::email.desc(), accounts::id.asc())),
         "name" => q.order((accounts::display_name.asc(), accounts::id.asc())),
         "-name" => q.order((accounts::display_name.desc(), accounts::id.asc())),
         "created" => q.order((accounts::created_at.asc(), accounts::id.asc())),
         _ => q.order((accounts::created_at.desc(), accounts::id.asc())),
-    };
-    let rows: Vec<AccountRow> = q
-        .select(AccountRow::as_select())
-        .limit(size)
-        .offset(offset)
-        .load(conn)?;
+    }
+}
+
+/// The views of the page's rows, each with its roles (sorted).
+fn with_roles(conn: &mut AnyConnection, rows: Vec<AccountRow>) -> AppResult<Vec<AccountView>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let pairs: Vec<(String, String)> = account_roles::table
         .filter(account_roles::account_id.eq_any(&ids))
         .select((account_roles::account_id, account_roles::role))
         .load(conn)?;
-    let items = rows
+    Ok(rows
         .into_iter()
         .map(|row| {
             let mut roles: Vec<Role> = pairs
@@ -527,11 +559,5 @@ pub fn list_operators(
             roles.sort();
             view(row, roles)
         })
-        .collect();
-    Ok(Page {
-        items,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+        .collect())
 }

@@ -102,30 +102,7 @@ pub fn create(conn: &mut AnyConnection, actor: &Actor, input: &NewUser) -> AppRe
     let name = display_name(input, &username);
     let hash = account::hash_password(&input.password)?;
     crate::db::write_tx(conn, |conn| {
-        let taken: i64 = accounts::table
-            .filter(accounts::username.eq(&username))
-            .count()
-            .get_result(conn)?;
-        if taken > 0 {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "PMS_USERNAME_TAKEN",
-                "User exists with same username",
-            )
-            .with_field("username"));
-        }
-        let email_taken: i64 = accounts::table
-            .filter(accounts::email.eq(&email))
-            .count()
-            .get_result(conn)?;
-        if email_taken > 0 {
-            return Err(AppError::new(
-                ErrorKind::Conflict,
-                "PMS_EMAIL_TAKEN",
-                "User exists with same email",
-            )
-            .with_field("email"));
-        }
+        check_free(conn, &username, &email)?;
         let now = clock::now_ms();
         let id = uuid::Uuid::new_v4().to_string();
         diesel::insert_into(accounts::table)
@@ -150,32 +127,74 @@ pub fn create(conn: &mut AnyConnection, actor: &Actor, input: &NewUser) -> AppRe
             &id,
             json!({ "after": { "username": username, "email": email, "display_name": name, "roles": [], "active": input.enabled } }),
         )?;
-        let orphan: Option<String> = partners::table
-            .inner_join(accounts::table)
-            .filter(partners::id.eq(&username))
-            .filter(accounts::removed_at.is_not_null())
-            .select(partners::account_id)
-            .first(conn)
-            .optional()?;
-        if let Some(previous) = orphan {
-            diesel::update(partners::table.filter(partners::id.eq(&username)))
-                .set((
-                    partners::account_id.eq(&id),
-                    partners::updated_at.eq(now),
-                    partners::updated_by.eq(actor.id.as_deref()),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                actor,
-                "PARTNER_ACCOUNT_MOVED",
-                "partner",
-                &username,
-                json!({ "before": { "account": previous }, "after": { "account": id } }),
-            )?;
-        }
+        take_over_orphan_partner(conn, actor, &username, &id, now)?;
         Ok(id)
     })
+}
+
+/// No account may have the user name or the email yet (checked in that order).
+fn check_free(conn: &mut AnyConnection, username: &str, email: &str) -> AppResult<()> {
+    let taken: i64 = accounts::table
+        .filter(accounts::username.eq(username))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_USERNAME_TAKEN",
+            "User exists with same username",
+        )
+        .with_field("username"));
+    }
+    let email_taken: i64 = accounts::table
+        .filter(accounts::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    if email_taken > 0 {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            "PMS_EMAIL_TAKEN",
+            "User exists with same email",
+        )
+        .with_field("email"));
+    }
+    Ok(())
+}
+
+/// Move the partner whose id is the user name to the new account `id` when its account was
+/// removed, with its audit row.
+fn take_over_orphan_partner(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    username: &str,
+    id: &str,
+    now: i64,
+) -> AppResult<()> {
+    let orphan: Option<String> = partners::table
+        .inner_join(accounts::table)
+        .filter(partners::id.eq(username))
+        .filter(accounts::removed_at.is_not_null())
+        .select(partners::account_id)
+        .first(conn)
+        .optional()?;
+    if let Some(previous) = orphan {
+        diesel::update(partners::table.filter(partners::id.eq(username)))
+            .set((
+                partners::account_id.eq(id),
+                partners::updated_at.eq(now),
+                partners::updated_by.eq(actor.id.as_deref()),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            "PARTNER_ACCOUNT_MOVED",
+            "partner",
+            username,
+            json!({ "before": { "account": previous }, "after": { "account": id } }),
+        )?;
+    }
+    Ok(())
 }
 
 type UserRow = (String, Option<String>, String, String, bool, i64);
