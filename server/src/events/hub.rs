@@ -44,55 +44,10 @@ pub async fn hub_post(
             "Send a service token: Authorization: Bearer pst_...",
         ));
     };
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    if form_type.as_deref() != Some("application/x-www-form-urlencoded") {
-        return hub_error(domain::AppError::new(
-            domain::ErrorKind::BadRequest,
-            "PMS_HUB_BODY",
-            "The body must be a form (application/x-www-form-urlencoded).",
-        ));
-    }
-    let pairs: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
-        Ok(p) => p,
-        Err(_) => {
-            return hub_error(domain::AppError::new(
-                domain::ErrorKind::BadRequest,
-                "PMS_HUB_BODY",
-                "The form cannot be read.",
-            ))
-        }
+    let req = match hub_form(&headers, &body) {
+        Ok(req) => req,
+        Err(e) => return hub_error(e),
     };
-    let mut req = HubRequest::default();
-    for (k, v) in pairs {
-        let slot = match k.as_str() {
-            "hub.mode" => &mut req.mode,
-            "hub.topic" => &mut req.topic,
-            "hub.callback" => &mut req.callback,
-            "hub.secret" => &mut req.secret,
-            "hub.lease_seconds" => &mut req.lease_seconds,
-            _ => continue,
-        };
-        if slot.is_some() {
-            return hub_error(
-                domain::AppError::new(
-                    domain::ErrorKind::BadRequest,
-                    "PMS_HUB_REPEATED",
-                    format!("{k} is given more than once."),
-                )
-                .with_field(&k),
-            );
-        }
-        *slot = Some(v);
-    }
     if let Some(problem) = req
         .callback
         .as_deref()
@@ -150,6 +105,55 @@ pub async fn hub_post(
             .into_response(),
         Err(e) => hub_error(e),
     }
+}
+
+/// The hub request in a form body (each field at most once).
+fn hub_form(headers: &HeaderMap, body: &[u8]) -> Result<HubRequest, domain::AppError> {
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if form_type.as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(domain::AppError::new(
+            domain::ErrorKind::BadRequest,
+            "PMS_HUB_BODY",
+            "The body must be a form (application/x-www-form-urlencoded).",
+        ));
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| {
+        domain::AppError::new(
+            domain::ErrorKind::BadRequest,
+            "PMS_HUB_BODY",
+            "The form cannot be read.",
+        )
+    })?;
+    let mut req = HubRequest::default();
+    for (k, v) in pairs {
+        let slot = match k.as_str() {
+            "hub.mode" => &mut req.mode,
+            "hub.topic" => &mut req.topic,
+            "hub.callback" => &mut req.callback,
+            "hub.secret" => &mut req.secret,
+            "hub.lease_seconds" => &mut req.lease_seconds,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(domain::AppError::new(
+                domain::ErrorKind::BadRequest,
+                "PMS_HUB_REPEATED",
+                format!("{k} is given more than once."),
+            )
+            .with_field(&k));
+        }
+        *slot = Some(v);
+    }
+    Ok(req)
 }
 
 /// Early address check of a callback at subscribe time (the same check runs on every call).

@@ -88,6 +88,12 @@ impl Default for EventSettings {
     }
 }
 
+/// A later step of a pass started at `now`: `now` plus the time spent (at most a minute),
+/// so a claim extended then does not end early under a controlled clock.
+fn later(now: i64) -> i64 {
+    now.max(domain::clock::now_ms().min(now + 60_000))
+}
+
 /// The delivery engine of one instance.
 #[derive(Clone)]
 pub struct Engine {
@@ -277,43 +283,16 @@ impl Engine {
     async fn deliver_claimed(&self, r: &mut Receiver, now: i64) -> anyhow::Result<Pass> {
         let mut pass = Pass::default();
         if r.verify_mode.is_some() {
-            let outcome = self.verify(r).await;
+            self.verify_now(r, now).await?;
             pass.verified += 1;
-            let mut copy = r.clone();
-            let retry = self.settings.retry;
-            let copy = domain::db::run(&self.pool, move |conn| {
-                store::record_verification(conn, &mut copy, &outcome, &retry, now)?;
-                Ok(copy)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            *r = copy;
         }
         if !r.active() {
             return Ok(pass);
         }
         let secret = r.secret(&self.key);
         // Dead letters an operator asked for again go first.
-        let id = r.id.clone();
-        let again = domain::db::run(&self.pool, move |conn| store::requeued(conn, &id))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        for event in again {
-            let attempt = self
-                .send(r, &event, secret.as_deref().map(|s| &s[..]), now)
-                .await;
-            if attempt.ok {
-                pass.delivered += 1;
-            } else {
-                pass.failed += 1;
-            }
-            let id = r.id.clone();
-            domain::db::run(&self.pool, move |conn| {
-                store::record_redelivery(conn, &id, &event, &attempt, now)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
+        self.redeliver(r, secret.as_deref().map(|s| &s[..]), now, &mut pass)
+            .await?;
         let mut left = self.settings.batch;
         // Accepted events not recorded yet: recorded together, at most RUN_EVENTS or RUN_MS
         // after the first (the claim is extended at each record, well within its TTL).
@@ -338,9 +317,7 @@ impl Engine {
                 let attempt = self
                     .send(r, &event, secret.as_deref().map(|s| &s[..]), now)
                     .await;
-                // A later step of the same pass is "now" plus the time spent, so a claim
-                // extended here does not end early under a controlled clock.
-                let at = now.max(domain::clock::now_ms().min(now + 60_000));
+                let at = later(now);
                 if attempt.ok {
                     if run.is_empty() {
                         run_started = Instant::now();
@@ -364,22 +341,7 @@ impl Engine {
                 {
                     return Ok(pass);
                 }
-                tracing::info!(subscription = %r.id, event = %event.event_id,
-                    error = attempt.error.as_deref().unwrap_or(""), "event not delivered");
-                let mut copy = r.clone();
-                let owner = self.owner.clone();
-                let (retry, ttl) = (self.settings.retry, self.settings.claim_ttl_ms);
-                let jitter = rand::random::<f64>();
-                let (next, copy) = domain::db::run(&self.pool, move |conn| {
-                    let next = store::record(
-                        conn, &mut copy, &owner, &event, &attempt, &retry, jitter, at, ttl,
-                    )?;
-                    Ok((next, copy))
-                })
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-                *r = copy;
-                match next {
+                match self.record_failure(r, event, attempt, at).await? {
                     Next::Continue => pass.delivered += 1,
                     Next::DeadLettered => pass.failed += 1,
                     Next::RetryAt(_) => {
@@ -397,6 +359,75 @@ impl Engine {
             self.record_run(r, &mut run, &mut pass).await?;
         }
         Ok(pass)
+    }
+
+    /// Verify the receiver's intent now and record the answer.
+    async fn verify_now(&self, r: &mut Receiver, now: i64) -> anyhow::Result<()> {
+        let outcome = self.verify(r).await;
+        let mut copy = r.clone();
+        let retry = self.settings.retry;
+        *r = domain::db::run(&self.pool, move |conn| {
+            store::record_verification(conn, &mut copy, &outcome, &retry, now)?;
+            Ok(copy)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+
+    /// Send again the dead letters an operator asked for, each recorded as it goes.
+    async fn redeliver(
+        &self,
+        r: &Receiver,
+        secret: Option<&[u8]>,
+        now: i64,
+        pass: &mut Pass,
+    ) -> anyhow::Result<()> {
+        let id = r.id.clone();
+        let again = domain::db::run(&self.pool, move |conn| store::requeued(conn, &id))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for event in again {
+            let attempt = self.send(r, &event, secret, now).await;
+            if attempt.ok {
+                pass.delivered += 1;
+            } else {
+                pass.failed += 1;
+            }
+            let id = r.id.clone();
+            domain::db::run(&self.pool, move |conn| {
+                store::record_redelivery(conn, &id, &event, &attempt, now)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Record a failed attempt (retry with back-off, or a dead letter); what it decided.
+    async fn record_failure(
+        &self,
+        r: &mut Receiver,
+        event: PendingEvent,
+        attempt: Attempt,
+        at: i64,
+    ) -> anyhow::Result<Next> {
+        tracing::info!(subscription = %r.id, event = %event.event_id,
+            error = attempt.error.as_deref().unwrap_or(""), "event not delivered");
+        let mut copy = r.clone();
+        let owner = self.owner.clone();
+        let (retry, ttl) = (self.settings.retry, self.settings.claim_ttl_ms);
+        let jitter = rand::random::<f64>();
+        let (next, copy) = domain::db::run(&self.pool, move |conn| {
+            let next = store::record(
+                conn, &mut copy, &owner, &event, &attempt, &retry, jitter, at, ttl,
+            )?;
+            Ok((next, copy))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        *r = copy;
+        Ok(next)
     }
 
     /// Read (in the background) the receiver's next events after `cursor`.
