@@ -6,25 +6,23 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Routes};
 use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
-use crate::pages::access::{
-    AdminApiKeysPage, AdminClientsPage, AdminLicensesPage, MyApiKeysPage, MyClientsPage,
-    MyLicensesPage, MyPolicyRequestsPage, PolicyRequestsQueuePage,
-};
+use crate::pages::access::{MyApiKeysPage, MyClientsPage, MyLicensesPage, MyPolicyRequestsPage};
 use crate::pages::admin::{
+    access::{AdminApiKeysPage, AdminClientsPage, AdminLicensesPage, PolicyRequestsQueuePage},
     accounts::AccountsPage,
     api_clients::ApiClientsPage,
     audit::AuditPage,
+    ca_certificate::CaCertificatePage,
+    devices::DeviceApprovalsPage,
     events::{EventReceiverPage, EventsPage},
     inbox::InboxPage,
     partner_detail::PartnerDetailPage,
     partner_new::NewPartnerPage,
     partners::PartnersPage,
+    trust::TrustStorePage,
 };
-use crate::pages::cert::{
-    detail::CaCertificatePage, mine::MyCertificatePage, trust::TrustStorePage,
-};
+use crate::pages::cert::mine::MyCertificatePage;
 use crate::pages::device::{
-    admin::DeviceApprovalsPage,
     chips::MyChipsPage,
     provider::{MyDevicesPage, MySbiPage, MySbisPage},
 };

@@ -1,6 +1,7 @@
 //! Pieces shared by the certificate pages: the paste-or-pick input, a certificate's facts, the
 //! list of failed checks, and PEM downloads.
 
+use crate::components::form::FormError;
 use crate::util::{encode_query, human_ms};
 use domain::cert::{CertFacts, MAX_UPLOAD_BYTES};
 use domain::error::Violation;
@@ -104,17 +105,9 @@ fn pick(ev: leptos::ev::Event, state: CertInputState, pick_error: RwSignal<Optio
     #[cfg(feature = "hydrate")]
     {
         use base64::Engine;
-        use leptos::wasm_bindgen::JsCast;
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some((input, file)) = crate::components::form::picked_file(&ev) else {
             return;
         };
-        let Some(file) = input.files().and_then(|l| l.get(0)) else {
-            return;
-        };
-        let file = gloo_file::File::from(file);
         // Cleared so that choosing the same file again (a renewal after an upload) is a change.
         input.set_value("");
         if file.size() as usize > MAX_UPLOAD_BYTES {
@@ -214,3 +207,16 @@ pub fn PemDownload(
 }
 
 use domain::AppError;
+
+/// An upload's refusal inside its confirming form: the banner for the form, or the message
+/// with the certificate's problems when it is about the certificate.
+#[component]
+pub fn UploadError(error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <FormError error/>
+        {move || error.get().filter(|e| e.field.is_some()).map(|e| view! {
+            <p class="alert" role="alert">{e.message.clone()}</p>
+            {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
+        })}
+    }
+}

@@ -1,7 +1,10 @@
-//! Form pieces: labelled fields with their own error, and the form-level error banner.
+//! Form pieces: labelled fields with their own error, the form-level error banner, the
+//! confirmed deactivation of a list row, and the file a file input picked.
 
 use domain::{AppError, ErrorKind};
+use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::{client::Client, codec::PostUrl, request::ClientReq, Http, ServerFn};
 use leptos_router::hooks::use_query_map;
 
 /// The text inside a `<textarea>`, for every textarea with initial content. Leptos 0.8 writes
@@ -315,6 +318,17 @@ pub fn TextAreaField(
     }
 }
 
+/// The file picked in the `<input type="file">` an event came from, and that input.
+#[cfg(feature = "hydrate")]
+pub fn picked_file(ev: &leptos::ev::Event) -> Option<(web_sys::HtmlInputElement, gloo_file::File)> {
+    use leptos::wasm_bindgen::JsCast;
+    let input = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|l| l.get(0))?;
+    Some((input, gloo_file::File::from(file)))
+}
+
 /// "Deactivate" that asks first: an inline confirmation with the consequence, the form that
 /// confirms (`children`: an `ActionForm` posting the id) and a cancel button.
 #[component]
@@ -337,4 +351,62 @@ pub fn ConfirmDeactivate(
             </div>
         </details>
     }
+}
+
+/// "Deactivate" on a list row: asks `question` first, then posts the row's `id` through
+/// `action` (with the fields of `children`, if any: a retirement's reason).
+#[component]
+pub fn DeactivateRow<S, O>(
+    /// Posts `id`.
+    action: ServerAction<S>,
+    /// The row's id.
+    id: String,
+    /// The question ("Deactivate key X? ...").
+    question: String,
+    /// Prefix of the test ids ("apikey" gives apikey-deactivate-confirm).
+    test_id: &'static str,
+    /// The confirming button's words.
+    #[prop(default = "Yes, deactivate")]
+    confirm: &'static str,
+    /// Whether that button is off while the action runs.
+    #[prop(optional)]
+    lock: bool,
+    /// Further fields the confirmation posts; with them the form is a block of its own, test
+    /// id `{test_id}-retire-form`.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView
+where
+    S: serde::de::DeserializeOwned
+        + ServerFn<Protocol = Http<PostUrl, O>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <<S::Client as Client<S::Error>>::Request as ClientReq<S::Error>>::FormData:
+        From<leptos::web_sys::FormData>,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+    S::Client: Client<S::Error>,
+    O: 'static,
+{
+    let button = move || {
+        view! { <button type="submit" class="danger" disabled=move || lock && action.pending().get() data-testid=format!("{test_id}-deactivate-confirm")>{confirm}</button> }
+    };
+    let form = match children {
+        Some(fields) => Either::Left(view! {
+            <ActionForm action attr:data-testid=format!("{test_id}-retire-form")>
+                <input type="hidden" name="id" value=id/>
+                {fields()}
+                {button()}
+            </ActionForm>
+        }),
+        None => Either::Right(view! {
+            <ActionForm action attr:class="inline">
+                <input type="hidden" name="id" value=id/>
+                {button()}
+            </ActionForm>
+        }),
+    };
+    view! { <ConfirmDeactivate question test_id>{form}</ConfirmDeactivate> }
 }

@@ -2,6 +2,7 @@
 
 pub mod cert;
 pub mod chart;
+pub mod filter;
 pub mod form;
 pub mod layout;
 pub mod table;

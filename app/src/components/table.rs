@@ -1,6 +1,9 @@
 //! List pieces shared by every server-paged list: links that keep the list state in the URL,
-//! sortable column headers and the pager.
+//! sortable column headers, the pager, and the list with its loading, empty and error states.
 
+use crate::components::layout::ErrorPanel;
+use domain::page::Page;
+use domain::AppError;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -79,6 +82,50 @@ pub fn Pager(state: ListState, page: i64, pages: i64) -> impl IntoView {
             <span data-testid="pager-position">{format!("Page {page} of {pages}")}</span>
             {next.map(|h| view! { <A href=h attr:rel="next">"Next ›"</A> })}
         </nav>
+    }
+}
+
+/// A server-paged list: a loading line while it loads, the empty state, the rendered items with
+/// the pager, or the error.
+#[component]
+pub fn PagedList<T, R, V>(
+    /// The page of items (the page's own resource, reloaded as it sees fit).
+    list: Resource<Result<Page<T>, AppError>>,
+    /// The list, for the pager's links.
+    state: ListState,
+    /// What shows while it loads ("Loading keys…").
+    loading: &'static str,
+    /// Test id of the empty state.
+    empty_id: &'static str,
+    /// Text of the empty state.
+    empty: &'static str,
+    /// Renders the items of a page that has some (the table).
+    render: R,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    R: Fn(Vec<T>) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <p class="loading" role="status">{loading}</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match list.await {
+                        Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid=empty_id>{empty}</p> }.into_any(),
+                        Ok(page) => {
+                            let (page_no, pages) = (page.page, page.page_count());
+                            view! {
+                                {render(page.items)}
+                                <Pager state page=page_no pages/>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
     }
 }
 

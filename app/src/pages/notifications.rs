@@ -3,11 +3,12 @@
 use crate::api::triage::{
     notification_dismiss, notification_list, notification_read, run_notifications_now,
 };
-use crate::components::layout::{BellRefresh, ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager};
+use crate::components::filter::{param_text as text, FilterSelect, QueryParams};
+use crate::components::layout::{BellRefresh, RequireRole};
+use crate::components::table::{ListState, PagedList};
 use crate::util::{human_ms, ms_to_date};
 use domain::account::CurrentUser;
-use domain::notification::{NotificationKind, NotificationQuery};
+use domain::notification::{NotificationKind, NotificationQuery, NotificationView};
 use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,10 +21,6 @@ const NOTES: ListState = ListState {
     keys: &["kind", "state", "page"],
     default_sort: "-created",
 };
-
-fn text(q: &ParamsMap, k: &str) -> Option<String> {
-    q.get(k).filter(|s| !s.trim().is_empty())
-}
 
 fn query(q: &ParamsMap) -> NotificationQuery {
     NotificationQuery {
@@ -43,6 +40,8 @@ pub fn NotificationsPage() -> impl IntoView {
     }
 }
 
+/// The notifications (filtered, paged), with mark-read, dismiss and (partner admins) the
+/// expiry check.
 #[component]
 fn NotificationsBody(admin: bool) -> impl IntoView {
     let params = use_query_map();
@@ -61,88 +60,100 @@ fn NotificationsBody(admin: bool) -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| {
-        if change.value().get().is_some() {
-            version.update(|v| *v += 1);
-            if let Some(r) = refresh {
-                r.update(|v| *v += 1);
-            }
-        }
-    });
+    reload_after(move || change.value().get().is_some(), version, refresh);
     let run = Action::new(|_: &()| run_notifications_now());
-    Effect::new(move |_| {
-        if run.value().get().is_some() {
-            version.update(|v| *v += 1);
-            if let Some(r) = refresh {
-                r.update(|v| *v += 1);
-            }
-        }
-    });
+    reload_after(move || run.value().get().is_some(), version, refresh);
     let error = move || change.value().get().and_then(|r| r.err());
-    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    let is =
-        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
     view! {
         <h1>"Notifications"</h1>
         <p class="muted">"Expiry warnings arrive 30, 15 and 10 days ahead and on each of the last 9 days. They are kept for 60 days."</p>
+        <NotificationFilters/>
+        <p><button type="button" data-testid="mark-all-read" on:click=move |_| { change.dispatch((None, false)); }>"Mark all read"</button></p>
+        {admin.then(|| view! { <ExpiryCheck run/> })}
+        <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
+        <PagedList list state=NOTES loading="Loading notifications…" empty_id="notifications-empty" empty="No notifications."
+            render={move |items| notification_items(items, change)}/>
+    }
+}
+
+/// Reloads the list (and the bell's count) each time `answered` says an action has answered.
+fn reload_after(
+    answered: impl Fn() -> bool + 'static,
+    version: RwSignal<u32>,
+    refresh: Option<RwSignal<u32>>,
+) {
+    Effect::new(move |_| {
+        if answered() {
+            version.update(|v| *v += 1);
+            if let Some(r) = refresh {
+                r.update(|v| *v += 1);
+            }
+        }
+    });
+}
+
+/// The filters: kind and read state.
+#[component]
+fn NotificationFilters() -> impl IntoView {
+    let q = QueryParams::current();
+    let kinds = NotificationKind::ALL
+        .into_iter()
+        .map(|k| (k.as_str().to_string(), k.label().to_string()))
+        .collect();
+    view! {
         <Form method="GET" action="/notifications" attr:class="filters" attr:role="search">
-            <label>"Kind"
-                <select name="kind" data-testid="filter-kind" prop:value=get("kind")>
-                    <option value="">"Any"</option>
-                    {NotificationKind::ALL.into_iter().map(|k| view! { <option value=k.as_str() selected=is("kind", k.as_str())>{k.label()}</option> }).collect_view()}
-                </select>
-            </label>
+            <FilterSelect name="kind" label="Kind" any="Any" options=kinds/>
             <label>"Show"
-                <select name="state" data-testid="filter-state" prop:value=get("state")>
+                <select name="state" data-testid="filter-state" prop:value=q.get("state")>
                     <option value="">"All"</option>
-                    <option value="unread" selected=is("state", "unread")>"Unread"</option>
+                    <option value="unread" selected=q.is("state", "unread")>"Unread"</option>
                 </select>
             </label>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
         </Form>
-        <p><button type="button" data-testid="mark-all-read" on:click=move |_| { change.dispatch((None, false)); }>"Mark all read"</button></p>
-        {admin.then(|| view! {
-            <section class="panel">
-                <p>"The expiry check runs daily. Run it now after changing dates; nothing already notified is sent twice."</p>
-                <button type="button" data-testid="run-expiry-check" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(()); }>"Run expiry check now"</button>
-                <span role="status" data-testid="run-report">{move || run.value().get().map(|r| match r {
-                    Ok(r) => format!(" Done: {} notifications, {} mails queued, {} purged.", r.created, r.mails, r.purged),
-                    Err(e) => format!(" {}", e.message),
-                })}</span>
-            </section>
-        })}
-        <div role="alert">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading notifications…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="notifications-empty">"No notifications."</p> }.into_any(),
-                    Ok(page) => {
-                        let (page_no, pages) = (page.page, page.page_count());
-                        view! {
-                            <ul class="notifications" data-testid="notifications">
-                                {page.items.into_iter().map(|n| {
-                                    let id = n.id.clone();
-                                    let id2 = n.id.clone();
-                                    view! {
-                                        <li class:unread=!n.read data-testid="notification">
-                                            <h2><A href=n.link.clone()>{n.title.clone()}</A></h2>
-                                            <p>{n.body.clone()}</p>
-                                            <p class="muted">{n.kind.label()} " · " {human_ms(n.created_at)}
-                                                {n.due_at.map(|d| format!(" · due {}", ms_to_date(d)))}</p>
-                                            <p class="actions">
-                                                {(!n.read).then(|| view! { <button type="button" class="link" data-testid="mark-read" on:click=move |_| { change.dispatch((Some(id.clone()), false)); }>"Mark read"</button> })}
-                                                <button type="button" class="link" data-testid="dismiss" on:click=move |_| { change.dispatch((Some(id2.clone()), true)); }>"Dismiss"</button>
-                                            </p>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                            <Pager state=NOTES page=page_no pages/>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+    }
+}
+
+/// Partner admins' button that runs the daily expiry check now, and its report.
+#[component]
+fn ExpiryCheck(
+    run: Action<(), Result<domain::notification::DailyReport, domain::AppError>>,
+) -> impl IntoView {
+    view! {
+        <section class="panel">
+            <p>"The expiry check runs daily. Run it now after changing dates; nothing already notified is sent twice."</p>
+            <button type="button" data-testid="run-expiry-check" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(()); }>"Run expiry check now"</button>
+            <span role="status" data-testid="run-report">{move || run.value().get().map(|r| match r {
+                Ok(r) => format!(" Done: {} notifications, {} mails queued, {} purged.", r.created, r.mails, r.purged),
+                Err(e) => format!(" {}", e.message),
+            })}</span>
+        </section>
+    }
+}
+
+/// The notifications of a page, each with mark-read and dismiss.
+fn notification_items(
+    items: Vec<NotificationView>,
+    change: Action<(Option<String>, bool), Result<(), domain::AppError>>,
+) -> impl IntoView {
+    view! {
+        <ul class="notifications" data-testid="notifications">
+            {items.into_iter().map(|n| {
+                let id = n.id.clone();
+                let id2 = n.id.clone();
+                view! {
+                    <li class:unread=!n.read data-testid="notification">
+                        <h2><A href=n.link.clone()>{n.title.clone()}</A></h2>
+                        <p>{n.body.clone()}</p>
+                        <p class="muted">{n.kind.label()} " · " {human_ms(n.created_at)}
+                            {n.due_at.map(|d| format!(" · due {}", ms_to_date(d)))}</p>
+                        <p class="actions">
+                            {(!n.read).then(|| view! { <button type="button" class="link" data-testid="mark-read" on:click=move |_| { change.dispatch((Some(id.clone()), false)); }>"Mark read"</button> })}
+                            <button type="button" class="link" data-testid="dismiss" on:click=move |_| { change.dispatch((Some(id2.clone()), true)); }>"Dismiss"</button>
+                        </p>
+                    </li>
                 }
-            })}
-        </Transition>
+            }).collect_view()}
+        </ul>
     }
 }

@@ -3,12 +3,13 @@
 //! policy gives it, edit an active client and deactivate one.
 
 use super::keys::{
-    field_message, is_unavailable, key_query, type_label, ConfirmDeactivate, CopyButton,
-    FieldError, FilterTabs, FormAlert, KeyBadge, Unavailable, KEY_FILTERS,
+    field_message, is_unavailable, key_query, type_label, CopyButton, FieldError, FilterTabs,
+    FormAlert, KeyBadge, Unavailable, KEY_FILTERS,
 };
 use crate::api::access::{
     client_policy_options, create_client, my_clients, update_client, DeactivateMyClient,
 };
+use crate::components::form::DeactivateRow;
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::util::human_ms;
@@ -138,6 +139,7 @@ fn looks_private(jwk: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The partner's OIDC clients: registration, the list, edits and deactivations.
 #[component]
 fn ClientsBody() -> impl IntoView {
     let params = use_query_map();
@@ -182,6 +184,36 @@ fn ClientsBody() -> impl IntoView {
     view! {
         <h1>"OIDC clients"</h1>
         <p class="muted">"Register the applications that sign people in through the identity provider. Each client uses its own public key and one of your approved authentication policies, which decides the claims and authentication levels (ACR values) it gets."</p>
+        <RegisterClient form create options/>
+        <h2>"Your clients"</h2>
+        <FilterTabs state=LIST label="Client status" options=KEY_FILTERS/>
+        <div data-testid="client-action-result">
+            {move || deactivate_error().map(|e| view! { <p class="alert" role="alert" data-testid="client-error">{e.message}</p> })}
+            {move || deactivated().map(|c| view! { <p class="notice" role="status" data-testid="client-deactivated">{format!("Client \"{}\" is deactivated.", c.name)}</p> })}
+            {move || updated().map(|c| view! { <p class="notice" role="status" data-testid="client-updated">{format!("Client \"{}\" saved.", c.name)}</p> })}
+        </div>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) => view! { <ClientTable page editing update deactivate/> }.into_any(),
+                    Err(e) if is_unavailable(&e) => ().into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The registration section: the client just registered, and the form once the partner has an
+/// approved authentication policy.
+#[component]
+fn RegisterClient(
+    form: NewClient,
+    create: CreateAction,
+    options: Resource<Result<Vec<ApprovedPolicy>, AppError>>,
+) -> impl IntoView {
+    let created = move || create.value().get().and_then(|r| r.ok());
+    view! {
         <section class="panel form-wide">
             <h2>"Register a client"</h2>
             {move || created().map(|c| view! {
@@ -207,22 +239,6 @@ fn ClientsBody() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <h2>"Your clients"</h2>
-        <FilterTabs state=LIST label="Client status" options=KEY_FILTERS/>
-        <div data-testid="client-action-result">
-            {move || deactivate_error().map(|e| view! { <p class="alert" role="alert" data-testid="client-error">{e.message}</p> })}
-            {move || deactivated().map(|c| view! { <p class="notice" role="status" data-testid="client-deactivated">{format!("Client \"{}\" is deactivated.", c.name)}</p> })}
-            {move || updated().map(|c| view! { <p class="notice" role="status" data-testid="client-updated">{format!("Client \"{}\" saved.", c.name)}</p> })}
-        </div>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) => view! { <ClientTable page editing update deactivate/> }.into_any(),
-                    Err(e) if is_unavailable(&e) => ().into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -444,12 +460,7 @@ fn ClientTable(
                                     <button type="button" class="link" data-testid="client-edit"
                                         aria-expanded=move || is_editing().to_string() on:click=start_edit>"Edit"</button>
                                     " "
-                                    <ConfirmDeactivate question test_id="client">
-                                        <ActionForm action=deactivate attr:class="inline">
-                                            <input type="hidden" name="id" value=c.id.clone()/>
-                                            <button type="submit" class="danger" disabled=move || deactivate.pending().get() data-testid="client-deactivate-confirm">"Yes, deactivate"</button>
-                                        </ActionForm>
-                                    </ConfirmDeactivate>
+                                    <DeactivateRow action=deactivate id=c.id.clone() question test_id="client" lock=true/>
                                 })}
                             </td>
                         </tr>

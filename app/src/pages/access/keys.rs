@@ -4,7 +4,7 @@
 //! status badges, filter tabs and the deactivation confirmation.
 
 use crate::api::access::{api_key_options, create_api_key, my_api_keys, DeactivateMyApiKey};
-pub(crate) use crate::components::form::ConfirmDeactivate;
+use crate::components::form::DeactivateRow;
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::util::{human_ms, ms_to_date, now_ms};
@@ -464,12 +464,7 @@ fn KeyTable(page: Page<ApiKeyView>, deactivate: ServerAction<DeactivateMyApiKey>
                             <td><KeyBadge status=k.status/></td>
                             <td class="actions">
                                 {(k.status == KeyStatus::Active).then(|| view! {
-                                    <ConfirmDeactivate question test_id="apikey">
-                                        <ActionForm action=deactivate attr:class="inline">
-                                            <input type="hidden" name="id" value=k.id.clone()/>
-                                            <button type="submit" class="danger" disabled=move || deactivate.pending().get() data-testid="apikey-deactivate-confirm">"Yes, deactivate"</button>
-                                        </ActionForm>
-                                    </ConfirmDeactivate>
+                                    <DeactivateRow action=deactivate id=k.id.clone() question test_id="apikey" lock=true/>
                                 })}
                             </td>
                         </tr>

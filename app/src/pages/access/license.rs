@@ -2,10 +2,10 @@
 //! deactivate it. One live license at a time.
 
 use super::keys::{
-    key_query, ConfirmDeactivate, FilterTabs, FormAlert, KeyBadge, SecretOnce, Unavailable,
-    KEY_FILTERS,
+    key_query, FilterTabs, FormAlert, KeyBadge, SecretOnce, Unavailable, KEY_FILTERS,
 };
 use crate::api::access::{generate_license, my_licenses, DeactivateMyLicense};
+use crate::components::form::DeactivateRow;
 use crate::components::layout::RequireRole;
 use crate::components::table::{ListState, Pager};
 use crate::util::human_ms;
@@ -23,6 +23,8 @@ const LIST: ListState = ListState {
     default_sort: "-created",
 };
 
+type GenerateAction = Action<(), Result<Issued<LicenseView>, AppError>>;
+
 /// The MISP partner's license page.
 #[component]
 pub fn MyLicensesPage() -> impl IntoView {
@@ -32,11 +34,11 @@ pub fn MyLicensesPage() -> impl IntoView {
     }
 }
 
+/// The partner's license keys: the one just generated, the form, the list.
 #[component]
 fn LicenseBody() -> impl IntoView {
     let params = use_query_map();
-    let generate: Action<(), Result<Issued<LicenseView>, AppError>> =
-        Action::new(|_: &()| generate_license());
+    let generate: GenerateAction = Action::new(|_: &()| generate_license());
     let deactivate = ServerAction::<DeactivateMyLicense>::new();
     let list = Resource::new(
         move || {
@@ -59,15 +61,10 @@ fn LicenseBody() -> impl IntoView {
             })
         },
     );
-    let error = Signal::derive(move || generate.value().get().and_then(|r| r.err()));
     // The key lives in the action's answer only; "Done" (or leaving the page) drops it.
     let issued = move || generate.value().get().and_then(|r| r.ok());
     let deactivate_error = move || deactivate.value().get().and_then(|r| r.err());
     let deactivated = move || deactivate.value().get().and_then(|r| r.ok());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        generate.dispatch(());
-    };
     view! {
         <h1>"MISP license"</h1>
         <p class="muted">"Your license key lets the authentication partners you serve reach the ID authentication services through you. You have one live license at a time; to replace it, deactivate it and generate a new one."</p>
@@ -80,6 +77,36 @@ fn LicenseBody() -> impl IntoView {
                 on_done=Callback::new(move |_| generate.value().set(None))
             />
         })}
+        <LicenseForm generate live/>
+        <h2>"Your licenses"</h2>
+        <FilterTabs state=LIST label="License status" options=KEY_FILTERS/>
+        <div data-testid="license-action-result">
+            {move || deactivate_error().map(|e| view! { <p class="alert" role="alert" data-testid="license-error">{e.message}</p> })}
+            {move || deactivated().map(|l| view! { <p class="notice" role="status" data-testid="license-deactivated">{format!("License {}… is deactivated.", l.prefix)}</p> })}
+        </div>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading licenses…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) => view! { <LicenseTable page deactivate/> }.into_any(),
+                    Err(e) => view! { <Unavailable error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The form that generates a license key, off while a license is live (and saying why).
+#[component]
+fn LicenseForm(
+    generate: GenerateAction,
+    live: Resource<Result<Page<LicenseView>, AppError>>,
+) -> impl IntoView {
+    let error = Signal::derive(move || generate.value().get().and_then(|r| r.err()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        generate.dispatch(());
+    };
+    view! {
         <form class="panel narrow" on:submit=submit data-testid="license-form">
             <h2>"New license key"</h2>
             <FormAlert error fields=&[] test_id="form-error"/>
@@ -98,23 +125,10 @@ fn LicenseBody() -> impl IntoView {
                 })}
             </Transition>
         </form>
-        <h2>"Your licenses"</h2>
-        <FilterTabs state=LIST label="License status" options=KEY_FILTERS/>
-        <div data-testid="license-action-result">
-            {move || deactivate_error().map(|e| view! { <p class="alert" role="alert" data-testid="license-error">{e.message}</p> })}
-            {move || deactivated().map(|l| view! { <p class="notice" role="status" data-testid="license-deactivated">{format!("License {}… is deactivated.", l.prefix)}</p> })}
-        </div>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading licenses…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) => view! { <LicenseTable page deactivate/> }.into_any(),
-                    Err(e) => view! { <Unavailable error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
+/// The partner's licenses of a page, each active one with its deactivation.
 #[component]
 fn LicenseTable(
     page: Page<LicenseView>,
@@ -143,12 +157,7 @@ fn LicenseTable(
                             <td><KeyBadge status=l.status/></td>
                             <td class="actions">
                                 {(l.status == KeyStatus::Active).then(|| view! {
-                                    <ConfirmDeactivate question test_id="license">
-                                        <ActionForm action=deactivate attr:class="inline">
-                                            <input type="hidden" name="id" value=l.id.clone()/>
-                                            <button type="submit" class="danger" disabled=move || deactivate.pending().get() data-testid="license-deactivate-confirm">"Yes, deactivate"</button>
-                                        </ActionForm>
-                                    </ConfirmDeactivate>
+                                    <DeactivateRow action=deactivate id=l.id.clone() question test_id="license" lock=true/>
                                 })}
                             </td>
                         </tr>

@@ -1,12 +1,11 @@
-//! Pages for policy requests, API keys, OIDC clients, MISP licenses and service tokens.
+//! A partner's own pages for policy requests, API keys, OIDC clients and MISP licenses (the
+//! partner admins' pages for them are under `pages::admin::access`).
 
-mod admin;
-mod clients;
-mod keys;
+pub(crate) mod clients;
+pub(crate) mod keys;
 mod license;
 mod requests;
 
-pub use admin::{AdminApiKeysPage, AdminClientsPage, AdminLicensesPage, PolicyRequestsQueuePage};
 pub use clients::MyClientsPage;
 pub use keys::MyApiKeysPage;
 pub(crate) use keys::SecretOnce;

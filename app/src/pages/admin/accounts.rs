@@ -2,6 +2,7 @@
 //! state lives in the URL, creation, deactivation and reactivation.
 
 use crate::api::{list_accounts, CreateOperator, SetAccountActive};
+use crate::components::filter::QueryParams;
 use crate::components::form::{form_error, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager, SortHeader, Time};
@@ -44,6 +45,7 @@ const LIST: ListState = ListState {
     default_sort: "-created",
 };
 
+/// The operator accounts (filtered, sorted, paged) and the form that creates one.
 #[component]
 fn AccountsBody(me: CurrentUser) -> impl IntoView {
     let params = use_query_map();
@@ -74,24 +76,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
         <h1>"Operator accounts"</h1>
         <p class="muted">"Partner admins and policy managers. Partner accounts are created by partner sign-up."</p>
 
-        <Form method="GET" action="/admin/accounts" attr:class="filters" attr:role="search">
-            <label>"Search" <input type="search" name="q" data-testid="filter-q" value=move || params.with(|q| q.get("q")).unwrap_or_default() prop:value=move || params.with(|q| q.get("q")).unwrap_or_default()/></label>
-            <label>"Role"
-                <select name="role" data-testid="filter-role" prop:value=move || params.with(|q| q.get("role")).unwrap_or_default()>
-                    <option value="">"Any"</option>
-                    {Role::OPERATOR.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Status"
-                <select name="status" data-testid="filter-status" prop:value=move || params.with(|q| q.get("status")).unwrap_or_default()>
-                    <option value="">"Any"</option>
-                    <option value="active">"Active"</option>
-                    <option value="inactive">"Deactivated"</option>
-                </select>
-            </label>
-            <input type="hidden" name="sort" value=move || params.with(|q| q.get("sort")).unwrap_or_default() prop:value=move || params.with(|q| q.get("sort")).unwrap_or_default()/>
-            <button type="submit">"Apply"</button>
-        </Form>
+        <AccountFilters/>
 
         <FormError error=status_error/>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
@@ -126,6 +111,32 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create account"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The list's filters: search, role, status (the sort stays).
+#[component]
+fn AccountFilters() -> impl IntoView {
+    let q = QueryParams::current();
+    view! {
+        <Form method="GET" action="/admin/accounts" attr:class="filters" attr:role="search">
+            <label>"Search" <input type="search" name="q" data-testid="filter-q" value=q.get("q") prop:value=q.get("q")/></label>
+            <label>"Role"
+                <select name="role" data-testid="filter-role" prop:value=q.get("role")>
+                    <option value="">"Any"</option>
+                    {Role::OPERATOR.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Status"
+                <select name="status" data-testid="filter-status" prop:value=q.get("status")>
+                    <option value="">"Any"</option>
+                    <option value="active">"Active"</option>
+                    <option value="inactive">"Deactivated"</option>
+                </select>
+            </label>
+            <input type="hidden" name="sort" value=q.get("sort") prop:value=q.get("sort")/>
+            <button type="submit">"Apply"</button>
+        </Form>
     }
 }
 

@@ -3,7 +3,7 @@
 //! list them a page at a time, revoke one (its secret and tokens stop working at once).
 
 use crate::api::access::{api_clients, CreateApiClient, RevokeApiClient};
-use crate::components::form::{form_error, ConfirmDeactivate, Field, FormError};
+use crate::components::form::{form_error, DeactivateRow, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::pages::access::SecretOnce;
@@ -126,12 +126,7 @@ fn ClientsTable(page: Page<ApiClientView>, revoke: ServerAction<RevokeApiClient>
                             <td><span class=if c.active { "badge ok" } else { "badge off" }>{if c.active { "Active" } else { "Revoked" }}</span></td>
                             <td>{human_ms(c.created_at)}</td>
                             <td>{c.active.then(|| view! {
-                                <ConfirmDeactivate question test_id="api-client">
-                                    <ActionForm action=revoke attr:class="inline">
-                                        <input type="hidden" name="id" value=c.id.clone()/>
-                                        <button type="submit" class="danger" disabled=move || revoke.pending().get() data-testid="api-client-deactivate-confirm">"Yes, revoke"</button>
-                                    </ActionForm>
-                                </ConfirmDeactivate>
+                                <DeactivateRow action=revoke id=c.id.clone() question test_id="api-client" confirm="Yes, revoke" lock=true/>
                             })}</td>
                         </tr>
                     }

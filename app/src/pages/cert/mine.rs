@@ -7,7 +7,7 @@ use crate::api::certificates::{
     UploadMyCertificate,
 };
 use crate::components::cert::{
-    expiry_words, CertFactsView, CertInput, CertInputState, PemDownload, Problems,
+    expiry_words, CertFactsView, CertInput, CertInputState, PemDownload, Problems, UploadError,
 };
 use crate::components::form::{form_error, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
@@ -27,38 +27,15 @@ pub fn MyCertificatePage() -> impl IntoView {
     }
 }
 
+/// The partner's current certificate and its upload or renewal.
 #[component]
 fn MineBody() -> impl IntoView {
     let check = ServerAction::<CheckMyCertificate>::new();
     let upload = ServerAction::<UploadMyCertificate>::new();
-    let input = CertInputState::new();
-    // What was sent for checking, with the input version it was taken from: the upload sends
-    // exactly those bytes, and the result shows only while the input is unchanged.
-    let checked = RwSignal::new(None::<(u32, CheckMyCertificate)>);
     let current = Resource::new(move || upload.version().get(), |_| get_my_certificate());
     // Created here, at the top, not inside the Suspend that renders the certificate: a
     // resource created while hydrating a suspended branch breaks hydration.
     let signing = Resource::new(|| (), |_| get_signing_cas());
-    let check_error = form_error(move || check.value().get());
-    let upload_error = form_error(move || upload.value().get());
-    Effect::new(move |_| {
-        if let Some(args) = check.input().get() {
-            checked.set(Some((input.version.get_untracked(), args)));
-        }
-    });
-    // Once stored, the input is cleared so the next certificate starts from a clean form.
-    Effect::new(move |_| {
-        if matches!(upload.value().get(), Some(Ok(_))) {
-            input.clear();
-        }
-    });
-    let result = move || {
-        let (version, args) = checked.get()?;
-        if version != input.version.get() || check.pending().get() {
-            return None;
-        }
-        check.value().get()?.ok().map(|r| (r, args))
-    };
     let uploaded = move || upload.value().get().and_then(|r| r.ok());
     view! {
         <h1>"Your certificate"</h1>
@@ -79,6 +56,42 @@ fn MineBody() -> impl IntoView {
             })}
         </Transition>
         {move || uploaded().map(|_| view! { <p class="notice" role="status" data-testid="cert-uploaded">"Certificate accepted; the re-signed certificate is ready to download."</p> })}
+        <CertUpload check upload/>
+    }
+}
+
+/// Upload or renewal: check the certificate, see every check's result, then upload exactly
+/// what was checked.
+#[component]
+fn CertUpload(
+    check: ServerAction<CheckMyCertificate>,
+    upload: ServerAction<UploadMyCertificate>,
+) -> impl IntoView {
+    let input = CertInputState::new();
+    // What was sent for checking, with the input version it was taken from: the upload sends
+    // exactly those bytes, and the result shows only while the input is unchanged.
+    let checked = RwSignal::new(None::<(u32, CheckMyCertificate)>);
+    let check_error = form_error(move || check.value().get());
+    let upload_error = form_error(move || upload.value().get());
+    Effect::new(move |_| {
+        if let Some(args) = check.input().get() {
+            checked.set(Some((input.version.get_untracked(), args)));
+        }
+    });
+    // Once stored, the input is cleared so the next certificate starts from a clean form.
+    Effect::new(move |_| {
+        if matches!(upload.value().get(), Some(Ok(_))) {
+            input.clear();
+        }
+    });
+    let result = move || {
+        let (version, args) = checked.get()?;
+        if version != input.version.get() || check.pending().get() {
+            return None;
+        }
+        check.value().get()?.ok().map(|r| (r, args))
+    };
+    view! {
         <section class="panel" data-testid="cert-upload">
             <h2>"Upload or renew"</h2>
             <p class="muted">"The subject's organisation (O=) must be your registered organisation name. RSA keys of 2048 bits or more, or EC P-256/P-384; SHA-2 signatures."</p>
@@ -103,11 +116,7 @@ fn MineBody() -> impl IntoView {
                         <ActionForm action=upload attr:data-testid="cert-confirm-form">
                             <input type="hidden" name="content" value=args.content.clone()/>
                             <input type="hidden" name="encoding" value=args.encoding.clone().unwrap_or_default()/>
-                            <FormError error=upload_error/>
-                            {move || upload_error.get().filter(|e| e.field.is_some()).map(|e| view! {
-                                <p class="alert" role="alert">{e.message.clone()}</p>
-                                {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
-                            })}
+                            <UploadError error=upload_error/>
                             <button type="submit" class="primary" disabled=move || upload.pending().get() data-testid="cert-confirm">"Upload this certificate"</button>
                         </ActionForm>
                     })}

@@ -1,6 +1,4 @@
-//! Certificate pages: the trust store and its detail (partner admins), and a partner's own
-//! certificate.
+//! A partner's own certificate page (the partner admins' trust store pages are under
+//! `pages::admin`).
 
-pub mod detail;
 pub mod mine;
-pub mod trust;

@@ -3,7 +3,7 @@
 
 use crate::api::devices::{my_chips, CreateChip, RetireChip, UploadChipCertificate};
 use crate::components::cert::{CertInput, CertInputState, Problems};
-use crate::components::form::{form_error, ConfirmDeactivate, Field, FormError};
+use crate::components::form::{form_error, DeactivateRow, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::pages::device::{ItemBadge, RetireError, RetireReason};
@@ -142,13 +142,9 @@ fn ChipItem(
                 </details>
             })}
             {approved.then(|| view! {
-                <ConfirmDeactivate question test_id="chip">
-                    <ActionForm action=retire attr:data-testid="chip-retire-form">
-                        <input type="hidden" name="id" value=retire_id/>
-                        <RetireReason test_id="chip"/>
-                        <button type="submit" class="danger" disabled=move || retire.pending().get() data-testid="chip-deactivate-confirm">"Yes, deactivate"</button>
-                    </ActionForm>
-                </ConfirmDeactivate>
+                <DeactivateRow action=retire id=retire_id question test_id="chip" lock=true>
+                    <RetireReason test_id="chip"/>
+                </DeactivateRow>
             })}
         </li>
     }

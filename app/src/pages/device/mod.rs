@@ -1,6 +1,6 @@
-//! SBI, device and FTM chip pages: the providers' own, and the partner admins' queues.
+//! SBI, device and FTM chip pages of the providers (the partner admins' queues are under
+//! `pages::admin::devices`), and the pieces both share.
 
-pub mod admin;
 pub mod chips;
 pub mod provider;
 

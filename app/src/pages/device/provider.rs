@@ -6,13 +6,15 @@ use crate::api::devices::{
     get_device_types, get_sbi_max_years, link_device_sbi, my_devices, my_sbi, my_sbis,
     my_usable_sbis, CreateDevice, CreateSbi, RetireDevice, RetireSbi,
 };
-use crate::components::form::{form_error, ConfirmDeactivate, Field, FormError};
+use crate::components::form::{form_error, DeactivateRow, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager};
 use crate::pages::device::{ItemBadge, RetireError, RetireReason};
 use crate::util::{date_plus_years, human_ms, ms_to_date, now_ms};
 use domain::account::CurrentUser;
-use domain::device::{DeviceView, ItemQuery, ItemStatus, SbiView, MAX_MAKE_LEN, MAX_VERSION_LEN};
+use domain::device::{
+    DeviceTypeOption, DeviceView, ItemQuery, ItemStatus, SbiView, MAX_MAKE_LEN, MAX_VERSION_LEN,
+};
 use domain::page::Page;
 use domain::Role;
 use leptos::prelude::*;
@@ -209,7 +211,7 @@ fn SbiBody() -> impl IntoView {
 /// What the add-device form offers.
 #[derive(Clone, Copy)]
 struct DeviceOptions {
-    types: Resource<Result<Vec<domain::device::DeviceTypeOption>, domain::AppError>>,
+    types: Resource<Result<Vec<DeviceTypeOption>, domain::AppError>>,
     usable: Resource<Result<Vec<SbiView>, domain::AppError>>,
 }
 
@@ -234,13 +236,9 @@ fn SbiFacts(sbi: SbiView, retire: ServerAction<RetireSbi>) -> impl IntoView {
             <dt>"Devices"</dt><dd>{sbi.devices}</dd>
         </dl>
         {approved.then(|| view! {
-            <ConfirmDeactivate question test_id="sbi">
-                <ActionForm action=retire attr:data-testid="sbi-retire-form">
-                    <input type="hidden" name="id" value=id/>
-                    <RetireReason test_id="sbi"/>
-                    <button type="submit" class="danger" disabled=move || retire.pending().get() data-testid="sbi-deactivate-confirm">"Yes, deactivate"</button>
-                </ActionForm>
-            </ConfirmDeactivate>
+            <DeactivateRow action=retire id question test_id="sbi" lock=true>
+                <RetireReason test_id="sbi"/>
+            </DeactivateRow>
         })}
     }
 }
@@ -300,13 +298,10 @@ fn DeviceTable(
                             {link_cell}
                             <td class="actions">
                                 {(d.status == ItemStatus::Approved).then(|| view! {
-                                    <ConfirmDeactivate question=format!("Deactivate device {} {}? This cannot be undone.", d.make, d.model) test_id="device">
-                                        <ActionForm action=retire attr:data-testid="device-retire-form">
-                                            <input type="hidden" name="id" value=d.id.clone()/>
-                                            <RetireReason test_id="device"/>
-                                            <button type="submit" class="danger" disabled=move || retire.pending().get() data-testid="device-deactivate-confirm">"Yes, deactivate"</button>
-                                        </ActionForm>
-                                    </ConfirmDeactivate>
+                                    <DeactivateRow action=retire id=d.id.clone() test_id="device" lock=true
+                                        question=format!("Deactivate device {} {}? This cannot be undone.", d.make, d.model)>
+                                        <RetireReason test_id="device"/>
+                                    </DeactivateRow>
                                 })}
                             </td>
                         </tr>
@@ -409,60 +404,14 @@ fn NewDevice(
                 let last_make = last.as_ref().map(|d| d.make.clone());
                 let last_sbis: Option<Vec<String>> =
                     last.as_ref().map(|d| d.sbis.iter().map(|s| s.id.clone()).collect());
-                let type_names: Vec<String> = types.iter().map(|t| t.device_type.clone()).collect();
-                let sub_types = move || {
-                    types
-                        .iter()
-                        .find(|t| t.device_type == chosen_type.get())
-                        .map(|t| t.sub_types.clone())
-                        .unwrap_or_default()
-                };
                 view! {
                     <section class="panel narrow">
                         <h2>"Add a device model"</h2>
                         {move || created().map(|d| view! { <p class="notice" role="status" data-testid="device-created">{format!("{} {} added; it waits for approval.", d.make, d.model)}</p> })}
                         <ActionForm action=create attr:data-testid="device-form">
                             <FormError error/>
-                            <fieldset>
-                                <legend>"SBIs it works with"</legend>
-                                {sbis.into_iter().enumerate().map(|(i, s)| {
-                                    let checked = match &last_sbis {
-                                        Some(ids) => ids.contains(&s.id),
-                                        None => s.id == here,
-                                    };
-                                    view! {
-                                        <label class="check">
-                                            <input type="checkbox" name=format!("sbi_ids[{i}]") value=s.id.clone() checked=checked data-testid="device-sbi"/>
-                                            " " {s.version.clone()} <span class="muted">{format!(" (expires {})", human_ms(s.expires_on))}</span>
-                                        </label>
-                                    }
-                                }).collect_view()}
-                                {move || crate::components::form::field_message(error, "sbi_ids").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                            </fieldset>
-                            <div class="field">
-                                <label for="device-type">"Type"</label>
-                                <select id="device-type" name="device_type" required data-testid="device-type"
-                                    on:change=move |ev| chosen_type.set(event_target_value(&ev))>
-                                    <option value="">"Choose…"</option>
-                                    {type_names.into_iter().map(|t| {
-                                        let selected = t == chosen_type.get_untracked();
-                                        view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="device-subtype">"Sub-type"</label>
-                                <select id="device-subtype" name="sub_type" required data-testid="device-subtype"
-                                    aria-describedby="device-subtype-error">
-                                    {move || sub_types().into_iter().map(|s| {
-                                        let selected = s == last_sub;
-                                        view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                                <div id="device-subtype-error">
-                                    {move || crate::components::form::field_message(error, "sub_type").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                                </div>
-                            </div>
+                            <SbiChoices sbis here last_sbis error/>
+                            <TypeFields types chosen_type last_sub error/>
                             <Field name="make" label="Make" error maxlength=MAX_MAKE_LEN value=last_make.clone().unwrap_or_default()/>
                             <Field name="model" label="Model" error maxlength=MAX_MAKE_LEN node_ref=model_ref/>
                             <button type="submit" class="primary" disabled=move || create.pending().get() data-testid="device-submit">"Add device"</button>
@@ -471,6 +420,82 @@ fn NewDevice(
                 }.into_any()
             })}
         </Transition>
+    }
+}
+
+/// The SBIs a new device works with: the usable ones, those of the last device added checked
+/// (else the SBI of the page).
+#[component]
+fn SbiChoices(
+    sbis: Vec<SbiView>,
+    /// The SBI of the page.
+    here: String,
+    /// The SBIs of the device just added, if any.
+    last_sbis: Option<Vec<String>>,
+    error: Signal<Option<domain::AppError>>,
+) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>"SBIs it works with"</legend>
+            {sbis.into_iter().enumerate().map(|(i, s)| {
+                let checked = match &last_sbis {
+                    Some(ids) => ids.contains(&s.id),
+                    None => s.id == here,
+                };
+                view! {
+                    <label class="check">
+                        <input type="checkbox" name=format!("sbi_ids[{i}]") value=s.id.clone() checked=checked data-testid="device-sbi"/>
+                        " " {s.version.clone()} <span class="muted">{format!(" (expires {})", human_ms(s.expires_on))}</span>
+                    </label>
+                }
+            }).collect_view()}
+            {move || crate::components::form::field_message(error, "sbi_ids").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+        </fieldset>
+    }
+}
+
+/// A new device's type and sub-type: the sub-types follow the type chosen.
+#[component]
+fn TypeFields(
+    types: Vec<DeviceTypeOption>,
+    chosen_type: RwSignal<String>,
+    /// The sub-type of the device just added, chosen again.
+    last_sub: String,
+    error: Signal<Option<domain::AppError>>,
+) -> impl IntoView {
+    let type_names: Vec<String> = types.iter().map(|t| t.device_type.clone()).collect();
+    let sub_types = move || {
+        types
+            .iter()
+            .find(|t| t.device_type == chosen_type.get())
+            .map(|t| t.sub_types.clone())
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="field">
+            <label for="device-type">"Type"</label>
+            <select id="device-type" name="device_type" required data-testid="device-type"
+                on:change=move |ev| chosen_type.set(event_target_value(&ev))>
+                <option value="">"Choose…"</option>
+                {type_names.into_iter().map(|t| {
+                    let selected = t == chosen_type.get_untracked();
+                    view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="device-subtype">"Sub-type"</label>
+            <select id="device-subtype" name="sub_type" required data-testid="device-subtype"
+                aria-describedby="device-subtype-error">
+                {move || sub_types().into_iter().map(|s| {
+                    let selected = s == last_sub;
+                    view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <div id="device-subtype-error">
+                {move || crate::components::form::field_message(error, "sub_type").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            </div>
+        </div>
     }
 }
 

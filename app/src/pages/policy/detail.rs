@@ -14,7 +14,8 @@ use crate::pages::policy::list::PolicyBadge;
 use crate::util::{human_ms, ms_to_date, now_ms};
 use domain::account::CurrentUser;
 use domain::policy::{
-    PolicyDetail, PolicyStatus, PolicyType, MAX_POLICY_DESCRIPTION_LEN, MAX_POLICY_NAME_LEN,
+    DiffLine, PolicyDetail, PolicyStatus, PolicyType, MAX_POLICY_DESCRIPTION_LEN,
+    MAX_POLICY_NAME_LEN,
 };
 use domain::{AppError, Role};
 use leptos::prelude::*;
@@ -43,6 +44,18 @@ struct Actions {
 }
 
 impl Actions {
+    /// The page's actions, none run yet.
+    fn new() -> Self {
+        Actions {
+            update: ServerAction::new(),
+            publish: ServerAction::new(),
+            revise: ServerAction::new(),
+            delete: ServerAction::new(),
+            deactivate: ServerAction::new(),
+            clone: ServerAction::new(),
+        }
+    }
+
     /// The last action's error, whichever it was.
     fn error(self) -> Signal<Option<AppError>> {
         let last = move || {
@@ -55,24 +68,54 @@ impl Actions {
         };
         form_error(last)
     }
+
+    /// What the actions' answers do: a deleted draft leaves the page; each success says so
+    /// (the latest message is returned) and bumps `refresh`.
+    fn follow(self, refresh: RwSignal<usize>) -> RwSignal<Option<&'static str>> {
+        // A deleted draft has no page left: back to the list.
+        let navigate = use_navigate();
+        Effect::new(move |_| {
+            if let Some(Ok(true)) = self.delete.value().get() {
+                navigate("/policies?deleted=1", Default::default());
+            }
+        });
+        // The latest successful action's message (each Effect fires when its action answers).
+        let done = RwSignal::new(None::<&'static str>);
+        let note = move |ok: bool, msg: &'static str| {
+            if ok {
+                done.set(Some(msg));
+                refresh.update(|n| *n += 1);
+            }
+        };
+        Effect::new(move |_| note(ok(self.publish.value().get()), "Published."));
+        Effect::new(move |_| note(ok(self.update.value().get()), "Saved."));
+        Effect::new(move |_| {
+            note(
+                ok(self.revise.value().get()),
+                "Revision started: edit it below, then publish it as the next version.",
+            )
+        });
+        Effect::new(move |_| note(ok(self.deactivate.value().get()), "Deactivated."));
+        Effect::new(move |_| {
+            note(
+                self.delete.value().get() == Some(Ok(false)),
+                "Revision discarded.",
+            )
+        });
+        done
+    }
 }
 
 fn ok<T>(v: Option<Result<T, AppError>>) -> bool {
     v.is_some_and(|r| r.is_ok())
 }
 
+/// The policy, the diff of the versions compared, and its history.
 #[component]
 fn PolicyBody() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let actions = Actions {
-        update: ServerAction::new(),
-        publish: ServerAction::new(),
-        revise: ServerAction::new(),
-        delete: ServerAction::new(),
-        deactivate: ServerAction::new(),
-        clone: ServerAction::new(),
-    };
+    let actions = Actions::new();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     // Reload after successful actions only: a refused save must keep the author's edits on
     // screen next to its violations.
@@ -99,13 +142,7 @@ fn PolicyBody() -> impl IntoView {
         },
         |(id, from, to, _)| diff_policy_versions(id, from, to),
     );
-    // A deleted draft has no page left: back to the list.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(true)) = actions.delete.value().get() {
-            navigate("/policies?deleted=1", Default::default());
-        }
-    });
+    let done = actions.follow(refresh);
     let saved = move || {
         query.with(|q| q.get("saved")).map(|s| match s.as_str() {
             "created" => "Draft saved.",
@@ -113,33 +150,9 @@ fn PolicyBody() -> impl IntoView {
             _ => "Saved.",
         })
     };
-    // The latest successful action's message (each Effect fires when its action answers).
-    let done = RwSignal::new(None::<&'static str>);
-    let note = move |ok: bool, msg: &'static str| {
-        if ok {
-            done.set(Some(msg));
-            refresh.update(|n| *n += 1);
-        }
-    };
-    Effect::new(move |_| note(ok(actions.publish.value().get()), "Published."));
-    Effect::new(move |_| note(ok(actions.update.value().get()), "Saved."));
-    Effect::new(move |_| {
-        note(
-            ok(actions.revise.value().get()),
-            "Revision started: edit it below, then publish it as the next version.",
-        )
-    });
-    Effect::new(move |_| note(ok(actions.deactivate.value().get()), "Deactivated."));
-    Effect::new(move |_| {
-        note(
-            actions.delete.value().get() == Some(Ok(false)),
-            "Revision discarded.",
-        )
-    });
-    let done = move || done.get();
     view! {
         <p><A href="/policies">"‹ All policies"</A></p>
-        {move || done().or_else(saved).map(|m| view! { <p class="notice" role="status" data-testid="policy-notice">{m}</p> })}
+        {move || done.get().or_else(saved).map(|m| view! { <p class="notice" role="status" data-testid="policy-notice">{m}</p> })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading policy…"</p> }>
             {move || Suspend::new(async move {
                 let groups = groups.await.unwrap_or_default();
@@ -149,6 +162,25 @@ fn PolicyBody() -> impl IntoView {
                 }
             })}
         </Transition>
+        <DiffPanel diff/>
+        <section class="panel">
+            <h2>"History"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match audit.await {
+                        Ok(items) => view! { <AuditTable items/> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The changes between the two versions compared, when there are any.
+#[component]
+fn DiffPanel(diff: Resource<Result<Vec<DiffLine>, AppError>>) -> impl IntoView {
+    view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match diff.await {
@@ -170,20 +202,11 @@ fn PolicyBody() -> impl IntoView {
                 }
             })}
         </Transition>
-        <section class="panel">
-            <h2>"History"</h2>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match audit.await {
-                        Ok(items) => view! { <AuditTable items/> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
     }
 }
 
+/// The policy: its facts, the actions its state allows, the draft or revision being edited,
+/// the live document, its versions and the clone form.
 #[component]
 fn Detail(
     d: PolicyDetail,

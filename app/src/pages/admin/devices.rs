@@ -6,12 +6,13 @@ use crate::api::devices::{
     get_device_types, get_sbi_impact, list_chips, list_devices, list_sbis, DecideChip,
     DecideDevice, DecideSbi,
 };
-use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{export_href, ExportLink, ListState, Pager};
+use crate::components::filter::{OrderSelect, QueryParams};
+use crate::components::layout::RequireRole;
+use crate::components::table::{export_href, ExportLink, ListState, PagedList};
 use crate::pages::device::ItemBadge;
 use crate::util::human_ms;
 use domain::account::CurrentUser;
-use domain::device::{ItemQuery, ItemStatus};
+use domain::device::{ChipView, DeviceView, ItemQuery, ItemStatus, SbiView};
 use domain::partner::MAX_REASON_LEN;
 use domain::Role;
 use leptos::prelude::*;
@@ -61,9 +62,7 @@ fn ApprovalsBody() -> impl IntoView {
             .with(|q| q.get("kind"))
             .unwrap_or_else(|| "sbis".into())
     };
-    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    let is =
-        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
+    let q = QueryParams::current();
     // Device types come from the data (the same table the provider's form reads). Loaded in
     // the browser only: the filter works before they arrive ("Any"), and a server-side
     // resource here beside the list's broke hydration.
@@ -90,32 +89,27 @@ fn ApprovalsBody() -> impl IntoView {
         <Form method="GET" action="/admin/devices" attr:class="filters" attr:role="search">
             <input type="hidden" name="kind" prop:value=kind/>
             <label>"Status"
-                <select name="status" data-testid="filter-status" prop:value=get("status")>
+                <select name="status" data-testid="filter-status" prop:value=q.get("status")>
                     <option value="">"Pending approval"</option>
-                    <option value="any" selected=is("status", "any")>"Any"</option>
+                    <option value="any" selected=q.is("status", "any")>"Any"</option>
                     {ItemStatus::ALL.into_iter().filter(|s| *s != ItemStatus::PendingApproval).map(|s| view! {
-                        <option value=s.as_str() selected=is("status", s.as_str())>{s.label()}</option>
+                        <option value=s.as_str() selected=q.is("status", s.as_str())>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
-            <label>"Provider (partner id)" <input type="search" name="partner" data-testid="filter-partner" value=get("partner") prop:value=get("partner")/></label>
-            <input type="hidden" name="sbi" value=get("sbi") prop:value=get("sbi")/>
+            <label>"Provider (partner id)" <input type="search" name="partner" data-testid="filter-partner" value=q.get("partner") prop:value=q.get("partner")/></label>
+            <input type="hidden" name="sbi" value=q.get("sbi") prop:value=q.get("sbi")/>
             // Hidden (not removed) on the SBI and chip tabs, whose lists have no type.
             <label hidden=move || kind() != "devices">"Device type"
-                <select name="type" data-testid="filter-type" prop:value=get("type")>
+                <select name="type" data-testid="filter-type" prop:value=q.get("type")>
                     <option value="">"Any"</option>
-                    {move || type_names().into_iter().map(|t| view! { <option value=t.clone() selected=is("type", &t)>{t.clone()}</option> }).collect_view()}
+                    {move || type_names().into_iter().map(|t| view! { <option value=t.clone() selected=q.is("type", &t)>{t.clone()}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"Order"
-                <select name="sort" data-testid="filter-sort" prop:value=get("sort")>
-                    <option value="">"Oldest first"</option>
-                    <option value="-created" selected=is("sort", "-created")>"Newest first"</option>
-                </select>
-            </label>
+            <OrderSelect newest="-created"/>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
         </Form>
-        {move || (kind() == "devices" && !get("sbi")().is_empty()).then(|| {
+        {move || (kind() == "devices" && !q.get("sbi")().is_empty()).then(|| {
             let all = params.with(|q| LIST.href_with(q, "sbi", ""));
             view! { <p class="notice" data-testid="sbi-filter">"Showing the devices linked to one SBI. " <A href=all>"Show all devices"</A></p> }
         })}
@@ -149,37 +143,31 @@ fn Sbis() -> impl IntoView {
                 {(impact.devices_deactivated + impact.devices_rejected > 0).then(|| format!(" {} device(s) deactivated, {} rejected.", impact.devices_deactivated, impact.devices_rejected))}
             </p>
         })}
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading SBIs…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="queue-empty">"Nothing here."</p> }.into_any(),
-                    Ok(page) => {
-                        let (page_no, pages) = (page.page, page.page_count());
-                        view! {
-                            <table class="list" data-testid="sbi-queue">
-                                <thead><tr><th>"Provider"</th><th>"Version"</th><th>"Hash"</th><th>"Expires"</th><th>"Devices"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
-                                <tbody>
-                                    {page.items.into_iter().map(|s| view! {
-                                        <tr data-testid="queue-row">
-                                            <td>{s.organisation.clone()} <span class="muted">" " {s.partner_id.clone()}</span></td>
-                                            <td data-testid="queue-name">{s.version.clone()}</td>
-                                            <td class="mono">{s.binary_hash.chars().take(16).collect::<String>()} "…"</td>
-                                            <td>{human_ms(s.expires_on)}</td>
-                                            <td><A href=format!("/admin/devices?kind=devices&status=any&sbi={}", s.id) attr:data-testid="sbi-devices">{format!("{} device(s)", s.devices)}</A></td>
-                                            <td><ItemBadge status=s.status/> {s.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
-                                            <td>{human_ms(s.created_at)}</td>
-                                            <td class="actions"><SbiDecide id=s.id.clone() status=s.status decide/></td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager state=LIST page=page_no pages/>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <PagedList list state=LIST loading="Loading SBIs…" empty_id="queue-empty" empty="Nothing here."
+            render={move |items| sbi_table(items, decide)}/>
+    }
+}
+
+/// The SBI queue's rows, each with its decision forms.
+fn sbi_table(items: Vec<SbiView>, decide: ServerAction<DecideSbi>) -> impl IntoView {
+    view! {
+        <table class="list" data-testid="sbi-queue">
+            <thead><tr><th>"Provider"</th><th>"Version"</th><th>"Hash"</th><th>"Expires"</th><th>"Devices"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
+            <tbody>
+                {items.into_iter().map(|s| view! {
+                    <tr data-testid="queue-row">
+                        <td>{s.organisation.clone()} <span class="muted">" " {s.partner_id.clone()}</span></td>
+                        <td data-testid="queue-name">{s.version.clone()}</td>
+                        <td class="mono">{s.binary_hash.chars().take(16).collect::<String>()} "…"</td>
+                        <td>{human_ms(s.expires_on)}</td>
+                        <td><A href=format!("/admin/devices?kind=devices&status=any&sbi={}", s.id) attr:data-testid="sbi-devices">{format!("{} device(s)", s.devices)}</A></td>
+                        <td><ItemBadge status=s.status/> {s.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
+                        <td>{human_ms(s.created_at)}</td>
+                        <td class="actions"><SbiDecide id=s.id.clone() status=s.status decide/></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -279,42 +267,36 @@ fn Devices() -> impl IntoView {
     view! {
         <div role="alert" data-testid="decision-error">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
         {move || done().map(|d| view! { <p class="notice" role="status" data-testid="decision-done">{format!("{} {} is now {}.", d.make, d.model, d.status.label().to_lowercase())}</p> })}
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading devices…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="queue-empty">"Nothing here."</p> }.into_any(),
-                    Ok(page) => {
-                        let (page_no, pages) = (page.page, page.page_count());
-                        view! {
-                            <table class="list" data-testid="device-queue">
-                                <thead><tr><th>"Provider"</th><th>"Type"</th><th>"Make"</th><th>"Model"</th><th>"SBIs"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
-                                <tbody>
-                                    {page.items.into_iter().map(|d| {
-                                        let cb = Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
-                                            decide.dispatch(DecideDevice { id, decision, reason });
-                                        });
-                                        view! {
-                                            <tr data-testid="queue-row">
-                                                <td>{d.organisation.clone()} <span class="muted">" " {d.partner_id.clone()}</span></td>
-                                                <td>{format!("{} / {}", d.device_type, d.sub_type)}</td>
-                                                <td>{d.make.clone()}</td>
-                                                <td data-testid="queue-name">{d.model.clone()}</td>
-                                                <td>{d.sbis.iter().map(|s| format!("{} ({})", s.version, s.status.label().to_lowercase())).collect::<Vec<_>>().join(", ")}</td>
-                                                <td><ItemBadge status=d.status/> {d.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
-                                                <td>{human_ms(d.created_at)}</td>
-                                                <td class="actions"><DecisionForms id=d.id.clone() status=d.status approve=cb/></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager state=LIST page=page_no pages/>
-                        }.into_any()
+        <PagedList list state=LIST loading="Loading devices…" empty_id="queue-empty" empty="Nothing here."
+            render={move |items| device_table(items, decide)}/>
+    }
+}
+
+/// The device queue's rows, each with its decision forms.
+fn device_table(items: Vec<DeviceView>, decide: ServerAction<DecideDevice>) -> impl IntoView {
+    view! {
+        <table class="list" data-testid="device-queue">
+            <thead><tr><th>"Provider"</th><th>"Type"</th><th>"Make"</th><th>"Model"</th><th>"SBIs"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
+            <tbody>
+                {items.into_iter().map(|d| {
+                    let cb = Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
+                        decide.dispatch(DecideDevice { id, decision, reason });
+                    });
+                    view! {
+                        <tr data-testid="queue-row">
+                            <td>{d.organisation.clone()} <span class="muted">" " {d.partner_id.clone()}</span></td>
+                            <td>{format!("{} / {}", d.device_type, d.sub_type)}</td>
+                            <td>{d.make.clone()}</td>
+                            <td data-testid="queue-name">{d.model.clone()}</td>
+                            <td>{d.sbis.iter().map(|s| format!("{} ({})", s.version, s.status.label().to_lowercase())).collect::<Vec<_>>().join(", ")}</td>
+                            <td><ItemBadge status=d.status/> {d.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
+                            <td>{human_ms(d.created_at)}</td>
+                            <td class="actions"><DecisionForms id=d.id.clone() status=d.status approve=cb/></td>
+                        </tr>
                     }
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -331,51 +313,45 @@ fn Chips() -> impl IntoView {
     view! {
         <div role="alert" data-testid="decision-error">{move || error().map(|e| view! { <p class="alert">{e.message}</p> })}</div>
         {move || done().map(|c| view! { <p class="notice" role="status" data-testid="decision-done">{format!("{} {} is now {}.", c.make, c.model, c.status.label().to_lowercase())}</p> })}
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading chips…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) if page.items.is_empty() => view! { <p class="empty" data-testid="queue-empty">"Nothing here."</p> }.into_any(),
-                    Ok(page) => {
-                        let (page_no, pages) = (page.page, page.page_count());
-                        view! {
-                            <table class="list" data-testid="chip-queue">
-                                <thead><tr><th>"Provider"</th><th>"Make"</th><th>"Model"</th><th>"Certificate"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
-                                <tbody>
-                                    {page.items.into_iter().map(|c| {
-                                        let cb = Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
-                                            decide.dispatch(DecideChip { id, decision, reason });
-                                        });
-                                        view! {
-                                            <tr data-testid="queue-row">
-                                                <td>{c.organisation.clone()} <span class="muted">" " {c.partner_id.clone()}</span></td>
-                                                <td>{c.make.clone()}</td>
-                                                <td data-testid="queue-name">{c.model.clone()}</td>
-                                                <td><ChipCert chip=c.clone()/></td>
-                                                <td><ItemBadge status=c.status/> {c.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
-                                                <td>{human_ms(c.created_at)}</td>
-                                                <td class="actions"><DecisionForms id=c.id.clone() status=c.status approve=cb/></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager state=LIST page=page_no pages/>
-                        }.into_any()
+        <PagedList list state=LIST loading="Loading chips…" empty_id="queue-empty" empty="Nothing here."
+            render={move |items| chip_table(items, decide)}/>
+    }
+}
+
+/// The chip queue's rows, each with its certificate and decision forms.
+fn chip_table(items: Vec<ChipView>, decide: ServerAction<DecideChip>) -> impl IntoView {
+    view! {
+        <table class="list" data-testid="chip-queue">
+            <thead><tr><th>"Provider"</th><th>"Make"</th><th>"Model"</th><th>"Certificate"</th><th>"Status"</th><th>"Submitted"</th><th>"Decision"</th></tr></thead>
+            <tbody>
+                {items.into_iter().map(|c| {
+                    let cb = Callback::new(move |(id, decision, reason): (String, String, Option<String>)| {
+                        decide.dispatch(DecideChip { id, decision, reason });
+                    });
+                    view! {
+                        <tr data-testid="queue-row">
+                            <td>{c.organisation.clone()} <span class="muted">" " {c.partner_id.clone()}</span></td>
+                            <td>{c.make.clone()}</td>
+                            <td data-testid="queue-name">{c.model.clone()}</td>
+                            <td><ChipCert chip=c.clone()/></td>
+                            <td><ItemBadge status=c.status/> {c.reason.clone().map(|r| view! { <span class="muted">" " {r}</span> })}</td>
+                            <td>{human_ms(c.created_at)}</td>
+                            <td class="actions"><DecisionForms id=c.id.clone() status=c.status approve=cb/></td>
+                        </tr>
                     }
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
 /// A chip's certificate: subject, validity and, on demand, both PEM downloads.
 #[component]
-fn ChipCert(chip: domain::device::ChipView) -> impl IntoView {
+fn ChipCert(chip: ChipView) -> impl IntoView {
     let Some(subject) = chip.cert_subject.clone() else {
         return view! { <span class="muted">"not uploaded"</span> }.into_any();
     };
-    let certs = super::chip_certs_action();
+    let certs = crate::pages::device::chip_certs_action();
     let expired = chip
         .cert_not_after
         .is_some_and(|t| t < crate::util::now_ms());
@@ -391,7 +367,7 @@ fn ChipCert(chip: domain::device::ChipView) -> impl IntoView {
         " "
         <button type="button" class="link" data-testid="chip-certs" on:click=move |_| { certs.dispatch(id.clone()); }>"Certificates…"</button>
         " "
-        <super::ChipCertDownloads certs stem/>
+        <crate::pages::device::ChipCertDownloads certs stem/>
     }
     .into_any()
 }

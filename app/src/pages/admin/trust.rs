@@ -6,14 +6,15 @@ use crate::api::certificates::{
     get_signing_cas, list_ca_certificates, CheckCaCertificates, UploadCaCertificates,
 };
 use crate::components::cert::{
-    expiry_words, CertFactsView, CertInput, CertInputState, PemDownload, Problems,
+    expiry_words, CertFactsView, CertInput, CertInputState, PemDownload, Problems, UploadError,
 };
+use crate::components::filter::{FilterSelect, QueryParams};
 use crate::components::form::{form_error, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{ListState, Pager, SortHeader};
 use crate::util::human_ms;
 use domain::account::CurrentUser;
-use domain::cert::{CaKind, CaQuery, CaSummary, CaUploadReport, CertDomain};
+use domain::cert::{CaKind, CaQuery, CaSummary, CaUploadReport, CertDomain, SigningCaView};
 use domain::page::Page;
 use domain::Role;
 use leptos::prelude::*;
@@ -53,20 +54,48 @@ fn query_from(q: &ParamsMap) -> CaQuery {
     }
 }
 
+/// The trust store: adding CAs, the list of trusted CAs, the portal's signing CAs.
 #[component]
 fn TrustBody() -> impl IntoView {
     let params = use_query_map();
     let check = ServerAction::<CheckCaCertificates>::new();
     let upload = ServerAction::<UploadCaCertificates>::new();
-    let input = CertInputState::new();
-    // What was sent for checking, with the input version it was taken from: the confirm form
-    // sends exactly those bytes, and the report shows only while the input is unchanged.
-    let checked = RwSignal::new(None::<(u32, CheckCaCertificates)>);
     let list = Resource::new(
         move || (params.with(query_from), upload.version().get()),
         |(query, _)| list_ca_certificates(query),
     );
     let signing = Resource::new(|| (), |_| get_signing_cas());
+    view! {
+        <h1>"Trust store"</h1>
+        <p class="muted">"Root and intermediate CA certificates per domain. Partner, device and chip certificates are accepted only when they chain to an active root here."</p>
+        <CaUpload check upload/>
+
+        <h2>"Trusted CA certificates"</h2>
+        <TrustFilters/>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading certificates…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) => view! { <CaTable page/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+
+        <SigningCas signing/>
+    }
+}
+
+/// Adding CA certificates: pick the domain and the certificates, check them, then confirm
+/// exactly what was checked.
+#[component]
+fn CaUpload(
+    check: ServerAction<CheckCaCertificates>,
+    upload: ServerAction<UploadCaCertificates>,
+) -> impl IntoView {
+    let input = CertInputState::new();
+    // What was sent for checking, with the input version it was taken from: the confirm form
+    // sends exactly those bytes, and the report shows only while the input is unchanged.
+    let checked = RwSignal::new(None::<(u32, CheckCaCertificates)>);
     let check_error = form_error(move || check.value().get());
     let upload_error = form_error(move || upload.value().get());
     let report = move || {
@@ -97,12 +126,7 @@ fn TrustBody() -> impl IntoView {
             input.clear();
         }
     });
-    let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    let is =
-        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
     view! {
-        <h1>"Trust store"</h1>
-        <p class="muted">"Root and intermediate CA certificates per domain. Partner, device and chip certificates are accepted only when they chain to an active root here."</p>
         <section class="panel" data-testid="ca-upload">
             <h2>"Add CA certificates"</h2>
             <ActionForm action=check attr:data-testid="ca-check-form">
@@ -119,21 +143,7 @@ fn TrustBody() -> impl IntoView {
             </ActionForm>
             {move || report().map(|(r, args)| view! {
                 <Report report=r.clone()/>
-                {(r.accepted() > 0).then(|| view! {
-                    <ActionForm action=upload attr:data-testid="ca-confirm-form">
-                        <input type="hidden" name="domain" value=args.domain.clone()/>
-                        <input type="hidden" name="content" value=args.content.clone()/>
-                        <input type="hidden" name="encoding" value=args.encoding.clone().unwrap_or_default()/>
-                        <FormError error=upload_error/>
-                        {move || upload_error.get().filter(|e| e.field.is_some()).map(|e| view! {
-                            <p class="alert" role="alert">{e.message.clone()}</p>
-                            {(!e.details.is_empty()).then(|| view! { <Problems problems=e.details.to_vec()/> })}
-                        })}
-                        <button type="submit" class="primary" disabled=move || upload.pending().get() data-testid="ca-confirm">
-                            {format!("Add {} certificate{} to the {} trust store", r.accepted(), if r.accepted() == 1 { "" } else { "s" }, r.domain.as_str())}
-                        </button>
-                    </ActionForm>
-                })}
+                {(r.accepted() > 0).then(|| confirm_form(r, args, upload, upload_error))}
             })}
             {move || stored().map(|r| view! {
                 <p class="notice" role="status" data-testid="ca-stored">
@@ -142,44 +152,67 @@ fn TrustBody() -> impl IntoView {
                 <Report report=r/>
             })}
         </section>
+    }
+}
 
-        <h2>"Trusted CA certificates"</h2>
+/// The form that adds the certificates just checked, as they were sent for checking.
+fn confirm_form(
+    r: CaUploadReport,
+    args: CheckCaCertificates,
+    upload: ServerAction<UploadCaCertificates>,
+    upload_error: Signal<Option<domain::AppError>>,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=upload attr:data-testid="ca-confirm-form">
+            <input type="hidden" name="domain" value=args.domain.clone()/>
+            <input type="hidden" name="content" value=args.content.clone()/>
+            <input type="hidden" name="encoding" value=args.encoding.clone().unwrap_or_default()/>
+            <UploadError error=upload_error/>
+            <button type="submit" class="primary" disabled=move || upload.pending().get() data-testid="ca-confirm">
+                {format!("Add {} certificate{} to the {} trust store", r.accepted(), if r.accepted() == 1 { "" } else { "s" }, r.domain.as_str())}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// The trust store's filters: subject, domain, kind, state, expiring within (the sort stays).
+#[component]
+fn TrustFilters() -> impl IntoView {
+    let q = QueryParams::current();
+    let domains = CertDomain::ALL
+        .into_iter()
+        .map(|d| (d.as_str().to_string(), d.as_str().to_string()))
+        .collect();
+    view! {
         <Form method="GET" action="/admin/certificates" attr:class="filters" attr:role="search">
-            <label>"Subject" <input type="search" name="q" data-testid="filter-q" value=get("q") prop:value=get("q")/></label>
-            <label>"Domain"
-                <select name="domain" data-testid="filter-domain" prop:value=get("domain")>
-                    <option value="">"Any"</option>
-                    {CertDomain::ALL.into_iter().map(|d| view! { <option value=d.as_str() selected=is("domain", d.as_str())>{d.as_str()}</option> }).collect_view()}
-                </select>
-            </label>
+            <label>"Subject" <input type="search" name="q" data-testid="filter-q" value=q.get("q") prop:value=q.get("q")/></label>
+            <FilterSelect name="domain" label="Domain" any="Any" options=domains/>
             <label>"Kind"
-                <select name="kind" data-testid="filter-kind" prop:value=get("kind")>
+                <select name="kind" data-testid="filter-kind" prop:value=q.get("kind")>
                     <option value="">"Any"</option>
-                    <option value="ROOT" selected=is("kind", "ROOT")>"Root"</option>
-                    <option value="INTERMEDIATE" selected=is("kind", "INTERMEDIATE")>"Intermediate"</option>
+                    <option value="ROOT" selected=q.is("kind", "ROOT")>"Root"</option>
+                    <option value="INTERMEDIATE" selected=q.is("kind", "INTERMEDIATE")>"Intermediate"</option>
                 </select>
             </label>
             <label>"State"
-                <select name="status" data-testid="filter-status" prop:value=get("status")>
+                <select name="status" data-testid="filter-status" prop:value=q.get("status")>
                     <option value="">"Any"</option>
-                    <option value="active" selected=is("status", "active")>"Active"</option>
-                    <option value="inactive" selected=is("status", "inactive")>"Deactivated"</option>
+                    <option value="active" selected=q.is("status", "active")>"Active"</option>
+                    <option value="inactive" selected=q.is("status", "inactive")>"Deactivated"</option>
                 </select>
             </label>
-            <label>"Expiring within (days)" <input type="number" min="0" max="3650" name="expiring" data-testid="filter-expiring" value=get("expiring") prop:value=get("expiring")/></label>
-            <input type="hidden" name="sort" value=get("sort") prop:value=get("sort")/>
+            <label>"Expiring within (days)" <input type="number" min="0" max="3650" name="expiring" data-testid="filter-expiring" value=q.get("expiring") prop:value=q.get("expiring")/></label>
+            <input type="hidden" name="sort" value=q.get("sort") prop:value=q.get("sort")/>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
             <A href="/admin/certificates">"Clear"</A>
         </Form>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading certificates…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) => view! { <CaTable page/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+    }
+}
 
+/// The portal's own signing CAs, each to download.
+#[component]
+fn SigningCas(signing: Resource<Result<Vec<SigningCaView>, domain::AppError>>) -> impl IntoView {
+    view! {
         <section class="panel" data-testid="signing-cas">
             <h2>"The portal's signing CAs"</h2>
             <p class="muted">"The portal re-signs every accepted partner certificate with its CA of the domain. Downstream services (ID authentication, eSignet) trust these."</p>
@@ -205,6 +238,8 @@ fn TrustBody() -> impl IntoView {
     }
 }
 
+/// A check's or an upload's report: each certificate, accepted or refused, with its facts and
+/// problems.
 #[component]
 fn Report(report: CaUploadReport) -> impl IntoView {
     let preview = report.preview;
@@ -232,6 +267,7 @@ fn Report(report: CaUploadReport) -> impl IntoView {
     }
 }
 
+/// The trusted CAs of a page, sortable, with the pager.
 #[component]
 fn CaTable(page: Page<CaSummary>) -> impl IntoView {
     let (page_no, pages, total) = (page.page, page.page_count(), page.total);
