@@ -9,6 +9,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
+/// A declared list's query from the page's URL parameters.
+pub fn query_of<L: domain::list::List>(q: &ParamsMap) -> L::Query {
+    L::from_params(&|k| q.get(k))
+}
+
 /// A list page: its path and the query parameters that make up its state.
 #[derive(Clone, Copy, Debug)]
 pub struct ListState {
@@ -21,6 +26,15 @@ pub struct ListState {
 }
 
 impl ListState {
+    /// The URL state of a declared list (its path, kept parameters and default sort).
+    pub const fn of<L: domain::list::List>() -> ListState {
+        ListState {
+            base: L::PATH,
+            keys: L::KEYS,
+            default_sort: L::DEFAULT_SORT,
+        }
+    }
+
     /// A link to this list with `key` set to `value` (paging resets unless `key` is the page;
     /// an empty value removes the parameter).
     pub fn href_with(&self, q: &ParamsMap, key: &str, value: &str) -> String {

@@ -5,7 +5,7 @@ use crate::api::{list_accounts, CreateOperator, SetAccountActive};
 use crate::components::filter::QueryParams;
 use crate::components::form::{form_error, Field, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager, SortHeader, Time};
+use crate::components::table::{query_of, ListState, Pager, SortHeader, Time};
 use domain::account::{AccountQuery, AccountView, CurrentUser};
 use domain::page::Page;
 use domain::Role;
@@ -25,25 +25,10 @@ pub fn AccountsPage() -> impl IntoView {
 }
 
 fn query_from(q: &ParamsMap) -> AccountQuery {
-    AccountQuery {
-        page: q.get("page").and_then(|p| p.parse().ok()),
-        page_size: q.get("size").and_then(|p| p.parse().ok()),
-        q: q.get("q").filter(|s| !s.is_empty()),
-        role: q.get("role").and_then(|r| Role::parse(&r)),
-        active: match q.get("status").as_deref() {
-            Some("active") => Some(true),
-            Some("inactive") => Some(false),
-            _ => None,
-        },
-        sort: q.get("sort").filter(|s| !s.is_empty()),
-    }
+    query_of::<domain::account::Accounts>(q)
 }
 
-const LIST: ListState = ListState {
-    base: "/admin/accounts",
-    keys: &["q", "role", "status", "sort", "size", "page"],
-    default_sort: "-created",
-};
+const LIST: ListState = ListState::of::<domain::account::Accounts>();
 
 /// The operator accounts (filtered, sorted, paged) and the form that creates one.
 #[component]

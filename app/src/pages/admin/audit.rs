@@ -2,8 +2,8 @@
 
 use crate::api::partners::list_audit;
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager};
-use crate::util::{date_to_ms, human_ms};
+use crate::components::table::{query_of, ListState, Pager};
+use crate::util::human_ms;
 use domain::account::CurrentUser;
 use domain::history::{AuditEntry, AuditQuery, ENTITY_TYPES};
 use domain::Role;
@@ -13,11 +13,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-const LIST: ListState = ListState {
-    base: "/admin/audit",
-    keys: &["actor", "type", "from", "to", "size", "page"],
-    default_sort: "-at",
-};
+const LIST: ListState = ListState::of::<domain::history::AuditLog>();
 
 /// Audit page.
 #[component]
@@ -29,19 +25,7 @@ pub fn AuditPage() -> impl IntoView {
 }
 
 fn query_from(q: &ParamsMap) -> AuditQuery {
-    AuditQuery {
-        page: q.get("page").and_then(|p| p.parse().ok()),
-        page_size: q.get("size").and_then(|p| p.parse().ok()),
-        actor: q.get("actor").filter(|s| !s.is_empty()),
-        entity_type: q.get("type").filter(|s| !s.is_empty()),
-        entity_id: None,
-        from: q.get("from").and_then(|d| date_to_ms(&d)),
-        // "To" is a whole day: up to the next midnight.
-        to: q
-            .get("to")
-            .and_then(|d| date_to_ms(&d))
-            .map(|ms| ms + 86_400_000),
-    }
+    query_of::<domain::history::AuditLog>(q)
 }
 
 #[component]

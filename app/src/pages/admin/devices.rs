@@ -8,7 +8,7 @@ use crate::api::devices::{
 };
 use crate::components::filter::{OrderSelect, QueryParams};
 use crate::components::layout::RequireRole;
-use crate::components::table::{export_href, ExportLink, ListState, PagedList};
+use crate::components::table::{export_href, query_of, ExportLink, ListState, PagedList};
 use crate::pages::device::ItemBadge;
 use crate::util::human_ms;
 use domain::account::CurrentUser;
@@ -21,11 +21,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-const LIST: ListState = ListState {
-    base: "/admin/devices",
-    keys: &["kind", "status", "partner", "type", "sbi", "sort", "page"],
-    default_sort: "created",
-};
+const LIST: ListState = ListState::of::<domain::device::Sbis>();
 
 /// Approvals page.
 #[component]
@@ -37,21 +33,7 @@ pub fn DeviceApprovalsPage() -> impl IntoView {
 }
 
 fn query_from(q: &ParamsMap) -> ItemQuery {
-    let text = |k: &str| q.get(k).filter(|s| !s.is_empty());
-    ItemQuery {
-        // Pending first: that is what the queue is for; "any" shows everything.
-        status: match text("status").as_deref() {
-            None => Some("PENDING_APPROVAL".into()),
-            Some("any") => None,
-            Some(s) => Some(s.to_string()),
-        },
-        partner: text("partner"),
-        device_type: text("type"),
-        sbi: text("sbi"),
-        sort: text("sort"),
-        page: text("page").and_then(|p| p.parse().ok()),
-        page_size: Some(20),
-    }
+    query_of::<domain::device::Sbis>(q)
 }
 
 #[component]

@@ -3,7 +3,7 @@
 
 use crate::api::partners::{get_partner_form_options, list_partners};
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager, SortHeader, StatusTabs, Time};
+use crate::components::table::{query_of, ListState, Pager, SortHeader, StatusTabs, Time};
 use crate::pages::partner::profile::StatusBadge;
 use domain::account::CurrentUser;
 use domain::partner::{PartnerFormOptions, PartnerList, PartnerQuery, PartnerStatus};
@@ -14,11 +14,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-const LIST: ListState = ListState {
-    base: "/admin/partners",
-    keys: &["q", "status", "type", "group", "sort", "size", "page"],
-    default_sort: "-created",
-};
+const LIST: ListState = ListState::of::<domain::partner::Partners>();
 
 /// Partners page.
 #[component]
@@ -30,16 +26,7 @@ pub fn PartnersPage() -> impl IntoView {
 }
 
 fn query_from(q: &ParamsMap) -> PartnerQuery {
-    PartnerQuery {
-        page: q.get("page").and_then(|p| p.parse().ok()),
-        page_size: q.get("size").and_then(|p| p.parse().ok()),
-        q: q.get("q").filter(|s| !s.is_empty()),
-        status: q.get("status").and_then(|s| PartnerStatus::parse(&s)),
-        partner_type: q.get("type").filter(|s| !s.is_empty()),
-        policy_group: q.get("group").filter(|s| !s.is_empty()),
-        sort: q.get("sort").filter(|s| !s.is_empty()),
-        ..Default::default()
-    }
+    query_of::<domain::partner::Partners>(q)
 }
 
 #[component]

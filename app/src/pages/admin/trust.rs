@@ -11,7 +11,7 @@ use crate::components::cert::{
 use crate::components::filter::{FilterSelect, QueryParams};
 use crate::components::form::{form_error, FormError};
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager, SortHeader};
+use crate::components::table::{query_of, ListState, Pager, SortHeader};
 use crate::util::human_ms;
 use domain::account::CurrentUser;
 use domain::cert::{CaKind, CaQuery, CaSummary, CaUploadReport, CertDomain, SigningCaView};
@@ -23,13 +23,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-const LIST: ListState = ListState {
-    base: "/admin/certificates",
-    keys: &[
-        "domain", "kind", "status", "expiring", "q", "sort", "size", "page",
-    ],
-    default_sort: "-created",
-};
+const LIST: ListState = ListState::of::<domain::cert::CaCertificates>();
 
 /// Trust store page.
 #[component]
@@ -41,17 +35,7 @@ pub fn TrustStorePage() -> impl IntoView {
 }
 
 fn query_from(q: &ParamsMap) -> CaQuery {
-    let text = |k: &str| q.get(k).filter(|s| !s.is_empty());
-    CaQuery {
-        domain: text("domain"),
-        kind: text("kind"),
-        status: text("status"),
-        expiring_within_days: text("expiring").and_then(|d| d.parse().ok()),
-        q: text("q"),
-        sort: text("sort"),
-        page: text("page").and_then(|p| p.parse().ok()),
-        page_size: text("size").and_then(|p| p.parse().ok()),
-    }
+    query_of::<domain::cert::CaCertificates>(q)
 }
 
 /// The trust store: adding CAs, the list of trusted CAs, the portal's signing CAs.

@@ -3,7 +3,7 @@
 
 use crate::api::policies::{get_policy_group_options, list_policies};
 use crate::components::layout::{ErrorPanel, RequireRole};
-use crate::components::table::{ListState, Pager, SortHeader, StatusTabs};
+use crate::components::table::{query_of, ListState, Pager, SortHeader, StatusTabs};
 use crate::util::human_ms;
 use domain::account::CurrentUser;
 use domain::partner::PolicyGroupOption;
@@ -15,11 +15,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-const LIST: ListState = ListState {
-    base: "/policies",
-    keys: &["q", "type", "status", "group", "sort", "size", "page"],
-    default_sort: "-updated",
-};
+const LIST: ListState = ListState::of::<domain::policy::Policies>();
 
 /// Policies page.
 #[component]
@@ -31,15 +27,7 @@ pub fn PoliciesPage() -> impl IntoView {
 }
 
 fn query_from(q: &ParamsMap) -> PolicyQuery {
-    PolicyQuery {
-        page: q.get("page").and_then(|p| p.parse().ok()),
-        page_size: q.get("size").and_then(|p| p.parse().ok()),
-        q: q.get("q").filter(|s| !s.is_empty()),
-        policy_type: q.get("type").filter(|s| !s.is_empty()),
-        status: q.get("status").filter(|s| !s.is_empty()),
-        group: q.get("group").filter(|s| !s.is_empty()),
-        sort: q.get("sort").filter(|s| !s.is_empty()),
-    }
+    query_of::<domain::policy::Policies>(q)
 }
 
 /// A policy's status as a badge.

@@ -2,7 +2,8 @@
 //! comment), every API key with the service tokens of downstream callers, every OIDC client
 //! with the claim and ACR mappings, and every MISP license.
 
-use crate::components::filter::{param_text as text, QueryParams};
+use crate::components::filter::QueryParams;
+use crate::components::table::query_of;
 use crate::components::table::ListState;
 use domain::access::KeyQuery;
 use leptos::prelude::*;
@@ -19,36 +20,13 @@ pub use keys::AdminApiKeysPage;
 pub use licenses::AdminLicensesPage;
 pub use requests::PolicyRequestsQueuePage;
 
-const REQUESTS: ListState = ListState {
-    base: "/admin/policy-requests",
-    keys: &["status", "partner", "policy", "type", "sort", "page"],
-    default_sort: "created",
-};
-const KEYS: ListState = ListState {
-    base: "/admin/api-keys",
-    keys: &["status", "partner", "sort", "page"],
-    default_sort: "-created",
-};
-const CLIENTS: ListState = ListState {
-    base: "/admin/oidc-clients",
-    keys: &["status", "partner", "page"],
-    default_sort: "-created",
-};
-const LICENSES: ListState = ListState {
-    base: "/admin/licenses",
-    keys: &["status", "partner", "page"],
-    default_sort: "-created",
-};
+const REQUESTS: ListState = ListState::of::<domain::access::PolicyRequests>();
+const KEYS: ListState = ListState::of::<domain::access::ApiKeys>();
+const CLIENTS: ListState = ListState::of::<domain::access::OidcClients>();
+const LICENSES: ListState = ListState::of::<domain::access::Licenses>();
 
 fn admin_key_query(q: &ParamsMap) -> KeyQuery {
-    KeyQuery {
-        status: text(q, "status"),
-        partner: text(q, "partner"),
-        sort: text(q, "sort"),
-        page: text(q, "page").and_then(|p| p.parse().ok()),
-        page_size: Some(20),
-        ..KeyQuery::default()
-    }
+    query_of::<domain::access::ApiKeys>(q)
 }
 
 /// A partner filter (exact partner id), kept in the URL with the other parameters.

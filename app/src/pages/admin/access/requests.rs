@@ -1,10 +1,10 @@
 //! The partner admins' queue of policy requests: approve, or reject with a comment.
 
-use super::{text, REQUESTS};
+use super::REQUESTS;
 use crate::api::access::{all_policy_requests, DecidePolicyRequest};
 use crate::components::filter::{FilterSelect, OrderSelect, QueryParams};
 use crate::components::layout::RequireRole;
-use crate::components::table::{export_href, ExportLink, PagedList};
+use crate::components::table::{export_href, query_of, ExportLink, PagedList};
 use crate::pages::access::keys::RequestBadge;
 use crate::util::human_ms;
 use domain::access::{RequestQuery, RequestStatus, RequestView};
@@ -28,20 +28,7 @@ pub fn PolicyRequestsQueuePage() -> impl IntoView {
 }
 
 fn request_query(q: &ParamsMap) -> RequestQuery {
-    RequestQuery {
-        // Pending first: that is what the queue is for; "any" shows everything.
-        status: match text(q, "status").as_deref() {
-            None => Some(RequestStatus::Pending.as_str().into()),
-            Some("any") => None,
-            Some(s) => Some(s.to_string()),
-        },
-        partner: text(q, "partner"),
-        policy: text(q, "policy"),
-        policy_type: text(q, "type"),
-        sort: text(q, "sort"),
-        page: text(q, "page").and_then(|p| p.parse().ok()),
-        page_size: Some(20),
-    }
+    query_of::<domain::access::PolicyRequests>(q)
 }
 
 /// The queue of policy requests (filtered, paged) with the last decision's answer.

@@ -2,8 +2,8 @@
 //! of the current item beside it, decisions without leaving the page, keyboard shortcuts and
 //! bulk decisions with a result per item.
 
-use crate::components::filter::param_text as text;
 use crate::components::layout::RequireRole;
+use crate::components::table::query_of;
 use crate::components::table::ListState;
 use domain::account::CurrentUser;
 use domain::inbox::{InboxItem, InboxQuery};
@@ -20,11 +20,7 @@ use parts::{
 };
 use state::Inbox;
 
-const INBOX: ListState = ListState {
-    base: "/admin/inbox",
-    keys: &["kind", "partner", "type", "age", "sort", "page"],
-    default_sort: "oldest",
-};
+const INBOX: ListState = ListState::of::<domain::inbox::Inbox>();
 
 /// Partner types a filter can name (those that submit items).
 const TYPES: [&str; 9] = [
@@ -40,15 +36,7 @@ const TYPES: [&str; 9] = [
 ];
 
 fn inbox_query(q: &ParamsMap) -> InboxQuery {
-    InboxQuery {
-        kind: text(q, "kind"),
-        partner: text(q, "partner"),
-        partner_type: text(q, "type"),
-        min_age_days: text(q, "age").and_then(|a| a.parse().ok()),
-        sort: text(q, "sort"),
-        page: text(q, "page").and_then(|p| p.parse().ok()),
-        page_size: Some(25),
-    }
+    query_of::<domain::inbox::Inbox>(q)
 }
 
 /// "3 days", "5 hours", "just now".
