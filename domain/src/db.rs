@@ -255,3 +255,15 @@ pub fn write_tx<T>(
         }
     }
 }
+
+/// A function answering a tuple of columns to select, the tuple written once: column names
+/// are unit structs, so the same tokens are the function's type and its value.
+macro_rules! columns_fn {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident() -> $columns:tt) => {
+        $(#[$meta])*
+        $vis fn $name() -> $columns {
+            $columns
+        }
+    };
+}
+pub(crate) use columns_fn;

@@ -213,20 +213,8 @@ type Row = (
     i64,
 );
 
-fn columns() -> (
-    api_keys::id,
-    api_keys::partner_id,
-    partners::organisation,
-    api_keys::policy_id,
-    policies::name,
-    api_keys::label,
-    api_keys::prefix,
-    api_keys::valid_from,
-    api_keys::valid_to,
-    api_keys::status,
-    api_keys::created_at,
-) {
-    (
+crate::db::columns_fn! {
+    fn columns() -> (
         api_keys::id,
         api_keys::partner_id,
         partners::organisation,
@@ -335,18 +323,8 @@ pub fn deactivate(
     crate::db::write_tx(conn, |conn| {
         let key = deactivate_quietly(conn, actor, id, owner)?;
         if owner.is_none() {
-            use crate::notification::status::{announce, News, Outcome, Subject};
-            announce(
-                conn,
-                &News {
-                    subject: Subject::ApiKey,
-                    outcome: Outcome::Deactivated,
-                    partner_id: &key.partner_id,
-                    entity_id: id,
-                    name: &key.label,
-                    reason: None,
-                },
-            )?;
+            use crate::notification::status::{announce_withdrawn, Subject};
+            announce_withdrawn(conn, Subject::ApiKey, &key.partner_id, id, &key.label)?;
         }
         Ok(key)
     })

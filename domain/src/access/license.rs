@@ -250,17 +250,13 @@ pub fn deactivate(
     crate::db::write_tx(conn, |conn| {
         let l = deactivate_quietly(conn, actor, id, owner)?;
         if owner.is_none() {
-            use crate::notification::status::{announce, News, Outcome, Subject};
-            announce(
+            use crate::notification::status::{announce_withdrawn, Subject};
+            announce_withdrawn(
                 conn,
-                &News {
-                    subject: Subject::License,
-                    outcome: Outcome::Deactivated,
-                    partner_id: &l.partner_id,
-                    entity_id: id,
-                    name: &format!("{}…", l.prefix),
-                    reason: None,
-                },
+                Subject::License,
+                &l.partner_id,
+                id,
+                &format!("{}…", l.prefix),
             )?;
         }
         Ok(l)

@@ -209,23 +209,9 @@ macro_rules! request_query {
     };
 }
 
-#[allow(clippy::type_complexity)]
-fn columns() -> (
-    policy_requests::id,
-    policy_requests::partner_id,
-    partners::organisation,
-    partners::partner_type,
-    policy_requests::policy_id,
-    policies::name,
-    policies::policy_type,
-    policy_groups::name,
-    policy_requests::use_case,
-    policy_requests::status,
-    policy_requests::comment,
-    policy_requests::created_at,
-    policy_requests::updated_at,
-) {
-    (
+crate::db::columns_fn! {
+    #[allow(clippy::type_complexity)]
+    fn columns() -> (
         policy_requests::id,
         policy_requests::partner_id,
         partners::organisation,

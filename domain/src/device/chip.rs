@@ -236,19 +236,8 @@ type Row = (
     i64,
 );
 
-fn columns() -> (
-    ftm_chips::id,
-    ftm_chips::partner_id,
-    partners::organisation,
-    ftm_chips::make,
-    ftm_chips::model,
-    ftm_chips::status,
-    ftm_chips::reason,
-    ftm_chips::cert_subject,
-    ftm_chips::cert_not_after,
-    ftm_chips::created_at,
-) {
-    (
+crate::db::columns_fn! {
+    fn columns() -> (
         ftm_chips::id,
         ftm_chips::partner_id,
         partners::organisation,

@@ -29,80 +29,56 @@ fn item_query(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
     }
 }
 
-/// Every provider's SBIs.
-pub struct Sbis;
+/// Declares one of the three lists of the page: they differ only by their rows and run.
+macro_rules! item_list {
+    ($(#[$doc:meta])* $list:ident, $row:ty, $name:literal, $run:expr) => {
+        $(#[$doc])*
+        pub struct $list;
 
-impl List for Sbis {
-    type Query = ItemQuery;
-    type Row = SbiView;
-    type Out = Page<SbiView>;
-    const NAME: &'static str = "sbis";
-    const PATH: &'static str = PATH;
-    const ROLES: &'static [Role] = &[Role::PartnerAdmin];
-    const KEYS: &'static [&'static str] = KEYS;
-    const DEFAULT_SORT: &'static str = "created";
+        impl List for $list {
+            type Query = ItemQuery;
+            type Row = $row;
+            type Out = Page<$row>;
+            const NAME: &'static str = $name;
+            const PATH: &'static str = PATH;
+            const ROLES: &'static [Role] = &[Role::PartnerAdmin];
+            const KEYS: &'static [&'static str] = KEYS;
+            const DEFAULT_SORT: &'static str = "created";
 
-    fn from_params(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
-        item_query(get)
-    }
+            fn from_params(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
+                item_query(get)
+            }
 
-    #[cfg(feature = "server")]
-    fn run(
-        conn: &mut crate::db::AnyConnection,
-        query: &ItemQuery,
-    ) -> crate::AppResult<Page<SbiView>> {
-        super::sbi::list(conn, query, None)
-    }
+            #[cfg(feature = "server")]
+            fn run(
+                conn: &mut crate::db::AnyConnection,
+                query: &ItemQuery,
+            ) -> crate::AppResult<Page<$row>> {
+                let run: fn(&mut crate::db::AnyConnection, &ItemQuery) -> crate::AppResult<Page<$row>> = $run;
+                run(conn, query)
+            }
+        }
+    };
 }
 
-/// Every provider's devices (those of one SBI when the query names it).
-pub struct Devices;
-
-impl List for Devices {
-    type Query = ItemQuery;
-    type Row = DeviceView;
-    type Out = Page<DeviceView>;
-    const NAME: &'static str = "devices";
-    const PATH: &'static str = PATH;
-    const ROLES: &'static [Role] = &[Role::PartnerAdmin];
-    const KEYS: &'static [&'static str] = KEYS;
-    const DEFAULT_SORT: &'static str = "created";
-
-    fn from_params(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
-        item_query(get)
-    }
-
-    #[cfg(feature = "server")]
-    fn run(
-        conn: &mut crate::db::AnyConnection,
-        query: &ItemQuery,
-    ) -> crate::AppResult<Page<DeviceView>> {
-        super::model::list(conn, query, None, None)
-    }
-}
-
-/// Every FTM provider's chips.
-pub struct Chips;
-
-impl List for Chips {
-    type Query = ItemQuery;
-    type Row = ChipView;
-    type Out = Page<ChipView>;
-    const NAME: &'static str = "chips";
-    const PATH: &'static str = PATH;
-    const ROLES: &'static [Role] = &[Role::PartnerAdmin];
-    const KEYS: &'static [&'static str] = KEYS;
-    const DEFAULT_SORT: &'static str = "created";
-
-    fn from_params(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
-        item_query(get)
-    }
-
-    #[cfg(feature = "server")]
-    fn run(
-        conn: &mut crate::db::AnyConnection,
-        query: &ItemQuery,
-    ) -> crate::AppResult<Page<ChipView>> {
-        super::chip::list(conn, query, None)
-    }
-}
+item_list!(
+    /// Every provider's SBIs.
+    Sbis,
+    SbiView,
+    "sbis",
+    |conn, query| super::sbi::list(conn, query, None)
+);
+item_list!(
+    /// Every provider's devices (those of one SBI when the query names it).
+    Devices,
+    DeviceView,
+    "devices",
+    |conn, query| super::model::list(conn, query, None, None)
+);
+item_list!(
+    /// Every FTM provider's chips.
+    Chips,
+    ChipView,
+    "chips",
+    |conn, query| super::chip::list(conn, query, None)
+);

@@ -151,14 +151,8 @@ fn view((id, client_id, roles, active, created_at): Row) -> ApiClientView {
     }
 }
 
-fn columns() -> (
-    api_clients::id,
-    api_clients::client_id,
-    api_clients::roles,
-    api_clients::active,
-    api_clients::created_at,
-) {
-    (
+crate::db::columns_fn! {
+    fn columns() -> (
         api_clients::id,
         api_clients::client_id,
         api_clients::roles,

@@ -210,15 +210,8 @@ fn view((id, username, email, display_name, enabled, created_at): UserRow) -> Us
     }
 }
 
-fn user_columns() -> (
-    accounts::id,
-    accounts::username,
-    accounts::email,
-    accounts::display_name,
-    accounts::active,
-    accounts::created_at,
-) {
-    (
+crate::db::columns_fn! {
+    fn user_columns() -> (
         accounts::id,
         accounts::username,
         accounts::email,

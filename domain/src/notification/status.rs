@@ -234,6 +234,29 @@ fn english(news: &News<'_>) -> (String, String) {
     (format!("{noun} {done}"), body)
 }
 
+/// Tells a partner that an admin withdrew one of its items (a key, a license): no reason
+/// is asked for these.
+pub(crate) fn announce_withdrawn(
+    conn: &mut AnyConnection,
+    subject: Subject,
+    partner_id: &str,
+    entity_id: &str,
+    name: &str,
+) -> AppResult<()> {
+    announce(
+        conn,
+        &News {
+            subject,
+            outcome: Outcome::Deactivated,
+            partner_id,
+            entity_id,
+            name,
+            reason: None,
+        },
+    )?;
+    Ok(())
+}
+
 /// Tell the partner (its account, in its language) of `news`; call inside the decision's
 /// transaction. Nothing when the partner's account is inactive. Returns whether it notified.
 pub fn announce(conn: &mut AnyConnection, news: &News<'_>) -> AppResult<bool> {

@@ -229,15 +229,8 @@ pub fn set_active(
 
 type GroupColumns = (String, String, String, bool, i64, i64);
 
-fn group_columns() -> (
-    policy_groups::id,
-    policy_groups::name,
-    policy_groups::description,
-    policy_groups::active,
-    policy_groups::created_at,
-    policy_groups::updated_at,
-) {
-    (
+crate::db::columns_fn! {
+    fn group_columns() -> (
         policy_groups::id,
         policy_groups::name,
         policy_groups::description,

@@ -16,31 +16,9 @@ macro_rules! client_query {
     };
 }
 
-#[allow(clippy::type_complexity)]
-fn columns() -> (
-    (
-        oidc_clients::id,
-        oidc_clients::partner_id,
-        partners::organisation,
-        oidc_clients::policy_id,
-        policies::name,
-    ),
-    (
-        oidc_clients::name,
-        oidc_clients::logo_uri,
-        oidc_clients::redirect_uris,
-        oidc_clients::grant_types,
-        oidc_clients::auth_methods,
-        oidc_clients::public_key,
-        oidc_clients::claims,
-    ),
-    (
-        oidc_clients::acr_values,
-        oidc_clients::created_at,
-        oidc_clients::updated_at,
-    ),
-) {
-    (
+crate::db::columns_fn! {
+    #[allow(clippy::type_complexity)]
+    fn columns() -> (
         (
             oidc_clients::id,
             oidc_clients::partner_id,

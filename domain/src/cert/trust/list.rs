@@ -14,18 +14,8 @@ pub(super) type SummaryColumns = (
     i64,
 );
 
-pub(super) fn summary_columns() -> (
-    ca_certificates::id,
-    ca_certificates::cert_domain,
-    ca_certificates::kind,
-    ca_certificates::subject,
-    ca_certificates::issuer,
-    ca_certificates::not_after,
-    ca_certificates::key_type,
-    ca_certificates::active,
-    ca_certificates::created_at,
-) {
-    (
+crate::db::columns_fn! {
+    pub(super) fn summary_columns() -> (
         ca_certificates::id,
         ca_certificates::cert_domain,
         ca_certificates::kind,

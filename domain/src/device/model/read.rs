@@ -15,19 +15,8 @@ type Row = (
     i64,
 );
 
-fn columns() -> (
-    devices::id,
-    devices::partner_id,
-    partners::organisation,
-    devices::device_type,
-    devices::sub_type,
-    devices::make,
-    devices::model,
-    devices::status,
-    devices::reason,
-    devices::created_at,
-) {
-    (
+crate::db::columns_fn! {
+    fn columns() -> (
         devices::id,
         devices::partner_id,
         partners::organisation,

@@ -15,15 +15,8 @@ pub(super) fn type_info(row: TypeRow) -> PartnerTypeInfo {
     }
 }
 
-pub(super) fn type_columns() -> (
-    partner_types::code,
-    partner_types::description,
-    partner_types::policy_required,
-    partner_types::self_registrable,
-    partner_types::portal_role,
-    partner_types::cert_domain,
-) {
-    (
+crate::db::columns_fn! {
+    pub(super) fn type_columns() -> (
         partner_types::code,
         partner_types::description,
         partner_types::policy_required,
