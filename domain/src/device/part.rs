@@ -251,200 +251,129 @@ fn day(ms: i64) -> String {
     crate::registry::day(ms)
 }
 
-/// SBIs waiting for approval.
-pub(crate) struct SbiQueue;
+/// One of the three device queues: they differ only by their table, the two columns of the
+/// title, the title's words, the facts of an item and the module that decides it.
+macro_rules! item_queue {
+    ($(#[$doc:meta])* $queue:ident, $kind:ident, $table:ident, ($a:ident, $b:ident),
+     $module:ident, |$ta:ident, $tb:ident| $title:expr, $detail:ident) => {
+        $(#[$doc])*
+        pub(crate) struct $queue;
 
-impl Queue for SbiQueue {
-    fn kind(&self) -> InboxKind {
-        InboxKind::Sbi
-    }
+        impl Queue for $queue {
+            fn kind(&self) -> InboxKind {
+                InboxKind::$kind
+            }
 
-    fn pending(
-        &self,
-        conn: &mut AnyConnection,
-        f: &QueueFilters,
-        take: i64,
-    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
-        pending_queue!(
-            conn,
-            f,
-            take,
-            sbis::table.inner_join(partners::table),
-            sbis::status,
-            super::ItemStatus::PendingApproval.as_str(),
-            sbis::created_at,
-            sbis::id,
-            sbis::partner_id,
-            (
-                sbis::id,
-                sbis::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                sbis::version,
-                sbis::binary_hash,
-                sbis::created_at
-            )
-        )
-    }
+            fn pending(
+                &self,
+                conn: &mut AnyConnection,
+                f: &QueueFilters,
+                take: i64,
+            ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
+                pending_queue!(
+                    conn,
+                    f,
+                    take,
+                    $table::table.inner_join(partners::table),
+                    $table::status,
+                    super::ItemStatus::PendingApproval.as_str(),
+                    $table::created_at,
+                    $table::id,
+                    $table::partner_id,
+                    (
+                        $table::id,
+                        $table::partner_id,
+                        partners::organisation,
+                        partners::partner_type,
+                        $table::$a,
+                        $table::$b,
+                        $table::created_at
+                    )
+                )
+            }
 
-    fn title(&self, _organisation: &str, a: &str, _b: &str) -> String {
-        format!("SBI version {a}")
-    }
+            fn title(&self, _organisation: &str, $ta: &str, $tb: &str) -> String {
+                $title
+            }
 
-    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
-        let s = super::sbi::get(conn, id)?;
-        let title = self.title("", &s.version, "");
-        let mut d = QueueDetail::new(s.partner_id.clone(), title, s.created_at);
-        d.fact("Version", s.version.clone());
-        d.fact("Binary hash", s.binary_hash.clone());
-        d.fact("Built on", day(s.created_on));
-        d.fact("Expires on", day(s.expires_on));
-        d.fact("Linked devices", s.devices.to_string());
-        Ok(d)
-    }
+            fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+                $detail(self, conn, id)
+            }
 
-    fn decide(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        id: &str,
-        approve: bool,
-        reason: Option<&str>,
-    ) -> AppResult<()> {
-        super::sbi::decide(conn, actor, id, decision(approve), reason).map(|_| ())
-    }
+            fn decide(
+                &self,
+                conn: &mut AnyConnection,
+                actor: &Actor,
+                id: &str,
+                approve: bool,
+                reason: Option<&str>,
+            ) -> AppResult<()> {
+                super::$module::decide(conn, actor, id, decision(approve), reason).map(|_| ())
+            }
+        }
+    };
 }
 
-/// Device models waiting for approval.
-pub(crate) struct DeviceQueue;
+item_queue!(
+    /// SBIs waiting for approval.
+    SbiQueue, Sbi, sbis, (version, binary_hash), sbi,
+    |a, _b| format!("SBI version {a}"),
+    sbi_detail
+);
+item_queue!(
+    /// Device models waiting for approval.
+    DeviceQueue, Device, devices, (make, model), model,
+    |a, b| format!("Device {a} {b}"),
+    device_detail
+);
+item_queue!(
+    /// FTM chip models waiting for approval.
+    ChipQueue, Chip, ftm_chips, (make, model), chip,
+    |a, b| format!("FTM chip {a} {b}"),
+    chip_detail
+);
 
-impl Queue for DeviceQueue {
-    fn kind(&self) -> InboxKind {
-        InboxKind::Device
-    }
-
-    fn pending(
-        &self,
-        conn: &mut AnyConnection,
-        f: &QueueFilters,
-        take: i64,
-    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
-        pending_queue!(
-            conn,
-            f,
-            take,
-            devices::table.inner_join(partners::table),
-            devices::status,
-            super::ItemStatus::PendingApproval.as_str(),
-            devices::created_at,
-            devices::id,
-            devices::partner_id,
-            (
-                devices::id,
-                devices::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                devices::make,
-                devices::model,
-                devices::created_at
-            )
-        )
-    }
-
-    fn title(&self, _organisation: &str, a: &str, b: &str) -> String {
-        format!("Device {a} {b}")
-    }
-
-    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
-        let m = super::model::get(conn, id)?;
-        let title = self.title("", &m.make, &m.model);
-        let mut d = QueueDetail::new(m.partner_id.clone(), title, m.created_at);
-        d.fact("Type", format!("{} / {}", m.device_type, m.sub_type));
-        d.fact("Make", m.make.clone());
-        d.fact("Model", m.model.clone());
-        for link in &m.sbis {
-            d.sbis.push(super::sbi::get(conn, &link.id)?);
-        }
-        Ok(d)
-    }
-
-    fn decide(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        id: &str,
-        approve: bool,
-        reason: Option<&str>,
-    ) -> AppResult<()> {
-        super::model::decide(conn, actor, id, decision(approve), reason).map(|_| ())
-    }
+/// An SBI's facts for a decision.
+fn sbi_detail(q: &SbiQueue, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+    let s = super::sbi::get(conn, id)?;
+    let title = q.title("", &s.version, "");
+    let mut d = QueueDetail::new(s.partner_id.clone(), title, s.created_at);
+    d.fact("Version", s.version.clone());
+    d.fact("Binary hash", s.binary_hash.clone());
+    d.fact("Built on", day(s.created_on));
+    d.fact("Expires on", day(s.expires_on));
+    d.fact("Linked devices", s.devices.to_string());
+    Ok(d)
 }
 
-/// FTM chip models waiting for approval.
-pub(crate) struct ChipQueue;
-
-impl Queue for ChipQueue {
-    fn kind(&self) -> InboxKind {
-        InboxKind::Chip
+/// A device model's facts for a decision, with the SBIs it is linked to.
+fn device_detail(q: &DeviceQueue, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+    let m = super::model::get(conn, id)?;
+    let title = q.title("", &m.make, &m.model);
+    let mut d = QueueDetail::new(m.partner_id.clone(), title, m.created_at);
+    d.fact("Type", format!("{} / {}", m.device_type, m.sub_type));
+    d.fact("Make", m.make.clone());
+    d.fact("Model", m.model.clone());
+    for link in &m.sbis {
+        d.sbis.push(super::sbi::get(conn, &link.id)?);
     }
+    Ok(d)
+}
 
-    fn pending(
-        &self,
-        conn: &mut AnyConnection,
-        f: &QueueFilters,
-        take: i64,
-    ) -> AppResult<(i64, Option<i64>, Vec<QueueRow>)> {
-        pending_queue!(
-            conn,
-            f,
-            take,
-            ftm_chips::table.inner_join(partners::table),
-            ftm_chips::status,
-            super::ItemStatus::PendingApproval.as_str(),
-            ftm_chips::created_at,
-            ftm_chips::id,
-            ftm_chips::partner_id,
-            (
-                ftm_chips::id,
-                ftm_chips::partner_id,
-                partners::organisation,
-                partners::partner_type,
-                ftm_chips::make,
-                ftm_chips::model,
-                ftm_chips::created_at
-            )
-        )
+/// A chip model's facts for a decision, with its certificate.
+fn chip_detail(q: &ChipQueue, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
+    let c = super::chip::get(conn, id)?;
+    let title = q.title("", &c.make, &c.model);
+    let mut d = QueueDetail::new(c.partner_id.clone(), title, c.created_at);
+    d.fact("Make", c.make.clone());
+    d.fact("Model", c.model.clone());
+    let subject = c.cert_subject.clone();
+    d.fact(
+        "Chip certificate",
+        subject.unwrap_or_else(|| "not uploaded".into()),
+    );
+    if let Some(t) = c.cert_not_after {
+        d.fact("Certificate valid until", day(t));
     }
-
-    fn title(&self, _organisation: &str, a: &str, b: &str) -> String {
-        format!("FTM chip {a} {b}")
-    }
-
-    fn detail(&self, conn: &mut AnyConnection, id: &str) -> AppResult<QueueDetail> {
-        let c = super::chip::get(conn, id)?;
-        let title = self.title("", &c.make, &c.model);
-        let mut d = QueueDetail::new(c.partner_id.clone(), title, c.created_at);
-        d.fact("Make", c.make.clone());
-        d.fact("Model", c.model.clone());
-        let subject = c.cert_subject.clone();
-        d.fact(
-            "Chip certificate",
-            subject.unwrap_or_else(|| "not uploaded".into()),
-        );
-        if let Some(t) = c.cert_not_after {
-            d.fact("Certificate valid until", day(t));
-        }
-        Ok(d)
-    }
-
-    fn decide(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        id: &str,
-        approve: bool,
-        reason: Option<&str>,
-    ) -> AppResult<()> {
-        super::chip::decide(conn, actor, id, decision(approve), reason).map(|_| ())
-    }
+    Ok(d)
 }
