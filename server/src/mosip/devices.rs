@@ -208,14 +208,7 @@ pub async fn decide_device(
         Err(f) => return envelope::reply(&envelope::Meta::default(), Err(f)),
     };
     // MOSIP's bean validation answers a missing `request` before anything else, with 400.
-    let request_missing = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| {
-            v.as_object()
-                .map(|o| o.get("request").is_none_or(Value::is_null))
-        })
-        .unwrap_or(false);
-    if request_missing {
+    if request_missing(&body) {
         return envelope::reply(
             &envelope::Meta::default(),
             Err(Fault {
@@ -238,16 +231,7 @@ pub async fn decide_device(
         let (Some(partner_id), Some(status)) = (field("partnerId"), field("status")) else {
             return Err(Fault::new("PMS_REQUEST_ERROR_001", "Invalid request."));
         };
-        let decision = match status.as_str() {
-            "approved" => Decision::Approve,
-            "rejected" => Decision::Reject,
-            _ => {
-                return Err(Fault::new(
-                    "PMS_DEVICE_ERROR_027",
-                    "Request status should be either approved or rejected",
-                ))
-            }
-        };
+        let decision = approval_decision(&status)?;
         let Some(sbi_id) = field("sbiId") else {
             return Err(if decision == Decision::Approve {
                 Fault::new(
@@ -272,55 +256,8 @@ pub async fn decide_device(
             })
             .await?
         };
-        let sbi = sbi.ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_005", "SBI do not exists."))?;
-        if sbi.partner_id != partner_id {
-            return Err(Fault::new(
-                "PMS_DEVICE_ERROR_002",
-                "SBI is not associated with partner Id.",
-            ));
-        }
-        let sbi_refusal = match sbi.status {
-            ItemStatus::PendingApproval | ItemStatus::PendingCertUpload => Some((
-                "PMS_DEVICE_ERROR_009",
-                "Unable to process the request as the associated SBI is not approved.",
-            )),
-            ItemStatus::Rejected => Some((
-                "PMS_DEVICE_ERROR_028",
-                "Unable to process the request as the associated SBI is rejected",
-            )),
-            ItemStatus::Deactivated => Some((
-                "PMS_DEVICE_ERROR_029",
-                "Unable to process the request as the associated SBI is deactivated",
-            )),
-            ItemStatus::Approved if sbi.expires_on < domain::clock::now_ms() => Some((
-                "PMS_DEVICE_ERROR_021",
-                "SBI for which device is being added is expired",
-            )),
-            ItemStatus::Approved => None,
-        };
-        if let Some((code, message)) = sbi_refusal {
-            return Err(Fault::new(code, message));
-        }
-        let device =
-            device.ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_006", "Device do not exists."))?;
-        if device.partner_id != partner_id {
-            return Err(Fault::new(
-                "PMS_DEVICE_ERROR_007",
-                "Device is not associated with partner Id.",
-            ));
-        }
-        if device.status != ItemStatus::PendingApproval {
-            return Err(Fault::new(
-                "PMS_DEVICE_ERROR_010",
-                "Given device details are not in pending for approval status.",
-            ));
-        }
-        if !device.sbis.iter().any(|s| s.id == sbi.id) {
-            return Err(Fault::new(
-                "PMS_DEVICE_ERROR_012",
-                "SBI and Device mapping does not exists.",
-            ));
-        }
+        let sbi = approval_sbi(sbi, &partner_id)?;
+        approval_device(device, &partner_id, &sbi.id)?;
         let actor = who.actor(request_id(&headers));
         let reason = (decision == Decision::Reject).then_some(REJECTED);
         run(&state, move |conn| {
@@ -331,6 +268,97 @@ pub async fn decide_device(
     }
     .await;
     envelope::reply_v2(ID, a)
+}
+
+/// MOSIP's status words of an approval as a decision.
+fn approval_decision(status: &str) -> Result<Decision, Fault> {
+    match status {
+        "approved" => Ok(Decision::Approve),
+        "rejected" => Ok(Decision::Reject),
+        _ => Err(Fault::new(
+            "PMS_DEVICE_ERROR_027",
+            "Request status should be either approved or rejected",
+        )),
+    }
+}
+
+/// Whether a JSON object body lacks its `request` (or has it null).
+fn request_missing(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.as_object()
+                .map(|o| o.get("request").is_none_or(Value::is_null))
+        })
+        .unwrap_or(false)
+}
+
+/// The SBI of a device approval, in MOSIP's order: it exists, is the partner's, and is
+/// approved and not expired.
+fn approval_sbi(
+    sbi: Option<domain::device::SbiView>,
+    partner_id: &str,
+) -> Result<domain::device::SbiView, Fault> {
+    let sbi = sbi.ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_005", "SBI do not exists."))?;
+    if sbi.partner_id != partner_id {
+        return Err(Fault::new(
+            "PMS_DEVICE_ERROR_002",
+            "SBI is not associated with partner Id.",
+        ));
+    }
+    let sbi_refusal = match sbi.status {
+        ItemStatus::PendingApproval | ItemStatus::PendingCertUpload => Some((
+            "PMS_DEVICE_ERROR_009",
+            "Unable to process the request as the associated SBI is not approved.",
+        )),
+        ItemStatus::Rejected => Some((
+            "PMS_DEVICE_ERROR_028",
+            "Unable to process the request as the associated SBI is rejected",
+        )),
+        ItemStatus::Deactivated => Some((
+            "PMS_DEVICE_ERROR_029",
+            "Unable to process the request as the associated SBI is deactivated",
+        )),
+        ItemStatus::Approved if sbi.expires_on < domain::clock::now_ms() => Some((
+            "PMS_DEVICE_ERROR_021",
+            "SBI for which device is being added is expired",
+        )),
+        ItemStatus::Approved => None,
+    };
+    if let Some((code, message)) = sbi_refusal {
+        return Err(Fault::new(code, message));
+    }
+    Ok(sbi)
+}
+
+/// The device of an approval, in MOSIP's order: it exists, is the partner's, is pending and is
+/// linked to the SBI.
+fn approval_device(
+    device: Option<domain::device::DeviceView>,
+    partner_id: &str,
+    sbi_id: &str,
+) -> Result<(), Fault> {
+    let device =
+        device.ok_or_else(|| Fault::new("PMS_DEVICE_ERROR_006", "Device do not exists."))?;
+    if device.partner_id != partner_id {
+        return Err(Fault::new(
+            "PMS_DEVICE_ERROR_007",
+            "Device is not associated with partner Id.",
+        ));
+    }
+    if device.status != ItemStatus::PendingApproval {
+        return Err(Fault::new(
+            "PMS_DEVICE_ERROR_010",
+            "Given device details are not in pending for approval status.",
+        ));
+    }
+    if !device.sbis.iter().any(|s| s.id == sbi_id) {
+        return Err(Fault::new(
+            "PMS_DEVICE_ERROR_012",
+            "SBI and Device mapping does not exists.",
+        ));
+    }
+    Ok(())
 }
 
 /// `PATCH /v1/partnermanager/devicedetail/{deviceId}`: a device provider retires its own
