@@ -22,4 +22,13 @@ create admin@example.org PARTNER_ADMIN "Ada Admin"
 create policy@example.org POLICYMANAGER "Pat Policy"
 create partner@example.org AUTH_PARTNER "Rita Relying"
 create locked@example.org POLICYMANAGER "Lou Locked"
+create reset@example.org POLICYMANAGER "Remy Reset"
+# Mail goes to a real SMTP server on this machine writing a maildir the journeys read (the
+# password-reset link). It lives as long as the portal: exec keeps this shell's pid, and a
+# watchdog ends the sink when that pid is gone. A sink left by an earlier run is ended first.
+pkill -f "aiosmtpd -n -l 127.0.0.1:3125" 2>/dev/null || true
+/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:3125 -c aiosmtpd.handlers.Mailbox "$DATA/mail" >/dev/null 2>&1 &
+SINK=$!
+( while kill -0 $$ 2>/dev/null; do sleep 1; done; kill "$SINK" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+export PMS_SMTP_URL="smtp://127.0.0.1:3125?tls=none" PMS_MAIL_INTERVAL_SECS=1
 exec target/release/pms

@@ -56,8 +56,21 @@ pub fn session() -> Option<Session> {
         .and_then(|s| s.0)
 }
 
-/// The signed-in caller, or 401.
+/// The signed-in caller, or 401; 403 while the account has new terms of use to accept (the
+/// pages send it to `/terms` first; this holds the same for a direct call).
 pub fn require_user() -> Result<CurrentUser, AppError> {
+    let user = signed_in_user()?;
+    if user.terms_to_accept.is_some() {
+        return Err(fail_status(AppError::new(
+            domain::ErrorKind::Forbidden,
+            "PMS_TERMS_NOT_ACCEPTED",
+            "Accept the current terms of use first (on the terms page).",
+        )));
+    }
+    Ok(user)
+}
+
+fn signed_in_user() -> Result<CurrentUser, AppError> {
     session()
         .map(|s| s.user)
         .ok_or_else(|| fail_status(AppError::unauthenticated()))
@@ -103,6 +116,12 @@ impl Caller {
     /// Any signed-in caller, or 401 as the server function's answer (see [`Caller::with_role`]).
     pub fn signed_in() -> Result<Caller, AppError> {
         require_user().map(Caller::of).map_err(fail)
+    }
+
+    /// Any signed-in caller, even one with terms still to accept: only for reading and
+    /// accepting the terms.
+    pub fn before_terms() -> Result<Caller, AppError> {
+        signed_in_user().map(Caller::of).map_err(fail)
     }
 }
 

@@ -19,6 +19,7 @@ use crate::pages::admin::{
     partner_detail::PartnerDetailPage,
     partner_new::NewPartnerPage,
     partners::PartnersPage,
+    terms::TermsAdminPage,
     trust::TrustStorePage,
 };
 use crate::pages::cert::mine::MyCertificatePage;
@@ -27,6 +28,7 @@ use crate::pages::device::{
     provider::{MyDevicesPage, MySbiPage, MySbisPage},
 };
 use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
+use crate::pages::password::{ForgotPasswordPage, ResetPasswordPage};
 use crate::pages::policy::{
     detail::PolicyPage,
     groups::PolicyGroupsPage,
@@ -34,6 +36,7 @@ use crate::pages::policy::{
     mine::{MyPoliciesPage, MyPolicyPage},
     new::NewPolicyPage,
 };
+use crate::pages::terms::TermsPage;
 use crate::pages::{
     account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
     notifications::NotificationsPage, setup::SetupPage,
@@ -121,10 +124,13 @@ pages! {
         "/login" => LoginRoute(LoginPage),
         "/signup" => SignUpRoute(SignUpPage),
         "/setup" => SetupRoute(SetupPage),
+        "/forgot-password" => ForgotPasswordRoute(ForgotPasswordPage),
+        "/reset-password" => ResetPasswordRoute(ResetPasswordPage),
     }
     // Every role's first page after signing in.
     home {
         "/" => DashboardRoute(Dashboard),
+        "/terms" => TermsRoute(TermsPage),
     }
     // Partner admins.
     operator {
@@ -144,6 +150,7 @@ pages! {
         "/admin/api-keys" => AdminApiKeysRoute(AdminApiKeysPage),
         "/admin/oidc-clients" => AdminClientsRoute(AdminClientsPage),
         "/admin/licenses" => AdminLicensesRoute(AdminLicensesPage),
+        "/admin/terms" => TermsAdminRoute(TermsAdminPage),
     }
     // Policy managers (the editor is the largest page).
     policy {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub service_tokens: Arc<crate::state::TokenCache>,
     /// SMTP is configured: notifications are also mailed (queued with them).
     pub mail_enabled: bool,
+    /// The portal's public address, for links in mail (password reset).
+    pub public_url: Arc<str>,
     /// eSignet sync is configured: client pages say whether eSignet has each client.
     pub esignet_enabled: bool,
 }

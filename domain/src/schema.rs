@@ -389,6 +389,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     roles,
     accounts,
     account_roles,
+    password_resets,
+    terms,
+    terms_acceptances,
     sessions,
     login_throttle,
     audit_log,
@@ -644,5 +647,33 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        requested_by -> Nullable<Text>,
+    }
+}
+diesel::table! {
+    terms (version) {
+        version -> Integer,
+        body -> Text,
+        published_at -> BigInt,
+        published_by -> Text,
+    }
+}
+diesel::table! {
+    terms_acceptances (account_id, version) {
+        account_id -> Text,
+        version -> Integer,
+        accepted_at -> BigInt,
+    }
+}
+diesel::joinable!(password_resets -> accounts (account_id));
+diesel::joinable!(terms_acceptances -> accounts (account_id));
+diesel::joinable!(terms_acceptances -> terms (version));
 diesel::joinable!(event_deliveries -> event_subscriptions (subscription_id));
 diesel::joinable!(event_dead_letters -> event_subscriptions (subscription_id));

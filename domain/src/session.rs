@@ -219,3 +219,82 @@ pub fn count_for_account(conn: &mut AnyConnection, account_id: &str) -> AppResul
         .count()
         .get_result(conn)?)
 }
+
+/// Drop every resolved session: after a change that concerns every account (new terms).
+pub fn forget_all() {
+    resolved().clear();
+}
+
+/// The public id of a stored session: derived from its hash, so the page can name a session
+/// without ever holding anything that opens it.
+fn public_id(token_hash: &str) -> String {
+    hex::encode(&Sha256::digest(format!("session:{token_hash}").as_bytes())[..10])
+}
+
+type SessionRow = (String, i64, i64, Option<String>, Option<String>);
+
+fn rows_of(conn: &mut AnyConnection, account_id: &str) -> AppResult<Vec<SessionRow>> {
+    // An account has a handful of sessions; the cap keeps a scripted sign-in storm bounded.
+    Ok(sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .order(sessions::last_seen_at.desc())
+        .select((
+            sessions::token_hash,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::ip,
+            sessions::user_agent,
+        ))
+        .limit(100)
+        .load(conn)?)
+}
+
+/// The account's live sessions, most recently used first; `current` marks this request's.
+pub fn list_for_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    current_hash: &str,
+    policy: &SessionPolicy,
+) -> AppResult<Vec<crate::account::AccountSession>> {
+    let now = clock::now_ms();
+    Ok(rows_of(conn, account_id)?
+        .into_iter()
+        .filter(|(_, _, seen, _, _)| now - seen < policy.idle_ms)
+        .map(
+            |(hash, created, seen, ip, user_agent)| crate::account::AccountSession {
+                id: public_id(&hash),
+                created_at: clock::rfc3339(created),
+                last_seen_at: clock::rfc3339(seen),
+                ip,
+                user_agent,
+                current: hash == current_hash,
+            },
+        )
+        .collect())
+}
+
+/// End one of the caller's own sessions by its public id (audited). Another account's id is
+/// simply not found among the caller's.
+pub fn end_own(
+    conn: &mut AnyConnection,
+    actor: &crate::audit::Actor,
+    account_id: &str,
+    id: &str,
+) -> AppResult<()> {
+    crate::db::write_tx(conn, |conn| {
+        let hash = rows_of(conn, account_id)?
+            .into_iter()
+            .map(|row| row.0)
+            .find(|hash| public_id(hash) == id)
+            .ok_or_else(|| crate::error::AppError::not_found("The session"))?;
+        delete(conn, &hash)?;
+        crate::audit::record(
+            conn,
+            actor,
+            "SESSION_ENDED",
+            "account",
+            account_id,
+            serde_json::json!({ "session": id }),
+        )
+    })
+}

@@ -130,7 +130,7 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
   const receiverPages = receivers.items.slice(0, 1).map((r: { id: string }) => `/admin/events/${r.id}`);
 
   const roles: Role[] = [
-    { name: 'anonymous', ctx: anonymous, pages: ['/login', '/signup'] },
+    { name: 'anonymous', ctx: anonymous, pages: ['/login', '/signup', '/forgot-password', '/reset-password?token=not-a-token'] },
     {
       name: 'partner admin',
       ctx: admin,
@@ -139,7 +139,8 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
         '/admin/partners/new', `/admin/partners/smoke-rp-${suffix}`, '/admin/audit',
         '/admin/events', ...receiverPages,
         '/admin/certificates', '/admin/devices', '/admin/policy-requests', '/admin/api-keys',
-        '/admin/oidc-clients', '/admin/api-clients', '/admin/licenses', '/policies', '/policies/groups', '/policies/new',
+        '/admin/oidc-clients', '/admin/api-clients', '/admin/licenses', '/admin/terms', '/terms',
+        '/policies', '/policies/groups', '/policies/new',
         `/policies/${live.summary.id}`, `/policies/${draft.summary.id}`,
       ],
     },
@@ -154,7 +155,7 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
       ctx: rp,
       pages: ['/', '/account', '/notifications', '/partner', '/partner/certificate', '/partner/policies',
         `/partner/policies/${live.summary.id}`, '/partner/policy-requests', '/partner/api-keys',
-        '/partner/oidc-clients'],
+        '/partner/oidc-clients', '/terms'],
     },
     {
       name: 'device provider',

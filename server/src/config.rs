@@ -165,6 +165,14 @@ pub enum AdminAction {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Print a one-time link (valid 30 minutes) with which the account chooses a new password.
+    /// The current password keeps working until the link is used; using it ends every
+    /// session of the account. Hand the link over as you would a password.
+    ResetPassword {
+        /// The account's login email.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Runtime settings.
@@ -408,6 +416,13 @@ impl Config {
         )
     }
 
+    /// The portal's public address (`PMS_PUBLIC_URL`, else the listening address).
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+
     /// Settings of the WebSub hub and the delivery engine.
     pub fn event_settings(&self) -> crate::events::EventSettings {
         let mut s = crate::events::EventSettings {
@@ -417,10 +432,7 @@ impl Config {
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
-            public_url: self
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", self.addr)),
+            public_url: self.public_url(),
             retention_ms: self.event_retention_days.clamp(1, 3650) * 86_400_000,
             ..Default::default()
         };

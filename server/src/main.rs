@@ -34,6 +34,19 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin {
             action: AdminAction::Create { email, roles, name },
         } => admin_create(&cli.config, &email, &roles, name.as_deref()),
+        Command::Admin {
+            action: AdminAction::ResetPassword { email },
+        } => {
+            let pool =
+                domain::db::connect(&cli.config.database_url(), 1).map_err(anyhow::Error::msg)?;
+            let mut conn = pool.get()?;
+            let link = domain::account::reset_link(&mut conn, &email, &cli.config.public_url())
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!(
+                "{link}\nvalid for 30 minutes, once; using it signs the account out everywhere"
+            );
+            Ok(())
+        }
         Command::Seed {
             what: SeedWhat::Partners { count },
         } => seed_partners(&cli.config, count),
@@ -388,6 +401,7 @@ fn app_state(
         },
         service_tokens: Default::default(),
         mail_enabled: config.smtp_url.is_some(),
+        public_url: Arc::from(config.public_url()),
         esignet_enabled: config
             .esignet_url
             .as_deref()

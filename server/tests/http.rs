@@ -49,6 +49,7 @@ fn harness_with_certs(
         access: Default::default(),
         service_tokens: Default::default(),
         mail_enabled: false,
+        public_url: Arc::from("http://127.0.0.1:3000"),
         esignet_enabled: true,
     };
     {
@@ -4376,6 +4377,19 @@ mod authz {
         ("/api/partners/sign_up", Who::Public, ANY),
         ("/api/notifications/bell", Who::Public, SELF),
         ("/api/change_password", Who::Signed, SELF),
+        ("/api/password/forgot", Who::Public, ANY),
+        ("/api/password/reset_usable", Who::Public, ANY),
+        (
+            "/api/password/reset",
+            Who::Public,
+            "needs a reset link; once",
+        ),
+        ("/api/account/sessions", Who::Signed, SELF),
+        ("/api/account/sessions/end", Who::Signed, SELF),
+        ("/api/terms", Who::Signed, ANY),
+        ("/api/terms/accept", Who::Signed, SELF),
+        ("/api/terms/publish", Who::Roles(ADMIN), ANY),
+        ("/api/accounts/force_reset", Who::Roles(ADMIN), ANY),
         ("/api/certificates/signing_cas", Who::Signed, ANY),
         ("/api/devices/types", Who::Signed, ANY),
         ("/api/partners/me", Who::Signed, OWN),
@@ -4721,6 +4735,9 @@ mod authz {
         }
     }
 }
+
+#[path = "http/identity.rs"]
+mod identity;
 
 #[path = "http/mosip.rs"]
 mod mosip;

@@ -15,6 +15,7 @@ pub mod access;
 pub mod certificates;
 pub mod devices;
 pub mod events;
+pub mod identity;
 pub mod partners;
 pub mod policies;
 pub mod triage;

@@ -192,6 +192,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                     <li><A href="/admin/events">"Events"</A></li>
                     <li><A href="/admin/audit">"Audit log"</A></li>
                     <li><A href="/admin/accounts">"Accounts"</A></li>
+                    <li><A href="/admin/terms">"Terms"</A></li>
                 })}
                 <li><A href="/account">"My account"</A></li>
             </ul>
@@ -224,12 +225,17 @@ where
                     let roles = roles.clone();
                     let view = view.clone();
                     Suspend::new(async move {
+                        let here = || format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                         match auth.me.await {
+                            // New terms come first, on every page but the terms page itself.
+                            Ok(Some(user)) if user.terms_to_accept.is_some() && location.pathname.get_untracked() != "/terms" => {
+                                let next = crate::util::encode_query(&here());
+                                view! { <Redirect path=format!("/terms?next={next}")/> }.into_any()
+                            }
                             Ok(Some(user)) if roles.is_empty() || user.has_any(&roles) => view(user).into_any(),
                             Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
                             Ok(None) => {
-                                let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                                let next = crate::util::encode_query(&here);
+                                let next = crate::util::encode_query(&here());
                                 view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
                             }
                             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),

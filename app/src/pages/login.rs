@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let setup_done = move || query.with(|q| q.get("setup").is_some());
+    let reset_done = move || query.with(|q| q.get("reset").is_some());
     let login = auth.login;
     let error = form_error(move || login.value().get());
     view! {
@@ -29,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="panel narrow">
             <h1>"Sign in"</h1>
             {move || setup_done().then(|| view! { <p class="notice" role="status">"The first partner admin was created. Sign in with it."</p> })}
+            {move || reset_done().then(|| view! { <p class="notice" role="status" data-testid="reset-done">"Your password was changed and every session of your account was signed out. Sign in with the new password."</p> })}
             <ActionForm action=login attr:data-testid="login-form">
                 <FormError error/>
                 <Field name="email" label="Email" kind="email" autocomplete="username" error/>
@@ -38,6 +40,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="muted"><A href="/forgot-password" attr:data-testid="forgot-link">"Forgot your password?"</A></p>
             <p class="muted">"New partner? " <A href="/signup" attr:data-testid="signup-link">"Register your organisation"</A></p>
         </section>
     }

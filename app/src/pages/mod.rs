@@ -10,5 +10,7 @@ pub mod login;
 pub mod not_found;
 pub mod notifications;
 pub mod partner;
+pub mod password;
 pub mod policy;
 pub mod setup;
+pub mod terms;

@@ -7,9 +7,17 @@ use serde::{Deserialize, Serialize};
 mod lists;
 pub use lists::*;
 #[cfg(feature = "server")]
+mod reset;
+#[cfg(feature = "server")]
+pub use reset::*;
+#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
 pub use service::*;
+#[cfg(feature = "server")]
+mod terms;
+#[cfg(feature = "server")]
+pub use terms::*;
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -31,6 +39,10 @@ pub struct CurrentUser {
     pub display_name: String,
     /// Roles held, sorted.
     pub roles: Vec<Role>,
+    /// The version of the terms of use the account has still to accept before using the
+    /// portal (None: nothing to accept).
+    #[serde(default)]
+    pub terms_to_accept: Option<i32>,
 }
 
 impl CurrentUser {
@@ -43,6 +55,46 @@ impl CurrentUser {
     pub fn has_any(&self, roles: &[Role]) -> bool {
         roles.iter().any(|r| self.has(*r))
     }
+}
+
+/// A version of the terms of use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terms {
+    /// Version number, from 1.
+    pub version: i32,
+    /// The text (plain, paragraphs separated by blank lines).
+    pub body: String,
+    /// Publication time, RFC 3339 UTC.
+    pub published_at: String,
+}
+
+/// The terms as the account page shows them: the current version and the caller's acceptance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermsStatus {
+    /// The current version, if any was published.
+    pub current: Option<Terms>,
+    /// The newest version the caller accepted, and when (RFC 3339 UTC).
+    pub accepted: Option<(i32, String)>,
+}
+
+/// Shortest and longest terms text accepted.
+pub const TERMS_LEN: std::ops::RangeInclusive<usize> = 20..=20_000;
+
+/// One of the caller's sessions, as the account page lists it (never the token or its hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSession {
+    /// A public id derived from the stored hash, for "sign out".
+    pub id: String,
+    /// Sign-in time, RFC 3339 UTC.
+    pub created_at: String,
+    /// Last use (to the minute), RFC 3339 UTC.
+    pub last_seen_at: String,
+    /// Address it signed in from.
+    pub ip: Option<String>,
+    /// Browser, as its User-Agent named it.
+    pub user_agent: Option<String>,
+    /// The session of this request.
+    pub current: bool,
 }
 
 /// An account as listed for administrators.

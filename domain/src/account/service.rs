@@ -273,11 +273,13 @@ pub fn load_user(conn: &mut AnyConnection, id: &str) -> AppResult<Option<Current
     match row {
         Some(row) if row.active => {
             let roles = roles_of(conn, &row.id)?;
+            let terms_to_accept = super::terms_to_accept(conn, &row.id)?;
             Ok(Some(CurrentUser {
                 id: row.id,
                 email: row.email,
                 display_name: row.display_name,
                 roles,
+                terms_to_accept,
             }))
         }
         _ => Ok(None),

@@ -274,6 +274,7 @@ mod tests {
             email: user.email,
             display_name: user.display_name,
             roles: user.roles,
+            terms_to_accept: None,
         })
     }
 

@@ -94,11 +94,13 @@ pub fn claim_due(conn: &mut AnyConnection, now: i64, limit: i64) -> AppResult<Ve
     Ok(claimed)
 }
 
-/// The mail was accepted by the SMTP server.
+/// The mail was accepted by the SMTP server. Its body is dropped: a sent password-reset link
+/// must not stay readable in the database (the notification keeps its own text).
 pub fn mark_sent(conn: &mut AnyConnection, id: &str, now: i64) -> AppResult<()> {
     diesel::update(mail_queue::table.filter(mail_queue::id.eq(id)))
         .set((
             mail_queue::status.eq("SENT"),
+            mail_queue::body.eq(""),
             mail_queue::sent_at.eq(now),
             mail_queue::last_error.eq(None::<String>),
         ))

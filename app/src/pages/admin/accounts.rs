@@ -1,6 +1,7 @@
 //! Operator accounts (PARTNER_ADMIN): list with server-side paging, sorting and filtering whose
-//! state lives in the URL, creation, deactivation and reactivation.
+//! state lives in the URL, creation, deactivation, reactivation and forced password resets.
 
+use crate::api::identity::ForcePasswordReset;
 use crate::api::{list_accounts, CreateOperator, SetAccountActive};
 use crate::components::filter::QueryParams;
 use crate::components::form::{form_error, Field, FormError};
@@ -36,6 +37,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
     let params = use_query_map();
     let create = ServerAction::<CreateOperator>::new();
     let set_active = ServerAction::<SetAccountActive>::new();
+    let reset = ServerAction::<ForcePasswordReset>::new();
     let accounts = Resource::new(
         move || {
             (
@@ -47,10 +49,14 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
         |(query, _, _)| list_accounts(query),
     );
     let create_error = form_error(move || create.value().get());
-    let status_error = Signal::derive(move || match set_active.value().get() {
-        Some(Err(e)) => Some(e),
-        _ => None,
-    });
+    let status_error =
+        Signal::derive(
+            move || match (set_active.value().get(), reset.value().get()) {
+                (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
+                _ => None,
+            },
+        );
+    let reset_done = move || matches!(reset.value().get(), Some(Ok(())));
     let created = move || match create.value().get() {
         Some(Ok(a)) => Some(a.email),
         _ => None,
@@ -64,6 +70,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
         <AccountFilters/>
 
         <FormError error=status_error/>
+        {move || reset_done().then(|| view! { <p class="notice" role="status" data-testid="reset-forced">"The password no longer works and the account's sessions ended. A link to choose a new one was mailed (or give one from pms admin reset-password)."</p> })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
             {
                 let me_id = me_id.clone();
@@ -71,7 +78,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
                     let me_id = me_id.clone();
                     Suspend::new(async move {
                         match accounts.await {
-                            Ok(page) => view! { <AccountsTable page me_id set_active/> }.into_any(),
+                            Ok(page) => view! { <AccountsTable page me_id set_active reset/> }.into_any(),
                             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                         }
                     })
@@ -130,6 +137,7 @@ fn AccountsTable(
     page: Page<AccountView>,
     me_id: String,
     set_active: ServerAction<SetAccountActive>,
+    reset: ServerAction<ForcePasswordReset>,
 ) -> impl IntoView {
     let page_no = page.page;
     let pages = page.page_count();
@@ -158,7 +166,10 @@ fn AccountsTable(
                             <td>{a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</td>
                             <td><span class=if a.active { "badge ok" } else { "badge off" }>{if a.active { "Active" } else { "Deactivated" }}</span></td>
                             <td><Time at=a.created_at.clone()/></td>
-                            <td>{(!is_me).then(|| view! { <StatusAction account=a.clone() action=set_active/> })}</td>
+                            <td>{(!is_me).then(|| view! {
+                                <StatusAction account=a.clone() action=set_active/>
+                                {a.active.then(|| view! { <ResetAction account=a.clone() action=reset/> })}
+                            })}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -191,6 +202,21 @@ fn StatusAction(account: AccountView, action: ServerAction<SetAccountActive>) ->
                 <input type="hidden" name="id" value=account.id.clone()/>
                 <input type="hidden" name="active" value=(!account.active).to_string()/>
                 <button type="submit" class="danger" data-testid="status-confirm">{format!("Yes, {}", verb.to_lowercase())}</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Force a password reset, behind a disclosure like the status change.
+#[component]
+fn ResetAction(account: AccountView, action: ServerAction<ForcePasswordReset>) -> impl IntoView {
+    view! {
+        <details class="confirm">
+            <summary data-testid="reset-toggle">"Force password reset"</summary>
+            <ActionForm action=action>
+                <p>{format!("Force {} to choose a new password? The current one stops working and their sessions end.", account.email)}</p>
+                <input type="hidden" name="id" value=account.id.clone()/>
+                <button type="submit" class="danger" data-testid="reset-confirm">"Yes, force a reset"</button>
             </ActionForm>
         </details>
     }

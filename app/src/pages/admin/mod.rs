@@ -13,4 +13,5 @@ pub mod inbox;
 pub mod partner_detail;
 pub mod partner_new;
 pub mod partners;
+pub mod terms;
 pub mod trust;

@@ -1,0 +1,3 @@
+DROP TABLE terms_acceptances;
+DROP TABLE terms;
+DROP TABLE password_resets;
