@@ -2,7 +2,7 @@
 
 use super::auth::{answer, gate, require};
 use super::envelope::{self, with_envelope, Answer, Fault};
-use super::lists::{page_answer, paging, Mode, Params};
+use super::lists::{empty, page_answer, paging, Mode, Params};
 use super::{request_id, run, MosipState};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -292,7 +292,7 @@ pub async fn list(
             .find(|s| policy_status_text(*s) == v)
         {
             Some(s) => Some(s),
-            None => return envelope::reply_v2(ID, Ok(envelope::empty_page())),
+            None => return empty(ID),
         },
     };
     let columns = Columns {
