@@ -20,21 +20,47 @@ const NO_TEXT: &str = "CAST(NULL AS TEXT)";
 const NO_TIME: &str = "CAST(NULL AS BIGINT)";
 const FALSE: &str = "(1 = 0)";
 
+/// An entity's fields: its own, then MOSIP's bookkeeping columns (`crBy`, `crDtimes`, `updBy`,
+/// `updDtimes`, `isDeleted`, `delDtimes`), written once: `kept(t, usage)` where the portal's
+/// table `t` records who changed a row and when, `untracked` where it records neither (null).
+/// The portal deletes nothing MOSIP searches: never deleted.
+macro_rules! fields {
+    (kept($t:literal, $usage:ident), $($own:expr),+ $(,)?) => {
+        &[
+            $($own,)+
+            f("crBy", concat!($t, ".created_by"), Text, $usage),
+            f("crDtimes", concat!($t, ".created_at"), Time, $usage),
+            f("updBy", concat!($t, ".updated_by"), Text, $usage),
+            f("updDtimes", concat!($t, ".updated_at"), Time, $usage),
+            f("isDeleted", FALSE, Bool, $usage),
+            f("delDtimes", NO_TIME, Time, $usage),
+        ]
+    };
+    (untracked, $($own:expr),+ $(,)?) => {
+        &[
+            $($own,)+
+            f("crBy", NO_TEXT, Text, Both),
+            f("crDtimes", NO_TIME, Time, Both),
+            f("updBy", NO_TEXT, Text, Both),
+            f("updDtimes", NO_TIME, Time, Both),
+            f("isDeleted", FALSE, Bool, Both),
+            f("delDtimes", NO_TIME, Time, Both),
+        ]
+    };
+}
+
 /// MOSIP's `Partner`: one row per partner. `address`, `contactNo` and `emailId` are shown but
 /// MOSIP refuses to filter or sort by them.
 pub static PARTNER: Entity = Entity {
     from: "partners p",
     id: "p.id",
-    fields: &[
+    fields: fields![
+        kept("p", Both),
         f("id", "p.id", Text, Both),
         f("address", "p.address", Text, Show),
         f("contactNo", "p.phone", Text, Show),
-        f("crBy", "p.created_by", Text, Both),
-        f("crDtimes", "p.created_at", Time, Both),
-        f("delDtimes", NO_TIME, Time, Both),
         f("emailId", "p.email", Text, Show),
         f("isActive", "(p.status = 'APPROVED')", Bool, Both),
-        f("isDeleted", FALSE, Bool, Both),
         f("name", "p.organisation", Text, Both),
         f("policyGroupId", "p.policy_group_id", Text, Both),
         f(
@@ -50,8 +76,6 @@ pub static PARTNER: Entity = Entity {
             Text,
             Both,
         ),
-        f("updBy", "p.updated_by", Text, Both),
-        f("updDtimes", "p.updated_at", Time, Both),
         f(
             "userId",
             "(SELECT a.email FROM accounts a WHERE a.id = p.account_id)",
@@ -69,16 +93,11 @@ pub static PARTNER: Entity = Entity {
 pub static PARTNER_TYPE: Entity = Entity {
     from: "partner_types t",
     id: "t.code",
-    fields: &[
+    fields: fields![
+        untracked,
         f("code", "t.code", Text, Both),
-        f("crBy", NO_TEXT, Text, Both),
-        f("crDtimes", NO_TIME, Time, Both),
-        f("delDtimes", NO_TIME, Time, Both),
         f("isActive", "t.active", Bool, Both),
-        f("isDeleted", FALSE, Bool, Both),
         f("partnerDescription", "t.description", Text, Both),
-        f("updBy", NO_TEXT, Text, Both),
-        f("updDtimes", NO_TIME, Time, Both),
         f("isPolicyRequired", "t.policy_required", Bool, Both),
     ],
 };
@@ -88,19 +107,14 @@ pub static PARTNER_TYPE: Entity = Entity {
 pub static POLICY: Entity = Entity {
     from: "policies p JOIN policy_groups g ON g.id = p.policy_group_id",
     id: "p.id",
-    fields: &[
+    fields: fields![
+        kept("p", Both),
         f("id", "p.id", Text, Both),
-        f("crBy", "p.created_by", Text, Both),
-        f("crDtimes", "p.created_at", Time, Both),
-        f("delDtimes", NO_TIME, Time, Both),
         f("desc", "p.description", Text, Unsorted),
         f("isActive", "(p.status = 'PUBLISHED')", Bool, Both),
-        f("isDeleted", FALSE, Bool, Both),
         f("name", "p.name", Text, Both),
         f("policyFileId", "p.id", Text, Filter),
         f("policies", "p.id", Text, Show),
-        f("updBy", "p.updated_by", Text, Both),
-        f("updDtimes", "p.updated_at", Time, Both),
         f("validFromDate", "p.valid_from", Time, Both),
         f("validToDate", "p.valid_to", Time, Both),
         f("version", "p.version", Int, Both),
@@ -115,17 +129,12 @@ pub static POLICY: Entity = Entity {
 pub static POLICY_GROUP: Entity = Entity {
     from: "policy_groups g",
     id: "g.id",
-    fields: &[
+    fields: fields![
+        kept("g", Both),
         f("id", "g.id", Text, Both),
-        f("crBy", "g.created_by", Text, Both),
-        f("crDtimes", "g.created_at", Time, Both),
-        f("delDtimes", NO_TIME, Time, Both),
         f("desc", "g.description", Text, Both),
         f("isActive", "g.active", Bool, Both),
-        f("isDeleted", FALSE, Bool, Both),
         f("name", "g.name", Text, Both),
-        f("updBy", "g.updated_by", Text, Both),
-        f("updDtimes", "g.updated_at", Time, Both),
     ],
 };
 
@@ -134,7 +143,8 @@ pub static POLICY_GROUP: Entity = Entity {
 pub static DEVICE: Entity = Entity {
     from: "devices d JOIN partners p ON p.id = d.partner_id",
     id: "d.id",
-    fields: &[
+    fields: fields![
+        kept("d", Filter),
         f("id", "d.id", Text, Both),
         f("deviceProviderId", "d.partner_id", Text, Both),
         f("deviceTypeCode", "d.device_type", Text, Both),
@@ -149,12 +159,6 @@ pub static DEVICE: Entity = Entity {
             Text,
             Both,
         ),
-        f("isDeleted", FALSE, Bool, Filter),
-        f("crBy", "d.created_by", Text, Filter),
-        f("crDtimes", "d.created_at", Time, Filter),
-        f("delDtimes", NO_TIME, Time, Filter),
-        f("updBy", "d.updated_by", Text, Filter),
-        f("updDtimes", "d.updated_at", Time, Filter),
     ],
 };
 
@@ -163,7 +167,8 @@ pub static DEVICE: Entity = Entity {
 pub static DEVICE_SUB_TYPE: Entity = Entity {
     from: "device_subtypes s",
     id: "(s.device_type || '/' || s.sub_type)",
-    fields: &[
+    fields: fields![
+        untracked,
         f("code", "s.sub_type", Text, Both),
         f("deviceType", "s.device_type", Text, Both),
         f("name", "s.sub_type", Text, Both),
@@ -174,12 +179,6 @@ pub static DEVICE_SUB_TYPE: Entity = Entity {
             Both,
         ),
         f("active", "(1 = 1)", Bool, Both),
-        f("isDeleted", FALSE, Bool, Both),
-        f("crBy", NO_TEXT, Text, Both),
-        f("crDtimes", NO_TIME, Time, Both),
-        f("delDtimes", NO_TIME, Time, Both),
-        f("updBy", NO_TEXT, Text, Both),
-        f("updDtimes", NO_TIME, Time, Both),
     ],
 };
 
@@ -213,17 +212,12 @@ pub static SBI: Entity = Entity {
 pub static DEVICE_TYPE: Entity = Entity {
     from: "(SELECT DISTINCT device_type FROM device_subtypes) t",
     id: "t.device_type",
-    fields: &[
+    fields: fields![
+        untracked,
         f("code", "t.device_type", Text, Both),
         f("name", "t.device_type", Text, Both),
         f("description", "t.device_type", Text, Both),
         f("isActive", "(1 = 1)", Bool, Both),
-        f("isDeleted", FALSE, Bool, Both),
-        f("crBy", NO_TEXT, Text, Both),
-        f("crDtimes", NO_TIME, Time, Both),
-        f("updBy", NO_TEXT, Text, Both),
-        f("updDtimes", NO_TIME, Time, Both),
-        f("delDtimes", NO_TIME, Time, Both),
     ],
 };
 
@@ -231,7 +225,8 @@ pub static DEVICE_TYPE: Entity = Entity {
 pub static POLICY_REQUEST: Entity = Entity {
     from: "policy_requests r",
     id: "r.id",
-    fields: &[
+    fields: fields![
+        kept("r", Both),
         f("id", "r.id", Text, Both),
         f("partnerId", "r.partner_id", Text, Both),
         f("policyId", "r.policy_id", Text, Both),
@@ -243,12 +238,6 @@ pub static POLICY_REQUEST: Entity = Entity {
             Both,
         ),
         f("requestDatetimes", "r.created_at", Time, Both),
-        f("crBy", "r.created_by", Text, Both),
-        f("crDtimes", "r.created_at", Time, Both),
-        f("updBy", "r.updated_by", Text, Both),
-        f("updDtimes", "r.updated_at", Time, Both),
-        f("isDeleted", FALSE, Bool, Both),
-        f("delDtimes", NO_TIME, Time, Both),
     ],
 };
 
@@ -256,17 +245,12 @@ pub static POLICY_REQUEST: Entity = Entity {
 pub static MISP_LICENSE: Entity = Entity {
     from: "misp_licenses l",
     id: "l.id",
-    fields: &[
+    fields: fields![
+        kept("l", Both),
         f("mispId", "l.partner_id", Text, Both),
         f("validFromDate", "l.valid_from", Time, Both),
         f("validToDate", "l.valid_to", Time, Both),
         f("isActive", "(l.status = 'ACTIVE')", Bool, Both),
-        f("crBy", "l.created_by", Text, Both),
-        f("crDtimes", "l.created_at", Time, Both),
-        f("updBy", "l.updated_by", Text, Both),
-        f("updDtimes", "l.updated_at", Time, Both),
-        f("isDeleted", FALSE, Bool, Both),
-        f("delDtimes", NO_TIME, Time, Both),
     ],
 };
 

@@ -4,7 +4,7 @@
 
 use super::auth::require;
 use super::envelope::{self, Fault};
-use super::lists::{fail, page_answer, paging, Mode, Params};
+use super::lists::{empty, fail, page_answer, paging, Mode, Params};
 use super::{run, MosipState};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -77,7 +77,7 @@ pub async fn api_keys(
             None => None,
             Some("activated") => Some(false),
             Some("deactivated") => Some(true),
-            Some(_) => return Ok(envelope::reply_v2(ID, Ok(envelope::empty_page()))),
+            Some(_) => return Ok(empty(ID)),
         };
         let columns = Columns {
             contains: p.contains(&KEY_FILTERS),
@@ -185,7 +185,7 @@ pub async fn policy_requests(
             .find(|s| request_status_text(*s) == v)
             {
                 Some(s) => Some(s),
-                None => return Ok(envelope::reply_v2(ID, Ok(envelope::empty_page()))),
+                None => return Ok(empty(ID)),
             },
         };
         let columns = Columns {

@@ -71,8 +71,13 @@ fn not_theirs(f: Fault, code: &str, message: &str) -> Fault {
 /// A (code, message) MOSIP answers.
 type Code = (&'static str, &'static str);
 
-/// One kind of item's retirement: how to read its status and retire it, and MOSIP's codes.
+/// One kind of item's retirement: who provides it, how to read its status and retire it, and
+/// MOSIP's codes.
 struct Retirement<T> {
+    /// The role of the item's providers.
+    provider: Role,
+    /// MOSIP's answer to a blank id, where it checks one.
+    blank: Option<Code>,
     /// The item's status, `None` when it does not exist.
     status: fn(&mut AnyConnection, &str) -> domain::AppResult<Option<ItemStatus>>,
     /// A partner admin's deactivation.
@@ -86,14 +91,23 @@ struct Retirement<T> {
     not_theirs: Code,
 }
 
-/// What every retirement does after the envelope, in MOSIP's order: the item exists and is
-/// approved, then an admin's deactivation or the provider's own retirement.
+/// What every retirement does, in MOSIP's order: the caller, the revamp envelope with status
+/// `De-Activate`, the id, the item exists and is approved; then an admin's deactivation or the
+/// provider's own retirement.
 async fn retire<T: Send + 'static>(
     state: &MosipState,
-    r: Retirer,
-    id: String,
+    headers: &HeaderMap,
+    body: &[u8],
+    envelope_id: &str,
+    id: &str,
     how: Retirement<T>,
 ) -> Result<T, Fault> {
+    let r = retirer(state, headers, how.provider).await?;
+    de_activate(&envelope::parse_v2(body, envelope_id)?)?;
+    let id = id.trim().to_string();
+    if let (true, Some((code, message))) = (id.is_empty(), how.blank) {
+        return Err(Fault::new(code, message));
+    }
     let lookup = id.clone();
     let status = how.status;
     let current = run(state, move |conn| status(conn, &lookup))
@@ -125,33 +139,32 @@ pub async fn deactivate_sbi(
     body: axum::body::Bytes,
 ) -> Response {
     const ID: &str = "mosip.pms.deactivate.sbi.patch";
-    let a: Answer = async {
-        let r = retirer(&state, &headers, Role::DeviceProvider).await?;
-        de_activate(&envelope::parse_v2(&body, ID)?)?;
-        let how = Retirement {
-            status: |conn, id| Ok(domain::device::sbi::get(conn, id).ok().map(|s| s.status)),
-            decide: domain::device::sbi::decide,
-            retire_own: domain::device::sbi::retire_own,
-            unknown: ("PMS_DEVICE_ERROR_005", "SBI do not exists."),
-            already: (
-                "PMS_DEVICE_ERROR_020",
-                "The selected SBI is already deactivated.",
-            ),
-            not_approved: (
-                "PMS_DEVICE_ERROR_022",
-                "The selected SBI is not in an approved status.",
-            ),
-            not_theirs: ("PMS_DEVICE_ERROR_019", "SBI is not associated with user."),
-        };
-        let (sbi, _) = retire(&state, r, sbi_id.trim().to_string(), how).await?;
-        Ok(json!({
+    let how = Retirement {
+        provider: Role::DeviceProvider,
+        blank: None,
+        status: |conn, id| Ok(domain::device::sbi::get(conn, id).ok().map(|s| s.status)),
+        decide: domain::device::sbi::decide,
+        retire_own: domain::device::sbi::retire_own,
+        unknown: ("PMS_DEVICE_ERROR_005", "SBI do not exists."),
+        already: (
+            "PMS_DEVICE_ERROR_020",
+            "The selected SBI is already deactivated.",
+        ),
+        not_approved: (
+            "PMS_DEVICE_ERROR_022",
+            "The selected SBI is not in an approved status.",
+        ),
+        not_theirs: ("PMS_DEVICE_ERROR_019", "SBI is not associated with user."),
+    };
+    let retired = retire(&state, &headers, &body, ID, &sbi_id, how).await;
+    let a = retired.map(|(sbi, _)| {
+        json!({
             "sbiId": sbi.id,
             "sbiVersion": sbi.version,
             "status": "approved",
             "isActive": false,
-        }))
-    }
-    .await;
+        })
+    });
     envelope::reply_v2(ID, a)
 }
 
@@ -164,32 +177,26 @@ pub async fn deactivate_ftm(
     body: axum::body::Bytes,
 ) -> Response {
     const ID: &str = "mosip.pms.deactivate.ftm.patch";
-    let a: Answer = async {
-        let r = retirer(&state, &headers, Role::FtmProvider).await?;
-        de_activate(&envelope::parse_v2(&body, ID)?)?;
-        let id = ftm_id.trim().to_string();
-        if id.is_empty() {
-            return Err(Fault::new("PMS_FTM_ERROR_004", "FTM Id is invalid"));
-        }
-        let how = Retirement {
-            status: |conn, id| Ok(domain::device::chip::get(conn, id).ok().map(|c| c.status)),
-            decide: domain::device::chip::decide,
-            retire_own: domain::device::chip::retire_own,
-            unknown: ("PMS_FTM_ERROR_005", "FTM Details do not exists."),
-            already: (
-                "PMS_FTM_ERROR_007",
-                "The selected FTM is already deactivated.",
-            ),
-            not_approved: (
-                "PMS_FTM_ERROR_010",
-                "The selected FTM is not in an approved status.",
-            ),
-            not_theirs: ("PMS_FTM_ERROR_006", "FTM is not associated with user."),
-        };
-        let chip = retire(&state, r, id, how).await?;
-        Ok(json!({ "ftmId": chip.id, "status": "approved", "isActive": false }))
-    }
-    .await;
+    let how = Retirement {
+        provider: Role::FtmProvider,
+        blank: Some(("PMS_FTM_ERROR_004", "FTM Id is invalid")),
+        status: |conn, id| Ok(domain::device::chip::get(conn, id).ok().map(|c| c.status)),
+        decide: domain::device::chip::decide,
+        retire_own: domain::device::chip::retire_own,
+        unknown: ("PMS_FTM_ERROR_005", "FTM Details do not exists."),
+        already: (
+            "PMS_FTM_ERROR_007",
+            "The selected FTM is already deactivated.",
+        ),
+        not_approved: (
+            "PMS_FTM_ERROR_010",
+            "The selected FTM is not in an approved status.",
+        ),
+        not_theirs: ("PMS_FTM_ERROR_006", "FTM is not associated with user."),
+    };
+    let retired = retire(&state, &headers, &body, ID, &ftm_id, how).await;
+    let a =
+        retired.map(|chip| json!({ "ftmId": chip.id, "status": "approved", "isActive": false }));
     envelope::reply_v2(ID, a)
 }
 
@@ -370,34 +377,27 @@ pub async fn deactivate_device(
     body: axum::body::Bytes,
 ) -> Response {
     const ID: &str = "mosip.pms.deactivate.device.patch";
-    let a: Answer = async {
-        let r = retirer(&state, &headers, Role::DeviceProvider).await?;
-        de_activate(&envelope::parse_v2(&body, ID)?)?;
-        let id = device_id.trim().to_string();
-        if id.is_empty() {
-            return Err(Fault::new("PMS_DEVICE_ERROR_013", "Device Id is invalid"));
-        }
-        let how = Retirement {
-            status: |conn, id| Ok(domain::device::model::get(conn, id).ok().map(|d| d.status)),
-            decide: domain::device::model::decide,
-            retire_own: domain::device::model::retire_own,
-            unknown: ("PMS_DEVICE_ERROR_006", "Device do not exists."),
-            already: (
-                "PMS_DEVICE_ERROR_014",
-                "The selected device has been already deactivated.",
-            ),
-            not_approved: (
-                "PMS_DEVICE_ERROR_023",
-                "The selected Device is not in an approved status.",
-            ),
-            not_theirs: (
-                "PMS_DEVICE_ERROR_016",
-                "Device is not associated with user.",
-            ),
-        };
-        let device = retire(&state, r, id, how).await?;
-        Ok(json!({ "deviceId": device.id, "status": "approved", "isActive": false }))
-    }
-    .await;
+    let how = Retirement {
+        provider: Role::DeviceProvider,
+        blank: Some(("PMS_DEVICE_ERROR_013", "Device Id is invalid")),
+        status: |conn, id| Ok(domain::device::model::get(conn, id).ok().map(|d| d.status)),
+        decide: domain::device::model::decide,
+        retire_own: domain::device::model::retire_own,
+        unknown: ("PMS_DEVICE_ERROR_006", "Device do not exists."),
+        already: (
+            "PMS_DEVICE_ERROR_014",
+            "The selected device has been already deactivated.",
+        ),
+        not_approved: (
+            "PMS_DEVICE_ERROR_023",
+            "The selected Device is not in an approved status.",
+        ),
+        not_theirs: (
+            "PMS_DEVICE_ERROR_016",
+            "Device is not associated with user.",
+        ),
+    };
+    let retired = retire(&state, &headers, &body, ID, &device_id, how).await;
+    let a = retired.map(|d| json!({ "deviceId": d.id, "status": "approved", "isActive": false }));
     envelope::reply_v2(ID, a)
 }

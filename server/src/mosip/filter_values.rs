@@ -5,7 +5,9 @@
 
 use super::auth::require;
 use super::envelope::{self, Fault};
-use super::search::{conditions, field, own_partner, text, Module, PARTNER_SIDE};
+use super::partners::PARTNER_SIDE;
+use super::scope::{group_scope, own_scope, searchable, POLICY_READERS};
+use super::search::{conditions, escape, field, text, Module};
 use super::{run, MosipState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -138,6 +140,17 @@ struct Shape {
     value: Option<&'static str>,
 }
 
+impl Shape {
+    /// Each value shown with the row's `code`.
+    fn of(entity: &'static Entity, code: &'static str) -> Shape {
+        Shape {
+            entity,
+            code,
+            value: None,
+        }
+    }
+}
+
 async fn values(
     state: &MosipState,
     shape: Shape,
@@ -164,14 +177,7 @@ async fn values(
         }
         let mut filters = scope.clone();
         if !w.text.is_empty() {
-            let pattern = format!(
-                "%{}%",
-                w.text
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = format!("%{}%", escape(&w.text.to_lowercase()));
             filters.push(Filter {
                 field: w.field,
                 op: Op::Like(pattern),
@@ -195,23 +201,6 @@ async fn values(
     Ok(json!({ "filters": out }))
 }
 
-/// The caller's own rows where it is not a partner admin (`column` holds the partner id).
-async fn own(
-    state: &MosipState,
-    who: &domain::idp::Principal,
-    entity: &'static Entity,
-    column: &str,
-) -> Result<Vec<Filter>, Vec<Fault>> {
-    if who.has_any(&[Role::PartnerAdmin]) {
-        return Ok(Vec::new());
-    }
-    let id = own_partner(state, who).await.map_err(|f| vec![f])?;
-    Ok(vec![Filter {
-        field: field(entity, column),
-        op: Op::Equals(Bound::Text(id)),
-    }])
-}
-
 async fn partner_side(
     state: &MosipState,
     headers: &HeaderMap,
@@ -224,9 +213,23 @@ async fn partner_side(
     let env = envelope::parse(body).map_err(|(_, f)| vec![f])?;
     let (wanted, mut scope) = read(&env.request, shape.entity)?;
     if let Some(column) = owner_column {
-        scope.extend(own(state, &who, shape.entity, column).await?);
+        let own = own_scope(state, &who, shape.entity, column).await;
+        scope.extend(own.map_err(|f| vec![f])?);
     }
     values(state, shape, wanted, scope).await
+}
+
+/// A partner manager's filter-value call: [`partner_side`], answered in its envelope.
+async fn partner_values(
+    state: &MosipState,
+    headers: &HeaderMap,
+    body: &[u8],
+    roles: &[Role],
+    shape: Shape,
+    owner_column: Option<&str>,
+) -> Response {
+    let a = partner_side(state, headers, body, roles, shape, owner_column).await;
+    reply(Module::Partner, a)
 }
 
 /// `POST /v1/partnermanager/partners/filtervalues`: a partner admin sees every partner's
@@ -236,39 +239,20 @@ pub async fn partners(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let a = async {
-        if let Ok(v) = serde_json::from_slice::<Value>(&body) {
-            for f in v["request"]["filters"].as_array().into_iter().flatten() {
-                let name = text(f.get("columnName")).unwrap_or_default();
-                if ["contactno", "emailid", "address"]
-                    .contains(&name.trim().to_ascii_lowercase().as_str())
-                {
-                    require(&state, &headers, &PARTNER_SIDE)
-                        .await
-                        .map_err(|f| vec![f])?;
-                    return Err(vec![Fault::new(
-                        "KER_PRT_391",
-                        format!("The column '{name}' is not supported due to system limitations."),
-                    )]);
-                }
+    if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+        for f in v["request"]["filters"].as_array().into_iter().flatten() {
+            if let Err(refused) = searchable(&text(f.get("columnName")).unwrap_or_default()) {
+                // Refused after the caller's check, before anything else.
+                let refused = match require(&state, &headers, &PARTNER_SIDE).await {
+                    Ok(_) => refused,
+                    Err(f) => f,
+                };
+                return reply(Module::Partner, Err(vec![refused]));
             }
         }
-        partner_side(
-            &state,
-            &headers,
-            &body,
-            &PARTNER_SIDE,
-            Shape {
-                entity: &PARTNER,
-                code: "p.id",
-                value: None,
-            },
-            Some("id"),
-        )
-        .await
     }
-    .await;
-    reply(Module::Partner, a)
+    let shape = Shape::of(&PARTNER, "p.id");
+    partner_values(&state, &headers, &body, &PARTNER_SIDE, shape, Some("id")).await
 }
 
 /// `POST /v1/partnermanager/partners/apikey/request/filtervalues`: policy request values; a
@@ -283,13 +267,8 @@ pub async fn policy_requests(
         Role::AuthPartner,
         Role::CredentialPartner,
     ];
-    let shape = Shape {
-        entity: &POLICY_REQUEST,
-        code: "r.id",
-        value: None,
-    };
-    let a = partner_side(&state, &headers, &body, &roles, shape, Some("partnerId")).await;
-    reply(Module::Partner, a)
+    let shape = Shape::of(&POLICY_REQUEST, "r.id");
+    partner_values(&state, &headers, &body, &roles, shape, Some("partnerId")).await
 }
 
 /// `POST /v1/partnermanager/misps/filtervalues`: MISP license values (never a key); a MISP
@@ -300,13 +279,8 @@ pub async fn misp_licenses(
     body: axum::body::Bytes,
 ) -> Response {
     let roles = [Role::PartnerAdmin, Role::MispPartner];
-    let shape = Shape {
-        entity: &MISP_LICENSE,
-        code: "l.partner_id",
-        value: None,
-    };
-    let a = partner_side(&state, &headers, &body, &roles, shape, Some("mispId")).await;
-    reply(Module::Partner, a)
+    let shape = Shape::of(&MISP_LICENSE, "l.partner_id");
+    partner_values(&state, &headers, &body, &roles, shape, Some("mispId")).await
 }
 
 const DEVICE_ROLES: [Role; 3] = [Role::PartnerAdmin, Role::DeviceProvider, Role::FtmProvider];
@@ -319,20 +293,11 @@ pub async fn devices(
     body: axum::body::Bytes,
 ) -> Response {
     let shape = Shape {
-        entity: &DEVICE,
-        code: "d.id",
         value: Some("(d.make || ' ' || d.model)"),
+        ..Shape::of(&DEVICE, "d.id")
     };
-    let a = partner_side(
-        &state,
-        &headers,
-        &body,
-        &DEVICE_ROLES,
-        shape,
-        Some("deviceProviderId"),
-    )
-    .await;
-    reply(Module::Partner, a)
+    let owner = Some("deviceProviderId");
+    partner_values(&state, &headers, &body, &DEVICE_ROLES, shape, owner).await
 }
 
 /// `POST /v1/partnermanager/devicedetail/deviceType/filtervalues`.
@@ -341,15 +306,8 @@ pub async fn device_types(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let shape = Shape {
-        entity: &DEVICE_TYPE,
-        code: "t.device_type",
-        value: None,
-    };
-    reply(
-        Module::Partner,
-        partner_side(&state, &headers, &body, &DEVICE_ROLES, shape, None).await,
-    )
+    let shape = Shape::of(&DEVICE_TYPE, "t.device_type");
+    partner_values(&state, &headers, &body, &DEVICE_ROLES, shape, None).await
 }
 
 /// `POST /v1/partnermanager/devicedetail/deviceSubType/filtervalues`.
@@ -358,15 +316,8 @@ pub async fn device_sub_types(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let shape = Shape {
-        entity: &DEVICE_SUB_TYPE,
-        code: "s.sub_type",
-        value: None,
-    };
-    reply(
-        Module::Partner,
-        partner_side(&state, &headers, &body, &DEVICE_ROLES, shape, None).await,
-    )
+    let shape = Shape::of(&DEVICE_SUB_TYPE, "s.sub_type");
+    partner_values(&state, &headers, &body, &DEVICE_ROLES, shape, None).await
 }
 
 /// `POST /v1/partnermanager/securebiometricinterface/filtervalues`: a provider sees its own.
@@ -375,23 +326,9 @@ pub async fn sbis(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let shape = Shape {
-        entity: &SBI,
-        code: "s.id",
-        value: None,
-    };
-    reply(
-        Module::Partner,
-        partner_side(
-            &state,
-            &headers,
-            &body,
-            &DEVICE_ROLES,
-            shape,
-            Some("providerId"),
-        )
-        .await,
-    )
+    let shape = Shape::of(&SBI, "s.id");
+    let owner = Some("providerId");
+    partner_values(&state, &headers, &body, &DEVICE_ROLES, shape, owner).await
 }
 
 /// The policy service reports its validator's codes as `PMS_COR_003` (it has no handler for
@@ -417,17 +354,8 @@ pub async fn policy_groups(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let roles: Vec<Role> = PARTNER_SIDE
-        .iter()
-        .copied()
-        .chain([Role::PolicyManager])
-        .collect();
-    let shape = Shape {
-        entity: &POLICY_GROUP,
-        code: "g.name",
-        value: None,
-    };
-    let a = partner_side(&state, &headers, &body, &roles, shape, None).await;
+    let shape = Shape::of(&POLICY_GROUP, "g.name");
+    let a = partner_side(&state, &headers, &body, &POLICY_READERS, shape, None).await;
     reply(Module::Policy, a.map_err(as_policy_service))
 }
 
@@ -439,12 +367,7 @@ pub async fn policies(
     body: axum::body::Bytes,
 ) -> Response {
     let a = async {
-        let roles: Vec<Role> = PARTNER_SIDE
-            .iter()
-            .copied()
-            .chain([Role::PolicyManager])
-            .collect();
-        let who = require(&state, &headers, &roles)
+        let who = require(&state, &headers, &POLICY_READERS)
             .await
             .map_err(|f| vec![f])?;
         let env = envelope::parse(&body).map_err(|(_, f)| vec![f])?;
@@ -457,33 +380,9 @@ pub async fn policies(
                 op: Op::Equals(Bound::Text(kind)),
             });
         }
-        if !who.has_any(&[Role::PartnerAdmin, Role::PolicyManager]) {
-            let own = own_partner(&state, &who).await.map_err(|f| vec![f])?;
-            let group = run(&state, move |conn| domain::partner::load_view(conn, &own))
-                .await
-                .map_err(|f| vec![f])?
-                .policy_group_id
-                .unwrap_or_default();
-            scope.push(Filter {
-                field: field(&POLICY, "policyGroupId"),
-                op: Op::Equals(Bound::Text(group)),
-            });
-            scope.push(Filter {
-                field: field(&POLICY, "isActive"),
-                op: Op::Equals(Bound::Bool(true)),
-            });
-        }
-        values(
-            &state,
-            Shape {
-                entity: &POLICY,
-                code: "p.id",
-                value: None,
-            },
-            wanted,
-            scope,
-        )
-        .await
+        let own = group_scope(&state, &who, &POLICY).await;
+        scope.extend(own.map_err(|f| vec![f])?);
+        values(&state, Shape::of(&POLICY, "p.id"), wanted, scope).await
     }
     .await;
     reply(Module::Policy, a.map_err(as_policy_service))

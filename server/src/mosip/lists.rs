@@ -164,6 +164,12 @@ pub(super) fn paging<C: Copy>(
     })
 }
 
+/// MOSIP's empty page in a list's envelope: the answer to a filter value it matches nothing
+/// with.
+pub(super) fn empty(id: &str) -> Response {
+    envelope::reply_v2(id, Ok(envelope::empty_page()))
+}
+
 /// A page's answer: MOSIP's empty page when it has no rows (a page past the end included), else
 /// the rows with the page asked for (or, unpaged, page 0 of the rows given).
 pub(super) fn page_answer<C>(
@@ -173,7 +179,7 @@ pub(super) fn page_answer<C>(
     data: Vec<serde_json::Value>,
 ) -> Response {
     if data.is_empty() {
-        return envelope::reply_v2(id, Ok(envelope::empty_page()));
+        return empty(id);
     }
     let size = paging.page_size.unwrap_or(data.len() as i64);
     envelope::reply_v2(
@@ -257,9 +263,7 @@ pub async fn admin_partners(
         Some("uploaded") => Some(true),
         Some("not_uploaded") => Some(false),
         // MOSIP matches nothing for any other value.
-        Some(_) => {
-            return envelope::reply_v2("mosip.pms.admin.partners.get", Ok(envelope::empty_page()))
-        }
+        Some(_) => return empty("mosip.pms.admin.partners.get"),
     };
     let query = PartnerQuery {
         page,

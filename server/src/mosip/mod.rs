@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod partners;
 pub mod policies;
 pub mod reads;
+pub mod scope;
 pub mod search;
 
 use app::state::AppState;

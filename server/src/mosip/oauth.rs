@@ -1,8 +1,8 @@
 //! `POST /v1/partnermanager/oauth/client`: an authentication partner's OIDC client, created by
 //! the portal's own OIDC client rules (the same as its page) from MOSIP's request.
 
-use super::auth::gate;
-use super::envelope::{with_envelope, Fault};
+use super::auth::gated;
+use super::envelope::Fault;
 use super::partners::PARTNER_SIDE;
 use super::{request_id, run, MosipState};
 use axum::extract::State;
@@ -44,11 +44,8 @@ pub async fn create_client(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &PARTNER_SIDE).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &PARTNER_SIDE, body, |who, env| async move {
         let name = env.text("name")?;
         let policy_id = env.text("policyId")?;
         let public_key = match env.request.get("publicKey") {
@@ -67,7 +64,7 @@ pub async fn create_client(
         let unknown = Fault::unknown_user;
         let user = who.account().cloned().ok_or_else(unknown)?;
         let account = user.id.clone();
-        let own = run(&state, move |conn| {
+        let own = run(state, move |conn| {
             domain::partner::id_for_account(conn, &account)
         })
         .await?
@@ -87,8 +84,8 @@ pub async fn create_client(
             auth_methods,
             public_key,
         };
-        let actor = who.actor(request_id(&headers));
-        let client = run(&state, move |conn| {
+        let actor = who.actor(request_id(headers));
+        let client = run(state, move |conn| {
             domain::access::oidc::create(conn, &actor, &user, &input)
         })
         .await?;

@@ -1,8 +1,8 @@
 //! `/v1/partnermanager`: partners, their certificates, policy mappings and API keys, as
 //! MOSIP's partner-manager service answers them.
 
-use super::auth::{answer, gate, require};
-use super::envelope::{now_text, with_envelope, Answer, Fault};
+use super::auth::{answer, gated, require};
+use super::envelope::{now_text, Answer, Fault};
 use super::{codes, request_id, run, MosipState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -20,6 +20,9 @@ pub(super) const PARTNER_SIDE: [Role; 6] = [
     Role::FtmProvider,
     Role::MispPartner,
 ];
+
+/// Partner admins only.
+const ADMIN: [Role; 1] = [Role::PartnerAdmin];
 
 fn no_partner() -> Fault {
     Fault::new("PMS_PRT_005", "Partner does not exist")
@@ -65,14 +68,11 @@ pub async fn upload_ca(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &[Role::PartnerAdmin]).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &ADMIN, body, |who, env| async move {
         let pem = env.text("certificateData")?;
         let domain_name = env.text("partnerDomain")?.trim().to_uppercase();
-        let actor = who.actor(request_id(&headers));
+        let actor = who.actor(request_id(headers));
         let config = state.app.certs.clone();
         let result = domain::db::run(&state.app.pool, move |conn| {
             domain::cert::trust::upload(conn, &actor, &config, &domain_name, pem.as_bytes(), false)
@@ -147,20 +147,17 @@ pub async fn upload_certificate(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &PARTNER_SIDE).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &PARTNER_SIDE, body, |who, env| async move {
         let pem = env.text("certificateData")?;
         let domain_name = env.text("partnerDomain")?.trim().to_uppercase();
         let partner_id = env.text("partnerId")?;
-        let partner = acting_for(&state, &who, &partner_id, true).await?;
+        let partner = acting_for(state, &who, &partner_id, true).await?;
         // A domain other than the partner type's is as unknown to it as a made-up one.
         if partner.cert_domain != domain_name {
             return Err(Fault::new("KER-PCM-011", "Invalid Partner Domain."));
         }
-        let actor = who.actor(request_id(&headers));
+        let actor = who.actor(request_id(headers));
         let config = state.app.certs.clone();
         let view = domain::db::run(&state.app.pool, move |conn| {
             domain::cert::partner::upload_for(conn, &actor, &partner.id, &config, pem.as_bytes())
@@ -182,11 +179,8 @@ pub async fn register(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &PARTNER_SIDE).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &PARTNER_SIDE, body, |who, env| async move {
         let Some(user) = who.account().cloned() else {
             // A partner belongs to a user; an API client has none to register.
             return Err(Fault::forbidden());
@@ -199,8 +193,8 @@ pub async fn register(
         let address = env.text("address")?;
         let group_name = env.opt_text("policyGroup")?;
         let language = env.opt_text("langCode")?.unwrap_or_else(|| "eng".into());
-        let actor = who.actor(request_id(&headers));
-        let view = run(&state, move |conn| {
+        let actor = who.actor(request_id(headers));
+        let view = run(state, move |conn| {
             let policy_group_id = match &group_name {
                 Some(name) => Some(domain::policy::group::id_by_name(conn, name)?.ok_or_else(
                     || {
@@ -288,17 +282,14 @@ pub async fn map_policy(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &PARTNER_SIDE).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &PARTNER_SIDE, body, |who, env| async move {
         let policy_name = env.text("policyName")?;
         let use_case = env.text("useCaseDescription")?;
-        let (partner, user, policy_id) = own_policy(&state, &who, &partner_id, policy_name).await?;
-        let actor = who.actor(request_id(&headers));
+        let (partner, user, policy_id) = own_policy(state, &who, &partner_id, policy_name).await?;
+        let actor = who.actor(request_id(headers));
         let pid = partner.id.clone();
-        let created = run(&state, move |conn| {
+        let created = run(state, move |conn| {
             let input = domain::access::RequestInput {
                 policy_id: policy_id.clone(),
                 use_case,
@@ -338,11 +329,8 @@ pub async fn decide_mapping(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &[Role::PartnerAdmin]).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &ADMIN, body, |who, env| async move {
         let status = env.text("status")?;
         let approve = match status.trim().to_ascii_lowercase().as_str() {
             "approved" => true,
@@ -354,9 +342,9 @@ pub async fn decide_mapping(
                 ))
             }
         };
-        let actor = who.actor(request_id(&headers));
+        let actor = who.actor(request_id(headers));
         let id = key.clone();
-        let result = run(&state, move |conn| {
+        let result = run(state, move |conn| {
             let Ok(current) = domain::access::request::get(conn, &id) else {
                 return Ok(None);
             };
@@ -392,18 +380,15 @@ pub async fn generate_api_key(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &PARTNER_SIDE).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &PARTNER_SIDE, body, |who, env| async move {
         let policy_name = env.text("policyName")?;
         let label = env.text("label")?;
-        let (partner, user, policy_id) = own_policy(&state, &who, &partner_id, policy_name).await?;
-        let actor = who.actor(request_id(&headers));
+        let (partner, user, policy_id) = own_policy(state, &who, &partner_id, policy_name).await?;
+        let actor = who.actor(request_id(headers));
         let config = state.app.access;
         let pid = policy_id.clone();
-        let issued = run(&state, move |conn| {
+        let issued = run(state, move |conn| {
             let input = domain::access::ApiKeyInput {
                 policy_id: pid,
                 label,

@@ -1,8 +1,8 @@
 //! `/v1/policymanager`: policy groups and policies, as MOSIP's policy-manager answers them.
 
-use super::auth::{answer, gate, require};
-use super::envelope::{self, with_envelope, Answer, Fault};
-use super::lists::{page_answer, paging, Mode, Params};
+use super::auth::{answer, gated, require};
+use super::envelope::{self, Answer, Fault};
+use super::lists::{empty, page_answer, paging, Mode, Params};
 use super::{request_id, run, MosipState};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -26,16 +26,13 @@ pub async fn create_group(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &AUTHORS).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &AUTHORS, body, |who, env| async move {
         let name = env.text("name")?;
         let desc = env.text("desc")?;
-        let actor = who.actor(request_id(&headers));
+        let actor = who.actor(request_id(headers));
         let by = who.name();
-        let group = run(&state, move |conn| {
+        let group = run(state, move |conn| {
             domain::policy::group::create(conn, &actor, &name, &desc)
         })
         .await?;
@@ -60,21 +57,18 @@ pub async fn create_policy(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = match gate(&state, &headers, &AUTHORS).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    with_envelope(&body, |env| async move {
+    let (state, headers) = (&state, &headers);
+    gated(state, headers, &AUTHORS, body, |who, env| async move {
         let name = env.text("name")?;
         let desc = env.text("desc")?;
         let group_name = env.text("policyGroupName")?;
         let policy_type = env.text("policyType")?;
         let document = Value::Object(env.object("policies")?.clone()).to_string();
         let version = env.opt_text("version")?.unwrap_or_else(|| "1.0".into());
-        let actor = who.actor(request_id(&headers));
+        let actor = who.actor(request_id(headers));
         let by = who.name();
         let lookup = group_name.clone();
-        let group_id = run(&state, move |conn| {
+        let group_id = run(state, move |conn| {
             domain::policy::group::id_by_name(conn, &lookup)
         })
         .await?
@@ -86,7 +80,7 @@ pub async fn create_policy(
             policy_type,
             document,
         };
-        let detail = run(&state, move |conn| {
+        let detail = run(state, move |conn| {
             domain::policy::create(conn, &actor, &input)
         })
         .await?;
@@ -292,7 +286,7 @@ pub async fn list(
             .find(|s| policy_status_text(*s) == v)
         {
             Some(s) => Some(s),
-            None => return envelope::reply_v2(ID, Ok(envelope::empty_page())),
+            None => return empty(ID),
         },
     };
     let columns = Columns {

@@ -5,6 +5,8 @@
 
 use super::auth::require;
 use super::envelope::{self, Fault};
+use super::partners::PARTNER_SIDE;
+use super::scope::{group_scope, own_scope, searchable, POLICY_READERS};
 use super::{run, MosipState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -127,7 +129,7 @@ fn contains_pattern(v: &str) -> String {
     }
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
@@ -142,8 +144,7 @@ struct Search {
 }
 
 /// A search's `filters` as conditions, checked in MOSIP's order: every column present
-/// (`PMS-MSD-311`) and known (`-310`), then each filter's type and values (`-312`, `-392`,
-/// `-390`, `-391`, `-315`; an unknown type is ignored).
+/// (`PMS-MSD-311`) and known (`-310`), then each filter's type and values (see [`condition`]).
 pub(super) fn conditions(filters: &[Value], entity: &'static Entity) -> Result<Vec<Filter>, Fault> {
     let column_of = |f: &Value| text(f.get("columnName"));
     for f in filters {
@@ -169,69 +170,77 @@ pub(super) fn conditions(filters: &[Value], entity: &'static Entity) -> Result<V
         let Some(field) = entity.filter_field(name.trim()) else {
             continue;
         };
-        let kind = text(f.get("type"));
-        if blank(&kind) {
-            return Err(msd("PMS-MSD-312", "Filter type is missing"));
+        if let Some(op) = condition(f, field)? {
+            out.push(Filter { field, op });
         }
-        let value = text(f.get("value"));
-        let values: Option<Vec<String>> = f
-            .get("values")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| text(Some(v))).collect());
-        if !blank(&value) && values.as_ref().is_some_and(|v| !v.is_empty()) {
-            return Err(msd(
-                "PMS-MSD-392",
-                "Both value and values cannot be present",
-            ));
-        }
-        let kind = kind.unwrap_or_default();
-        let kind = kind.trim();
-        let op = match kind.to_ascii_lowercase().as_str() {
-            "in" => {
-                let values = values
-                    .filter(|v| !v.is_empty())
-                    .ok_or_else(|| msd("PMS-MSD-391", "Invalid filter values"))?;
-                let typed: Result<Vec<Bound>, Fault> =
-                    values.iter().map(|v| typed(field.kind, v)).collect();
-                Op::In(typed?)
-            }
-            "between" => {
-                let (from, to) = (text(f.get("fromValue")), text(f.get("toValue")));
-                if blank(&from) || blank(&to) {
-                    return Err(msd("PMS-MSD-315", "Invalid fromValue or toValue"));
-                }
-                if field.kind == Kind::Bool {
-                    continue;
-                }
-                Op::Between(
-                    typed(field.kind, &from.unwrap_or_default())?,
-                    typed(field.kind, &to.unwrap_or_default())?,
-                )
-            }
-            other => {
-                let Some(v) = value.filter(|v| !v.trim().is_empty()) else {
-                    return Err(msd("PMS-MSD-390", "Invalid filter value"));
-                };
-                match other {
-                    "equals" if field.kind == Kind::Text => Op::Equals(Bound::Text(v)),
-                    "equals" => Op::Equals(typed(field.kind, &v)?),
-                    "contains" | "startswith" if field.kind != Kind::Text => {
-                        return Err(msd("PMS-MSD-390", "Invalid filter value"))
-                    }
-                    "contains" => Op::Like(contains_pattern(&v)),
-                    "startswith" => {
-                        let v = v.trim().to_lowercase();
-                        let v = v.strip_suffix('*').unwrap_or(&v);
-                        Op::Like(format!("{}%", escape(v)))
-                    }
-                    // MOSIP ignores a type it does not know.
-                    _ => continue,
-                }
-            }
-        };
-        out.push(Filter { field, op });
     }
     Ok(out)
+}
+
+/// One filter on a known column, in MOSIP's order: its type (`PMS-MSD-312`), value or values
+/// (`-392`), then the values its type wants (`-390`, `-391`, `-315`). `None` where MOSIP
+/// ignores the filter: an unknown type, a range over a boolean.
+fn condition(f: &Value, field: &'static Field) -> Result<Option<Op>, Fault> {
+    let kind = text(f.get("type"));
+    if blank(&kind) {
+        return Err(msd("PMS-MSD-312", "Filter type is missing"));
+    }
+    let value = text(f.get("value"));
+    let values: Option<Vec<String>> = f
+        .get("values")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| text(Some(v))).collect());
+    if !blank(&value) && values.as_ref().is_some_and(|v| !v.is_empty()) {
+        return Err(msd(
+            "PMS-MSD-392",
+            "Both value and values cannot be present",
+        ));
+    }
+    let kind = kind.unwrap_or_default();
+    let op = match kind.trim().to_ascii_lowercase().as_str() {
+        "in" => {
+            let values = values
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| msd("PMS-MSD-391", "Invalid filter values"))?;
+            let typed: Result<Vec<Bound>, Fault> =
+                values.iter().map(|v| typed(field.kind, v)).collect();
+            Op::In(typed?)
+        }
+        "between" => {
+            let (from, to) = (text(f.get("fromValue")), text(f.get("toValue")));
+            if blank(&from) || blank(&to) {
+                return Err(msd("PMS-MSD-315", "Invalid fromValue or toValue"));
+            }
+            if field.kind == Kind::Bool {
+                return Ok(None);
+            }
+            Op::Between(
+                typed(field.kind, &from.unwrap_or_default())?,
+                typed(field.kind, &to.unwrap_or_default())?,
+            )
+        }
+        other => {
+            let Some(v) = value.filter(|v| !v.trim().is_empty()) else {
+                return Err(msd("PMS-MSD-390", "Invalid filter value"));
+            };
+            match other {
+                "equals" if field.kind == Kind::Text => Op::Equals(Bound::Text(v)),
+                "equals" => Op::Equals(typed(field.kind, &v)?),
+                "contains" | "startswith" if field.kind != Kind::Text => {
+                    return Err(msd("PMS-MSD-390", "Invalid filter value"))
+                }
+                "contains" => Op::Like(contains_pattern(&v)),
+                "startswith" => {
+                    let v = v.trim().to_lowercase();
+                    let v = v.strip_suffix('*').unwrap_or(&v);
+                    Op::Like(format!("{}%", escape(v)))
+                }
+                // MOSIP ignores a type it does not know.
+                _ => return Ok(None),
+            }
+        }
+    };
+    Ok(Some(op))
 }
 
 /// Read `filters`, `sort` and `pagination` in MOSIP's order: every filter's column present
@@ -354,29 +363,6 @@ fn type_filter(
     }))
 }
 
-pub(super) const PARTNER_SIDE: [Role; 6] = [
-    Role::PartnerAdmin,
-    Role::AuthPartner,
-    Role::CredentialPartner,
-    Role::DeviceProvider,
-    Role::FtmProvider,
-    Role::MispPartner,
-];
-
-/// The caller's own partner id (partner roles), or `PMS_CERTIFICATE_ERROR_002`.
-pub(super) async fn own_partner(
-    state: &MosipState,
-    who: &domain::idp::Principal,
-) -> Result<String, Fault> {
-    let unknown = Fault::unknown_user;
-    let account = who.account().ok_or_else(unknown)?.id.clone();
-    run(state, move |conn| {
-        domain::partner::id_for_account(conn, &account)
-    })
-    .await?
-    .ok_or_else(unknown)
-}
-
 /// `POST /v1/partnermanager/partners/search`: partners. A partner admin searches every
 /// partner; any other caller only its own partner (MOSIP means to restrict them so, and the
 /// rows carry e-mail addresses and phone numbers).
@@ -394,7 +380,7 @@ pub async fn partners(
             &domain::mosip_search::PARTNER,
             "partnerTypeCode",
         )?;
-        // MOSIP keeps these encrypted and refuses them before anything else.
+        // Refused before anything else.
         for (member, key) in [("filters", "columnName"), ("sort", "sortField")] {
             for item in env
                 .request
@@ -403,26 +389,12 @@ pub async fn partners(
                 .into_iter()
                 .flatten()
             {
-                let name = text(item.get(key)).unwrap_or_default();
-                if ["contactno", "emailid", "address"]
-                    .contains(&name.trim().to_ascii_lowercase().as_str())
-                {
-                    return Err(Fault::new(
-                        "KER_PRT_391",
-                        format!("The column '{name}' is not supported due to system limitations."),
-                    ));
-                }
+                searchable(&text(item.get(key)).unwrap_or_default())?;
             }
         }
         let search = parse(&env.request, &domain::mosip_search::PARTNER)?;
         let mut scope: Vec<Filter> = kind.into_iter().collect();
-        if !who.has_any(&[Role::PartnerAdmin]) {
-            let own = own_partner(&state, &who).await?;
-            scope.push(Filter {
-                field: field(&domain::mosip_search::PARTNER, "id"),
-                op: Op::Equals(Bound::Text(own)),
-            });
-        }
+        scope.extend(own_scope(&state, &who, &domain::mosip_search::PARTNER, "id").await?);
         answer(&state, &domain::mosip_search::PARTNER, search, scope).await
     }
     .await;
@@ -472,31 +444,12 @@ pub async fn policies(
 ) -> Response {
     let entity = &domain::mosip_search::POLICY;
     let a = async {
-        let roles: Vec<Role> = PARTNER_SIDE
-            .iter()
-            .copied()
-            .chain([Role::PolicyManager])
-            .collect();
-        let who = require(&state, &headers, &roles).await?;
+        let who = require(&state, &headers, &POLICY_READERS).await?;
         let env = envelope::parse(&body).map_err(|(_, f)| f)?;
         let kind = type_filter(&env.request, "policyType", entity, "policyType")?;
         let search = parse(&renamed(env.request), entity)?;
         let mut scope: Vec<Filter> = kind.into_iter().collect();
-        if !who.has_any(&[Role::PartnerAdmin, Role::PolicyManager]) {
-            let own = own_partner(&state, &who).await?;
-            let group = run(&state, move |conn| domain::partner::load_view(conn, &own))
-                .await?
-                .policy_group_id
-                .unwrap_or_default();
-            scope.push(Filter {
-                field: field(entity, "policyGroupId"),
-                op: Op::Equals(Bound::Text(group)),
-            });
-            scope.push(Filter {
-                field: field(entity, "isActive"),
-                op: Op::Equals(Bound::Bool(true)),
-            });
-        }
+        scope.extend(group_scope(&state, &who, entity).await?);
         answer(&state, entity, search, scope).await
     }
     .await;
@@ -534,14 +487,7 @@ pub async fn devices(
         let who = require(&state, &headers, &roles).await?;
         let env = envelope::parse(&body).map_err(|(_, f)| f)?;
         let search = parse(&env.request, entity)?;
-        let mut scope = Vec::new();
-        if !who.has_any(&[Role::PartnerAdmin]) {
-            let own = own_partner(&state, &who).await?;
-            scope.push(Filter {
-                field: field(entity, "deviceProviderId"),
-                op: Op::Equals(Bound::Text(own)),
-            });
-        }
+        let scope = own_scope(&state, &who, entity, "deviceProviderId").await?;
         answer(&state, entity, search, scope).await
     }
     .await;
