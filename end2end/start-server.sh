@@ -30,5 +30,5 @@ pkill -f "aiosmtpd -n -l 127.0.0.1:3125" 2>/dev/null || true
 /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:3125 -c aiosmtpd.handlers.Mailbox "$DATA/mail" >/dev/null 2>&1 &
 SINK=$!
 ( while kill -0 $$ 2>/dev/null; do sleep 1; done; kill "$SINK" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
-export PMS_SMTP_URL="smtp://127.0.0.1:3125?tls=none" PMS_MAIL_INTERVAL_SECS=1
+export PMS_SMTP_URL="smtp://127.0.0.1:3125" PMS_MAIL_INTERVAL_SECS=1
 exec target/release/pms
