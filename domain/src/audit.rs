@@ -131,10 +131,5 @@ pub fn list(conn: &mut AnyConnection, query: &AuditQuery) -> AppResult<Page<Audi
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(items, total, page_no, size))
 }

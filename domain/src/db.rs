@@ -267,3 +267,37 @@ macro_rules! columns_fn {
     };
 }
 pub(crate) use columns_fn;
+
+/// A boxed query filtered by each `(column, pattern)` of `patterns`, a case-insensitive
+/// "contains" (see [`crate::page::like_pattern`]) on the SQL column its arm names; the
+/// `sort_only` columns filter nothing.
+macro_rules! contains_filters {
+    ($q:expr, $patterns:expr, { $($column:pat => $sql:expr),+ $(,)? } sort_only $other:pat) => {{
+        let mut q = $q;
+        for (column, p) in $patterns.iter().cloned() {
+            q = match column {
+                $($column => q.filter($crate::account::lower($sql).like(p).escape('\\')),)+
+                $other => q,
+            };
+        }
+        q
+    }};
+}
+pub(crate) use contains_filters;
+
+/// A boxed query in the order of the column `(column, descending)` names, by the SQL column its
+/// arm names, ties broken by `then` (the id) in the same direction.
+macro_rules! order_by_column {
+    ($q:expr, $sort:expr, { $($column:pat => $sql:expr),+ $(,)? } then $id:expr) => {{
+        let (q, (column, desc)) = ($q, $sort);
+        let q = match column {
+            $($column => if desc { q.order($sql.desc()) } else { q.order($sql.asc()) },)+
+        };
+        if desc {
+            q.then_order_by($id.desc())
+        } else {
+            q.then_order_by($id.asc())
+        }
+    }};
+}
+pub(crate) use order_by_column;

@@ -66,20 +66,13 @@ pub const ENTITY_TYPES: [&str; 16] = [
     "event_subscription",
 ];
 
-/// The audit log (`/admin/audit`), declared once (see [`crate::list`]).
-pub struct AuditLog;
-
-impl crate::list::List for AuditLog {
-    type Query = AuditQuery;
-    type Row = AuditEntry;
-    type Out = crate::page::Page<AuditEntry>;
-    const NAME: &'static str = "audit";
-    const PATH: &'static str = "/admin/audit";
-    const ROLES: &'static [crate::Role] = &[crate::Role::PartnerAdmin];
-    const KEYS: &'static [&'static str] = &["actor", "type", "from", "to", "size", "page"];
-    const DEFAULT_SORT: &'static str = "-at";
-
-    fn from_params(get: &dyn Fn(&str) -> Option<String>) -> AuditQuery {
+crate::list::declare! {
+    /// The audit log (`/admin/audit`), declared once (see [`crate::list`]).
+    pub struct AuditLog;
+    query AuditQuery, row AuditEntry, out crate::page::Page<AuditEntry>;
+    name "audit", path "/admin/audit", roles &[crate::Role::PartnerAdmin], default_sort "-at";
+    keys &["actor", "type", "from", "to", "size", "page"];
+    from_params |get| {
         use crate::list::{date_to_ms, number, text};
         AuditQuery {
             page: number(get, "page"),
@@ -93,13 +86,6 @@ impl crate::list::List for AuditLog {
                 .and_then(|d| date_to_ms(&d))
                 .map(|ms| ms + 86_400_000),
         }
-    }
-
-    #[cfg(feature = "server")]
-    fn run(
-        conn: &mut crate::db::AnyConnection,
-        query: &AuditQuery,
-    ) -> crate::AppResult<crate::page::Page<AuditEntry>> {
-        crate::audit::list(conn, query)
-    }
+    };
+    run |conn, query| crate::audit::list(conn, query);
 }

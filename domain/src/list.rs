@@ -38,6 +38,51 @@ pub trait List: 'static {
         -> crate::AppResult<Self::Out>;
 }
 
+/// Declares a [`List`]: a unit struct and its implementation, each item named as in the trait
+/// (`from_params` and `run` are closures; `run` is compiled on the server only). The lists'
+/// declarations differ only by these items, so the trait's frame is written here once.
+macro_rules! declare {
+    (
+        $(#[$doc:meta])*
+        pub struct $list:ident;
+        query $query:ty, row $row:ty, out $out:ty;
+        name $name:expr, path $path:expr, roles $roles:expr, default_sort $sort:expr;
+        keys $keys:expr;
+        from_params $from:expr;
+        run $run:expr $(;)?
+    ) => {
+        $(#[$doc])*
+        pub struct $list;
+
+        impl $crate::list::List for $list {
+            type Query = $query;
+            type Row = $row;
+            type Out = $out;
+            const NAME: &'static str = $name;
+            const PATH: &'static str = $path;
+            const ROLES: &'static [$crate::role::Role] = $roles;
+            const KEYS: &'static [&'static str] = $keys;
+            const DEFAULT_SORT: &'static str = $sort;
+
+            fn from_params(get: &dyn Fn(&str) -> Option<String>) -> $query {
+                let from: fn(&dyn Fn(&str) -> Option<String>) -> $query = $from;
+                from(get)
+            }
+
+            #[cfg(feature = "server")]
+            fn run(
+                conn: &mut $crate::db::AnyConnection,
+                query: &$query,
+            ) -> $crate::AppResult<$out> {
+                let run: fn(&mut $crate::db::AnyConnection, &$query) -> $crate::AppResult<$out> =
+                    $run;
+                run(conn, query)
+            }
+        }
+    };
+}
+pub(crate) use declare;
+
 /// A list query's page and size (every list query has both).
 pub trait Paged {
     /// The same query at another page (the export walks the pages).

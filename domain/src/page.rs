@@ -24,6 +24,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// Page `page` (of `page_size` rows) holding `items`, of `total` rows over all pages.
+    pub fn new(items: Vec<T>, total: i64, page: i64, page_size: i64) -> Self {
+        Page {
+            items,
+            total,
+            page,
+            page_size,
+        }
+    }
+
     /// Number of pages (at least 1).
     pub fn page_count(&self) -> i64 {
         ((self.total + self.page_size - 1) / self.page_size.max(1)).max(1)

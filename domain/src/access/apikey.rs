@@ -294,12 +294,8 @@ pub fn list(
         _ => filtered().order((api_keys::created_at.desc(), api_keys::id.desc())),
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(view).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(view).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The signed-in partner's keys.

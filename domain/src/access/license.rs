@@ -221,12 +221,8 @@ pub fn list(
         _ => filtered().order((misp_licenses::created_at.desc(), misp_licenses::id.desc())),
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(view).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(view).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The signed-in MISP partner's licenses.

@@ -3,7 +3,6 @@
 //! policy's and its group's descriptions MOSIP's rows carry.
 
 use super::{KeyStatus, RequestStatus};
-use crate::account::lower;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::page::{self, Columns, Page};
@@ -98,12 +97,8 @@ pub fn keys_by(
         .get_result(conn)?;
     let sort = by.sort.unwrap_or((KeyColumn::Created, true));
     let q = sorted_keys(filtered_keys(scope, withdrawn, &patterns), sort);
-    Ok(Page {
-        items: key_rows(conn, q, size, offset)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = key_rows(conn, q, size, offset)?;
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The API keys of authentication partners in scope, withdrawn or not, matching the
@@ -127,61 +122,46 @@ fn filtered_keys<'a>(
         Some(false) => q = q.filter(api_keys::status.ne(deactivated)),
         None => {}
     }
-    for (column, p) in patterns.iter().cloned() {
-        q = match column {
-            KeyColumn::Partner => q.filter(lower(api_keys::partner_id).like(p).escape('\\')),
-            KeyColumn::Label => q.filter(lower(api_keys::label).like(p).escape('\\')),
-            KeyColumn::Organisation => q.filter(lower(partners::organisation).like(p).escape('\\')),
-            KeyColumn::PolicyName => q.filter(lower(policies::name).like(p).escape('\\')),
-            KeyColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
-            KeyColumn::Status | KeyColumn::Created | KeyColumn::ValidTo => q,
-        };
-    }
-    q
+    crate::db::contains_filters!(q, patterns, {
+        KeyColumn::Partner => api_keys::partner_id,
+        KeyColumn::Label => api_keys::label,
+        KeyColumn::Organisation => partners::organisation,
+        KeyColumn::PolicyName => policies::name,
+        KeyColumn::GroupName => policy_groups::name,
+    } sort_only KeyColumn::Status | KeyColumn::Created | KeyColumn::ValidTo)
 }
 
 /// The keys in the order of the sort column, ties broken by id in the same direction.
-fn sorted_keys(q: Keys<'_>, (column, desc): (KeyColumn, bool)) -> Keys<'_> {
-    let q = match (column, desc) {
-        (KeyColumn::Partner, false) => q.order(api_keys::partner_id.asc()),
-        (KeyColumn::Partner, true) => q.order(api_keys::partner_id.desc()),
-        (KeyColumn::Label, false) => q.order(api_keys::label.asc()),
-        (KeyColumn::Label, true) => q.order(api_keys::label.desc()),
-        (KeyColumn::Organisation, false) => q.order(partners::organisation.asc()),
-        (KeyColumn::Organisation, true) => q.order(partners::organisation.desc()),
-        (KeyColumn::PolicyName, false) => q.order(policies::name.asc()),
-        (KeyColumn::PolicyName, true) => q.order(policies::name.desc()),
-        (KeyColumn::GroupName, false) => q.order(policy_groups::name.asc()),
-        (KeyColumn::GroupName, true) => q.order(policy_groups::name.desc()),
-        (KeyColumn::Status, false) => q.order(api_keys::status.asc()),
-        (KeyColumn::Status, true) => q.order(api_keys::status.desc()),
-        (KeyColumn::Created, false) => q.order(api_keys::created_at.asc()),
-        (KeyColumn::Created, true) => q.order(api_keys::created_at.desc()),
-        (KeyColumn::ValidTo, false) => q.order(api_keys::valid_to.asc()),
-        (KeyColumn::ValidTo, true) => q.order(api_keys::valid_to.desc()),
-    };
-    if desc {
-        q.then_order_by(api_keys::id.desc())
-    } else {
-        q.then_order_by(api_keys::id.asc())
-    }
+fn sorted_keys(q: Keys<'_>, sort: (KeyColumn, bool)) -> Keys<'_> {
+    crate::db::order_by_column!(q, sort, {
+        KeyColumn::Partner => api_keys::partner_id,
+        KeyColumn::Label => api_keys::label,
+        KeyColumn::Organisation => partners::organisation,
+        KeyColumn::PolicyName => policies::name,
+        KeyColumn::GroupName => policy_groups::name,
+        KeyColumn::Status => api_keys::status,
+        KeyColumn::Created => api_keys::created_at,
+        KeyColumn::ValidTo => api_keys::valid_to,
+    } then api_keys::id)
 }
 
-/// The listed columns of one API key row.
-type KeyRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-);
+/// The policy and group columns both lists show: the policy's id, name and description, its
+/// group's id, name and description.
+type PolicyAndGroup = (String, String, String, String, String, String);
+
+crate::db::columns_fn! {
+    fn policy_and_group() -> (
+        policies::id,
+        policies::name,
+        policies::description,
+        policy_groups::id,
+        policy_groups::name,
+        policy_groups::description,
+    )
+}
+
+/// The listed columns of one API key row: (key and partner, policy and group, key state).
+type KeyRow = ((String, String, String), PolicyAndGroup, (String, i64, i64));
 
 /// The page `size` rows from `offset` of the sorted keys, as listings.
 fn key_rows(
@@ -192,18 +172,13 @@ fn key_rows(
 ) -> AppResult<Vec<KeyListing>> {
     let rows: Vec<KeyRow> = q
         .select((
-            api_keys::partner_id,
-            api_keys::label,
-            partners::organisation,
-            api_keys::policy_id,
-            policies::name,
-            policies::description,
-            policy_groups::id,
-            policy_groups::name,
-            policy_groups::description,
-            api_keys::status,
-            api_keys::created_at,
-            api_keys::valid_to,
+            (
+                api_keys::partner_id,
+                api_keys::label,
+                partners::organisation,
+            ),
+            policy_and_group(),
+            (api_keys::status, api_keys::created_at, api_keys::valid_to),
         ))
         .limit(size)
         .offset(offset)
@@ -212,20 +187,20 @@ fn key_rows(
 }
 
 /// One key row as its listing (an unknown status reads as deactivated).
-fn key_listing(r: KeyRow) -> KeyListing {
+fn key_listing((a, b, c): KeyRow) -> KeyListing {
     KeyListing {
-        partner_id: r.0,
-        label: r.1,
-        organisation: r.2,
-        policy_id: r.3,
-        policy_name: r.4,
-        policy_description: r.5,
-        group_id: r.6,
-        group_name: r.7,
-        group_description: r.8,
-        status: KeyStatus::parse(&r.9).unwrap_or(KeyStatus::Deactivated),
-        created_at: r.10,
-        valid_to: r.11,
+        partner_id: a.0,
+        label: a.1,
+        organisation: a.2,
+        policy_id: b.0,
+        policy_name: b.1,
+        policy_description: b.2,
+        group_id: b.3,
+        group_name: b.4,
+        group_description: b.5,
+        status: KeyStatus::parse(&c.0).unwrap_or(KeyStatus::Deactivated),
+        created_at: c.1,
+        valid_to: c.2,
     }
 }
 
@@ -311,12 +286,8 @@ pub fn requests_by(
         .get_result(conn)?;
     let sort = by.sort.unwrap_or((RequestColumn::Created, true));
     let q = sorted_requests(filtered_requests(scope, status, &patterns), sort);
-    Ok(Page {
-        items: request_rows(conn, q, size, offset)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = request_rows(conn, q, size, offset)?;
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The policy requests in scope and in `status`, matching the "contains" patterns.
@@ -335,65 +306,37 @@ fn filtered_requests<'a>(
     if let Some(s) = status {
         q = q.filter(policy_requests::status.eq(s.as_str()));
     }
-    for (column, p) in patterns.iter().cloned() {
-        q = match column {
-            RequestColumn::Partner => {
-                q.filter(lower(policy_requests::partner_id).like(p).escape('\\'))
-            }
-            RequestColumn::PartnerType => {
-                q.filter(lower(partners::partner_type).like(p).escape('\\'))
-            }
-            RequestColumn::Organisation => {
-                q.filter(lower(partners::organisation).like(p).escape('\\'))
-            }
-            RequestColumn::PolicyId => {
-                q.filter(lower(policy_requests::policy_id).like(p).escape('\\'))
-            }
-            RequestColumn::PolicyName => q.filter(lower(policies::name).like(p).escape('\\')),
-            RequestColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
-            RequestColumn::UseCase => {
-                q.filter(lower(policy_requests::use_case).like(p).escape('\\'))
-            }
-            RequestColumn::Status | RequestColumn::Created => q,
-        };
-    }
-    q
+    crate::db::contains_filters!(q, patterns, {
+        RequestColumn::Partner => policy_requests::partner_id,
+        RequestColumn::PartnerType => partners::partner_type,
+        RequestColumn::Organisation => partners::organisation,
+        RequestColumn::PolicyId => policy_requests::policy_id,
+        RequestColumn::PolicyName => policies::name,
+        RequestColumn::GroupName => policy_groups::name,
+        RequestColumn::UseCase => policy_requests::use_case,
+    } sort_only RequestColumn::Status | RequestColumn::Created)
 }
 
 /// The requests in the order of the sort column, ties broken by id in the same direction.
-fn sorted_requests(q: Requests<'_>, (column, desc): (RequestColumn, bool)) -> Requests<'_> {
-    let q = match (column, desc) {
-        (RequestColumn::Partner, false) => q.order(policy_requests::partner_id.asc()),
-        (RequestColumn::Partner, true) => q.order(policy_requests::partner_id.desc()),
-        (RequestColumn::PartnerType, false) => q.order(partners::partner_type.asc()),
-        (RequestColumn::PartnerType, true) => q.order(partners::partner_type.desc()),
-        (RequestColumn::Organisation, false) => q.order(partners::organisation.asc()),
-        (RequestColumn::Organisation, true) => q.order(partners::organisation.desc()),
-        (RequestColumn::PolicyId, false) => q.order(policy_requests::policy_id.asc()),
-        (RequestColumn::PolicyId, true) => q.order(policy_requests::policy_id.desc()),
-        (RequestColumn::PolicyName, false) => q.order(policies::name.asc()),
-        (RequestColumn::PolicyName, true) => q.order(policies::name.desc()),
-        (RequestColumn::GroupName, false) => q.order(policy_groups::name.asc()),
-        (RequestColumn::GroupName, true) => q.order(policy_groups::name.desc()),
-        (RequestColumn::UseCase, false) => q.order(policy_requests::use_case.asc()),
-        (RequestColumn::UseCase, true) => q.order(policy_requests::use_case.desc()),
-        (RequestColumn::Status, false) => q.order(policy_requests::status.asc()),
-        (RequestColumn::Status, true) => q.order(policy_requests::status.desc()),
-        (RequestColumn::Created, false) => q.order(policy_requests::created_at.asc()),
-        (RequestColumn::Created, true) => q.order(policy_requests::created_at.desc()),
-    };
-    if desc {
-        q.then_order_by(policy_requests::id.desc())
-    } else {
-        q.then_order_by(policy_requests::id.asc())
-    }
+fn sorted_requests(q: Requests<'_>, sort: (RequestColumn, bool)) -> Requests<'_> {
+    crate::db::order_by_column!(q, sort, {
+        RequestColumn::Partner => policy_requests::partner_id,
+        RequestColumn::PartnerType => partners::partner_type,
+        RequestColumn::Organisation => partners::organisation,
+        RequestColumn::PolicyId => policy_requests::policy_id,
+        RequestColumn::PolicyName => policies::name,
+        RequestColumn::GroupName => policy_groups::name,
+        RequestColumn::UseCase => policy_requests::use_case,
+        RequestColumn::Status => policy_requests::status,
+        RequestColumn::Created => policy_requests::created_at,
+    } then policy_requests::id)
 }
 
 /// The listed columns of one policy request row: (request and partner, policy and group,
 /// request state).
 type RequestRow = (
     (String, String, String, String, String),
-    (String, String, String, String, String, String),
+    PolicyAndGroup,
     (String, String, i64, i64),
 );
 
@@ -413,14 +356,7 @@ fn request_rows(
                 partners::organisation,
                 partners::partner_type,
             ),
-            (
-                policy_requests::policy_id,
-                policies::name,
-                policies::description,
-                policy_groups::id,
-                policy_groups::name,
-                policy_groups::description,
-            ),
+            policy_and_group(),
             (
                 policy_requests::use_case,
                 policy_requests::status,

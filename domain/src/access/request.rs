@@ -185,20 +185,11 @@ pub fn create(
     })
 }
 
+/// One request's columns: (request and partner, policy and group, request state).
 type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i64,
+    (String, String, String, String),
+    (String, String, String, String),
+    (String, String, Option<String>, i64, i64),
 );
 
 macro_rules! request_query {
@@ -212,37 +203,43 @@ macro_rules! request_query {
 crate::db::columns_fn! {
     #[allow(clippy::type_complexity)]
     fn columns() -> (
-        policy_requests::id,
-        policy_requests::partner_id,
-        partners::organisation,
-        partners::partner_type,
-        policy_requests::policy_id,
-        policies::name,
-        policies::policy_type,
-        policy_groups::name,
-        policy_requests::use_case,
-        policy_requests::status,
-        policy_requests::comment,
-        policy_requests::created_at,
-        policy_requests::updated_at,
+        (
+            policy_requests::id,
+            policy_requests::partner_id,
+            partners::organisation,
+            partners::partner_type,
+        ),
+        (
+            policy_requests::policy_id,
+            policies::name,
+            policies::policy_type,
+            policy_groups::name,
+        ),
+        (
+            policy_requests::use_case,
+            policy_requests::status,
+            policy_requests::comment,
+            policy_requests::created_at,
+            policy_requests::updated_at,
+        ),
     )
 }
 
-fn view(r: Row) -> RequestView {
+fn view((a, b, c): Row) -> RequestView {
     RequestView {
-        id: r.0,
-        partner_id: r.1,
-        organisation: r.2,
-        partner_type: r.3,
-        policy_id: r.4,
-        policy_name: r.5,
-        policy_type: r.6,
-        group_name: r.7,
-        use_case: r.8,
-        status: RequestStatus::parse(&r.9).unwrap_or(RequestStatus::Pending),
-        comment: r.10,
-        created_at: r.11,
-        updated_at: r.12,
+        id: a.0,
+        partner_id: a.1,
+        organisation: a.2,
+        partner_type: a.3,
+        policy_id: b.0,
+        policy_name: b.1,
+        policy_type: b.2,
+        group_name: b.3,
+        use_case: c.0,
+        status: RequestStatus::parse(&c.1).unwrap_or(RequestStatus::Pending),
+        comment: c.2,
+        created_at: c.3,
+        updated_at: c.4,
     }
 }
 
@@ -324,12 +321,8 @@ pub fn list(
         _ => filtered().order((policy_requests::created_at.asc(), policy_requests::id.asc())),
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(view).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(view).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The signed-in partner's requests (newest first unless asked otherwise).

@@ -476,12 +476,7 @@ pub fn list_operators(
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: with_roles(conn, rows)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(with_roles(conn, rows)?, total, page_no, size))
 }
 
 /// The operator roles the list shows: the one asked for (none when it is not an operator

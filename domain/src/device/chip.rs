@@ -3,8 +3,8 @@
 //! approve it. A chip can be approved only with its certificate.
 
 use super::shared::{
-    after_change, changed_meanwhile, check_owner, decided_action, provider, status_filter, text,
-    transition, unique_or,
+    changed_meanwhile, check_owner, provider, set_status, status_filter, text, transition,
+    unique_or, Decided, CHIP,
 };
 use super::*;
 use crate::account::lower;
@@ -16,7 +16,6 @@ use crate::cert::CertDomain;
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind, FieldErrors};
-use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Columns, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{ftm_chips, partners};
@@ -357,12 +356,8 @@ pub fn list_by(
         },
     };
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(view).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(view).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The signed-in provider's chips.
@@ -468,40 +463,25 @@ fn change(
                 "The chip's certificate has expired; the provider must upload a valid one before it can be approved.",
             ));
         }
-        let changed = diesel::update(
-            ftm_chips::table
-                .filter(ftm_chips::id.eq(id))
-                .filter(ftm_chips::status.eq(from.as_str())),
-        )
-        .set((
-            ftm_chips::status.eq(to.as_str()),
-            ftm_chips::reason.eq(reason.as_deref()),
-            ftm_chips::updated_at.eq(now),
-            ftm_chips::updated_by.eq(actor.id.as_deref()),
-        ))
-        .execute(conn)?;
-        if changed == 0 {
-            return Err(changed_meanwhile());
-        }
-        audit::record(
+        set_status!(
             conn,
+            ftm_chips,
             actor,
-            &decided_action("FTM_CHIP", to),
-            "ftm_chip",
             id,
-            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
+            (from, to),
+            reason.as_deref(),
+            now
         )?;
+        let decided = Decided {
+            kind: &CHIP,
+            id,
+            moved: (from, to),
+            reason: reason.as_deref(),
+        };
+        decided.audit(conn, actor, decided.details())?;
         let view = get(conn, id)?;
         let name = format!("{} {}", view.make, view.model);
-        let news = owner.is_none().then_some(News {
-            subject: Subject::Chip,
-            outcome: Outcome::of_item(to),
-            partner_id: &view.partner_id,
-            entity_id: id,
-            name: &name,
-            reason: reason.as_deref(),
-        });
-        after_change(conn, FTM_CHIP_UPDATED, event_data(&view), news)?;
+        decided.announce(conn, owner, (&view.partner_id, &name), event_data(&view))?;
         Ok(view)
     })
 }

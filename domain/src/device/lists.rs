@@ -2,7 +2,7 @@
 //! switch), declared once (see [`crate::list`]).
 
 use super::{ChipView, DeviceView, ItemQuery, SbiView};
-use crate::list::{number, text, List};
+use crate::list::{number, text};
 use crate::page::Page;
 use crate::role::Role;
 
@@ -32,31 +32,14 @@ fn item_query(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
 /// Declares one of the three lists of the page: they differ only by their rows and run.
 macro_rules! item_list {
     ($(#[$doc:meta])* $list:ident, $row:ty, $name:literal, $run:expr) => {
-        $(#[$doc])*
-        pub struct $list;
-
-        impl List for $list {
-            type Query = ItemQuery;
-            type Row = $row;
-            type Out = Page<$row>;
-            const NAME: &'static str = $name;
-            const PATH: &'static str = PATH;
-            const ROLES: &'static [Role] = &[Role::PartnerAdmin];
-            const KEYS: &'static [&'static str] = KEYS;
-            const DEFAULT_SORT: &'static str = "created";
-
-            fn from_params(get: &dyn Fn(&str) -> Option<String>) -> ItemQuery {
-                item_query(get)
-            }
-
-            #[cfg(feature = "server")]
-            fn run(
-                conn: &mut crate::db::AnyConnection,
-                query: &ItemQuery,
-            ) -> crate::AppResult<Page<$row>> {
-                let run: fn(&mut crate::db::AnyConnection, &ItemQuery) -> crate::AppResult<Page<$row>> = $run;
-                run(conn, query)
-            }
+        crate::list::declare! {
+            $(#[$doc])*
+            pub struct $list;
+            query ItemQuery, row $row, out Page<$row>;
+            name $name, path PATH, roles &[Role::PartnerAdmin], default_sort "created";
+            keys KEYS;
+            from_params item_query;
+            run $run;
         }
     };
 }

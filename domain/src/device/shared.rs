@@ -4,6 +4,7 @@
 use super::ItemStatus;
 use crate::account::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::notification::status::{News, Outcome, Subject};
 use crate::partner::{Decision, PartnerStatus};
 use crate::schema::partners;
 use crate::PartnerType;
@@ -80,6 +81,117 @@ pub(crate) fn after_change(
     }
     Ok(())
 }
+
+/// What a decided item's audit row, event and news name it by.
+pub(crate) struct ItemKind {
+    /// Prefix of the audit action (`SBI` makes `SBI_APPROVED`, see [`decided_action`]).
+    pub action: &'static str,
+    /// The audit row's entity type.
+    pub entity: &'static str,
+    /// What the provider's news is about.
+    pub subject: Subject,
+    /// The event's topic.
+    pub topic: &'static str,
+}
+
+/// SBIs, as their decisions tell them.
+pub(crate) const SBI: ItemKind = ItemKind {
+    action: "SBI",
+    entity: "sbi",
+    subject: Subject::Sbi,
+    topic: super::SBI_UPDATED,
+};
+/// Devices, likewise.
+pub(crate) const DEVICE: ItemKind = ItemKind {
+    action: "DEVICE",
+    entity: "device",
+    subject: Subject::Device,
+    topic: super::DEVICE_UPDATED,
+};
+/// FTM chips, likewise.
+pub(crate) const CHIP: ItemKind = ItemKind {
+    action: "FTM_CHIP",
+    entity: "ftm_chip",
+    subject: Subject::Chip,
+    topic: super::FTM_CHIP_UPDATED,
+};
+
+/// One item's status change, told the same way for the three kinds: its audit row, then its
+/// event and (when a partner admin took it) the provider's news.
+pub(crate) struct Decided<'a> {
+    /// The item's kind.
+    pub kind: &'a ItemKind,
+    /// Its id.
+    pub id: &'a str,
+    /// (from, to).
+    pub moved: (ItemStatus, ItemStatus),
+    /// The reason given, if any.
+    pub reason: Option<&'a str>,
+}
+
+impl Decided<'_> {
+    /// The audit row's details: the move and its reason.
+    pub fn details(&self) -> serde_json::Value {
+        let (from, to) = self.moved;
+        serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": self.reason })
+    }
+
+    /// The audit row of the decision, with `details`.
+    pub fn audit(
+        &self,
+        conn: &mut crate::db::AnyConnection,
+        actor: &crate::audit::Actor,
+        details: serde_json::Value,
+    ) -> AppResult<()> {
+        let action = decided_action(self.kind.action, self.moved.1);
+        crate::audit::record(conn, actor, &action, self.kind.entity, self.id, details)
+    }
+
+    /// The item's event and, unless the provider itself acted (`owner`), its news, naming the
+    /// item by `name`.
+    pub fn announce(
+        &self,
+        conn: &mut crate::db::AnyConnection,
+        owner: Option<&CurrentUser>,
+        (partner_id, name): (&str, &str),
+        data: serde_json::Value,
+    ) -> AppResult<()> {
+        let news = owner.is_none().then_some(News {
+            subject: self.kind.subject,
+            outcome: Outcome::of_item(self.moved.1),
+            partner_id,
+            entity_id: self.id,
+            name,
+            reason: self.reason,
+        });
+        after_change(conn, self.kind.topic, data, news)
+    }
+}
+
+/// Moves an item of `$table` (`sbis`, `devices`, `ftm_chips`) from `from` to `to` with the
+/// reason, guarded on `from`: a change meanwhile is a conflict. The tables differ only by name.
+macro_rules! set_status {
+    ($conn:expr, $table:ident, $actor:expr, $id:expr, ($from:expr, $to:expr), $reason:expr, $now:expr) => {
+        diesel::update(
+            $table::table
+                .filter($table::id.eq($id))
+                .filter($table::status.eq($from.as_str())),
+        )
+        .set((
+            $table::status.eq($to.as_str()),
+            $table::reason.eq($reason),
+            $table::updated_at.eq($now),
+            $table::updated_by.eq($actor.id.as_deref()),
+        ))
+        .execute($conn)
+        .map_err($crate::error::AppError::from)
+        .and_then(|changed| match changed {
+            0 => Err($crate::device::shared::changed_meanwhile()),
+            _ => Ok(()),
+        })
+    };
+}
+pub(crate) use set_status;
 
 /// A required, trimmed text of at most `max` characters.
 pub(crate) fn text(field: &str, label: &str, value: &str, max: usize) -> AppResult<String> {

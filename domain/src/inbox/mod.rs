@@ -84,27 +84,21 @@ impl InboxKind {
 
 /// Filters, sort and page of the inbox.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct InboxQuery {
     /// One kind only (`partner`, `policy_request`, `sbi`, `device`, `chip`).
-    #[serde(default)]
     pub kind: Option<String>,
     /// One partner id only.
-    #[serde(default)]
     pub partner: Option<String>,
     /// Partners of one type only (type code, e.g. `Device_Provider`).
-    #[serde(default)]
     pub partner_type: Option<String>,
     /// Only items waiting at least this many days.
-    #[serde(default)]
     pub min_age_days: Option<i64>,
     /// `oldest` (default) or `newest`.
-    #[serde(default)]
     pub sort: Option<String>,
     /// 1-based page.
-    #[serde(default)]
     pub page: Option<i64>,
     /// Page size (<= 100).
-    #[serde(default)]
     pub page_size: Option<i64>,
 }
 

@@ -130,12 +130,7 @@ pub fn list_at(conn: &mut AnyConnection, query: &InboxQuery, now: i64) -> AppRes
         .collect();
     Ok(InboxPage {
         counts,
-        page: page::Page {
-            items,
-            total,
-            page: page_no,
-            page_size: size,
-        },
+        page: page::Page::new(items, total, page_no, size),
         now,
     })
 }

@@ -332,6 +332,7 @@ pub struct PartnerSummary {
 
 /// Filters, sort and page of the partners list (all optional; URL query parameters).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PartnerQuery {
     /// 1-based page.
     pub page: Option<i64>,
@@ -349,25 +350,18 @@ pub struct PartnerQuery {
     /// `certificate`, `active`, each optionally prefixed by `-`.
     pub sort: Option<String>,
     /// MOSIP's admin-partners filters: case-insensitive "contains" on the partner id.
-    #[serde(default)]
     pub id_contains: Option<String>,
     /// ... on the organisation.
-    #[serde(default)]
     pub organisation_contains: Option<String>,
     /// ... on the contact email.
-    #[serde(default)]
     pub email_contains: Option<String>,
     /// ... on the type code.
-    #[serde(default)]
     pub type_contains: Option<String>,
     /// ... on the policy group's name (an empty text keeps partners that have a group).
-    #[serde(default)]
     pub group_name_contains: Option<String>,
     /// Approved (true) or any other status (false).
-    #[serde(default)]
     pub active: Option<bool>,
     /// With a current certificate (true) or without (false).
-    #[serde(default)]
     pub certificate: Option<bool>,
 }
 

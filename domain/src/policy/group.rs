@@ -343,10 +343,5 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyGroupQuery) -> AppResult<Pag
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: with_counts(conn, rows)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(with_counts(conn, rows)?, total, page_no, size))
 }

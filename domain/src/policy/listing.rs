@@ -3,7 +3,6 @@
 
 use super::service::summaries;
 use super::{PolicyStatus, PolicySummary};
-use crate::account::lower;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::page::{self, Columns, Page};
@@ -69,12 +68,7 @@ pub fn list_by(
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: listings(conn, &rows)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(listings(conn, &rows)?, total, page_no, size))
 }
 
 /// The policies in `status` matching the "contains" patterns.
@@ -85,49 +79,28 @@ fn filtered<'a>(status: Option<PolicyStatus>, patterns: &[(PolicyColumn, String)
     if let Some(s) = status {
         q = q.filter(policies::status.eq(s.as_str()));
     }
-    for (column, p) in patterns.iter().cloned() {
-        q = match column {
-            PolicyColumn::Id => q.filter(lower(policies::id).like(p).escape('\\')),
-            PolicyColumn::Name => q.filter(lower(policies::name).like(p).escape('\\')),
-            PolicyColumn::Description => {
-                q.filter(lower(policies::description).like(p).escape('\\'))
-            }
-            PolicyColumn::Type => q.filter(lower(policies::policy_type).like(p).escape('\\')),
-            PolicyColumn::GroupId => {
-                q.filter(lower(policies::policy_group_id).like(p).escape('\\'))
-            }
-            PolicyColumn::GroupName => q.filter(lower(policy_groups::name).like(p).escape('\\')),
-            PolicyColumn::Status | PolicyColumn::Created => q,
-        };
-    }
-    q
+    crate::db::contains_filters!(q, patterns, {
+        PolicyColumn::Id => policies::id,
+        PolicyColumn::Name => policies::name,
+        PolicyColumn::Description => policies::description,
+        PolicyColumn::Type => policies::policy_type,
+        PolicyColumn::GroupId => policies::policy_group_id,
+        PolicyColumn::GroupName => policy_groups::name,
+    } sort_only PolicyColumn::Status | PolicyColumn::Created)
 }
 
 /// The policies in the order of the sort column, ties broken by id in the same direction.
-fn sorted(q: Policies<'_>, (column, desc): (PolicyColumn, bool)) -> Policies<'_> {
-    let q = match (column, desc) {
-        (PolicyColumn::Id, false) => q.order(policies::id.asc()),
-        (PolicyColumn::Id, true) => q.order(policies::id.desc()),
-        (PolicyColumn::Name, false) => q.order(policies::name.asc()),
-        (PolicyColumn::Name, true) => q.order(policies::name.desc()),
-        (PolicyColumn::Description, false) => q.order(policies::description.asc()),
-        (PolicyColumn::Description, true) => q.order(policies::description.desc()),
-        (PolicyColumn::Type, false) => q.order(policies::policy_type.asc()),
-        (PolicyColumn::Type, true) => q.order(policies::policy_type.desc()),
-        (PolicyColumn::GroupId, false) => q.order(policies::policy_group_id.asc()),
-        (PolicyColumn::GroupId, true) => q.order(policies::policy_group_id.desc()),
-        (PolicyColumn::GroupName, false) => q.order(policy_groups::name.asc()),
-        (PolicyColumn::GroupName, true) => q.order(policy_groups::name.desc()),
-        (PolicyColumn::Status, false) => q.order(policies::status.asc()),
-        (PolicyColumn::Status, true) => q.order(policies::status.desc()),
-        (PolicyColumn::Created, false) => q.order(policies::created_at.asc()),
-        (PolicyColumn::Created, true) => q.order(policies::created_at.desc()),
-    };
-    if desc {
-        q.then_order_by(policies::id.desc())
-    } else {
-        q.then_order_by(policies::id.asc())
-    }
+fn sorted(q: Policies<'_>, sort: (PolicyColumn, bool)) -> Policies<'_> {
+    crate::db::order_by_column!(q, sort, {
+        PolicyColumn::Id => policies::id,
+        PolicyColumn::Name => policies::name,
+        PolicyColumn::Description => policies::description,
+        PolicyColumn::Type => policies::policy_type,
+        PolicyColumn::GroupId => policies::policy_group_id,
+        PolicyColumn::GroupName => policy_groups::name,
+        PolicyColumn::Status => policies::status,
+        PolicyColumn::Created => policies::created_at,
+    } then policies::id)
 }
 
 /// The listings of the page's (id, description, created) rows, in their order.

@@ -2,6 +2,7 @@
 //! all of it kept in the URL so a view can be bookmarked and shared.
 
 use crate::api::partners::{get_partner_form_options, list_partners};
+use crate::components::filter::FilterSelect;
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{query_of, ListState, Pager, SortHeader, StatusTabs, Time};
 use crate::pages::partner::profile::StatusBadge;
@@ -61,30 +62,12 @@ fn PartnersBody() -> impl IntoView {
 fn Filters(options: PartnerFormOptions) -> impl IntoView {
     let params = use_query_map();
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    // Attributes as well as properties, so the server-rendered form shows the current filters.
-    let is =
-        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
     view! {
         <Form method="GET" action="/admin/partners" attr:class="filters" attr:role="search">
             <label>"Search" <input type="search" name="q" placeholder="Id, organisation or email" data-testid="filter-q" value=get("q") prop:value=get("q")/></label>
-            <label>"Status"
-                <select name="status" data-testid="filter-status" prop:value=get("status")>
-                    <option value="">"Any"</option>
-                    {PartnerStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=is("status", s.as_str())>{s.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Type"
-                <select name="type" data-testid="filter-type" prop:value=get("type")>
-                    <option value="">"Any"</option>
-                    {options.types.iter().map(|t| view! { <option value=t.code.clone() selected=is("type", &t.code)>{t.description.clone()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Policy group"
-                <select name="group" data-testid="filter-group" prop:value=get("group")>
-                    <option value="">"Any"</option>
-                    {options.policy_groups.iter().map(|g| view! { <option value=g.id.clone() selected=is("group", &g.id)>{g.name.clone()}</option> }).collect_view()}
-                </select>
-            </label>
+            <FilterSelect name="status" label="Status" any="Any" options={PartnerStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect()}/>
+            <FilterSelect name="type" label="Type" any="Any" options={options.types.into_iter().map(|t| (t.code, t.description)).collect()}/>
+            <FilterSelect name="group" label="Policy group" any="Any" options={options.policy_groups.into_iter().map(|g| (g.id, g.name)).collect()}/>
             <input type="hidden" name="sort" value=get("sort") prop:value=get("sort")/>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
             <A href="/admin/partners">"Clear"</A>

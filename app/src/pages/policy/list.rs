@@ -2,6 +2,7 @@
 //! name, counts per status as tabs, all in the URL.
 
 use crate::api::policies::{get_policy_group_options, list_policies};
+use crate::components::filter::FilterSelect;
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::{query_of, ListState, Pager, SortHeader, StatusTabs};
 use crate::util::human_ms;
@@ -79,29 +80,12 @@ fn PoliciesBody() -> impl IntoView {
 fn Filters(groups: Vec<PolicyGroupOption>) -> impl IntoView {
     let params = use_query_map();
     let get = move |k: &'static str| move || params.with(|q| q.get(k)).unwrap_or_default();
-    let is =
-        move |k: &'static str, v: &str| params.with_untracked(|q| q.get(k)).as_deref() == Some(v);
     view! {
         <Form method="GET" action="/policies" attr:class="filters" attr:role="search">
             <label>"Name" <input type="search" name="q" data-testid="filter-q" value=get("q") prop:value=get("q")/></label>
-            <label>"Type"
-                <select name="type" data-testid="filter-type" prop:value=get("type")>
-                    <option value="">"Any"</option>
-                    {PolicyType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=is("type", t.as_str())>{t.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Status"
-                <select name="status" data-testid="filter-status" prop:value=get("status")>
-                    <option value="">"Any"</option>
-                    {PolicyStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=is("status", s.as_str())>{s.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Group"
-                <select name="group" data-testid="filter-group" prop:value=get("group")>
-                    <option value="">"Any"</option>
-                    {groups.into_iter().map(|g| { let sel = is("group", &g.id); view! { <option value=g.id selected=sel>{g.name}</option> } }).collect_view()}
-                </select>
-            </label>
+            <FilterSelect name="type" label="Type" any="Any" options={PolicyType::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect()}/>
+            <FilterSelect name="status" label="Status" any="Any" options={PolicyStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect()}/>
+            <FilterSelect name="group" label="Group" any="Any" options={groups.into_iter().map(|g| (g.id, g.name)).collect()}/>
             <input type="hidden" name="sort" value=get("sort") prop:value=get("sort")/>
             <button type="submit" data-testid="filter-apply">"Apply"</button>
             <A href="/policies">"Clear"</A>

@@ -125,12 +125,8 @@ pub fn list(
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(|(r, s)| view(r, s)).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(|(r, s)| view(r, s)).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The signed-in partner's clients.

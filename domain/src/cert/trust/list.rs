@@ -77,12 +77,8 @@ pub fn list(conn: &mut AnyConnection, query: &CaQuery) -> AppResult<Page<CaSumma
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(summary).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(summary).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// The query's domain, kind, expiry window (0 to 3650 days) and search text, checked in that

@@ -2,8 +2,8 @@
 //! admins approve, reject or deactivate it.
 
 use super::shared::{
-    after_change, changed_meanwhile, check_owner, decided_action, provider, status_filter, text,
-    transition, unique_or,
+    changed_meanwhile, check_owner, provider, set_status, status_filter, text, transition,
+    unique_or, Decided, DEVICE,
 };
 use super::*;
 use crate::account::lower;
@@ -12,7 +12,6 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind, FieldErrors};
-use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Columns, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, device_subtypes, devices, partners, sbis};
@@ -427,40 +426,17 @@ fn change(
                 ));
             }
         }
-        let changed = diesel::update(
-            devices::table
-                .filter(devices::id.eq(id))
-                .filter(devices::status.eq(from.as_str())),
-        )
-        .set((
-            devices::status.eq(to.as_str()),
-            devices::reason.eq(reason.as_deref()),
-            devices::updated_at.eq(now),
-            devices::updated_by.eq(actor.id.as_deref()),
-        ))
-        .execute(conn)?;
-        if changed == 0 {
-            return Err(changed_meanwhile());
-        }
-        audit::record(
-            conn,
-            actor,
-            &decided_action("DEVICE", to),
-            "device",
+        set_status!(conn, devices, actor, id, (from, to), reason.as_deref(), now)?;
+        let decided = Decided {
+            kind: &DEVICE,
             id,
-            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
-        )?;
+            moved: (from, to),
+            reason: reason.as_deref(),
+        };
+        decided.audit(conn, actor, decided.details())?;
         let view = get(conn, id)?;
         let name = format!("{} {}", view.make, view.model);
-        let news = owner.is_none().then_some(News {
-            subject: Subject::Device,
-            outcome: Outcome::of_item(to),
-            partner_id: &view.partner_id,
-            entity_id: id,
-            name: &name,
-            reason: reason.as_deref(),
-        });
-        after_change(conn, DEVICE_UPDATED, event_data(&view), news)?;
+        decided.announce(conn, owner, (&view.partner_id, &name), event_data(&view))?;
         Ok(view)
     })
 }

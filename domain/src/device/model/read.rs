@@ -2,36 +2,29 @@
 
 use super::*;
 
+/// One device's columns: (device and partner, what it is, its state).
 type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
+    (String, String, String),
+    (String, String, String, String),
+    (String, Option<String>, i64),
 );
 
 crate::db::columns_fn! {
+    #[allow(clippy::type_complexity)]
     fn columns() -> (
-        devices::id,
-        devices::partner_id,
-        partners::organisation,
-        devices::device_type,
-        devices::sub_type,
-        devices::make,
-        devices::model,
-        devices::status,
-        devices::reason,
-        devices::created_at,
+        (devices::id, devices::partner_id, partners::organisation),
+        (
+            devices::device_type,
+            devices::sub_type,
+            devices::make,
+            devices::model,
+        ),
+        (devices::status, devices::reason, devices::created_at),
     )
 }
 
 fn views(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<DeviceView>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.0 .0.as_str()).collect();
     let links: Vec<(String, String, String, String)> = device_sbis::table
         .inner_join(sbis::table)
         .filter(device_sbis::device_id.eq_any(&ids))
@@ -45,27 +38,29 @@ fn views(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<DeviceView>>
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| DeviceView {
-            sbis: links
-                .iter()
-                .filter(|l| l.0 == r.0)
-                .map(|l| SbiLink {
-                    id: l.1.clone(),
-                    version: l.2.clone(),
-                    status: ItemStatus::parse(&l.3).unwrap_or(ItemStatus::PendingApproval),
-                })
-                .collect(),
-            id: r.0,
-            partner_id: r.1,
-            organisation: r.2,
-            device_type: r.3,
-            sub_type: r.4,
-            make: r.5,
-            model: r.6,
-            status: ItemStatus::parse(&r.7).unwrap_or(ItemStatus::PendingApproval),
-            reason: r.8,
-            created_at: r.9,
-        })
+        .map(
+            |((id, partner_id, organisation), what, (status, reason, created_at))| DeviceView {
+                sbis: links
+                    .iter()
+                    .filter(|l| l.0 == id)
+                    .map(|l| SbiLink {
+                        id: l.1.clone(),
+                        version: l.2.clone(),
+                        status: ItemStatus::parse(&l.3).unwrap_or(ItemStatus::PendingApproval),
+                    })
+                    .collect(),
+                id,
+                partner_id,
+                organisation,
+                device_type: what.0,
+                sub_type: what.1,
+                make: what.2,
+                model: what.3,
+                status: ItemStatus::parse(&status).unwrap_or(ItemStatus::PendingApproval),
+                reason,
+                created_at,
+            },
+        )
         .collect())
 }
 
@@ -125,12 +120,7 @@ pub fn list_by(
     let total: i64 = filtered(&f).count().get_result(conn)?;
     let q = sorted(filtered(&f), by.sort, query.sort.as_deref());
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
-    Ok(Page {
-        items: views(conn, rows)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(views(conn, rows)?, total, page_no, size))
 }
 
 /// The list's filters: an unknown status or an overlong "contains" text is refused (in that

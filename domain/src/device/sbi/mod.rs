@@ -2,8 +2,8 @@
 //! reject or deactivate them. Deactivating an SBI withdraws the devices that depend on it.
 
 use super::shared::{
-    after_change, changed_meanwhile, check_owner, day, decided_action, provider, status_filter,
-    text, transition, unique_or,
+    check_owner, day, decided_action, provider, set_status, status_filter, text, transition,
+    unique_or, Decided, SBI,
 };
 use super::*;
 use crate::account::lower;
@@ -12,7 +12,6 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::notification::status::{News, Outcome, Subject};
 use crate::page::{self, Page};
 use crate::partner::{check_reason, Decision};
 use crate::schema::{device_sbis, devices, partners, sbis};
@@ -299,62 +298,31 @@ fn change(
         let from = current.status;
         let to = transition("SBI", from, decision)?;
         let now = clock::now_ms();
-        set_status(conn, actor, id, (from, to), reason.as_deref(), now)?;
+        set_status!(conn, sbis, actor, id, (from, to), reason.as_deref(), now)?;
         let impact = if to == ItemStatus::Deactivated {
             withdraw_dependants(conn, actor, id, reason.as_deref(), now)?
         } else {
             SbiImpact::default()
         };
-        audit::record(
-            conn,
-            actor,
-            &decided_action("SBI", to),
-            "sbi",
+        let decided = Decided {
+            kind: &SBI,
             id,
-            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason,
-                    "devicesDeactivated": impact.devices_deactivated,
-                    "devicesRejected": impact.devices_rejected }),
-        )?;
-        let view = get(conn, id)?;
-        let news = owner.is_none().then_some(News {
-            subject: Subject::Sbi,
-            outcome: Outcome::of_item(to),
-            partner_id: &view.partner_id,
-            entity_id: id,
-            name: &view.version,
+            moved: (from, to),
             reason: reason.as_deref(),
-        });
-        after_change(conn, super::SBI_UPDATED, event_data(&view), news)?;
+        };
+        let mut details = decided.details();
+        details["devicesDeactivated"] = json!(impact.devices_deactivated);
+        details["devicesRejected"] = json!(impact.devices_rejected);
+        decided.audit(conn, actor, details)?;
+        let view = get(conn, id)?;
+        decided.announce(
+            conn,
+            owner,
+            (&view.partner_id, &view.version),
+            event_data(&view),
+        )?;
         Ok((view, impact))
     })
-}
-
-/// Move the SBI from `from` to `to` with the reason. Guarded on `from`: a change meanwhile
-/// is a conflict.
-fn set_status(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    id: &str,
-    (from, to): (ItemStatus, ItemStatus),
-    reason: Option<&str>,
-    now: i64,
-) -> AppResult<()> {
-    let changed = diesel::update(
-        sbis::table
-            .filter(sbis::id.eq(id))
-            .filter(sbis::status.eq(from.as_str())),
-    )
-    .set((
-        sbis::status.eq(to.as_str()),
-        sbis::reason.eq(reason),
-        sbis::updated_at.eq(now),
-        sbis::updated_by.eq(actor.id.as_deref()),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Err(changed_meanwhile());
-    }
-    Ok(())
 }
 
 /// The deactivation cascade: the approved devices that depend on the SBI alone are

@@ -128,12 +128,7 @@ pub fn list_by(
     let total: i64 = filtered(&f).count().get_result(conn)?;
     let q = sorted(filtered(&f), filter.columns.sort, query.sort.as_deref());
     let rows: Vec<Row> = q.select(columns()).limit(size).offset(offset).load(conn)?;
-    Ok(Page {
-        items: views(conn, rows)?,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(views(conn, rows)?, total, page_no, size))
 }
 
 /// The list's filters: an unknown status or an overlong "contains" text is refused (in that

@@ -33,12 +33,7 @@ pub fn list(conn: &mut AnyConnection, f: &ReceiverFilter) -> AppResult<Page<Subs
     for id in ids {
         items.push(view(conn, &id)?);
     }
-    Ok(Page {
-        items,
-        total,
-        page,
-        page_size: size,
-    })
+    Ok(Page::new(items, total, page, size))
 }
 
 /// One receiver.

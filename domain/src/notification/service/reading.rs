@@ -91,12 +91,8 @@ pub fn list(
         .limit(size)
         .offset(offset)
         .load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(view).collect(),
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    let items = rows.into_iter().map(view).collect();
+    Ok(Page::new(items, total, page_no, size))
 }
 
 /// Unread count and the latest five for the bell.

@@ -196,31 +196,17 @@ fn sql_key<T: diesel::sql_types::SingleValue>(
 /// The query in the order `sort` names (newest first by default), ties broken by id.
 fn sorted<'a>(q: Partners<'a>, sort: &str) -> Partners<'a> {
     use diesel::sql_types::{Bool, Nullable, Text};
+    // Within a type or a status: the newest first, ties by id.
+    let newest = (partners::created_at.desc(), partners::id.asc());
     match sort {
         "id" => q.order(partners::id.asc()),
         "-id" => q.order(partners::id.desc()),
         "organisation" => q.order((partners::organisation.asc(), partners::id.asc())),
         "-organisation" => q.order((partners::organisation.desc(), partners::id.desc())),
-        "type" => q.order((
-            partners::partner_type.asc(),
-            partners::created_at.desc(),
-            partners::id.asc(),
-        )),
-        "-type" => q.order((
-            partners::partner_type.desc(),
-            partners::created_at.desc(),
-            partners::id.asc(),
-        )),
-        "status" => q.order((
-            partners::status.asc(),
-            partners::created_at.desc(),
-            partners::id.asc(),
-        )),
-        "-status" => q.order((
-            partners::status.desc(),
-            partners::created_at.desc(),
-            partners::id.asc(),
-        )),
+        "type" => q.order((partners::partner_type.asc(), newest)),
+        "-type" => q.order((partners::partner_type.desc(), newest)),
+        "status" => q.order((partners::status.asc(), newest)),
+        "-status" => q.order((partners::status.desc(), newest)),
         "created" => q.order((partners::created_at.asc(), partners::id.asc())),
         "email" => q.order((partners::email.asc(), partners::id.asc())),
         "-email" => q.order((partners::email.desc(), partners::id.desc())),
@@ -325,12 +311,7 @@ pub fn list(conn: &mut AnyConnection, query: &PartnerQuery) -> AppResult<Partner
     .offset(offset)
     .load(conn)?;
     Ok(PartnerList {
-        page: Page {
-            items: summaries(conn, &ids)?,
-            total,
-            page: page_no,
-            page_size: size,
-        },
+        page: Page::new(summaries(conn, &ids)?, total, page_no, size),
         counts,
     })
 }

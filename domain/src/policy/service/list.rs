@@ -52,12 +52,7 @@ pub fn list(conn: &mut AnyConnection, query: &PolicyQuery) -> AppResult<PolicyLi
         .load(conn)?;
     let items = summaries(conn, &ids)?;
     Ok(PolicyList {
-        page: Page {
-            items,
-            total,
-            page: page_no,
-            page_size: size,
-        },
+        page: Page::new(items, total, page_no, size),
         counts: status_counts(&counted),
     })
 }
@@ -144,31 +139,17 @@ fn status_counts(counted: &[(String, String, i64)]) -> Vec<(PolicyStatus, i64)> 
 /// The policies in the order `sort` names (most recently updated first by default), ties
 /// broken by id.
 fn sorted<'a>(q: Policies<'a>, sort: &str) -> Policies<'a> {
+    // Within a type or a status, the default order.
+    let recent = (policies::updated_at.desc(), policies::id.desc());
     match sort {
         "name" => q.order((policies::name.asc(), policies::id.asc())),
         "-name" => q.order((policies::name.desc(), policies::id.desc())),
-        "type" => q.order((
-            policies::policy_type.asc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "-type" => q.order((
-            policies::policy_type.desc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "status" => q.order((
-            policies::status.asc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
-        "-status" => q.order((
-            policies::status.desc(),
-            policies::updated_at.desc(),
-            policies::id.desc(),
-        )),
+        "type" => q.order((policies::policy_type.asc(), recent)),
+        "-type" => q.order((policies::policy_type.desc(), recent)),
+        "status" => q.order((policies::status.asc(), recent)),
+        "-status" => q.order((policies::status.desc(), recent)),
         "updated" => q.order((policies::updated_at.asc(), policies::id.asc())),
-        _ => q.order((policies::updated_at.desc(), policies::id.desc())),
+        _ => q.order(recent),
     }
 }
 
@@ -195,12 +176,7 @@ pub fn published_of_group(
     for item in &mut items {
         item.has_revision = false;
     }
-    Ok(Page {
-        items,
-        total,
-        page: page_no,
-        page_size: size,
-    })
+    Ok(Page::new(items, total, page_no, size))
 }
 
 type SummaryColumns = (
