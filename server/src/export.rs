@@ -166,6 +166,14 @@ pub async fn export_csv(
     if !session.user.has_any(entry.roles) {
         return error(AppError::forbidden());
     }
+    // As for every server function: new terms of use come before anything else.
+    if session.user.terms_to_accept.is_some() {
+        return error(AppError::new(
+            domain::ErrorKind::Forbidden,
+            "PMS_TERMS_NOT_ACCEPTED",
+            "Accept the current terms of use first (on the terms page).",
+        ));
+    }
     let fetch = match (entry.fetcher)(raw.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return error(e),

@@ -107,6 +107,8 @@ async fn new_terms_stop_every_call_until_accepted() {
     let blocked = h.post("/api/policy_groups", "", Some(&pm)).await;
     assert_eq!(blocked.status, StatusCode::FORBIDDEN);
     assert_eq!(code(&blocked), "PMS_TERMS_NOT_ACCEPTED");
+    let csv = h.page("/admin/export/policies.csv", Some(&pm)).await;
+    assert_eq!(csv.status, StatusCode::FORBIDDEN, "{}", csv.body);
     let page = h.page("/policies", Some(&pm)).await;
     assert_eq!(
         page.status,
