@@ -146,6 +146,26 @@ fn error(err: AppError) -> Response {
     (status, axum::Json(serde_json::json!({ "error": err }))).into_response()
 }
 
+/// The caller may export a list of these roles: signed in (401), holding one (403), and
+/// with the current terms of use accepted (403), as for every server function.
+fn allowed(
+    session: Option<domain::session::Session>,
+    roles: &[Role],
+) -> Result<domain::session::Session, AppError> {
+    let session = session.ok_or_else(AppError::unauthenticated)?;
+    if !session.user.has_any(roles) {
+        return Err(AppError::forbidden());
+    }
+    if session.user.terms_to_accept.is_some() {
+        return Err(AppError::new(
+            domain::ErrorKind::Forbidden,
+            "PMS_TERMS_NOT_ACCEPTED",
+            "Accept the current terms of use first (on the terms page).",
+        ));
+    }
+    Ok(session)
+}
+
 /// `GET /admin/export/{list}.csv`.
 pub async fn export_csv(
     State(state): State<AppState>,
@@ -160,20 +180,10 @@ pub async fn export_csv(
         return error(AppError::not_found("The list"));
     };
     let name = entry.name;
-    let Some(session) = session else {
-        return error(AppError::unauthenticated());
+    let session = match allowed(session, entry.roles) {
+        Ok(session) => session,
+        Err(e) => return error(e),
     };
-    if !session.user.has_any(entry.roles) {
-        return error(AppError::forbidden());
-    }
-    // As for every server function: new terms of use come before anything else.
-    if session.user.terms_to_accept.is_some() {
-        return error(AppError::new(
-            domain::ErrorKind::Forbidden,
-            "PMS_TERMS_NOT_ACCEPTED",
-            "Accept the current terms of use first (on the terms page).",
-        ));
-    }
     let fetch = match (entry.fetcher)(raw.as_deref().unwrap_or("")) {
         Ok(f) => f,
         Err(e) => return error(e),

@@ -1,6 +1,6 @@
 //! The terms of use an account accepts before using the portal.
 
-use crate::api::identity::{get_terms, AcceptTerms};
+use crate::api::identity::get_terms;
 use crate::components::form::{form_error, FormError};
 use crate::components::layout::RequireRole;
 use domain::account::{CurrentUser, Terms};
@@ -55,8 +55,8 @@ pub fn TermsText(terms: Terms) -> impl IntoView {
 fn Acceptance(terms: Terms, accepted: Option<String>) -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
-    let accept = ServerAction::<AcceptTerms>::new();
-    let error = form_error(move || accept.value().get());
+    // Only a refused post comes back here (with its message).
+    let error = form_error(|| None::<Result<(), domain::AppError>>);
     match accepted {
         Some(at) => view! {
             <p class="notice" role="status" data-testid="terms-accepted">
@@ -64,14 +64,16 @@ fn Acceptance(terms: Terms, accepted: Option<String>) -> impl IntoView {
             </p>
         }
         .into_any(),
+        // A plain form post and a full page load after it, on purpose: every part of the page
+        // (the signed-in account the frame holds included) starts again from the new state.
         None => view! {
-            <ActionForm action=accept attr:data-testid="terms-form">
+            <form method="post" action="/api/terms/accept" data-testid="terms-form">
                 <FormError error/>
                 <input type="hidden" name="version" value=terms.version.to_string()/>
                 <input type="hidden" name="next" prop:value=next/>
                 <p>"You need to accept these terms to use the portal."</p>
-                <button type="submit" class="primary" data-testid="terms-accept" disabled=move || accept.pending().get()>"I accept these terms"</button>
-            </ActionForm>
+                <button type="submit" class="primary" data-testid="terms-accept">"I accept these terms"</button>
+            </form>
         }
         .into_any(),
     }
