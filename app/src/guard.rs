@@ -61,11 +61,7 @@ pub fn session() -> Option<Session> {
 pub fn require_user() -> Result<CurrentUser, AppError> {
     let user = signed_in_user()?;
     if user.terms_to_accept.is_some() {
-        return Err(fail_status(AppError::new(
-            domain::ErrorKind::Forbidden,
-            "PMS_TERMS_NOT_ACCEPTED",
-            "Accept the current terms of use first (on the terms page).",
-        )));
+        return Err(fail_status(domain::account::terms_not_accepted()));
     }
     Ok(user)
 }

@@ -157,11 +157,7 @@ fn allowed(
         return Err(AppError::forbidden());
     }
     if session.user.terms_to_accept.is_some() {
-        return Err(AppError::new(
-            domain::ErrorKind::Forbidden,
-            "PMS_TERMS_NOT_ACCEPTED",
-            "Accept the current terms of use first (on the terms page).",
-        ));
+        return Err(domain::account::terms_not_accepted());
     }
     Ok(session)
 }

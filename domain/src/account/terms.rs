@@ -11,6 +11,16 @@ use crate::schema::{terms, terms_acceptances};
 use diesel::prelude::*;
 use serde_json::json;
 
+/// The refusal of anything but reading and accepting the terms while a version waits to be
+/// accepted (server functions and the CSV export alike).
+pub fn terms_not_accepted() -> AppError {
+    AppError::new(
+        ErrorKind::Forbidden,
+        "PMS_TERMS_NOT_ACCEPTED",
+        "Accept the current terms of use first (on the terms page).",
+    )
+}
+
 fn current_version(conn: &mut AnyConnection) -> AppResult<Option<i32>> {
     Ok(terms::table
         .select(diesel::dsl::max(terms::version))
