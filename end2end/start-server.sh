@@ -23,6 +23,7 @@ create policy@example.org POLICYMANAGER "Pat Policy"
 create partner@example.org AUTH_PARTNER "Rita Relying"
 create locked@example.org POLICYMANAGER "Lou Locked"
 create reset@example.org POLICYMANAGER "Remy Reset"
+create twofa@example.org POLICYMANAGER "Toni Twofactor"
 # Mail goes to a real SMTP server on this machine writing a maildir the journeys read (the
 # password-reset link). It lives as long as the portal: exec keeps this shell's pid, and a
 # watchdog ends the sink when that pid is gone. A sink left by an earlier run is ended first.

@@ -56,9 +56,18 @@ pub fn session() -> Option<Session> {
         .and_then(|s| s.0)
 }
 
-/// The signed-in caller, or 401; 403 while the account has new terms of use to accept (the
-/// pages send it to `/terms` first; this holds the same for a direct call).
+/// The signed-in caller, or 401; 403 while the account has new terms of use to accept or a
+/// second factor its role needs to set up (the pages send it to `/terms` or
+/// `/account/two-factor` first; this holds the same for a direct call).
 pub fn require_user() -> Result<CurrentUser, AppError> {
+    let user = user_with_terms()?;
+    if user.two_factor_setup_needed {
+        return Err(fail_status(domain::account::two_factor_setup_needed()));
+    }
+    Ok(user)
+}
+
+fn user_with_terms() -> Result<CurrentUser, AppError> {
     let user = signed_in_user()?;
     if user.terms_to_accept.is_some() {
         return Err(fail_status(domain::account::terms_not_accepted()));
@@ -118,6 +127,12 @@ impl Caller {
     /// accepting the terms.
     pub fn before_terms() -> Result<Caller, AppError> {
         signed_in_user().map(Caller::of).map_err(fail)
+    }
+
+    /// Any signed-in caller that accepted the terms, even one with a second factor still to
+    /// set up: only for setting it up.
+    pub fn before_second_factor() -> Result<Caller, AppError> {
+        user_with_terms().map(Caller::of).map_err(fail)
     }
 }
 
@@ -242,6 +257,20 @@ where
 {
     let state = state()?;
     domain::db::run(&state.pool, f).await
+}
+
+/// The value of the request's cookie `name`, if sent.
+pub fn cookie(name: &str) -> Option<String> {
+    parts().and_then(|p| {
+        p.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    })
 }
 
 /// Set a response header.

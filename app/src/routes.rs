@@ -27,6 +27,7 @@ use crate::pages::device::{
     chips::MyChipsPage,
     provider::{MyDevicesPage, MySbiPage, MySbisPage},
 };
+use crate::pages::login::LoginVerifyPage;
 use crate::pages::partner::{profile::PartnerProfilePage, signup::SignUpPage};
 use crate::pages::password::{ForgotPasswordPage, ResetPasswordPage};
 use crate::pages::policy::{
@@ -37,6 +38,7 @@ use crate::pages::policy::{
     new::NewPolicyPage,
 };
 use crate::pages::terms::TermsPage;
+use crate::pages::two_factor::TwoFactorPage;
 use crate::pages::{
     account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
     notifications::NotificationsPage, setup::SetupPage,
@@ -126,11 +128,11 @@ pages! {
         "/setup" => SetupRoute(SetupPage),
         "/forgot-password" => ForgotPasswordRoute(ForgotPasswordPage),
         "/reset-password" => ResetPasswordRoute(ResetPasswordPage),
+        "/login/verify" => LoginVerifyRoute(LoginVerifyPage),
     }
     // Every role's first page after signing in.
     home {
         "/" => DashboardRoute(Dashboard),
-        "/terms" => TermsRoute(TermsPage),
     }
     // Partner admins.
     operator {
@@ -159,9 +161,12 @@ pages! {
         "/policies/new" => NewPolicyRoute(NewPolicyPage),
         "/policies/:id" => PolicyRoute(PolicyPage),
     }
-    // Partners and providers, and every account's own pages.
+    // Partners and providers, and every account's own pages (the terms and the second
+    // factor's set-up included: rarely seen, so not in every dashboard's first load).
     partner {
         "/account" => AccountRoute(AccountPage),
+        "/account/two-factor" => TwoFactorRoute(TwoFactorPage),
+        "/terms" => TermsRoute(TermsPage),
         "/notifications" => NotificationsRoute(NotificationsPage),
         "/partner" => PartnerProfileRoute(PartnerProfilePage),
         "/partner/certificate" => MyCertificateRoute(MyCertificatePage),

@@ -32,6 +32,19 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// eSignet sync is configured: client pages say whether eSignet has each client.
     pub esignet_enabled: bool,
+    /// Partner admins and policy managers must sign in with a second factor.
+    pub two_factor_required: bool,
+}
+
+impl AppState {
+    /// Whether an account with these roles must sign in with a second factor.
+    pub fn two_factor_required_for(&self, roles: &[domain::Role]) -> bool {
+        use domain::Role;
+        self.two_factor_required
+            && roles
+                .iter()
+                .any(|r| matches!(r, Role::PartnerAdmin | Role::PolicyManager))
+    }
 }
 
 /// Service tokens seen valid in the last few seconds. Only valid tokens are kept (random

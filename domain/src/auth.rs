@@ -2,6 +2,7 @@
 
 use crate::account::{self, CurrentUser};
 use crate::audit::{self, Actor};
+use crate::cert::seal::MasterKey;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::session::{self, SessionPolicy};
@@ -16,6 +17,10 @@ pub const INVALID_CREDENTIALS: &str = "Email or password is incorrect.";
 pub struct LoginOutcome {
     /// Token and user on success.
     pub result: AppResult<(String, CurrentUser)>,
+    /// The password was right and the account has a second factor: no session yet, `result`
+    /// is `PMS_AUTH_SECOND_FACTOR` and this token (for a short-lived cookie) goes with the
+    /// code to [`verify_second_factor`].
+    pub challenge: Option<String>,
     /// Milliseconds to wait before answering (throttling); spent by the async caller.
     pub delay_ms: u64,
 }
@@ -48,23 +53,38 @@ pub fn login(
     sessions: &SessionPolicy,
     limits: &ThrottlePolicy,
 ) -> LoginOutcome {
-    match login_inner(conn, email, password, client, sessions, limits) {
-        Ok(Ok(ok)) => LoginOutcome {
-            result: Ok(ok),
-            delay_ms: 0,
-        },
-        Ok(Err((err, delay_ms))) => LoginOutcome {
-            result: Err(err),
-            delay_ms,
-        },
-        Err(err) => LoginOutcome {
-            result: Err(err),
-            delay_ms: 0,
-        },
+    outcome(login_inner(conn, email, password, client, sessions, limits))
+}
+
+fn outcome(attempt: AppResult<Attempt>) -> LoginOutcome {
+    let (result, challenge, delay_ms) = match attempt {
+        Ok(Ok(Step::Session(token, user))) => (Ok((token, user)), None, 0),
+        Ok(Ok(Step::SecondFactor(challenge))) => (Err(second_factor()), Some(challenge), 0),
+        Ok(Err((err, delay_ms))) => (Err(err), None, delay_ms),
+        Err(err) => (Err(err), None, 0),
+    };
+    LoginOutcome {
+        result,
+        challenge,
+        delay_ms,
     }
 }
 
-type Attempt = Result<(String, CurrentUser), (AppError, u64)>;
+/// Where a sign-in attempt got to.
+enum Step {
+    Session(String, CurrentUser),
+    SecondFactor(String),
+}
+
+type Attempt = Result<Step, (AppError, u64)>;
+
+fn second_factor() -> AppError {
+    AppError::new(
+        ErrorKind::Unauthenticated,
+        "PMS_AUTH_SECOND_FACTOR",
+        "Enter the code from your authenticator app.",
+    )
+}
 
 fn login_inner(
     conn: &mut AnyConnection,
@@ -122,9 +142,96 @@ fn login_inner(
             0,
         )));
     }
+    if account::two_factor_on(conn, &row.id)? {
+        let challenge = crate::db::write_tx(conn, |conn| account::open_challenge(conn, &row.id))?;
+        return Ok(Ok(Step::SecondFactor(challenge)));
+    }
     let user = account::load_user(conn, &row.id)?.ok_or_else(invalid)?;
-    let token = start_session(conn, &actor, &row.id, client, &acct_key, sessions)?;
-    Ok(Ok((token, user)))
+    let how = json!({ "ip": client.ip });
+    let token = start_session(conn, &actor, &row.id, client, &acct_key, sessions, how)?;
+    Ok(Ok(Step::Session(token, user)))
+}
+
+fn challenge_gone() -> AppError {
+    AppError::new(
+        ErrorKind::Unauthenticated,
+        "PMS_2FA_CHALLENGE_EXPIRED",
+        "This sign-in has expired or had too many wrong codes. Sign in again with your password.",
+    )
+}
+
+/// The code step of a sign-in: the challenge from [`login`] and a code from the account's
+/// authenticator app (or a recovery code). A wrong code counts as a failed sign-in (the same
+/// throttle and lock as a wrong password) and spends the challenge after a few tries.
+pub fn verify_second_factor(
+    conn: &mut AnyConnection,
+    key: &MasterKey,
+    challenge: &str,
+    code: &str,
+    client: &ClientInfo,
+    sessions: &SessionPolicy,
+    limits: &ThrottlePolicy,
+) -> LoginOutcome {
+    outcome(second_factor_inner(
+        conn, key, challenge, code, client, sessions, limits,
+    ))
+}
+
+fn second_factor_inner(
+    conn: &mut AnyConnection,
+    key: &MasterKey,
+    challenge: &str,
+    code: &str,
+    client: &ClientInfo,
+    sessions: &SessionPolicy,
+    limits: &ThrottlePolicy,
+) -> AppResult<Attempt> {
+    let Some(account_id) = account::challenge_account(conn, challenge)? else {
+        return Ok(Err((challenge_gone(), 0)));
+    };
+    let row = account::find_by_id(conn, &account_id)?.filter(|r| r.active);
+    let Some(row) = row else {
+        return Ok(Err((challenge_gone(), 0)));
+    };
+    let acct_key = throttle::account_key(&row.email);
+    let addr_key = client.ip.as_deref().map(throttle::address_key);
+    let mut keys = vec![acct_key.clone()];
+    keys.extend(addr_key.clone());
+    if let Err(locked) = throttle::check(conn, &keys) {
+        return Ok(Err((locked, 0)));
+    }
+    let actor = Actor {
+        id: Some(row.id.clone()),
+        email: Some(row.email.clone()),
+        request_id: client.request_id.clone(),
+    };
+    let proof = crate::db::write_tx(conn, |conn| {
+        account::prove(conn, key, challenge, &row, code.trim())
+    })?;
+    let Some(proof) = proof else {
+        let failure = record_failure(
+            conn,
+            &actor,
+            &row.email,
+            client,
+            &acct_key,
+            addr_key.as_deref(),
+            limits,
+        )?;
+        let err = if failure.0.code == "PMS_AUTH_LOCKED" {
+            failure.0
+        } else {
+            account::invalid_code()
+        };
+        return Ok(Err((err, failure.1)));
+    };
+    let user = account::load_user(conn, &row.id)?.ok_or_else(invalid)?;
+    let how = json!({ "ip": client.ip, "second_factor": match proof {
+        account::Proof::Code => "code",
+        account::Proof::RecoveryCode => "recovery_code",
+    } });
+    let token = start_session(conn, &actor, &row.id, client, &acct_key, sessions, how)?;
+    Ok(Ok(Step::Session(token, user)))
 }
 
 /// A failed sign-in: counted against the account and address keys and audited; returns the
@@ -175,6 +282,7 @@ fn start_session(
     client: &ClientInfo,
     acct_key: &str,
     sessions: &SessionPolicy,
+    details: serde_json::Value,
 ) -> AppResult<String> {
     crate::db::write_tx(conn, |conn| {
         throttle::reset(conn, acct_key)?;
@@ -185,14 +293,7 @@ fn start_session(
             client.user_agent.as_deref(),
             sessions,
         )?;
-        audit::record(
-            conn,
-            actor,
-            "LOGIN",
-            "account",
-            account_id,
-            json!({ "ip": client.ip }),
-        )?;
+        audit::record(conn, actor, "LOGIN", "account", account_id, details)?;
         Ok::<_, AppError>(token)
     })
 }

@@ -392,6 +392,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     terms,
     terms_acceptances,
+    two_factors,
+    recovery_codes,
+    sign_in_challenges,
     sessions,
     login_throttle,
     audit_log,
@@ -672,6 +675,35 @@ diesel::table! {
         accepted_at -> BigInt,
     }
 }
+diesel::table! {
+    two_factors (account_id) {
+        account_id -> Text,
+        secret_sealed -> Binary,
+        created_at -> BigInt,
+        confirmed_at -> Nullable<BigInt>,
+        last_step -> BigInt,
+    }
+}
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Text,
+        account_id -> Text,
+        created_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+diesel::table! {
+    sign_in_challenges (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        failures -> Integer,
+    }
+}
+diesel::joinable!(two_factors -> accounts (account_id));
+diesel::joinable!(recovery_codes -> accounts (account_id));
+diesel::joinable!(sign_in_challenges -> accounts (account_id));
 diesel::joinable!(password_resets -> accounts (account_id));
 diesel::joinable!(terms_acceptances -> accounts (account_id));
 diesel::joinable!(terms_acceptances -> terms (version));

@@ -140,6 +140,17 @@ pub fn authenticate(
     token: &str,
     policy: &SessionPolicy,
 ) -> AppResult<Option<Session>> {
+    authenticate_with(conn, token, policy, true)
+}
+
+/// [`authenticate`], where `touch` says whether the request counts as use of the session
+/// (the browser's own background checks do not, or an open tab would never go idle).
+pub fn authenticate_with(
+    conn: &mut AnyConnection,
+    token: &str,
+    policy: &SessionPolicy,
+    touch: bool,
+) -> AppResult<Option<Session>> {
     // A token of the wrong shape cannot exist; skip the query.
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
@@ -170,7 +181,7 @@ pub fn authenticate(
         return Ok(None);
     };
     // Write the idle clock at most once a minute: reads stay reads.
-    if now - last_seen > 60_000 {
+    if touch && now - last_seen > 60_000 {
         diesel::update(sessions::table.find(&hash))
             .set(sessions::last_seen_at.eq(now))
             .execute(conn)?;
@@ -297,4 +308,39 @@ pub fn end_own(
             serde_json::json!({ "session": id }),
         )
     })
+}
+
+/// The session's idle deadline as the browser's warning reads it (server times).
+pub fn clock_of(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    policy: &SessionPolicy,
+) -> AppResult<Option<crate::account::SessionClock>> {
+    let row: Option<(i64, i64)> = sessions::table
+        .find(token_hash)
+        .select((sessions::last_seen_at, sessions::expires_at))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(seen, expires)| crate::account::SessionClock {
+        now_ms: clock::now_ms(),
+        idle_deadline_ms: (seen + policy.idle_ms).min(expires),
+        idle_ms: policy.idle_ms,
+    }))
+}
+
+/// "Stay signed in": the session counts as used now; returns its new clock.
+pub fn keep_alive(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    policy: &SessionPolicy,
+) -> AppResult<Option<crate::account::SessionClock>> {
+    let now = clock::now_ms();
+    diesel::update(
+        sessions::table
+            .find(token_hash)
+            .filter(sessions::last_seen_at.gt(now - policy.idle_ms)),
+    )
+    .set(sessions::last_seen_at.eq(now))
+    .execute(conn)?;
+    clock_of(conn, token_hash, policy)
 }

@@ -300,7 +300,7 @@ fn deactivated_accounts_cannot_sign_in_and_lose_their_sessions() {
         .expect("login");
     let actor = Actor::account(&admin.id, &admin.email);
 
-    let self_err = account::deactivate_operator(&mut conn, &actor, &admin.id).expect_err("self");
+    let self_err = account::deactivate_account(&mut conn, &actor, &admin.id).expect_err("self");
     assert_eq!(self_err.code, "PMS_ACCOUNT_SELF");
 
     // Resolved once, so the deactivation must also drop the process's resolved session.
@@ -309,7 +309,7 @@ fn deactivated_accounts_cannot_sign_in_and_lose_their_sessions() {
             .expect("q")
             .is_some()
     );
-    let done = account::deactivate_operator(&mut conn, &actor, &pm.id).expect("deactivate");
+    let done = account::deactivate_account(&mut conn, &actor, &pm.id).expect("deactivate");
     assert!(!done.active);
     assert!(
         session::authenticate(&mut conn, &token, &SessionPolicy::default())
@@ -321,10 +321,10 @@ fn deactivated_accounts_cannot_sign_in_and_lose_their_sessions() {
         .result
         .expect_err("inactive");
     assert_eq!(err.code, "PMS_AUTH_ACCOUNT_INACTIVE");
-    let twice = account::deactivate_operator(&mut conn, &actor, &pm.id).expect_err("twice");
+    let twice = account::deactivate_account(&mut conn, &actor, &pm.id).expect_err("twice");
     assert_eq!(twice.code, "PMS_ACCOUNT_INACTIVE");
 
-    account::reactivate_operator(&mut conn, &actor, &pm.id).expect("reactivate");
+    account::reactivate_account(&mut conn, &actor, &pm.id).expect("reactivate");
     login(&mut conn, "pm@example.org", PASSWORD, "10.0.0.1")
         .result
         .expect("login again");
@@ -341,14 +341,25 @@ fn deactivated_accounts_cannot_sign_in_and_lose_their_sessions() {
         .expect("row");
     assert_eq!(deact.actor_id.as_deref(), Some(admin.id.as_str()));
 
-    // Partner accounts are not managed here.
+    // Partner accounts are locked and unlocked the same way; an unknown id is not found.
     let partner = account::create(
         &mut conn,
         &Actor::system(),
         &new_account("rp@example.org", &[Role::AuthPartner]),
     )
     .expect("p");
-    let err = account::deactivate_operator(&mut conn, &actor, &partner.id).expect_err("partner");
+    let locked = account::deactivate_account(&mut conn, &actor, &partner.id).expect("lock");
+    assert!(!locked.active);
+    let refused = login(&mut conn, "rp@example.org", PASSWORD, "10.0.0.7");
+    assert_eq!(
+        refused.result.expect_err("locked").code,
+        "PMS_AUTH_ACCOUNT_INACTIVE"
+    );
+    account::reactivate_account(&mut conn, &actor, &partner.id).expect("unlock");
+    assert!(login(&mut conn, "rp@example.org", PASSWORD, "10.0.0.7")
+        .result
+        .is_ok());
+    let err = account::deactivate_account(&mut conn, &actor, "nobody").expect_err("unknown");
     assert_eq!(err.kind, ErrorKind::NotFound);
 }
 
@@ -476,7 +487,7 @@ fn changing_the_password_checks_the_old_one_and_ends_other_sessions() {
 }
 
 #[test]
-fn operator_list_pages_filters_and_sorts_on_the_server() {
+fn the_account_list_pages_filters_and_sorts_on_the_server() {
     let db = TestDb::new();
     let mut conn = db.conn();
     for i in 0..25 {
@@ -499,7 +510,7 @@ fn operator_list_pages_filters_and_sorts_on_the_server() {
     )
     .expect("p");
 
-    let first = account::list_operators(
+    let first = account::list_accounts(
         &mut conn,
         &AccountQuery {
             page_size: Some(10),
@@ -508,11 +519,11 @@ fn operator_list_pages_filters_and_sorts_on_the_server() {
         },
     )
     .expect("list");
-    assert_eq!(first.total, 25, "partner accounts are not listed");
+    assert_eq!(first.total, 26, "operators and partners");
     assert_eq!(first.items.len(), 10);
     assert_eq!(first.items[0].email, "op00@example.org");
     assert_eq!(first.page_count(), 3);
-    let last = account::list_operators(
+    let last = account::list_accounts(
         &mut conn,
         &AccountQuery {
             page: Some(3),
@@ -522,10 +533,11 @@ fn operator_list_pages_filters_and_sorts_on_the_server() {
         },
     )
     .expect("list");
-    assert_eq!(last.items.len(), 5);
+    assert_eq!(last.items.len(), 6);
     assert_eq!(last.items[4].email, "op24@example.org");
+    assert_eq!(last.items[5].email, "partner@example.org");
 
-    let pms = account::list_operators(
+    let pms = account::list_accounts(
         &mut conn,
         &AccountQuery {
             role: Some(Role::PolicyManager),
@@ -539,7 +551,7 @@ fn operator_list_pages_filters_and_sorts_on_the_server() {
         .iter()
         .all(|a| a.roles == vec![Role::PolicyManager]));
 
-    let text = account::list_operators(
+    let text = account::list_accounts(
         &mut conn,
         &AccountQuery {
             q: Some("OP1".into()),
@@ -551,7 +563,7 @@ fn operator_list_pages_filters_and_sorts_on_the_server() {
     assert_eq!(text.total, 10);
     assert_eq!(text.items[0].email, "op19@example.org");
 
-    let none = account::list_operators(
+    let none = account::list_accounts(
         &mut conn,
         &AccountQuery {
             role: Some(Role::AuthPartner),
@@ -559,7 +571,8 @@ fn operator_list_pages_filters_and_sorts_on_the_server() {
         },
     )
     .expect("list");
-    assert_eq!(none.total, 0);
+    assert_eq!(none.total, 1);
+    assert_eq!(none.items[0].roles, vec![Role::AuthPartner]);
 }
 
 #[test]

@@ -130,12 +130,12 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
   const receiverPages = receivers.items.slice(0, 1).map((r: { id: string }) => `/admin/events/${r.id}`);
 
   const roles: Role[] = [
-    { name: 'anonymous', ctx: anonymous, pages: ['/login', '/signup', '/forgot-password', '/reset-password?token=not-a-token'] },
+    { name: 'anonymous', ctx: anonymous, pages: ['/login', '/signup', '/forgot-password', '/reset-password?token=not-a-token', '/login/verify'] },
     {
       name: 'partner admin',
       ctx: admin,
       pages: [
-        '/', '/account', '/notifications', '/admin/inbox', '/admin/accounts', '/admin/partners',
+        '/', '/account', '/account/two-factor', '/notifications', '/admin/inbox', '/admin/accounts', '/admin/partners',
         '/admin/partners/new', `/admin/partners/smoke-rp-${suffix}`, '/admin/audit',
         '/admin/events', ...receiverPages,
         '/admin/certificates', '/admin/devices', '/admin/policy-requests', '/admin/api-keys',
@@ -147,13 +147,13 @@ test('every page of every role hydrates cleanly on a fresh load, three times', a
     {
       name: 'policy manager',
       ctx: pm,
-      pages: ['/', '/account', '/notifications', '/policies', '/policies/groups', '/policies/new',
+      pages: ['/', '/account', '/account/two-factor', '/notifications', '/policies', '/policies/groups', '/policies/new',
         `/policies/${live.summary.id}`, `/policies/${draft.summary.id}`],
     },
     {
       name: 'relying party',
       ctx: rp,
-      pages: ['/', '/account', '/notifications', '/partner', '/partner/certificate', '/partner/policies',
+      pages: ['/', '/account', '/account/two-factor', '/notifications', '/partner', '/partner/certificate', '/partner/policies',
         `/partner/policies/${live.summary.id}`, '/partner/policy-requests', '/partner/api-keys',
         '/partner/oidc-clients', '/terms'],
     },

@@ -219,6 +219,15 @@ pub struct Config {
         global = true
     )]
     pub session_idle_minutes: i64,
+    /// Partner admins and policy managers must sign in with a second factor (an authenticator
+    /// app): without one they are sent to set it up before anything else.
+    #[arg(
+        long,
+        env = "PMS_TWO_FACTOR_REQUIRED",
+        default_value_t = false,
+        global = true
+    )]
+    pub two_factor_required: bool,
     /// Hours after sign-in after which a session ends regardless of use.
     #[arg(
         long,

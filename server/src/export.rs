@@ -147,7 +147,8 @@ fn error(err: AppError) -> Response {
 }
 
 /// The caller may export a list of these roles: signed in (401), holding one (403), and
-/// with the current terms of use accepted (403), as for every server function.
+/// with the current terms of use accepted and any second factor its role needs set up (403),
+/// as for every server function.
 fn allowed(
     session: Option<domain::session::Session>,
     roles: &[Role],
@@ -158,6 +159,9 @@ fn allowed(
     }
     if session.user.terms_to_accept.is_some() {
         return Err(domain::account::terms_not_accepted());
+    }
+    if session.user.two_factor_setup_needed {
+        return Err(domain::account::two_factor_setup_needed());
     }
     Ok(session)
 }

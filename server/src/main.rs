@@ -406,6 +406,7 @@ fn app_state(
             .esignet_url
             .as_deref()
             .is_some_and(|u| !u.trim().is_empty()),
+        two_factor_required: config.two_factor_required,
     }
 }
 

@@ -19,6 +19,12 @@ fn is_public_static(path: &str) -> bool {
         || path == "/favicon.ico"
 }
 
+/// Calls the browser makes on its own (the bell's refresh, the idle warning's check): they do
+/// not count as use of the session.
+fn is_background(path: &str) -> bool {
+    path == "/api/notifications/bell" || path == "/api/account/session_clock"
+}
+
 fn cookie_token(req: &Request<Body>) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
@@ -47,8 +53,9 @@ pub async fn session_layer(
     let session = match token {
         Some(token) => {
             let policy = state.sessions;
+            let touch = !is_background(req.uri().path());
             match domain::db::run(&state.pool, move |conn| {
-                domain::session::authenticate(conn, &token, &policy)
+                domain::session::authenticate_with(conn, &token, &policy, touch)
             })
             .await
             {
@@ -61,6 +68,12 @@ pub async fn session_layer(
         }
         None => None,
     };
+    // The portal's setting decides whether the account must set up a second factor first.
+    let session = session.map(|mut s| {
+        s.user.two_factor_setup_needed =
+            !s.user.two_factor && state.two_factor_required_for(&s.user.roles);
+        s
+    });
     req.extensions_mut().insert(RequestSession(session));
     let mut res = next.run(req).await;
     let headers = res.headers_mut();

@@ -35,10 +35,20 @@ fn harness_with_certs(
     secure: bool,
     adjust: impl FnOnce(&mut domain::cert::signing::CertConfig),
 ) -> Harness {
+    harness_from(sessions, secure, adjust, |_| {})
+}
+
+/// A harness whose shared state `tweak` changes (a setting on).
+fn harness_from(
+    sessions: SessionPolicy,
+    secure: bool,
+    adjust: impl FnOnce(&mut domain::cert::signing::CertConfig),
+    tweak: impl FnOnce(&mut AppState),
+) -> Harness {
     let mut certs = domain::cert::signing::CertConfig::new(test_master_key());
     adjust(&mut certs);
     let db = TestDb::new();
-    let state = AppState {
+    let mut state = AppState {
         pool: db.pool.clone(),
         sessions,
         throttle: ThrottlePolicy::default(),
@@ -51,7 +61,9 @@ fn harness_with_certs(
         mail_enabled: false,
         public_url: Arc::from("http://127.0.0.1:3000"),
         esignet_enabled: true,
+        two_factor_required: false,
     };
+    tweak(&mut state);
     {
         let mut conn = db.conn();
         domain::cert::signing::ensure_signing_cas(&mut conn, &state.certs.master_key)
@@ -4390,6 +4402,19 @@ mod authz {
         ("/api/terms/accept", Who::Signed, SELF),
         ("/api/terms/publish", Who::Roles(ADMIN), ANY),
         ("/api/accounts/force_reset", Who::Roles(ADMIN), ANY),
+        (
+            "/api/login/verify",
+            Who::Public,
+            "needs the sign-in's challenge; once",
+        ),
+        ("/api/account/two_factor", Who::Signed, SELF),
+        ("/api/account/session_clock", Who::Public, SELF),
+        ("/api/account/session_clock/extend", Who::Signed, SELF),
+        ("/api/account/two_factor/begin", Who::Signed, SELF),
+        ("/api/account/two_factor/confirm", Who::Signed, SELF),
+        ("/api/account/two_factor/recovery_codes", Who::Signed, SELF),
+        ("/api/account/two_factor/disable", Who::Signed, SELF),
+        ("/api/accounts/reset_two_factor", Who::Roles(ADMIN), ANY),
         ("/api/certificates/signing_cas", Who::Signed, ANY),
         ("/api/devices/types", Who::Signed, ANY),
         ("/api/partners/me", Who::Signed, OWN),
@@ -4405,7 +4430,7 @@ mod authz {
         (
             "/api/accounts/status",
             Who::Roles(ADMIN),
-            "operator accounts",
+            "any account but the caller's own",
         ),
         ("/api/partners", Who::Roles(ADMIN), ANY),
         ("/api/partners/detail", Who::Roles(ADMIN), ANY),
@@ -4738,6 +4763,9 @@ mod authz {
 
 #[path = "http/identity.rs"]
 mod identity;
+
+#[path = "http/two_factor.rs"]
+mod two_factor;
 
 #[path = "http/mosip.rs"]
 mod mosip;

@@ -1,6 +1,6 @@
 //! Server functions for password reset, terms of use and the caller's own sessions.
 
-use domain::account::{AccountSession, Terms, TermsStatus};
+use domain::account::{AccountSession, SessionClock, Terms, TermsStatus};
 use domain::AppError;
 use leptos::prelude::*;
 
@@ -82,6 +82,25 @@ pub async fn my_sessions() -> Result<Vec<AccountSession>, AppError> {
 pub async fn end_my_session(id: String) -> Result<(), AppError> {
     guard::signed_in(move |conn, me| domain::session::end_own(conn, &me.actor, &me.user.id, &id))
         .await
+}
+
+/// The session's idle deadline, for the warning before it ends (None when signed out). Not
+/// counted as use of the session (see the server's session layer).
+#[server(endpoint = "account/session_clock")]
+pub async fn get_session_clock() -> Result<Option<SessionClock>, AppError> {
+    let policy = guard::state()?.sessions;
+    let Some(session) = guard::session() else {
+        return Ok(None);
+    };
+    guard::open(move |conn| domain::session::clock_of(conn, &session.token_hash, &policy)).await
+}
+
+/// "Stay signed in": the session counts as used now; returns its new deadline.
+#[server(endpoint = "account/session_clock/extend")]
+pub async fn stay_signed_in() -> Result<Option<SessionClock>, AppError> {
+    let policy = guard::state()?.sessions;
+    let session = guard::session().ok_or_else(|| fail(AppError::unauthenticated()))?;
+    guard::open(move |conn| domain::session::keep_alive(conn, &session.token_hash, &policy)).await
 }
 
 /// The current terms and the caller's acceptance. Open to an account that has not accepted

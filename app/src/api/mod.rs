@@ -19,6 +19,7 @@ pub mod identity;
 pub mod partners;
 pub mod policies;
 pub mod triage;
+pub mod two_factor;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn session_cookie(value: &str, secure: bool, clear: bool) -> String {
@@ -58,6 +59,13 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     drop(permit);
     if outcome.delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(outcome.delay_ms)).await;
+    }
+    if let Some(challenge) = outcome.challenge {
+        // The password was right; the code comes next, on its own page.
+        two_factor::set_challenge_cookie(&challenge, state.secure_cookies);
+        let next = crate::util::encode_query(next.as_deref().unwrap_or_default());
+        leptos_axum::redirect(&format!("/login/verify?next={next}"));
+        return Ok(());
     }
     let (token, _user) = outcome.result.map_err(fail)?;
     guard::set_header(
@@ -155,7 +163,7 @@ pub async fn setup_admin(
     Ok(())
 }
 
-/// Operator accounts (PARTNER_ADMIN only).
+/// Accounts, operators and partners (PARTNER_ADMIN only).
 #[server(endpoint = "accounts")]
 pub async fn list_accounts(
     #[server(default)] query: AccountQuery,
@@ -195,14 +203,14 @@ pub async fn create_operator(
     .await
 }
 
-/// Deactivate (`active = false`) or reactivate an operator account (PARTNER_ADMIN only).
+/// Lock (`active = false`) or unlock an account, operator or partner (PARTNER_ADMIN only).
 #[server(endpoint = "accounts/status")]
 pub async fn set_account_active(id: String, active: bool) -> Result<AccountView, AppError> {
     guard::call(guard::ADMIN, move |conn, me| {
         if active {
-            domain::account::reactivate_operator(conn, &me.actor, &id)
+            domain::account::reactivate_account(conn, &me.actor, &id)
         } else {
-            domain::account::deactivate_operator(conn, &me.actor, &id)
+            domain::account::deactivate_account(conn, &me.actor, &id)
         }
     })
     .await

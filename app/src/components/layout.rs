@@ -96,6 +96,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <Bell bell/>
         </header>
         <main id="main" class="content">{children()}</main>
+        <crate::components::idle::IdleWarning/>
     }
 }
 
@@ -206,6 +207,9 @@ fn Nav(user: CurrentUser) -> impl IntoView {
     }
 }
 
+/// Where an account sets up its second factor.
+const TWO_FACTOR_PATH: &str = "/account/two-factor";
+
 /// Render `view` for a signed-in caller holding one of `roles` (any signed-in caller when
 /// empty); otherwise send to sign-in or show 403.
 #[component]
@@ -231,6 +235,11 @@ where
                             Ok(Some(user)) if user.terms_to_accept.is_some() && location.pathname.get_untracked() != "/terms" => {
                                 let next = crate::util::encode_query(&here());
                                 view! { <Redirect path=format!("/terms?next={next}")/> }.into_any()
+                            }
+                            // Then a second factor the role needs, where it is set up.
+                            Ok(Some(user)) if user.two_factor_setup_needed && user.terms_to_accept.is_none() && location.pathname.get_untracked() != TWO_FACTOR_PATH => {
+                                let next = crate::util::encode_query(&here());
+                                view! { <Redirect path=format!("{TWO_FACTOR_PATH}?next={next}")/> }.into_any()
                             }
                             Ok(Some(user)) if roles.is_empty() || user.has_any(&roles) => view(user).into_any(),
                             Ok(Some(_)) => view! { <Forbidden/> }.into_any(),

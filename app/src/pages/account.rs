@@ -30,6 +30,8 @@ fn AccountBody(user: CurrentUser) -> impl IntoView {
             <dt>"Name"</dt><dd>{user.display_name.clone()}</dd>
             <dt>"Roles"</dt><dd>{user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</dd>
             <TermsFact/>
+            <dt>"Two-factor sign-in"</dt>
+            <dd data-testid="account-two-factor">{if user.two_factor { "On" } else { "Off" }}" " <A href="/account/two-factor">"Manage"</A></dd>
         </dl>
         <section class="panel narrow">
             <h2>"Change password"</h2>

@@ -14,3 +14,4 @@ pub mod password;
 pub mod policy;
 pub mod setup;
 pub mod terms;
+pub mod two_factor;

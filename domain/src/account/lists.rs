@@ -1,4 +1,4 @@
-//! The operators' accounts list, declared once (see [`crate::list`]).
+//! The accounts list, declared once (see [`crate::list`]).
 
 use super::{AccountQuery, AccountView};
 use crate::list::{declare, number, text};
@@ -6,7 +6,7 @@ use crate::page::Page;
 use crate::role::Role;
 
 declare! {
-    /// Operator accounts (`/admin/accounts`).
+    /// Every account, operators and partners (`/admin/accounts`).
     pub struct Accounts;
     query AccountQuery, row AccountView, out Page<AccountView>;
     name "accounts", path "/admin/accounts", roles &[Role::PartnerAdmin], default_sort "-created";
@@ -23,5 +23,5 @@ declare! {
         },
         sort: text(get, "sort"),
     };
-    run |conn, query| super::list_operators(conn, query);
+    run |conn, query| super::list_accounts(conn, query);
 }

@@ -18,6 +18,10 @@ pub use service::*;
 mod terms;
 #[cfg(feature = "server")]
 pub use terms::*;
+#[cfg(feature = "server")]
+mod two_factor;
+#[cfg(feature = "server")]
+pub use two_factor::*;
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -43,6 +47,13 @@ pub struct CurrentUser {
     /// portal (None: nothing to accept).
     #[serde(default)]
     pub terms_to_accept: Option<i32>,
+    /// The account signs in with a second factor (confirmed).
+    #[serde(default)]
+    pub two_factor: bool,
+    /// The account's roles need a second factor and it has none yet: it sets one up before
+    /// using the portal. Set per request from the portal's setting.
+    #[serde(default)]
+    pub two_factor_setup_needed: bool,
 }
 
 impl CurrentUser {
@@ -75,6 +86,41 @@ pub struct TermsStatus {
     pub current: Option<Terms>,
     /// The newest version the caller accepted, and when (RFC 3339 UTC).
     pub accepted: Option<(i32, String)>,
+}
+
+/// A session's idle deadline, for the browser's warning before it ends (server times, UTC ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClock {
+    /// The server's time when answering (the browser corrects its own clock by it).
+    pub now_ms: i64,
+    /// When the session ends unless used before (its absolute end if sooner).
+    pub idle_deadline_ms: i64,
+    /// The idle timeout.
+    pub idle_ms: i64,
+}
+
+/// The caller's second factor, as the account page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    /// Sign-in asks for a code.
+    pub enabled: bool,
+    /// When it was turned on, RFC 3339 UTC.
+    pub enabled_at: Option<String>,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: i64,
+    /// The account's roles need it: it cannot be turned off.
+    pub required: bool,
+}
+
+/// A second factor being set up: shown once, while the account confirms it with a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorEnrolment {
+    /// The shared secret in base32, grouped by four, for typing into an app.
+    pub secret: String,
+    /// The `otpauth://` address the QR code holds.
+    pub uri: String,
+    /// The QR code as an SVG document, drawn on the server.
+    pub qr_svg: String,
 }
 
 /// Shortest and longest terms text accepted.
@@ -112,6 +158,9 @@ pub struct AccountView {
     pub active: bool,
     /// Creation time, RFC 3339 UTC.
     pub created_at: String,
+    /// Signs in with a second factor (filled by the list).
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 /// Filters and sort for the accounts list.

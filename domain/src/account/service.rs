@@ -253,6 +253,15 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> AppResult<Option<
         .optional()?)
 }
 
+/// The account with this id, active or not.
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> AppResult<Option<AccountRow>> {
+    Ok(accounts::table
+        .find(id)
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 fn roles_of(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<Role>> {
     let names: Vec<String> = account_roles::table
         .filter(account_roles::account_id.eq(id))
@@ -274,12 +283,15 @@ pub fn load_user(conn: &mut AnyConnection, id: &str) -> AppResult<Option<Current
         Some(row) if row.active => {
             let roles = roles_of(conn, &row.id)?;
             let terms_to_accept = super::terms_to_accept(conn, &row.id)?;
+            let two_factor = super::two_factor_on(conn, &row.id)?;
             Ok(Some(CurrentUser {
                 id: row.id,
                 email: row.email,
                 display_name: row.display_name,
                 roles,
                 terms_to_accept,
+                two_factor,
+                two_factor_setup_needed: false,
             }))
         }
         _ => Ok(None),
@@ -294,6 +306,7 @@ fn view(row: AccountRow, roles: Vec<Role>) -> AccountView {
         roles,
         active: row.active,
         created_at: clock::rfc3339(row.created_at),
+        two_factor: false,
     }
 }
 
@@ -352,7 +365,7 @@ pub fn change_password(
     })
 }
 
-fn load_operator_target(conn: &mut AnyConnection, id: &str) -> AppResult<(AccountRow, Vec<Role>)> {
+fn load_target(conn: &mut AnyConnection, id: &str) -> AppResult<(AccountRow, Vec<Role>)> {
     let row: AccountRow = accounts::table
         .find(id)
         .select(AccountRow::as_select())
@@ -360,21 +373,18 @@ fn load_operator_target(conn: &mut AnyConnection, id: &str) -> AppResult<(Accoun
         .optional()?
         .ok_or_else(|| AppError::not_found("The account"))?;
     let roles = roles_of(conn, id)?;
-    if !roles.iter().any(|r| r.is_operator()) {
-        // Partner accounts follow their partner's lifecycle, not this screen.
-        return Err(AppError::not_found("The operator account"));
-    }
     Ok((row, roles))
 }
 
-/// Deactivate an operator account: it can no longer sign in and its sessions end.
-pub fn deactivate_operator(
+/// Lock (deactivate) an account, operator or partner: it can no longer sign in and its
+/// sessions end. Its partner, if any, keeps its own status.
+pub fn deactivate_account(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,
 ) -> AppResult<AccountView> {
     crate::db::write_tx(conn, |conn| {
-        let (row, roles) = load_operator_target(conn, id)?;
+        let (row, roles) = load_target(conn, id)?;
         if actor.id.as_deref() == Some(id) {
             return Err(AppError::new(
                 ErrorKind::Conflict,
@@ -415,14 +425,14 @@ pub fn deactivate_operator(
     })
 }
 
-/// Reactivate a deactivated operator account.
-pub fn reactivate_operator(
+/// Unlock (reactivate) a deactivated account.
+pub fn reactivate_account(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,
 ) -> AppResult<AccountView> {
     crate::db::write_tx(conn, |conn| {
-        let (row, roles) = load_operator_target(conn, id)?;
+        let (row, roles) = load_target(conn, id)?;
         if row.active {
             return Err(AppError::new(
                 ErrorKind::Conflict,
@@ -460,8 +470,8 @@ type Backend = <AnyConnection as diesel::Connection>::Backend;
 /// A boxed query on accounts.
 type Accounts<'a> = accounts::BoxedQuery<'a, Backend>;
 
-/// Operator accounts, paged, filtered and sorted on the server.
-pub fn list_operators(
+/// Accounts (operators and partners), paged, filtered and sorted on the server.
+pub fn list_accounts(
     conn: &mut AnyConnection,
     query: &AccountQuery,
 ) -> AppResult<Page<AccountView>> {
@@ -479,13 +489,11 @@ pub fn list_operators(
     Ok(Page::new(with_roles(conn, rows)?, total, page_no, size))
 }
 
-/// The operator roles the list shows: the one asked for (none when it is not an operator
-/// role), else every operator role.
+/// The roles the list shows: the one asked for, else every role.
 fn wanted_roles(query: &AccountQuery) -> Vec<&'static str> {
     match query.role {
-        Some(role) if role.is_operator() => vec![role.as_str()],
-        Some(_) => vec![],
-        None => Role::OPERATOR.iter().map(|r| r.as_str()).collect(),
+        Some(role) => vec![role.as_str()],
+        None => Role::ALL.iter().map(|r| r.as_str()).collect(),
     }
 }
 
@@ -545,6 +553,11 @@ fn with_roles(conn: &mut AnyConnection, rows: Vec<AccountRow>) -> AppResult<Vec<
         .filter(account_roles::account_id.eq_any(&ids))
         .select((account_roles::account_id, account_roles::role))
         .load(conn)?;
+    let with_factor: Vec<String> = crate::schema::two_factors::table
+        .filter(crate::schema::two_factors::account_id.eq_any(&ids))
+        .filter(crate::schema::two_factors::confirmed_at.is_not_null())
+        .select(crate::schema::two_factors::account_id)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -554,7 +567,11 @@ fn with_roles(conn: &mut AnyConnection, rows: Vec<AccountRow>) -> AppResult<Vec<
                 .filter_map(|(_, r)| Role::parse(r))
                 .collect();
             roles.sort();
-            view(row, roles)
+            let two_factor = with_factor.contains(&row.id);
+            AccountView {
+                two_factor,
+                ..view(row, roles)
+            }
         })
         .collect())
 }

@@ -275,6 +275,8 @@ mod tests {
             display_name: user.display_name,
             roles: user.roles,
             terms_to_accept: None,
+            two_factor: false,
+            two_factor_setup_needed: false,
         })
     }
 

@@ -385,5 +385,10 @@ pub fn sign_in(
     if !account::verify_password(&hash, password) || !active {
         return Ok(None);
     }
+    // A password alone is not enough for an account that signs in with a second factor;
+    // machines use client credentials.
+    if account::two_factor_on(conn, &id)? {
+        return Ok(None);
+    }
     Ok(account::load_user(conn, &id)?.map(Principal::Account))
 }

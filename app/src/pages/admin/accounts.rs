@@ -1,7 +1,8 @@
-//! Operator accounts (PARTNER_ADMIN): list with server-side paging, sorting and filtering whose
+//! Accounts (PARTNER_ADMIN): every account, operator or partner; list with server-side paging, sorting and filtering whose
 //! state lives in the URL, creation, deactivation, reactivation and forced password resets.
 
 use crate::api::identity::ForcePasswordReset;
+use crate::api::two_factor::ResetTwoFactor;
 use crate::api::{list_accounts, CreateOperator, SetAccountActive};
 use crate::components::filter::QueryParams;
 use crate::components::form::{form_error, Field, FormError};
@@ -31,32 +32,38 @@ fn query_from(q: &ParamsMap) -> AccountQuery {
 
 const LIST: ListState = ListState::of::<domain::account::Accounts>();
 
-/// The operator accounts (filtered, sorted, paged) and the form that creates one.
+/// The accounts (filtered, sorted, paged) and the form that creates an operator account.
 #[component]
 fn AccountsBody(me: CurrentUser) -> impl IntoView {
     let params = use_query_map();
     let create = ServerAction::<CreateOperator>::new();
     let set_active = ServerAction::<SetAccountActive>::new();
     let reset = ServerAction::<ForcePasswordReset>::new();
+    let reset_2fa = ServerAction::<ResetTwoFactor>::new();
     let accounts = Resource::new(
         move || {
             (
                 params.with(query_from),
                 create.version().get(),
                 set_active.version().get(),
+                reset_2fa.version().get(),
             )
         },
-        |(query, _, _)| list_accounts(query),
+        |(query, ..)| list_accounts(query),
     );
     let create_error = form_error(move || create.value().get());
-    let status_error =
-        Signal::derive(
-            move || match (set_active.value().get(), reset.value().get()) {
-                (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
-                _ => None,
-            },
-        );
+    let status_error = Signal::derive(move || {
+        match (
+            set_active.value().get(),
+            reset.value().get(),
+            reset_2fa.value().get(),
+        ) {
+            (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => Some(e),
+            _ => None,
+        }
+    });
     let reset_done = move || matches!(reset.value().get(), Some(Ok(())));
+    let reset_2fa_done = move || matches!(reset_2fa.value().get(), Some(Ok(())));
     let created = move || match create.value().get() {
         Some(Ok(a)) => Some(a.email),
         _ => None,
@@ -64,13 +71,14 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
     let me_id = me.id.clone();
 
     view! {
-        <h1>"Operator accounts"</h1>
-        <p class="muted">"Partner admins and policy managers. Partner accounts are created by partner sign-up."</p>
+        <h1>"Accounts"</h1>
+        <p class="muted">"Every account that signs in: partner admins and policy managers (created here) and partner accounts (created by partner sign-up). Deactivating locks an account out at once; reactivating lets it sign in again."</p>
 
         <AccountFilters/>
 
         <FormError error=status_error/>
         {move || reset_done().then(|| view! { <p class="notice" role="status" data-testid="reset-forced">"The password no longer works and the account's sessions ended. A link to choose a new one was mailed (or give one from pms admin reset-password)."</p> })}
+        {move || reset_2fa_done().then(|| view! { <p class="notice" role="status" data-testid="two-factor-reset">"The second factor was removed and the account's sessions ended. Where the role needs one, it sets up a new one at its next sign-in."</p> })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
             {
                 let me_id = me_id.clone();
@@ -78,7 +86,7 @@ fn AccountsBody(me: CurrentUser) -> impl IntoView {
                     let me_id = me_id.clone();
                     Suspend::new(async move {
                         match accounts.await {
-                            Ok(page) => view! { <AccountsTable page me_id set_active reset/> }.into_any(),
+                            Ok(page) => view! { <AccountsTable page me_id set_active reset reset_2fa/> }.into_any(),
                             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                         }
                     })
@@ -116,7 +124,7 @@ fn AccountFilters() -> impl IntoView {
             <label>"Role"
                 <select name="role" data-testid="filter-role" prop:value=q.get("role")>
                     <option value="">"Any"</option>
-                    {Role::OPERATOR.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    {Role::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                 </select>
             </label>
             <label>"Status"
@@ -138,6 +146,7 @@ fn AccountsTable(
     me_id: String,
     set_active: ServerAction<SetAccountActive>,
     reset: ServerAction<ForcePasswordReset>,
+    reset_2fa: ServerAction<ResetTwoFactor>,
 ) -> impl IntoView {
     let page_no = page.page;
     let pages = page.page_count();
@@ -153,6 +162,7 @@ fn AccountsTable(
                 <SortHeader state=LIST key="name" label="Name"/>
                 <th>"Roles"</th>
                 <th>"Status"</th>
+                <th>"Two-factor"</th>
                 <SortHeader state=LIST key="created" label="Created"/>
                 <th><span class="sr-only">"Actions"</span></th>
             </tr></thead>
@@ -165,10 +175,12 @@ fn AccountsTable(
                             <td>{a.display_name.clone()}</td>
                             <td>{a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")}</td>
                             <td><span class=if a.active { "badge ok" } else { "badge off" }>{if a.active { "Active" } else { "Deactivated" }}</span></td>
+                            <td data-testid="account-two-factor">{if a.two_factor { "On" } else { "Off" }}</td>
                             <td><Time at=a.created_at.clone()/></td>
                             <td>{(!is_me).then(|| view! {
                                 <StatusAction account=a.clone() action=set_active/>
                                 {a.active.then(|| view! { <ResetAction account=a.clone() action=reset/> })}
+                                {a.two_factor.then(|| view! { <TwoFactorResetAction account=a.clone() action=reset_2fa/> })}
                             })}</td>
                         </tr>
                     }
@@ -217,6 +229,24 @@ fn ResetAction(account: AccountView, action: ServerAction<ForcePasswordReset>) -
                 <p>{format!("Force {} to choose a new password? The current one stops working and their sessions end.", account.email)}</p>
                 <input type="hidden" name="id" value=account.id.clone()/>
                 <button type="submit" class="danger" data-testid="reset-confirm">"Yes, force a reset"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Reset a lost second factor, behind a disclosure like the other account actions.
+#[component]
+fn TwoFactorResetAction(
+    account: AccountView,
+    action: ServerAction<ResetTwoFactor>,
+) -> impl IntoView {
+    view! {
+        <details class="confirm">
+            <summary data-testid="two-factor-reset-toggle">"Reset two-factor"</summary>
+            <ActionForm action=action>
+                <p>{format!("Remove the second factor of {}? Their sessions end; they sign in with the password and set up a new one where the role needs it.", account.email)}</p>
+                <input type="hidden" name="id" value=account.id.clone()/>
+                <button type="submit" class="danger" data-testid="two-factor-reset-confirm">"Yes, reset two-factor"</button>
             </ActionForm>
         </details>
     }
