@@ -60,8 +60,8 @@ struct State {
     /// so a suspended laptop wakes up past its deadline.
     offset: Option<f64>,
     deadline: f64,
+    /// The one pending timer: each new one replaces it, so no stale timer lives on.
     timeout: Option<TimeoutHandle>,
-    interval: Option<IntervalHandle>,
 }
 
 impl Watch {
@@ -87,15 +87,12 @@ impl Watch {
     }
 
     fn stop(self) {
-        self.state.update_value(|s| {
+        self.state.try_update_value(|s| {
             if let Some(t) = s.timeout.take() {
                 t.clear();
             }
-            if let Some(i) = s.interval.take() {
-                i.clear();
-            }
         });
-        self.left.set(None);
+        self.left.try_set(None);
     }
 
     /// Ask the server for the deadline, then plan.
@@ -111,51 +108,52 @@ impl Watch {
     }
 
     fn adopt(self, clock: domain::account::SessionClock, resync: bool) {
-        self.state.update_value(|s| {
+        let now = Self::now();
+        let adopted = self.state.try_update_value(|s| {
             if resync || s.offset.is_none() {
-                s.offset = Some(clock.now_ms as f64 - Self::now());
+                s.offset = Some(clock.now_ms as f64 - now);
             }
             s.deadline = clock.idle_deadline_ms as f64;
         });
-        self.plan();
+        // A page left behind (its frame disposed) plans nothing.
+        if adopted.is_some() {
+            self.plan();
+        }
     }
 
-    fn remaining(self) -> f64 {
-        self.state
-            .with_value(|s| s.deadline - (Self::now() + s.offset.unwrap_or_default()))
-    }
-
-    /// Far from the end: look again when the warning is due. Near it: count down each second.
+    /// Far from the end: look again when the warning is due. Near it: show the time left and
+    /// plan again in a second (a chain of single timers, never an interval).
     fn plan(self) {
-        self.stop();
-        let remaining = self.remaining();
+        let Some(remaining) = self
+            .state
+            .try_with_value(|s| s.deadline - (Self::now() + s.offset.unwrap_or_default()))
+        else {
+            return;
+        };
         if remaining <= 0.0 {
             self.end();
         } else if remaining > WARN_MS {
+            self.left.try_set(None);
             self.after(remaining - WARN_MS, move || self.check());
         } else {
-            self.tick();
-            if let Ok(handle) =
-                set_interval_with_handle(move || self.tick(), std::time::Duration::from_secs(1))
-            {
-                self.state.update_value(|s| s.interval = Some(handle));
-            }
+            self.left.try_set(Some((remaining / 1000.0).ceil() as i64));
+            self.after(remaining.min(1_000.0), move || self.plan());
         }
     }
 
-    fn tick(self) {
-        let remaining = self.remaining();
-        if remaining <= 0.0 {
-            self.end();
-        } else {
-            self.left.set(Some((remaining / 1000.0).ceil() as i64));
-        }
-    }
-
+    /// Replace the pending timer with one running `f` after `ms`.
     fn after(self, ms: f64, f: impl FnOnce() + 'static) {
-        let wait = std::time::Duration::from_millis(ms.max(1_000.0) as u64);
-        if let Ok(handle) = set_timeout_with_handle(f, wait) {
-            self.state.update_value(|s| s.timeout = Some(handle));
+        let wait = std::time::Duration::from_millis(ms.max(50.0) as u64);
+        let Ok(handle) = set_timeout_with_handle(f, wait) else {
+            return;
+        };
+        let stored = self.state.try_update_value(|s| {
+            if let Some(old) = s.timeout.replace(handle) {
+                old.clear();
+            }
+        });
+        if stored.is_none() {
+            handle.clear();
         }
     }
 
