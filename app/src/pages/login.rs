@@ -68,7 +68,7 @@ pub fn LoginVerifyPage() -> impl IntoView {
                 <input type="hidden" name="next" prop:value=next/>
                 <button type="submit" class="primary" data-testid="verify-submit">"Verify"</button>
             </form>
-            <p class="muted"><a href="/login" rel="external" data-testid="verify-restart">"Start again with your password"</a></p>
+            <p class="muted"><a href="/login" data-testid="verify-restart">"Start again with your password"</a></p>
         </section>
     }
 }
