@@ -46,10 +46,11 @@ step "precompress assets" target/release/pms assets compress
 playwright() { (cd end2end && npx playwright test); }
 step "Playwright journeys" playwright
 # The same binary on PostgreSQL: its start-up, the smoke walk of every page of every role and
-# a journey per role (admin, policy manager, relying party, device and FTM providers).
+# a journey per role (admin, policy manager, relying party, device and FTM providers) and
+# two-factor sign-in.
 playwright_pg() {
   (cd end2end && E2E_DATABASE_URL="postgres://pms_test:pms_test@127.0.0.1:5432/postgres" \
-    npx playwright test auth.spec.ts policies.spec.ts relying-party.spec.ts devices.spec.ts zz-smoke.spec.ts)
+    npx playwright test auth.spec.ts policies.spec.ts relying-party.spec.ts devices.spec.ts two-factor.spec.ts zz-smoke.spec.ts)
 }
 step "Playwright journeys on PostgreSQL" playwright_pg
 step "MOSIP onboarder walk" scripts/mosip-compat.sh
