@@ -102,13 +102,10 @@ fn login_inner(
     {
         return Ok(Err((invalid(), 0)));
     }
-    let acct_key = throttle::account_key(&email);
-    let addr_key = client.ip.as_deref().map(throttle::address_key);
-    let mut keys = vec![acct_key.clone()];
-    keys.extend(addr_key.clone());
-    if let Err(locked) = throttle::check(conn, &keys) {
-        return Ok(Err((locked, 0)));
-    }
+    let (acct_key, addr_key) = match throttle_keys(conn, &email, client) {
+        Ok(keys) => keys,
+        Err(locked) => return Ok(Err((locked, 0))),
+    };
 
     let row = account::find_by_email(conn, &email)?;
     let verified = match &row {
@@ -193,13 +190,10 @@ fn second_factor_inner(
     let Some(row) = row else {
         return Ok(Err((challenge_gone(), 0)));
     };
-    let acct_key = throttle::account_key(&row.email);
-    let addr_key = client.ip.as_deref().map(throttle::address_key);
-    let mut keys = vec![acct_key.clone()];
-    keys.extend(addr_key.clone());
-    if let Err(locked) = throttle::check(conn, &keys) {
-        return Ok(Err((locked, 0)));
-    }
+    let (acct_key, addr_key) = match throttle_keys(conn, &row.email, client) {
+        Ok(keys) => keys,
+        Err(locked) => return Ok(Err((locked, 0))),
+    };
     let actor = Actor {
         id: Some(row.id.clone()),
         email: Some(row.email.clone()),
@@ -232,6 +226,20 @@ fn second_factor_inner(
     } });
     let token = start_session(conn, &actor, &row.id, client, &acct_key, sessions, how)?;
     Ok(Ok(Step::Session(token, user)))
+}
+
+/// The sign-in throttle's keys for this email and client, or the refusal while either is
+/// locked (password and code steps alike).
+fn throttle_keys(
+    conn: &mut AnyConnection,
+    email: &str,
+    client: &ClientInfo,
+) -> Result<(String, Option<String>), AppError> {
+    let acct_key = throttle::account_key(email);
+    let addr_key = client.ip.as_deref().map(throttle::address_key);
+    let mut keys = vec![acct_key.clone()];
+    keys.extend(addr_key.clone());
+    throttle::check(conn, &keys).map(|()| (acct_key, addr_key))
 }
 
 /// A failed sign-in: counted against the account and address keys and audited; returns the
