@@ -53,7 +53,23 @@ pub fn login(
     sessions: &SessionPolicy,
     limits: &ThrottlePolicy,
 ) -> LoginOutcome {
-    outcome(login_inner(conn, email, password, client, sessions, limits))
+    login_with(conn, email, password, client, sessions, limits, None)
+}
+
+/// As [`login`]; `sso_only` names the single sign-on button when operator accounts must use
+/// it, and their correct password is then refused with a pointer to it.
+pub fn login_with(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    sessions: &SessionPolicy,
+    limits: &ThrottlePolicy,
+    sso_only: Option<&str>,
+) -> LoginOutcome {
+    outcome(login_inner(
+        conn, email, password, client, sessions, limits, sso_only,
+    ))
 }
 
 fn outcome(attempt: AppResult<Attempt>) -> LoginOutcome {
@@ -93,6 +109,7 @@ fn login_inner(
     client: &ClientInfo,
     sessions: &SessionPolicy,
     limits: &ThrottlePolicy,
+    sso_only: Option<&str>,
 ) -> AppResult<Attempt> {
     let email = email.trim().to_lowercase();
     if email.is_empty()
@@ -138,6 +155,14 @@ fn login_inner(
             ),
             0,
         )));
+    }
+    // Like the deactivation above, said only after a correct password (and before any second
+    // factor: the password itself is not to be used).
+    if sso_only.is_some() {
+        let user = account::load_user(conn, &row.id)?.ok_or_else(invalid)?;
+        if let Some(refused) = crate::sso::sign_in::password_refusal(&user, sso_only) {
+            return Ok(Err((refused, 0)));
+        }
     }
     if account::two_factor_on(conn, &row.id)? {
         let challenge = crate::db::write_tx(conn, |conn| account::open_challenge(conn, &row.id))?;

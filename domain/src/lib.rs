@@ -18,6 +18,7 @@ pub mod page;
 pub mod partner;
 pub mod policy;
 pub mod role;
+pub mod sso;
 pub mod text;
 
 #[cfg(feature = "server")]

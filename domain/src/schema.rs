@@ -44,6 +44,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    sso_states (state_hash) {
+        state_hash -> Text,
+        binder_hash -> Text,
+        next -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sso_links (account_id, issuer) {
+        account_id -> Text,
+        issuer -> Text,
+        subject -> Text,
+        linked_at -> BigInt,
+        last_sign_in_at -> BigInt,
+    }
+}
+
+diesel::joinable!(sso_links -> accounts (account_id));
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         failures -> Integer,
@@ -397,6 +419,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_challenges,
     sessions,
     login_throttle,
+    sso_states,
+    sso_links,
     audit_log,
     outbox,
     partner_types,

@@ -1,0 +1,2 @@
+DROP TABLE sso_links;
+DROP TABLE sso_states;
