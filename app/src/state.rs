@@ -34,6 +34,8 @@ pub struct AppState {
     pub esignet_enabled: bool,
     /// Partner admins and policy managers must sign in with a second factor.
     pub two_factor_required: bool,
+    /// Single sign-on, when configured (the sign-in page's button, password refusals).
+    pub sso: Option<Arc<domain::sso::SsoPolicy>>,
 }
 
 impl AppState {

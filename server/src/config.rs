@@ -401,6 +401,9 @@ pub struct Config {
         hide_env_values = true
     )]
     pub oauth_client_secret: Option<String>,
+    /// Single sign-on (OpenID Connect).
+    #[command(flatten)]
+    pub sso: crate::sso::settings::SsoArgs,
 }
 
 impl Config {

@@ -9,6 +9,7 @@ pub mod middleware;
 pub mod mosip;
 pub mod openapi;
 pub mod outbound;
+pub mod sso;
 
 use app::state::AppState;
 use app::{shell, App};
@@ -44,6 +45,8 @@ pub struct ServerState {
     pub events: Arc<events::EventSettings>,
     /// MOSIP's REST door (token lifetime).
     pub mosip: Arc<mosip::Settings>,
+    /// The single sign-on provider, when one is configured.
+    pub sso: Option<Arc<sso::Provider>>,
 }
 
 /// Leptos options for a site directory; the output name matches `[[workspace.metadata.leptos]]`.
@@ -221,11 +224,15 @@ pub fn router(state: ServerState) -> Router {
         }),
     );
 
+    let sso = state
+        .sso
+        .clone()
+        .map(|provider| sso::routes(app_state.clone(), provider));
     let mut pages = Router::<ServerState>::new();
     if let Some(id) = &asset_id {
         pages = pages.nest_service(&format!("/assets/{id}/pkg"), assets::service(&pkg));
     }
-    let pages = pages
+    let mut pages = pages
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/pki/signing-ca/{domain}", get(signing_ca_pem))
@@ -239,6 +246,9 @@ pub fn router(state: ServerState) -> Router {
             _,
         >(ctx, shell))
         .with_state(state);
+    if let Some(sso) = sso {
+        pages = pages.merge(sso);
+    }
 
     let service = service_routes(app_state.clone());
     let inner = pages

@@ -339,7 +339,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .unwrap_or_else(domain::session::new_token);
     // Decisions queue their status mail only when there is a way to send it.
     domain::notification::status::set_mail_enabled(config.smtp_url.is_some());
-    let state = app_state(&config, pool, certs, &setup_token);
+    let sso = sso_provider(&config)?;
+    let mut state = app_state(&config, pool, certs, &setup_token);
+    state.sso = sso.as_ref().map(|p| p.policy.clone());
     let event_settings = config.event_settings();
     if !event_settings.allow_hosts.is_empty() {
         tracing::warn!(hosts = ?event_settings.allow_hosts,
@@ -352,6 +354,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         mosip: Arc::new(pms::mosip::Settings {
             token_ttl_secs: config.mosip_token_minutes.clamp(1, 1440) * 60,
         }),
+        sso,
     });
     spawn_jobs(&config, &state, event_settings)?;
 
@@ -407,7 +410,23 @@ fn app_state(
             .as_deref()
             .is_some_and(|u| !u.trim().is_empty()),
         two_factor_required: config.two_factor_required,
+        sso: None,
     }
+}
+
+/// The single sign-on provider, when configured (checked now: a wrong setting stops the start).
+fn sso_provider(config: &Config) -> anyhow::Result<Option<Arc<pms::sso::Provider>>> {
+    let Some(settings) = config.sso.provider(&config.public_url())? else {
+        return Ok(None);
+    };
+    tracing::info!(
+        issuer = %settings.policy.issuer,
+        client_id = %settings.client_id,
+        redirect_uri = %settings.redirect_uri,
+        operators_sso_only = settings.policy.operators_sso_only,
+        "single sign-on on"
+    );
+    Ok(Some(Arc::new(pms::sso::Provider::new(settings)?)))
 }
 
 /// Certificate rules from the configuration; each rule relaxed from the portal's own is said

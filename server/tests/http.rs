@@ -62,6 +62,7 @@ fn harness_from(
         public_url: Arc::from("http://127.0.0.1:3000"),
         esignet_enabled: true,
         two_factor_required: false,
+        sso: None,
     };
     tweak(&mut state);
     {
@@ -78,6 +79,7 @@ fn harness_from(
             ..Default::default()
         }),
         mosip: Default::default(),
+        sso: None,
     });
     Harness { db, app, key }
 }
@@ -4382,6 +4384,11 @@ mod authz {
     const MATRIX: &[(&str, Who, &str)] = &[
         ("/api/me", Who::Public, SELF),
         ("/api/login", Who::Public, ANY),
+        (
+            "/api/login/sso",
+            Who::Public,
+            "the single sign-on button's text",
+        ),
         ("/api/logout", Who::Public, SELF),
         ("/api/setup_needed", Who::Public, ANY),
         ("/api/setup", Who::Public, "needs the set-up token; once"),
@@ -4571,6 +4578,11 @@ mod authz {
             "subscriptions it made",
         ),
         ("GET /websub/topics", "anyone", ANY),
+        (
+            "GET /auth/sso/start, /auth/sso/callback",
+            "anyone (only when single sign-on is configured)",
+            "the account the provider's verified email names",
+        ),
         (
             "pages",
             "the role of each page; others get 403, anonymous visitors the sign-in",
@@ -4775,6 +4787,9 @@ mod mosip_lists;
 
 #[path = "http/mosip_search.rs"]
 mod mosip_search;
+
+#[path = "http/sso.rs"]
+mod sso;
 
 /// Any bytes posted to any server function, in any of the shapes a browser, a script or an
 /// attacker sends (forms with odd keys and values, JSON, multipart, raw bytes, compressed

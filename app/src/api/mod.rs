@@ -18,11 +18,13 @@ pub mod events;
 pub mod identity;
 pub mod partners;
 pub mod policies;
+pub mod sso;
 pub mod triage;
 pub mod two_factor;
 
+/// The session cookie's `Set-Cookie` value (`clear`: the one that removes it).
 #[cfg(feature = "ssr")]
-pub(crate) fn session_cookie(value: &str, secure: bool, clear: bool) -> String {
+pub fn session_cookie(value: &str, secure: bool, clear: bool) -> String {
     let mut cookie = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax",
         domain::session::COOKIE_NAME
@@ -49,10 +51,21 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let state = guard::state()?;
     let client = guard::client_info();
     let (sessions, limits) = (state.sessions, state.throttle);
+    let sso_only = state
+        .sso
+        .as_ref()
+        .filter(|s| s.operators_sso_only)
+        .map(|s| s.button.clone());
     let permit = guard::hashing_permit().await?;
     let outcome = guard::open(move |conn| {
-        Ok(domain::auth::login(
-            conn, &email, &password, &client, &sessions, &limits,
+        Ok(domain::auth::login_with(
+            conn,
+            &email,
+            &password,
+            &client,
+            &sessions,
+            &limits,
+            sso_only.as_deref(),
         ))
     })
     .await?;

@@ -20,6 +20,13 @@ pub fn LoginPage() -> impl IntoView {
     let idle = move || query.with(|q| q.get("idle").is_some());
     let login = auth.login;
     let error = form_error(move || login.value().get());
+    let sso = Resource::new(|| (), |_| crate::api::sso::sso_button());
+    let sso_error = move || {
+        query.with(|q| {
+            q.get("sso_error")
+                .and_then(|c| domain::sso::Refusal::parse(&c))
+        })
+    };
     view! {
         <Title text="Sign in"/>
         <Suspense fallback=|| ()>
@@ -33,6 +40,22 @@ pub fn LoginPage() -> impl IntoView {
             {move || setup_done().then(|| view! { <p class="notice" role="status">"The first partner admin was created. Sign in with it."</p> })}
             {move || idle().then(|| view! { <p class="notice" role="status" data-testid="idle-signed-out">"You were signed out because the portal was not used for a while. Sign in again to go on."</p> })}
             {move || reset_done().then(|| view! { <p class="notice" role="status" data-testid="reset-done">"Your password was changed and every session of your account was signed out. Sign in with the new password."</p> })}
+            {move || sso_error().map(|r| view! { <p class="error" role="alert" data-testid="sso-error">{r.message()}</p> })}
+            // A plain link (rel=external: the router leaves it to the browser), so it works
+            // before the WASM loads; the flow is two server routes.
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    sso.await.ok().flatten().map(|button| {
+                        let href = format!("/auth/sso/start?next={}", crate::util::encode_query(&next()));
+                        view! {
+                            <p class="sso">
+                                <a class="button" href=href rel="external" data-testid="sso-button">{button}</a>
+                            </p>
+                            <p class="muted">"Or sign in with your email and password:"</p>
+                        }
+                    })
+                })}
+            </Suspense>
             <ActionForm action=login attr:data-testid="login-form">
                 <FormError error/>
                 <Field name="email" label="Email" kind="email" autocomplete="username" error/>

@@ -110,10 +110,10 @@ fn check_claims(claims: &Map<String, Value>, expected: Expected) -> Result<(), R
         None if !several => {}
         _ => return Err(Refusal::Audience),
     }
-    if !claims
+    if claims
         .get("sub")
         .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+        .is_none_or(str::is_empty)
     {
         return Err(Refusal::IdToken);
     }
