@@ -182,7 +182,9 @@ fn a_state_is_used_once_by_the_browser_that_started_it_within_ten_minutes() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let binder = flow::new_binder();
-    let started = flow::begin(&mut conn, &binder, Some("/account")).expect("begin");
+    let started = flow::begin(&mut conn, &binder, Some("/account"), None)
+        .expect("db")
+        .expect("begin");
     let resumed = flow::resume(&mut conn, &started.state, Some(&binder))
         .expect("db")
         .expect("resumed");
@@ -193,7 +195,9 @@ fn a_state_is_used_once_by_the_browser_that_started_it_within_ten_minutes() {
     let again = flow::resume(&mut conn, &started.state, Some(&binder)).expect("db");
     assert_eq!(again.expect_err("replay"), Refusal::State);
     // Another browser (login CSRF): refused, and the state is gone for its owner too.
-    let other = flow::begin(&mut conn, &binder, None).expect("begin");
+    let other = flow::begin(&mut conn, &binder, None, None)
+        .expect("db")
+        .expect("begin");
     let stolen = flow::resume(&mut conn, &other.state, Some(&flow::new_binder())).expect("db");
     assert_eq!(stolen.expect_err("other browser"), Refusal::State);
     assert_eq!(
@@ -212,7 +216,9 @@ fn a_state_is_used_once_by_the_browser_that_started_it_within_ten_minutes() {
     // Expired: the clock moves past the ten minutes.
     let now = domain::clock::now_ms();
     domain::clock::pin(Some(now));
-    let late = flow::begin(&mut conn, &binder, None).expect("begin");
+    let late = flow::begin(&mut conn, &binder, None, None)
+        .expect("db")
+        .expect("begin");
     domain::clock::pin(Some(now + flow::STATE_TTL_MS + 1));
     let expired = flow::resume(&mut conn, &late.state, Some(&binder)).expect("db");
     domain::clock::pin(None);
@@ -223,6 +229,25 @@ fn a_state_is_used_once_by_the_browser_that_started_it_within_ten_minutes() {
         .get_result(&mut conn)
         .expect("count");
     assert_eq!(rows, 0);
+}
+
+#[test]
+fn one_address_may_start_a_hundred_sign_ins_in_ten_minutes() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let binder = flow::new_binder();
+    for _ in 0..100 {
+        flow::begin(&mut conn, &binder, None, Some("10.0.0.7"))
+            .expect("db")
+            .expect("admitted");
+    }
+    let refused = flow::begin(&mut conn, &binder, None, Some("10.0.0.7")).expect("db");
+    assert_eq!(refused.expect_err("busy"), Refusal::Busy);
+    assert_eq!(flow::pending(&mut conn).expect("count"), 100);
+    // Another address is not held back.
+    flow::begin(&mut conn, &binder, None, Some("10.0.0.8"))
+        .expect("db")
+        .expect("admitted");
 }
 
 // ---- which account signs in ----

@@ -10,9 +10,10 @@
 use super::Refusal;
 use crate::clock;
 use crate::db::AnyConnection;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult};
 use crate::schema::sso_states;
 use crate::session::{hash_token, new_token};
+use crate::throttle::{self, ThrottlePolicy};
 use base64::Engine;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
@@ -21,6 +22,20 @@ use sha2::{Digest, Sha256};
 pub const STATE_TTL_MS: i64 = 10 * 60 * 1000;
 /// At most this many sign-ins in flight: a flood of starts cannot grow the table without end.
 const MAX_PENDING: i64 = 10_000;
+/// Sign-ins one address may start within [`STATE_TTL_MS`]: one address cannot use up
+/// [`MAX_PENDING`] for everyone (an office behind one address still signs in).
+const STARTS_PER_ADDRESS: i32 = 100;
+
+fn start_policy() -> ThrottlePolicy {
+    ThrottlePolicy {
+        account_max_failures: STARTS_PER_ADDRESS,
+        address_max_failures: STARTS_PER_ADDRESS,
+        window_ms: STATE_TTL_MS,
+        lock_ms: STATE_TTL_MS,
+        slow_after: i32::MAX,
+        delay_step_ms: 0,
+    }
+}
 
 /// What the authorization request carries.
 #[derive(Debug)]
@@ -82,19 +97,28 @@ pub fn is_binder(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Start a sign-in for the browser holding `binder`, going to `next` afterwards.
-pub fn begin(conn: &mut AnyConnection, binder: &str, next: Option<&str>) -> AppResult<Started> {
+/// Start a sign-in for the browser holding `binder` at address `ip`, going to `next`
+/// afterwards; refused ([`Refusal::Busy`]) when too many are in flight.
+pub fn begin(
+    conn: &mut AnyConnection,
+    binder: &str,
+    next: Option<&str>,
+    ip: Option<&str>,
+) -> AppResult<Result<Started, Refusal>> {
     let state = new_token();
     let now = clock::now_ms();
-    crate::db::write_tx(conn, |conn| {
+    let key = ip.map(|ip| format!("sso-ip:{ip}"));
+    let admitted = crate::db::write_tx(conn, |conn| {
+        if let Some(key) = &key {
+            if throttle::check(conn, std::slice::from_ref(key)).is_err() {
+                return Ok(false);
+            }
+            throttle::record_failure(conn, key, None, &start_policy())?;
+        }
         diesel::delete(sso_states::table.filter(sso_states::expires_at.le(now))).execute(conn)?;
         let pending: i64 = sso_states::table.count().get_result(conn)?;
         if pending >= MAX_PENDING {
-            return Err(AppError::new(
-                ErrorKind::RateLimited,
-                "PMS_SSO_BUSY",
-                "Too many sign-ins are in progress. Try again in a few minutes.",
-            ));
+            return Ok(false);
         }
         diesel::insert_into(sso_states::table)
             .values((
@@ -105,14 +129,17 @@ pub fn begin(conn: &mut AnyConnection, binder: &str, next: Option<&str>) -> AppR
                 sso_states::expires_at.eq(now + STATE_TTL_MS),
             ))
             .execute(conn)?;
-        Ok(())
+        Ok::<_, AppError>(true)
     })?;
+    if !admitted {
+        return Ok(Err(Refusal::Busy));
+    }
     let (verifier, nonce) = secrets(binder, &state);
-    Ok(Started {
+    Ok(Ok(Started {
         challenge: challenge(&verifier),
         state,
         nonce,
-    })
+    }))
 }
 
 /// Use up a state: whatever the outcome it cannot be used again. Refused when it is unknown,

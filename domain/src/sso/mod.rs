@@ -21,8 +21,10 @@ pub use sign_in::{sign_in, Identity, SsoPolicy};
 /// account, role, link or session is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// The provider (discovery, keys) could not be reached.
+    /// The provider (discovery, keys) could not be reached, or the portal failed.
     Unavailable,
+    /// Too many sign-ins started from this address, or in flight.
+    Busy,
     /// The person cancelled at the provider (`error=access_denied`).
     Denied,
     /// The provider answered the authorization request with another error.
@@ -56,8 +58,9 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every refusal.
-    pub const ALL: [Refusal; 15] = [
+    pub const ALL: [Refusal; 16] = [
         Refusal::Unavailable,
+        Refusal::Busy,
         Refusal::Denied,
         Refusal::Provider,
         Refusal::State,
@@ -78,6 +81,7 @@ impl Refusal {
     pub fn code(self) -> &'static str {
         match self {
             Refusal::Unavailable => "unavailable",
+            Refusal::Busy => "busy",
             Refusal::Denied => "denied",
             Refusal::Provider => "provider",
             Refusal::State => "state",
@@ -103,7 +107,8 @@ impl Refusal {
     /// The sentence the sign-in page shows.
     pub fn message(self) -> &'static str {
         match self {
-            Refusal::Unavailable => "The sign-in service cannot be reached right now. Try again in a moment.",
+            Refusal::Unavailable => "Single sign-on is not available right now. Try again in a moment.",
+            Refusal::Busy => "Too many sign-ins were started from here. Try again in a few minutes.",
             Refusal::Denied => "Single sign-on was cancelled at the sign-in service.",
             Refusal::Provider => "The sign-in service refused the request. Start again.",
             Refusal::State => "This sign-in has expired or was already used. Start again.",

@@ -81,6 +81,12 @@ fn refused(refusal: Refusal, next: Option<&str>) -> Response {
     see_other(&to, &[])
 }
 
+/// An internal failure (database): logged with its code, and the same way back to sign-in.
+fn failed(e: &domain::AppError, next: Option<&str>) -> Response {
+    tracing::error!(code = %e.code, "single sign-on failed");
+    refused(Refusal::Unavailable, next)
+}
+
 fn binder_cookie(value: &str, secure: bool, clear: bool) -> String {
     let age = if clear { 0 } else { flow::STATE_TTL_MS / 1000 };
     let secure = if secure { "; Secure" } else { "" };
@@ -105,6 +111,7 @@ async fn start(
     State(s): State<SsoState>,
     Query(q): Query<StartQuery>,
     headers: HeaderMap,
+    addr: Option<Extension<ClientAddr>>,
 ) -> Response {
     let next = app::util::after_login(q.next.as_deref());
     let discovery = match s.provider.discovery().await {
@@ -114,11 +121,19 @@ async fn start(
     let binder = cookie(&headers, BINDER_COOKIE)
         .filter(|b| flow::is_binder(b))
         .unwrap_or_else(flow::new_binder);
-    let (b, n) = (binder.clone(), next.clone());
-    let started = domain::db::run(&s.app.pool, move |conn| flow::begin(conn, &b, Some(&n))).await;
+    let (b, n, ip) = (
+        binder.clone(),
+        next.clone(),
+        addr.map(|Extension(a)| a.0.to_string()),
+    );
+    let started = domain::db::run(&s.app.pool, move |conn| {
+        flow::begin(conn, &b, Some(&n), ip.as_deref())
+    })
+    .await;
     let started = match started {
-        Ok(started) => started,
-        Err(e) => return e.into_response(),
+        Ok(Ok(started)) => started,
+        Ok(Err(refusal)) => return refused(refusal, Some(&next)),
+        Err(e) => return failed(&e, Some(&next)),
     };
     let Ok(mut url) = url::Url::parse(&discovery.authorization_endpoint) else {
         tracing::error!("the provider's authorization endpoint is not a URL");
@@ -169,7 +184,7 @@ async fn callback(
     let flow = match resumed {
         Ok(Ok(flow)) => flow,
         Ok(Err(refusal)) => return refused(refusal, None),
-        Err(e) => return e.into_response(),
+        Err(e) => return failed(&e, None),
     };
     let next = flow.next.clone().unwrap_or_else(|| "/".into());
     let client = client_info(&headers, addr);
@@ -182,7 +197,7 @@ async fn callback(
             ],
         ),
         Err(Ok(refusal)) => refused(refusal, Some(&next)),
-        Err(Err(e)) => e.into_response(),
+        Err(Err(e)) => failed(&e, Some(&next)),
     }
 }
 
