@@ -3,10 +3,10 @@
 //!
 //! Plain reqwest and jsonwebtoken rather than the `openidconnect` crate: measured on this
 //! project's 2-core machine, a cold release build of openidconnect (features `reqwest`,
-//! `rustls-tls`) plus reqwest took 137 s against 55 s for jsonwebtoken plus reqwest, and
-//! 147 s with all three; the workspace builds its dependencies at opt-level 2 in debug too, so
-//! CI (69 of its 75 minutes used) would pay that twice. The calls below are a small part of
-//! that crate: three GETs and one form POST.
+//! `rustls-tls`) plus reqwest took 137 s against 55 s for jsonwebtoken plus reqwest (+82 s;
+//! all three 147 s, +92 s, with another build sharing the machine); the workspace builds its
+//! dependencies at opt-level 2 in debug too, so CI (69 of its 75 minutes used) would pay that
+//! twice. The calls below are a small part of that crate: three GETs and one form POST.
 
 use super::settings::ProviderSettings;
 use domain::sso::token::{self, Expected, JwkSet, Rejected};
