@@ -11,7 +11,7 @@ use domain::schema::{account_roles, accounts, audit_log, sessions, sso_links, ss
 use domain::session::SessionPolicy;
 use domain::sso::testkeys::{self, TestKey};
 use domain::sso::token::{self, Expected, JwkSet, Rejected};
-use domain::sso::{flow, sign_in, Identity, Refusal, SsoPolicy};
+use domain::sso::{flow, sign_in, Identity, Refusal, SignedIn, SsoPolicy};
 use domain::testing::TestDb;
 use domain::throttle::ThrottlePolicy;
 use domain::Role;
@@ -329,7 +329,10 @@ fn attempt(
         &SessionPolicy::default(),
     )
     .expect("db")
-    .map(|(_, user)| user)
+    .map(|signed| match signed {
+        SignedIn::Session(_, user) => user,
+        SignedIn::SecondFactor(_) => panic!("a session was expected"),
+    })
 }
 
 #[test]
@@ -490,5 +493,64 @@ fn role_claims_are_read_by_name_path_or_as_a_string() {
     assert_eq!(
         p.mapped_roles(&["pms-policy".into(), "pms-admin".into(), "x".into()]),
         [Role::PartnerAdmin, Role::PolicyManager]
+    );
+}
+
+#[test]
+fn an_account_with_the_portals_second_factor_still_gives_its_code() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let id = create(&mut conn, "pm@example.org", &[Role::PolicyManager]);
+    let user = account::load_user(&mut conn, &id).expect("db").expect("user");
+    let key = domain::cert::seal::MasterKey::from_base64(
+        &domain::cert::seal::MasterKey::generate_base64().expect("key"),
+    )
+    .expect("key");
+    // A fixed time on a step boundary, so the codes are known.
+    let t0: i64 = 1_800_000_000_000 + 5_000;
+    domain::clock::pin(Some(t0));
+    let actor = Actor::account(&user.id, &user.email);
+    let enrolment = account::begin_two_factor(&mut conn, &key, &actor, &user).expect("begin");
+    let code = |ms: i64| account::code_at(&enrolment.secret, (ms / 1000) as u64).expect("code");
+    account::confirm_two_factor(&mut conn, &key, &actor, &user, &code(t0)).expect("confirm");
+    let signed = sign_in(
+        &mut conn,
+        &identity("pm@example.org", true, &["pms-policy"]),
+        &policy(false),
+        &client(),
+        &SessionPolicy::default(),
+    )
+    .expect("db")
+    .expect("not refused");
+    let SignedIn::SecondFactor(challenge) = signed else {
+        panic!("the portal's own code was not asked");
+    };
+    // No session yet; the code step opens one, audited as any sign-in.
+    assert_eq!(
+        domain::session::count_for_account(&mut conn, &id).expect("n"),
+        0
+    );
+    let out = auth::verify_second_factor(
+        &mut conn,
+        &key,
+        &challenge,
+        &code(t0 + 30_000),
+        &client(),
+        &SessionPolicy::default(),
+        &ThrottlePolicy::default(),
+    );
+    domain::clock::pin(None);
+    let (_, user) = out.result.expect("the code opens the session");
+    assert_eq!(user.id, id);
+    assert_eq!(
+        domain::session::count_for_account(&mut conn, &id).expect("n"),
+        1
+    );
+    assert_eq!(
+        actions(&mut conn)
+            .into_iter()
+            .filter(|a| a != "TWO_FACTOR_SETUP_STARTED" && a != "TWO_FACTOR_ENABLED")
+            .collect::<Vec<_>>(),
+        ["SSO_LINKED", "LOGIN"]
     );
 }

@@ -12,8 +12,9 @@ use crate::guard::{self, fail};
 #[cfg(feature = "ssr")]
 const CHALLENGE_COOKIE: &str = "pms_2fa";
 
+/// The challenge cookie's `Set-Cookie` value (an empty `value` removes it).
 #[cfg(feature = "ssr")]
-pub(crate) fn set_challenge_cookie(value: &str, secure: bool) {
+pub fn challenge_cookie(value: &str, secure: bool) -> String {
     let max_age = if value.is_empty() {
         0
     } else {
@@ -24,7 +25,15 @@ pub(crate) fn set_challenge_cookie(value: &str, secure: bool) {
     if secure {
         cookie.push_str("; Secure");
     }
-    guard::set_header(http::header::SET_COOKIE, &cookie);
+    cookie
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn set_challenge_cookie(value: &str, secure: bool) {
+    guard::set_header(
+        http::header::SET_COOKIE,
+        &challenge_cookie(value, secure),
+    );
 }
 
 /// The code step of a sign-in: a code from the authenticator app or a recovery code. On

@@ -15,7 +15,7 @@ pub mod testkeys;
 pub mod token;
 
 #[cfg(feature = "server")]
-pub use sign_in::{sign_in, Identity, SsoPolicy};
+pub use sign_in::{sign_in, Identity, SignedIn, SsoPolicy};
 
 /// Why a single sign-on ended back on the sign-in page. Every refusal changes nothing: no
 /// account, role, link or session is written.

@@ -118,14 +118,25 @@ enum Plan {
     Create(Vec<Role>),
 }
 
-/// Sign `identity` in: the session token and the account, or why not (then nothing changed).
+/// What a verified identity's sign-in gave.
+#[derive(Debug)]
+pub enum SignedIn {
+    /// A session (its token) for the account.
+    Session(String, CurrentUser),
+    /// The account has the portal's own second factor: the code step's challenge, as after a
+    /// correct password. The provider's authentication does not stand in for a factor the
+    /// account's owner chose to add here.
+    SecondFactor(String),
+}
+
+/// Sign `identity` in: a session or the code step, or why not (then nothing changed).
 pub fn sign_in(
     conn: &mut AnyConnection,
     identity: &Identity,
     policy: &SsoPolicy,
     client: &ClientInfo,
     sessions: &SessionPolicy,
-) -> AppResult<Result<(String, CurrentUser), Refusal>> {
+) -> AppResult<Result<SignedIn, Refusal>> {
     let Some(email) = identity
         .email
         .as_deref()
@@ -156,6 +167,11 @@ pub fn sign_in(
             request_id: client.request_id.clone(),
         };
         link(conn, &actor, &account_id, identity)?;
+        if account::two_factor_on(conn, &account_id)? {
+            // The LOGIN is audited by the code step when it succeeds.
+            let challenge = account::open_challenge(conn, &account_id)?;
+            return Ok(Ok(SignedIn::SecondFactor(challenge)));
+        }
         let token = session::create(
             conn,
             &account_id,
@@ -172,7 +188,7 @@ pub fn sign_in(
             json!({ "method": "sso", "issuer": identity.issuer, "ip": client.ip }),
         )?;
         let user = account::load_user(conn, &account_id)?.ok_or_else(crate::AppError::internal)?;
-        Ok(Ok((token, user)))
+        Ok(Ok(SignedIn::Session(token, user)))
     })
 }
 

@@ -20,7 +20,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use domain::auth::ClientInfo;
 use domain::sso::flow::{self, Resumed};
-use domain::sso::{Identity, Refusal};
+use domain::sso::{Identity, Refusal, SignedIn};
 pub use provider::Provider;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -188,12 +188,21 @@ async fn callback(
     };
     let next = flow.next.clone().unwrap_or_else(|| "/".into());
     let client = client_info(&headers, addr);
+    let secure = s.app.secure_cookies;
     match finish(&s, &q, flow, client).await {
-        Ok(token) => see_other(
+        Ok(SignedIn::Session(token, _)) => see_other(
             &app::util::after_login(Some(&next)),
             &[
-                app::api::session_cookie(&token, s.app.secure_cookies, false),
-                binder_cookie("", s.app.secure_cookies, true),
+                app::api::session_cookie(&token, secure, false),
+                binder_cookie("", secure, true),
+            ],
+        ),
+        // The account's own second factor is asked as after a password.
+        Ok(SignedIn::SecondFactor(challenge)) => see_other(
+            &format!("/login/verify?next={}", app::util::encode_query(&next)),
+            &[
+                app::api::two_factor::challenge_cookie(&challenge, secure),
+                binder_cookie("", secure, true),
             ],
         ),
         Err(Ok(refusal)) => refused(refusal, Some(&next)),
@@ -208,7 +217,7 @@ async fn finish(
     q: &CallbackQuery,
     flow: Resumed,
     client: ClientInfo,
-) -> Result<String, Result<Refusal, domain::AppError>> {
+) -> Result<SignedIn, Result<Refusal, domain::AppError>> {
     if let Some(error) = q.error.as_deref() {
         tracing::info!(error, "the provider answered the sign-in with an error");
         return Err(Ok(if error == "access_denied" {
@@ -250,7 +259,7 @@ async fn finish(
     })
     .await
     .map_err(Err)?;
-    signed.map(|(token, _)| token).map_err(Ok)
+    signed.map_err(Ok)
 }
 
 /// Claims the ID token left out (some providers put email and roles only in userinfo) taken

@@ -556,3 +556,53 @@ async fn the_sign_in_page_offers_the_button_and_operators_passwords_can_be_off()
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn an_account_with_the_portals_second_factor_gives_its_code_after_the_provider() {
+    let s = sso_harness(false).await;
+    s.h.account("pm2fa@example.org", &[Role::PolicyManager]);
+    let first = s.h.login("pm2fa@example.org").await;
+    let secret = super::two_factor::enrol(&s.h, &first).await;
+    let sessions_before = s.snapshot()[2];
+    let started = s.start("/account").await;
+    let token = s.key.sign(&s.claims(&started, "pm2fa@example.org", &["pms-policy"]));
+    let reply = s.callback(&started, token).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(
+        reply.header("location").as_deref(),
+        Some("/login/verify?next=%2Faccount")
+    );
+    let cookies: Vec<String> = reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|c| c.split(';').next().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        !cookies.iter().any(|c| c.starts_with("pms_session=")),
+        "{cookies:?}"
+    );
+    assert_eq!(s.snapshot()[2], sessions_before, "no session before the code");
+    let challenge = cookies
+        .iter()
+        .find(|c| c.starts_with("pms_2fa=") && c.len() > "pms_2fa=".len())
+        .expect("challenge cookie")
+        .clone();
+    // The code step (a later time step than the set-up's code) opens the session.
+    let code = super::two_factor::next_step_code(&secret);
+    let verified =
+        s.h.post(
+            "/api/login/verify",
+            &format!("code={code}&next=%2Faccount"),
+            Some(&challenge),
+        )
+        .await;
+    assert!(
+        verified.status.as_u16() < 400,
+        "{} {}",
+        verified.status,
+        verified.body
+    );
+    assert_eq!(s.snapshot()[2], sessions_before + 1);
+}

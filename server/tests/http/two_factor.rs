@@ -27,7 +27,7 @@ fn now_code(secret: &str) -> String {
 }
 
 /// Set up and confirm a second factor through the server functions; returns the secret.
-async fn enrol(h: &Harness, cookie: &str) -> String {
+pub(super) async fn enrol(h: &Harness, cookie: &str) -> String {
     let begun = h
         .post("/api/account/two_factor/begin", "", Some(cookie))
         .await;
@@ -119,7 +119,7 @@ async fn sign_in_with_a_second_factor_takes_a_code_after_the_password() {
 
 /// A code for the next time step (the current one was spent by the set-up): inside the
 /// accepted drift of one step.
-fn next_step_code(secret: &str) -> String {
+pub(super) fn next_step_code(secret: &str) -> String {
     let secs = domain::clock::now_ms() / 1000 + 30;
     domain::account::code_at(secret, secs as u64).expect("code")
 }
