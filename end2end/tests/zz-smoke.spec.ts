@@ -73,6 +73,8 @@ async function openFresh(ctx: BrowserContext, path: string) {
       return (
         h.split('?')[0] !== location.pathname &&
         !el.hasAttribute('download') &&
+        // rel=external links are left to the browser on purpose (server routes).
+        el.getAttribute('rel') !== 'external' &&
         !h.startsWith('/admin/export') &&
         !h.startsWith('/pki') &&
         (el as HTMLElement).offsetParent !== null
