@@ -39,6 +39,7 @@ use crate::pages::policy::{
 };
 use crate::pages::terms::TermsPage;
 use crate::pages::two_factor::TwoFactorPage;
+use crate::pages::verify_email::VerifyEmailPage;
 use crate::pages::{
     account::AccountPage, dashboard::Dashboard, login::LoginPage, not_found::NotFound,
     notifications::NotificationsPage, setup::SetupPage,
@@ -129,6 +130,7 @@ pages! {
         "/forgot-password" => ForgotPasswordRoute(ForgotPasswordPage),
         "/reset-password" => ResetPasswordRoute(ResetPasswordPage),
         "/login/verify" => LoginVerifyRoute(LoginVerifyPage),
+        "/verify-email" => VerifyEmailRoute(VerifyEmailPage),
     }
     // Every role's first page after signing in.
     home {

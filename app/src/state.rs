@@ -47,6 +47,14 @@ impl AppState {
                 .iter()
                 .any(|r| matches!(r, Role::PartnerAdmin | Role::PolicyManager))
     }
+
+    /// Where the links in the portal's mails point, and whether mail can be sent.
+    pub fn mail(&self) -> domain::account::PortalMail {
+        domain::account::PortalMail {
+            base_url: self.public_url.to_string(),
+            enabled: self.mail_enabled,
+        }
+    }
 }
 
 /// Service tokens seen valid in the last few seconds. Only valid tokens are kept (random

@@ -412,6 +412,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     account_roles,
     password_resets,
+    email_verifications,
     terms,
     terms_acceptances,
     two_factors,
@@ -672,6 +673,17 @@ diesel::table! {
         synced_at -> Nullable<BigInt>,
         last_error -> Nullable<Text>,
         updated_at -> BigInt,
+    }
+}
+diesel::table! {
+    email_verifications (token_hash) {
+        token_hash -> Text,
+        partner_id -> Text,
+        email -> Text,
+        purpose -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
     }
 }
 diesel::table! {

@@ -160,8 +160,13 @@ pub fn sign_up(
         language: "eng".into(),
         policy_group_id: group.map(str::to_string),
     };
-    crate::partner::sign_up(conn, &input, "correct horse battery")
-        .unwrap_or_else(|e| panic!("sign up {id}: {e:?}"));
+    crate::partner::sign_up(
+        conn,
+        &input,
+        "correct horse battery",
+        &crate::account::PortalMail::off(),
+    )
+    .unwrap_or_else(|e| panic!("sign up {id}: {e:?}"));
     let row = crate::account::find_by_email(conn, &input.email)
         .ok()
         .flatten()

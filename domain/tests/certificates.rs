@@ -317,7 +317,7 @@ fn partner_with_org(conn: &mut AnyConnection, id: &str, partner_type: &str, org:
         language: "eng".into(),
         policy_group_id: group,
     };
-    partner::sign_up(conn, &input, PASSWORD).expect("sign up");
+    partner::sign_up(conn, &input, PASSWORD, &domain::account::PortalMail::off()).expect("sign up");
     let row = account::find_by_email(conn, &input.email)
         .expect("query")
         .expect("account");

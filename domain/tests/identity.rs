@@ -2,7 +2,7 @@
 //! database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set).
 
 use diesel::prelude::*;
-use domain::account::{self, NewAccount, ResetMail};
+use domain::account::{self, NewAccount, PortalMail};
 use domain::audit::Actor;
 use domain::auth::{self, ClientInfo};
 use domain::db::AnyConnection;
@@ -15,8 +15,8 @@ use domain::{ErrorKind, Role};
 const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-fn mail() -> ResetMail {
-    ResetMail {
+fn mail() -> PortalMail {
+    PortalMail {
         base_url: "https://partners.example.org/".into(),
         enabled: true,
     }
@@ -137,7 +137,7 @@ fn unknown_or_inactive_emails_get_the_same_answer_and_no_mail() {
     assert_eq!(count, 0);
     let bad = account::request_reset(conn, "not an email", None, &mail()).expect_err("invalid");
     assert_eq!(bad.field.as_deref(), Some("email"));
-    let off = ResetMail {
+    let off = PortalMail {
         enabled: false,
         ..mail()
     };
@@ -318,4 +318,42 @@ fn an_account_lists_and_ends_its_own_sessions_only() {
         .expect("auth")
         .is_some());
     assert!(actions(conn).contains(&"SESSION_ENDED".to_string()));
+}
+
+#[test]
+fn a_partners_reset_mail_is_in_its_organisations_language() {
+    let db = TestDb::new();
+    let conn = &mut db.conn();
+    let input = domain::partner::PartnerInput {
+        partner_id: "lumiere".into(),
+        organisation: "Lumière SA".into(),
+        partner_type: "Device_Provider".into(),
+        email: "contact@lumiere.example".into(),
+        phone: "+33 1 23 45 67 89".into(),
+        address: "1 rue de la Paix, Paris".into(),
+        language: "fra".into(),
+        policy_group_id: None,
+    };
+    domain::partner::sign_up(conn, &input, PASSWORD, &PortalMail::off()).expect("sign up");
+    account::request_reset(conn, "contact@lumiere.example", None, &mail()).expect("asked");
+    create(conn, "ops@example.org", &[Role::PolicyManager]);
+    account::request_reset(conn, "ops@example.org", None, &mail()).expect("asked");
+    let subjects: Vec<(String, String)> = mail_queue::table
+        .order(mail_queue::created_at.asc())
+        .select((mail_queue::recipient, mail_queue::subject))
+        .load(conn)
+        .expect("mails");
+    assert_eq!(
+        subjects,
+        [
+            (
+                "contact@lumiere.example".to_string(),
+                "Réinitialisez votre mot de passe du portail des partenaires".to_string()
+            ),
+            (
+                "ops@example.org".to_string(),
+                "Reset your partner portal password".to_string()
+            ),
+        ]
+    );
 }

@@ -94,6 +94,7 @@ fn sign_up_creates_account_role_pending_partner_audit_and_event_together() {
         conn,
         &input("acme-auth", "Auth_Partner", Some(&g)),
         PASSWORD,
+        &domain::account::PortalMail::off(),
     )
     .expect("sign up");
     assert_eq!(p.status, PartnerStatus::Pending);
@@ -101,15 +102,25 @@ fn sign_up_creates_account_role_pending_partner_audit_and_event_together() {
     assert_eq!(p.cert_domain, "AUTH");
     let user = user_of(conn, "acme-auth@example.org");
     assert_eq!(user.roles, vec![Role::AuthPartner]);
-    let device = partner::sign_up(conn, &input("acme-dev", "Device_Provider", None), PASSWORD)
-        .expect("device provider needs no group");
+    let device = partner::sign_up(
+        conn,
+        &input("acme-dev", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("device provider needs no group");
     assert_eq!(device.cert_domain, "DEVICE");
     assert_eq!(
         user_of(conn, "acme-dev@example.org").roles,
         vec![Role::DeviceProvider]
     );
-    let ftm =
-        partner::sign_up(conn, &input("acme-ftm", "FTM_Provider", None), PASSWORD).expect("ftm");
+    let ftm = partner::sign_up(
+        conn,
+        &input("acme-ftm", "FTM_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("ftm");
     assert_eq!(ftm.cert_domain, "FTM");
 
     let actions: Vec<String> = audit_log::table
@@ -304,7 +315,8 @@ fn every_sign_up_rule_gives_its_field_and_code_and_writes_nothing() {
         ),
     ];
     for (i, password, field, code) in cases {
-        let err = partner::sign_up(conn, &i, password).expect_err(code);
+        let err = partner::sign_up(conn, &i, password, &domain::account::PortalMail::off())
+            .expect_err(code);
         assert_eq!(
             (err.field.as_deref(), err.code.as_str()),
             (Some(field), code)
@@ -316,8 +328,13 @@ fn every_sign_up_rule_gives_its_field_and_code_and_writes_nothing() {
         .set(domain::schema::policy_groups::active.eq(false))
         .execute(conn)
         .expect("deactivate");
-    let err = partner::sign_up(conn, &input("a", "Auth_Partner", Some(&g)), PASSWORD)
-        .expect_err("inactive");
+    let err = partner::sign_up(
+        conn,
+        &input("a", "Auth_Partner", Some(&g)),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect_err("inactive");
     assert_eq!(err.code, "PMS_POLICY_GROUP_INACTIVE");
     assert_eq!(counts(conn), before, "a refused sign-up writes nothing");
 }
@@ -333,7 +350,8 @@ fn a_sign_up_with_several_bad_fields_reports_every_one_at_once() {
     bad.phone = "12".into();
     bad.language = "xx".into();
     let before = counts(conn);
-    let err = partner::sign_up(conn, &bad, "short").expect_err("refused");
+    let err = partner::sign_up(conn, &bad, "short", &domain::account::PortalMail::off())
+        .expect_err("refused");
     assert_eq!(counts(conn), before, "nothing written");
     // The first problem is the error itself, as a single one would be...
     assert_eq!(err.field.as_deref(), Some("email"));
@@ -363,11 +381,23 @@ fn a_sign_up_with_several_bad_fields_reports_every_one_at_once() {
 fn duplicates_are_reported_as_conflicts_on_their_field() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    partner::sign_up(conn, &input("acme", "Device_Provider", None), PASSWORD).expect("first");
+    partner::sign_up(
+        conn,
+        &input("acme", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("first");
     let before = counts(conn);
     let mut same_id = input("acme", "Device_Provider", None);
     same_id.email = "other@example.org".into();
-    let err = partner::sign_up(conn, &same_id, PASSWORD).expect_err("id");
+    let err = partner::sign_up(
+        conn,
+        &same_id,
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect_err("id");
     assert_eq!(
         (err.kind, err.code.as_str(), err.field.as_deref()),
         (
@@ -378,7 +408,13 @@ fn duplicates_are_reported_as_conflicts_on_their_field() {
     );
     let mut same_email = input("acme2", "Device_Provider", None);
     same_email.email = "ACME@example.org".into();
-    let err = partner::sign_up(conn, &same_email, PASSWORD).expect_err("email");
+    let err = partner::sign_up(
+        conn,
+        &same_email,
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect_err("email");
     assert_eq!(
         (err.code.as_str(), err.field.as_deref()),
         ("PMS_PARTNER_EMAIL_TAKEN", Some("email"))
@@ -398,7 +434,7 @@ fn duplicates_are_reported_as_conflicts_on_their_field() {
     let mut ops = input("acme3", "Device_Provider", None);
     ops.email = "ops@example.org".into();
     assert_eq!(
-        partner::sign_up(conn, &ops, PASSWORD)
+        partner::sign_up(conn, &ops, PASSWORD, &domain::account::PortalMail::off())
             .expect_err("ops")
             .code,
         "PMS_PARTNER_EMAIL_TAKEN"
@@ -454,7 +490,13 @@ fn admins_create_admin_only_types_which_start_approved() {
 fn decisions_follow_the_lifecycle_with_reasons_history_audit_and_events() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    partner::sign_up(conn, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    partner::sign_up(
+        conn,
+        &input("p1", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p1");
     let events =
         |conn: &mut AnyConnection| -> i64 { outbox::table.count().get_result(conn).expect("n") };
     let e0 = events(conn);
@@ -568,8 +610,20 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
     let conn = &mut db.conn();
     let g1 = group(conn, "g1");
     let g2 = group(conn, "g2");
-    partner::sign_up(conn, &input("p1", "Auth_Partner", Some(&g1)), PASSWORD).expect("p1");
-    partner::sign_up(conn, &input("p2", "Auth_Partner", Some(&g1)), PASSWORD).expect("p2");
+    partner::sign_up(
+        conn,
+        &input("p1", "Auth_Partner", Some(&g1)),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p1");
+    partner::sign_up(
+        conn,
+        &input("p2", "Auth_Partner", Some(&g1)),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p2");
     let user = user_of(conn, "p1@example.org");
     let update = ProfileUpdate {
         email: "contact@p1.example.org".into(),
@@ -578,7 +632,14 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
         language: "fra".into(),
         policy_group_id: Some(g2.clone()),
     };
-    let p = partner::update_own_profile(conn, &user, None, &update).expect("edit while pending");
+    let p = partner::update_own_profile(
+        conn,
+        &user,
+        None,
+        &update,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("edit while pending");
     assert_eq!(
         (
             p.email.as_str(),
@@ -604,6 +665,7 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
             email: "p2@example.org".into(),
             ..update.clone()
         },
+        &domain::account::PortalMail::off(),
     )
     .expect_err("dup");
     assert_eq!(
@@ -618,6 +680,7 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
             phone: "abc".into(),
             ..update.clone()
         },
+        &domain::account::PortalMail::off(),
     )
     .expect_err("phone");
     assert_eq!(err.field.as_deref(), Some("phone"));
@@ -631,6 +694,7 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
             policy_group_id: Some(g1.clone()),
             ..update.clone()
         },
+        &domain::account::PortalMail::off(),
     )
     .expect_err("locked");
     assert_eq!(
@@ -646,6 +710,7 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
             address: "3 Other Road".into(),
             ..update.clone()
         },
+        &domain::account::PortalMail::off(),
     )
     .expect("edit active");
     assert_eq!(
@@ -658,8 +723,20 @@ fn profile_edits_check_fields_uniqueness_and_the_group_lock() {
 fn contacts_are_unique_per_partner_and_only_the_owner_removes_them() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    partner::sign_up(conn, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
-    partner::sign_up(conn, &input("p2", "Device_Provider", None), PASSWORD).expect("p2");
+    partner::sign_up(
+        conn,
+        &input("p1", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p1");
+    partner::sign_up(
+        conn,
+        &input("p2", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p2");
     let u1 = user_of(conn, "p1@example.org");
     let u2 = user_of(conn, "p2@example.org");
     let c = partner::add_contact(conn, &u1, None, "Ops@P1.example.org", "").expect("add");
@@ -715,6 +792,7 @@ fn the_list_pages_filters_sorts_and_counts_on_the_server() {
             conn,
             &input(&format!("dev-{i}"), "Device_Provider", None),
             PASSWORD,
+            &domain::account::PortalMail::off(),
         )
         .expect("dev");
     }
@@ -723,6 +801,7 @@ fn the_list_pages_filters_sorts_and_counts_on_the_server() {
             conn,
             &input(&format!("auth-{i}"), "Auth_Partner", Some(&g)),
             PASSWORD,
+            &domain::account::PortalMail::off(),
         )
         .expect("auth");
     }
@@ -746,6 +825,7 @@ fn the_list_pages_filters_sorts_and_counts_on_the_server() {
     assert_eq!(
         all.counts,
         vec![
+            (PartnerStatus::Unverified, 0),
             (PartnerStatus::Pending, 8),
             (PartnerStatus::Approved, 1),
             (PartnerStatus::Rejected, 1),
@@ -846,6 +926,7 @@ fn the_list_pages_filters_sorts_and_counts_on_the_server() {
         conn,
         &input("under_score", "Device_Provider", None),
         PASSWORD,
+        &domain::account::PortalMail::off(),
     )
     .expect("u");
     let underscore = partner::list(
@@ -893,7 +974,13 @@ fn the_audit_list_filters_by_actor_entity_type_and_time() {
     let db = TestDb::new();
     let conn = &mut db.conn();
     let start = domain::clock::now_ms();
-    partner::sign_up(conn, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    partner::sign_up(
+        conn,
+        &input("p1", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p1");
     partner::decide(conn, &admin(), "p1", Decision::Approve, None).expect("approve");
     let all = audit::list(conn, &AuditQuery::default()).expect("all");
     assert_eq!(all.items[0].action, "PARTNER_APPROVED", "newest first");
@@ -944,7 +1031,13 @@ fn the_audit_list_filters_by_actor_entity_type_and_time() {
 fn a_concurrent_decision_is_reported_not_applied_twice() {
     let db = TestDb::new();
     let mut a = db.conn();
-    partner::sign_up(&mut a, &input("p1", "Device_Provider", None), PASSWORD).expect("p1");
+    partner::sign_up(
+        &mut a,
+        &input("p1", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("p1");
     // Two admins decide at once from two connections: exactly one wins.
     let pool = db.pool.clone();
     let handles: Vec<_> = (0..2)
@@ -985,7 +1078,8 @@ fn a_phone_with_spaces_is_kept_whole_and_names_are_stored_in_nfc() {
     i.phone = "+33 1 23 45 67 89".into();
     // "Société" with combining accents (NFD), as some keyboards and pastes give it.
     i.organisation = "Socie\u{301}te\u{301} Ge\u{301}ne\u{301}rale".into();
-    let p = partner::sign_up(conn, &i, PASSWORD).expect("sign up");
+    let p =
+        partner::sign_up(conn, &i, PASSWORD, &domain::account::PortalMail::off()).expect("sign up");
     assert_eq!(p.phone, "+33 1 23 45 67 89");
     assert_eq!(p.organisation, "Société Générale");
 }
@@ -996,7 +1090,13 @@ fn a_phone_with_spaces_is_kept_whole_and_names_are_stored_in_nfc() {
 fn deactivation_ends_the_partners_sessions_and_its_writes() {
     let db = TestDb::new();
     let conn = &mut db.conn();
-    partner::sign_up(conn, &input("gone", "Device_Provider", None), PASSWORD).expect("sign up");
+    partner::sign_up(
+        conn,
+        &input("gone", "Device_Provider", None),
+        PASSWORD,
+        &domain::account::PortalMail::off(),
+    )
+    .expect("sign up");
     partner::decide(conn, &admin(), "gone", Decision::Approve, None).expect("approve");
     let user = user_of(conn, "gone@example.org");
     let policy = domain::session::SessionPolicy::default();
@@ -1030,7 +1130,14 @@ fn deactivation_ends_the_partners_sessions_and_its_writes() {
         language: "eng".into(),
         policy_group_id: None,
     };
-    let err = partner::update_own_profile(conn, &user, None, &update).expect_err("refused");
+    let err = partner::update_own_profile(
+        conn,
+        &user,
+        None,
+        &update,
+        &domain::account::PortalMail::off(),
+    )
+    .expect_err("refused");
     assert_eq!(
         (err.kind, err.code.as_str()),
         (ErrorKind::Forbidden, "PMS_PARTNER_DEACTIVATED")
@@ -1056,6 +1163,7 @@ fn paging_across_equal_sort_keys_shows_every_row_once() {
             conn,
             &input(&format!("same-{i:02}"), "Device_Provider", None),
             PASSWORD,
+            &domain::account::PortalMail::off(),
         )
         .expect("sign up");
     }
@@ -1100,8 +1208,13 @@ fn named_column_searches_filter_sort_page_and_bind_their_values() {
     let mut conn = db.conn();
     let g = group(&mut conn, "banks");
     for id in ["acme-bank", "zeta-bank", "kilo-telco"] {
-        partner::sign_up(&mut conn, &input(id, "Auth_Partner", Some(&g)), PASSWORD)
-            .expect("signed up");
+        partner::sign_up(
+            &mut conn,
+            &input(id, "Auth_Partner", Some(&g)),
+            PASSWORD,
+            &domain::account::PortalMail::off(),
+        )
+        .expect("signed up");
     }
     partner::decide(&mut conn, &admin(), "zeta-bank", Decision::Approve, None).expect("approved");
     let field = |name: &str| PARTNER.filter_field(name).expect("field");

@@ -501,7 +501,9 @@ fn an_account_with_the_portals_second_factor_still_gives_its_code() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let id = create(&mut conn, "pm@example.org", &[Role::PolicyManager]);
-    let user = account::load_user(&mut conn, &id).expect("db").expect("user");
+    let user = account::load_user(&mut conn, &id)
+        .expect("db")
+        .expect("user");
     let key = domain::cert::seal::MasterKey::from_base64(
         &domain::cert::seal::MasterKey::generate_base64().expect("key"),
     )

@@ -51,7 +51,7 @@ fn signed_up(conn: &mut AnyConnection, id: &str, kind: &str, language: &str) -> 
         language: language.into(),
         policy_group_id: None,
     };
-    partner::sign_up(conn, &input, PASSWORD).expect("sign up");
+    partner::sign_up(conn, &input, PASSWORD, &domain::account::PortalMail::off()).expect("sign up");
     let row = account::find_by_email(conn, &input.email)
         .expect("q")
         .expect("account");
@@ -179,7 +179,8 @@ fn queue(conn: &mut AnyConnection, admin: &Actor) -> Queue {
             language: "eng".into(),
             policy_group_id: Some(group),
         };
-        partner::sign_up(conn, &input, PASSWORD).expect("sign up");
+        partner::sign_up(conn, &input, PASSWORD, &domain::account::PortalMail::off())
+            .expect("sign up");
         let row = account::find_by_email(conn, &input.email)
             .expect("q")
             .expect("a");

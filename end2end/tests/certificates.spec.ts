@@ -2,6 +2,7 @@ import { test, expect, Page } from './fixtures/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Portal, PASSWORD } from './fixtures/portal';
+import { verifyEmail } from './fixtures/mail';
 
 // Made once by fixtures/certs/make.sh: a DEVICE chain root -> intermediate -> partner leaf
 // whose subject says O=Lumen Devices Ltd, and a leaf of another organisation.
@@ -27,6 +28,8 @@ async function signUpDeviceProvider(page: Page, id: string) {
   await page.getByLabel('Language').selectOption('eng');
   await page.getByTestId('signup-submit').click();
   await expect(page).toHaveURL(/\/partner/);
+  await verifyEmail(page, `${id}@example.org`);
+  await page.goto('/partner');
 }
 
 async function downloadText(page: Page, testId: string) {

@@ -2,6 +2,7 @@ import { test, expect, Page } from './fixtures/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Portal, PASSWORD } from './fixtures/portal';
+import { verifyEmail } from './fixtures/mail';
 
 function uniqueId(prefix: string) {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
@@ -26,6 +27,8 @@ async function signUp(page: Page, id: string, type: string, org: string) {
   await page.getByLabel('Language').selectOption('eng');
   await page.getByTestId('signup-submit').click();
   await expect(page).toHaveURL(/\/partner/);
+  await verifyEmail(page, `${id}@example.org`);
+  await page.goto('/partner');
   await portal.logout();
 }
 

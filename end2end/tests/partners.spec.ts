@@ -1,13 +1,16 @@
 import { test, expect, Page } from './fixtures/test';
 import AxeBuilder from '@axe-core/playwright';
 import { Portal, PASSWORD } from './fixtures/portal';
+import { verificationLink, verifyEmail } from './fixtures/mail';
 
 /** A partner id that no other run of the journeys has used. */
 function uniqueId(prefix: string) {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 }
 
-async function signUp(page: Page, id: string, type = 'Device_Provider') {
+/** Sign up as `id` and (unless `verify` is false) verify the email from the mailed link,
+ *  ending on the partner's own page. */
+async function signUp(page: Page, id: string, type = 'Device_Provider', verify = true) {
   const portal = new Portal(page);
   await page.goto('/signup');
   await portal.hydrated();
@@ -21,6 +24,11 @@ async function signUp(page: Page, id: string, type = 'Device_Provider') {
   await page.getByLabel('Address').fill('1 Main Street\nBengaluru');
   await page.getByLabel('Language').selectOption('eng');
   await page.getByTestId('signup-submit').click();
+  await expect(page).toHaveURL(/\/partner\?registered=1/);
+  if (verify) {
+    await verifyEmail(page, `${id}@example.org`);
+    await page.goto('/partner');
+  }
 }
 
 async function signInAs(portal: Portal, email: string) {
@@ -44,12 +52,26 @@ async function openPartnerAsAdmin(portal: Portal, id: string) {
   await expect(page.getByTestId('partner-title')).toContainText(`${id} Biometrics Ltd`);
 }
 
-test('a partner signs up and waits; the admin finds and approves it; the partner sees approved', async ({ page }) => {
+test('a partner signs up, verifies its email and waits; the admin finds and approves it; the partner sees approved', async ({ page }) => {
   const portal = new Portal(page);
   const id = uniqueId('nimbus');
-  await signUp(page, id);
-  await expect(page).toHaveURL(/\/partner\?registered=1/);
+  await signUp(page, id, 'Device_Provider', false);
   await expect(page.getByTestId('registered')).toBeVisible();
+  // First the email: the registration is not with the admins until its link is opened.
+  await expect(page.getByTestId('partner-status').getByTestId('status-badge')).toHaveText('Email not verified');
+  await expect(page.getByTestId('verify-needed')).toContainText(`${id}@example.org`);
+  await expect(page.getByTestId('pending-email-address')).toHaveText(`${id}@example.org`);
+  await portal.hydrated();
+  await page.getByTestId('verify-resend').click();
+  await expect(page.getByTestId('verify-resent')).toBeVisible();
+  // Only the newest link works.
+  const first = await verificationLink(`${id}@example.org`, 1);
+  await verificationLink(`${id}@example.org`, 2);
+  await page.goto(first);
+  await expect(page.getByTestId('verify-invalid')).toBeVisible();
+  await verifyEmail(page, `${id}@example.org`, 2);
+  await page.goto('/partner');
+  await expect(page.getByTestId('pending-email')).toHaveCount(0);
   await expect(page.getByTestId('partner-status').getByTestId('status-badge')).toHaveText('Pending approval');
   await expect(page.getByTestId('partner-status')).toContainText('become available once it is approved');
   await portal.logout();
@@ -101,8 +123,7 @@ test('a rejection shows its reason to the partner, who corrects and resubmits', 
 test('sign-up mistakes are shown next to their field and nothing is registered', async ({ page }) => {
   const portal = new Portal(page);
   const id = uniqueId('dup');
-  await signUp(page, id);
-  await expect(page).toHaveURL(/\/partner/);
+  await signUp(page, id, 'Device_Provider', false);
   await portal.logout();
 
   // The same partner id again, with another email.
@@ -151,6 +172,16 @@ test('a partner edits its profile and contacts; the admin audit log shows the ch
   await expect(page.getByTestId('error-contact_email')).toHaveText('This contact is already listed.');
   await page.getByRole('button', { name: `Remove ops@${id}.example.org` }).click();
   await expect(page.getByTestId('contacts-empty')).toBeVisible();
+  // A new contact email is used only once its link is opened.
+  const newEmail = `office-${id}@example.org`;
+  await page.getByTestId('input-email').fill(newEmail);
+  await page.getByTestId('profile-save').click();
+  await expect(page.getByTestId('pending-email-address')).toHaveText(newEmail);
+  await expect(page.getByTestId('input-email')).toHaveValue(`${id}@example.org`);
+  await verifyEmail(page, newEmail);
+  await page.goto('/partner');
+  await expect(page.getByTestId('input-email')).toHaveValue(newEmail);
+  await expect(page.getByTestId('pending-email')).toHaveCount(0);
   await portal.logout();
 
   await signInAs(portal, 'admin@example.org');

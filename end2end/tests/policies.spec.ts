@@ -1,6 +1,7 @@
 import { test, expect, Page } from './fixtures/test';
 import AxeBuilder from '@axe-core/playwright';
 import { Portal, PASSWORD } from './fixtures/portal';
+import { verifyEmail } from './fixtures/mail';
 
 function unique(prefix: string) {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
@@ -117,6 +118,8 @@ test('a policy manager writes, fixes, publishes and clones a policy; a partner o
   await page.getByLabel('Language').selectOption('eng');
   await page.getByTestId('signup-submit').click();
   await expect(page).toHaveURL(/\/partner\?registered=1/);
+  await verifyEmail(page, `${id}@example.org`);
+  await page.goto('/partner');
   // Under review, the partner does not read policies yet.
   await portal.nav().getByRole('link', { name: 'Policies' }).click();
   await expect(page.getByTestId('my-policies-unavailable')).toBeVisible();

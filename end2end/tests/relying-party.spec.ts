@@ -3,6 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Portal, PASSWORD } from './fixtures/portal';
+import { verifyEmail } from './fixtures/mail';
 
 // Made once by fixtures/certs/make.sh: root -> intermediate -> auth-partner.pem, whose subject
 // says O=Lumen Relying Party Ltd. This journey trusts the chain in the AUTH domain only (the
@@ -90,6 +91,8 @@ test('an authentication partner requests a policy, gets an API key and an OIDC c
   await page.getByLabel('Language').selectOption('eng');
   await page.getByTestId('signup-submit').click();
   await expect(page).toHaveURL(/\/partner\?registered=1/);
+  await verifyEmail(page, `${id}@example.org`);
+  await page.goto('/partner');
   // Under review, the request page says why nothing can be requested yet.
   await portal.nav().getByRole('link', { name: 'Policy requests' }).click();
   await expect(page.getByTestId('access-unavailable')).toContainText('approved');

@@ -2114,6 +2114,7 @@ impl Harness {
                     policy_group_id: Some(group),
                 },
                 PASSWORD,
+                &domain::account::PortalMail::off(),
             )
             .expect("sign up");
             diesel::insert_into(domain::schema::partner_certificates::table)
@@ -4429,6 +4430,18 @@ mod authz {
         ("/api/partners/me/contacts/add", Who::Signed, OWN),
         ("/api/partners/me/contacts/remove", Who::Signed, OWN),
         ("/api/partners/me/resubmit", Who::Signed, OWN),
+        ("/api/partners/me/email/resend", Who::Signed, OWN),
+        ("/api/partners/me/email/cancel", Who::Signed, OWN),
+        (
+            "/api/email/link",
+            Who::Public,
+            "needs a verification link; names its address",
+        ),
+        (
+            "/api/email/verify",
+            Who::Public,
+            "needs a verification link; once",
+        ),
         ("/api/notifications/list", Who::Signed, SELF),
         ("/api/notifications/read", Who::Signed, SELF),
         ("/api/notifications/dismiss", Who::Signed, SELF),
@@ -4790,6 +4803,9 @@ mod mosip_search;
 
 #[path = "http/sso.rs"]
 mod sso;
+
+#[path = "http/email_verification.rs"]
+mod email_verification;
 
 /// Any bytes posted to any server function, in any of the shapes a browser, a script or an
 /// attacker sends (forms with odd keys and values, JSON, multipart, raw bytes, compressed

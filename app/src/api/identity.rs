@@ -12,10 +12,7 @@ use crate::guard::{self, fail};
 #[server(endpoint = "password/forgot")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let state = guard::state()?;
-    let mail = domain::account::ResetMail {
-        base_url: state.public_url.to_string(),
-        enabled: state.mail_enabled,
-    };
+    let mail = state.mail();
     let ip = guard::client_info().ip;
     guard::open(move |conn| domain::account::request_reset(conn, &email, ip.as_deref(), &mail))
         .await?;
@@ -56,10 +53,7 @@ pub async fn reset_password(
 #[server(endpoint = "accounts/force_reset")]
 pub async fn force_password_reset(id: String) -> Result<(), AppError> {
     let state = guard::state()?;
-    let mail = domain::account::ResetMail {
-        base_url: state.public_url.to_string(),
-        enabled: state.mail_enabled,
-    };
+    let mail = state.mail();
     guard::call(guard::ADMIN, move |conn, me| {
         domain::account::force_reset(conn, &me.actor, &id, &mail)
     })

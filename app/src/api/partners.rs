@@ -8,8 +8,8 @@
 use domain::history::{AuditEntry, AuditQuery};
 use domain::page::Page;
 use domain::partner::{
-    ContactView, MyPartner, PartnerDetail, PartnerFormOptions, PartnerList, PartnerQuery,
-    PartnerView,
+    ContactView, EmailLink, MyPartner, PartnerDetail, PartnerFormOptions, PartnerList,
+    PartnerQuery, PartnerView, PendingEmail,
 };
 use domain::AppError;
 use leptos::prelude::*;
@@ -71,11 +71,12 @@ pub async fn sign_up(
     };
     let client = guard::client_info();
     let policy = state.sessions;
+    let mail = state.mail();
     let _permit = guard::hashing_permit().await?;
     // Registration and its first session commit together: a failure leaves neither.
     let (view, token) = guard::open(move |conn| {
         domain::db::write_tx(conn, |conn| {
-            let view = domain::partner::sign_up(conn, &input, &password)?;
+            let view = domain::partner::sign_up(conn, &input, &password, &mail)?;
             let account = domain::account::find_by_email(conn, &view.account_email)?
                 .ok_or_else(AppError::internal)?;
             let token = domain::session::create(
@@ -121,11 +122,56 @@ pub async fn update_profile(
         language,
         policy_group_id,
     };
+    let mail = guard::state()?.mail();
     guard::signed_in(move |conn, me| {
         let rid = me.actor.request_id.clone();
-        domain::partner::update_own_profile(conn, &me.user, rid, &update)
+        domain::partner::update_own_profile(conn, &me.user, rid, &update, &mail)
     })
     .await
+}
+
+/// Mail the caller's verification link again (its registration's, or its new contact email's).
+#[server(endpoint = "partners/me/email/resend")]
+pub async fn resend_email_verification() -> Result<PendingEmail, AppError> {
+    let mail = guard::state()?.mail();
+    guard::signed_in(move |conn, me| {
+        let rid = me.actor.request_id.clone();
+        domain::partner::resend_verification(conn, &me.user, rid, &mail)
+    })
+    .await
+}
+
+/// Withdraw the caller's pending contact email change (the current address stays).
+#[server(endpoint = "partners/me/email/cancel")]
+pub async fn cancel_email_change() -> Result<(), AppError> {
+    guard::signed_in(move |conn, me| {
+        let rid = me.actor.request_id.clone();
+        domain::partner::cancel_email_change(conn, &me.user, rid)
+    })
+    .await
+}
+
+/// What a verification link would verify (None: it is not usable). Anyone holding the link
+/// may ask: it names only the address it was mailed to and the organisation.
+#[server(endpoint = "email/link")]
+pub async fn get_email_link(
+    #[server(default)] token: String,
+) -> Result<Option<EmailLink>, AppError> {
+    guard::open(move |conn| domain::partner::verification_link(conn, &token)).await
+}
+
+/// Verify an address with its link (the link is the proof; no session needed).
+#[server(endpoint = "email/verify")]
+pub async fn verify_email(#[server(default)] token: String) -> Result<EmailLink, AppError> {
+    let rid = guard::request_id();
+    let link = guard::open(move |conn| domain::partner::verify_email(conn, &token, rid)).await?;
+    // The page says what happened; the spent token leaves the address bar.
+    let done = match link.purpose {
+        domain::partner::VerifyPurpose::Registration => "registration",
+        domain::partner::VerifyPurpose::ContactChange => "contact",
+    };
+    leptos_axum::redirect(&format!("/verify-email?verified={done}"));
+    Ok(link)
 }
 
 /// Add an extra contact to the caller's partner.

@@ -30,10 +30,7 @@ pub fn challenge_cookie(value: &str, secure: bool) -> String {
 
 #[cfg(feature = "ssr")]
 pub(crate) fn set_challenge_cookie(value: &str, secure: bool) {
-    guard::set_header(
-        http::header::SET_COOKIE,
-        &challenge_cookie(value, secure),
-    );
+    guard::set_header(http::header::SET_COOKIE, &challenge_cookie(value, secure));
 }
 
 /// The code step of a sign-in: a code from the authenticator app or a recovery code. On

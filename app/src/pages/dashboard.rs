@@ -58,6 +58,7 @@ fn OrganisationCard() -> impl IntoView {
                 mine.await.ok().flatten().map(|me| {
                     let p = me.partner;
                     let what = match p.status {
+                        PartnerStatus::Unverified => "Verify your email: open the link we mailed you. Your registration goes to a partner admin after that.",
                         PartnerStatus::Pending => "Waiting for approval: policy requests, keys and devices open once a partner admin approves your registration. You can upload your certificate already.",
                         PartnerStatus::Approved => "Approved: your organisation can use every feature of its type.",
                         PartnerStatus::Rejected => "Rejected: correct your profile and resubmit it.",

@@ -15,3 +15,4 @@ pub mod policy;
 pub mod setup;
 pub mod terms;
 pub mod two_factor;
+pub mod verify_email;

@@ -98,6 +98,7 @@ fn seed_partners(
                 policy_group_id: Some(group.to_string()),
             },
             password,
+            &crate::account::PortalMail::off(),
         )?;
         crate::partner::decide(conn, system, &id, Decision::Approve, None)?;
         diesel::insert_into(policy_requests::table)

@@ -23,21 +23,31 @@ pub const RESETS_PER_HOUR: i64 = 3;
 /// A stored password hash no password verifies against: set by a forced reset.
 const NO_PASSWORD: &str = "!reset-required";
 
-/// Where the reset link points and whether mail can be sent at all.
+/// Where the links in the portal's mails point and whether mail can be sent at all.
 #[derive(Clone, Debug)]
-pub struct ResetMail {
+pub struct PortalMail {
     /// The portal's public address, e.g. `https://partners.example.org`.
     pub base_url: String,
     /// An SMTP server is configured.
     pub enabled: bool,
 }
 
-impl ResetMail {
+impl PortalMail {
+    /// No mail server: nothing is mailed and nothing waits for a mailed link.
+    pub fn off() -> PortalMail {
+        PortalMail {
+            base_url: String::new(),
+            enabled: false,
+        }
+    }
+
+    /// The absolute address of `path_and_query` on this portal.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.base_url.trim_end_matches('/'))
+    }
+
     fn link(&self, token: &str) -> String {
-        format!(
-            "{}/reset-password?token={token}",
-            self.base_url.trim_end_matches('/')
-        )
+        self.url(&format!("/reset-password?token={token}"))
     }
 }
 
@@ -75,7 +85,7 @@ pub fn request_reset(
     conn: &mut AnyConnection,
     email: &str,
     ip: Option<&str>,
-    mail: &ResetMail,
+    mail: &PortalMail,
 ) -> AppResult<()> {
     if !mail.enabled {
         return Err(unavailable());
@@ -130,7 +140,7 @@ fn issue(
     conn: &mut AnyConnection,
     row: &AccountRow,
     requested_by: Option<&str>,
-    mail: &ResetMail,
+    mail: &PortalMail,
 ) -> AppResult<String> {
     let token = session::new_token();
     let now = clock::now_ms();
@@ -144,24 +154,35 @@ fn issue(
         ))
         .execute(conn)?;
     if mail.enabled {
-        let body = format!(
-            "Hello {},\n\nSomeone asked to reset the password of your account on the partner portal.\n\
-             To choose a new password, open this link within 30 minutes:\n\n{}\n\n\
-             The link works once. If you did not ask for it, ignore this mail: your password stays as it is.\n",
-            row.display_name,
-            mail.link(&token)
-        );
-        enqueue_mail(
-            conn,
-            None,
-            &row.email,
-            "en",
-            "Reset your partner portal password",
-            &body,
-            now,
-        )?;
+        // A partner's account reads it in its organisation's language.
+        let language: String = crate::schema::partners::table
+            .filter(crate::schema::partners::account_id.eq(&row.id))
+            .select(crate::schema::partners::language)
+            .first(conn)
+            .optional()?
+            .unwrap_or_else(|| "eng".into());
+        let (subject, body) = reset_text(&language, &row.display_name, &mail.link(&token));
+        enqueue_mail(conn, None, &row.email, &language, subject, &body, now)?;
     }
     Ok(token)
+}
+
+/// The reset mail in `language` (English, French, Arabic).
+fn reset_text(language: &str, name: &str, link: &str) -> (&'static str, String) {
+    match language {
+        "fra" => (
+            "Réinitialisez votre mot de passe du portail des partenaires",
+            format!("Bonjour {name},\n\nQuelqu'un a demandé à réinitialiser le mot de passe de votre compte sur le portail des partenaires.\nPour choisir un nouveau mot de passe, ouvrez ce lien dans les 30 minutes :\n\n{link}\n\nLe lien ne fonctionne qu'une fois. Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.\n"),
+        ),
+        "ara" => (
+            "أعد تعيين كلمة مرور بوابة الشركاء",
+            format!("مرحبًا {name}،\n\nطلب شخص ما إعادة تعيين كلمة مرور حسابك في بوابة الشركاء.\nلاختيار كلمة مرور جديدة، افتح هذا الرابط خلال 30 دقيقة:\n\n{link}\n\nيعمل الرابط مرة واحدة. إذا لم تطلب ذلك، فتجاهل هذه الرسالة: تبقى كلمة مرورك كما هي.\n"),
+        ),
+        _ => (
+            "Reset your partner portal password",
+            format!("Hello {name},\n\nSomeone asked to reset the password of your account on the partner portal.\nTo choose a new password, open this link within 30 minutes:\n\n{link}\n\nThe link works once. If you did not ask for it, ignore this mail: your password stays as it is.\n"),
+        ),
+    }
 }
 
 /// Whether a reset token can still be used (the reset page asks before showing its form).
@@ -252,7 +273,7 @@ pub fn force_reset(
     conn: &mut AnyConnection,
     actor: &Actor,
     account_id: &str,
-    mail: &ResetMail,
+    mail: &PortalMail,
 ) -> AppResult<()> {
     if actor.id.as_deref() == Some(account_id) {
         return Err(AppError::new(
@@ -302,7 +323,7 @@ pub fn reset_link(conn: &mut AnyConnection, email: &str, base_url: &str) -> AppR
             "This account is deactivated; reactivate it first.",
         ));
     }
-    let mail = ResetMail {
+    let mail = PortalMail {
         base_url: base_url.to_string(),
         enabled: false,
     };

@@ -61,6 +61,9 @@ pub const LANGUAGES: [(&str, &str); 8] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PartnerStatus {
+    /// Registered by sign-up; waiting for its contact email to be verified before it reaches
+    /// a partner admin (only when the portal can send mail).
+    Unverified,
     /// Registered, waiting for a partner admin.
     Pending,
     /// Approved and active.
@@ -73,7 +76,8 @@ pub enum PartnerStatus {
 
 impl PartnerStatus {
     /// Every status, in display order.
-    pub const ALL: [PartnerStatus; 4] = [
+    pub const ALL: [PartnerStatus; 5] = [
+        PartnerStatus::Unverified,
         PartnerStatus::Pending,
         PartnerStatus::Approved,
         PartnerStatus::Rejected,
@@ -83,6 +87,7 @@ impl PartnerStatus {
     /// Stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {
+            PartnerStatus::Unverified => "UNVERIFIED",
             PartnerStatus::Pending => "PENDING",
             PartnerStatus::Approved => "APPROVED",
             PartnerStatus::Rejected => "REJECTED",
@@ -98,6 +103,7 @@ impl PartnerStatus {
     /// Name shown to people.
     pub fn label(self) -> &'static str {
         match self {
+            PartnerStatus::Unverified => "Email not verified",
             PartnerStatus::Pending => "Pending approval",
             PartnerStatus::Approved => "Approved",
             PartnerStatus::Rejected => "Rejected",
@@ -171,6 +177,9 @@ pub fn transition(from: PartnerStatus, decision: Decision) -> AppResult<PartnerS
                     " The partner must correct its profile and resubmit first."
                 }
                 (D::Deactivate, S::Pending) => " Reject a pending partner instead.",
+                (_, S::Unverified) => {
+                    " Its contact email is not verified yet; it reaches the queue once it is."
+                }
                 _ => "",
             };
             let verb = match decision {
@@ -417,6 +426,59 @@ pub struct PartnerDetail {
     pub cascade: crate::access::PartnerCascade,
 }
 
+/// What a verification link confirms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VerifyPurpose {
+    /// The address given at sign-up: its registration then goes to a partner admin.
+    Registration,
+    /// A new contact email: it replaces the old one.
+    ContactChange,
+}
+
+impl VerifyPurpose {
+    /// Stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyPurpose::Registration => "REGISTRATION",
+            VerifyPurpose::ContactChange => "CONTACT_CHANGE",
+        }
+    }
+
+    /// Parse the stored spelling (anything else is a registration).
+    pub fn parse(s: &str) -> VerifyPurpose {
+        if s == "CONTACT_CHANGE" {
+            VerifyPurpose::ContactChange
+        } else {
+            VerifyPurpose::Registration
+        }
+    }
+}
+
+/// A link mailed and not yet used, as its partner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEmail {
+    /// The address waiting for verification.
+    pub email: String,
+    /// What verifying it does.
+    pub purpose: VerifyPurpose,
+    /// When the newest link was sent (RFC 3339).
+    pub sent_at: String,
+    /// Until when it works (RFC 3339).
+    pub expires_at: String,
+}
+
+/// What a usable link confirms (the page shows it before the confirm button), and after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailLink {
+    /// The address it verifies.
+    pub email: String,
+    /// What verifying it does.
+    pub purpose: VerifyPurpose,
+    /// The partner's organisation.
+    pub organisation: String,
+}
+
 /// What a partner sees about itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyPartner {
@@ -426,6 +488,8 @@ pub struct MyPartner {
     pub contacts: Vec<ContactView>,
     /// Active policy groups (for a change while not active).
     pub policy_groups: Vec<PolicyGroupOption>,
+    /// The address waiting for verification, if any.
+    pub pending_email: Option<PendingEmail>,
 }
 
 #[cfg(test)]

@@ -17,6 +17,14 @@ pub(crate) struct Partners;
 impl Part for Partners {
     fn partner(&self, _conn: &mut AnyConnection, board: &mut Board) -> AppResult<()> {
         let (urgency, title, detail) = match board.partner.status {
+            PartnerStatus::Unverified => (
+                Urgency::Act,
+                "Verify your email",
+                format!(
+                    "Open the link mailed to {}; the registration goes to a partner admin after that.",
+                    board.partner.email
+                ),
+            ),
             PartnerStatus::Pending => (
                 Urgency::Soon,
                 "Registration waiting for approval",

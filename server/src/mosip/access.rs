@@ -150,7 +150,8 @@ fn request_status_text(s: RequestStatus) -> &'static str {
 /// MOSIP's spelling of the requesting partner's status.
 fn partner_status_text(s: PartnerStatus) -> &'static str {
     match s {
-        PartnerStatus::Pending => "InProgress",
+        // MOSIP has no partner before its email is verified (Keycloak verifies first).
+        PartnerStatus::Unverified | PartnerStatus::Pending => "InProgress",
         PartnerStatus::Approved => "activated",
         PartnerStatus::Rejected => "rejected",
         PartnerStatus::Deactivated => "deactivated",

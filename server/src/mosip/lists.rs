@@ -202,7 +202,8 @@ fn boolean(p: &Params, name: &str) -> Result<Option<bool>, Fault> {
 /// MOSIP's spelling of a partner status.
 fn status_text(s: PartnerStatus) -> &'static str {
     match s {
-        PartnerStatus::Pending => "InProgress",
+        // MOSIP has no partner before its email is verified (Keycloak verifies first).
+        PartnerStatus::Unverified | PartnerStatus::Pending => "InProgress",
         PartnerStatus::Approved => "approved",
         PartnerStatus::Rejected => "rejected",
         PartnerStatus::Deactivated => "deactivated",

@@ -27,7 +27,8 @@ const READERS: [Role; 6] = [
 /// (its `is_active` is what changes).
 fn status_text(s: PartnerStatus) -> &'static str {
     match s {
-        PartnerStatus::Pending => "InProgress",
+        // MOSIP has no partner before its email is verified (Keycloak verifies first).
+        PartnerStatus::Unverified | PartnerStatus::Pending => "InProgress",
         PartnerStatus::Approved | PartnerStatus::Deactivated => "approved",
         PartnerStatus::Rejected => "rejected",
     }

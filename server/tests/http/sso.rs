@@ -565,7 +565,9 @@ async fn an_account_with_the_portals_second_factor_gives_its_code_after_the_prov
     let secret = super::two_factor::enrol(&s.h, &first).await;
     let sessions_before = s.snapshot()[2];
     let started = s.start("/account").await;
-    let token = s.key.sign(&s.claims(&started, "pm2fa@example.org", &["pms-policy"]));
+    let token = s
+        .key
+        .sign(&s.claims(&started, "pm2fa@example.org", &["pms-policy"]));
     let reply = s.callback(&started, token).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(
@@ -583,7 +585,11 @@ async fn an_account_with_the_portals_second_factor_gives_its_code_after_the_prov
         !cookies.iter().any(|c| c.starts_with("pms_session=")),
         "{cookies:?}"
     );
-    assert_eq!(s.snapshot()[2], sessions_before, "no session before the code");
+    assert_eq!(
+        s.snapshot()[2],
+        sessions_before,
+        "no session before the code"
+    );
     let challenge = cookies
         .iter()
         .find(|c| c.starts_with("pms_2fa=") && c.len() > "pms_2fa=".len())

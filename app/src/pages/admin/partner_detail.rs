@@ -128,9 +128,10 @@ fn Decisions(
         PartnerStatus::Pending => vec![("approve", "Approve", false), ("reject", "Reject", true)],
         PartnerStatus::Approved => vec![("deactivate", "Deactivate", true)],
         PartnerStatus::Deactivated => vec![("reactivate", "Reactivate", false)],
-        PartnerStatus::Rejected => vec![],
+        PartnerStatus::Rejected | PartnerStatus::Unverified => vec![],
     };
     let waiting = partner.status == PartnerStatus::Rejected;
+    let unverified = partner.status == PartnerStatus::Unverified;
     let name = partner.organisation.clone();
     let cascade = cascade.describe();
     view! {
@@ -139,6 +140,7 @@ fn Decisions(
             <FormError error/>
             {move || error.get().filter(|e| e.field.as_deref() == Some("reason")).map(|e| view! { <p class="alert" role="alert" data-testid="error-reason">{e.message}</p> })}
             {waiting.then(|| view! { <p class="muted">"Rejected: waiting for the partner to correct its profile and resubmit."</p> })}
+            {unverified.then(|| view! { <p class="muted" data-testid="awaiting-verification">"Its contact email is not verified yet: it can be decided once the partner opens the link mailed to it."</p> })}
             <div class="decisions">
                 {options.into_iter().map(|(value, label, needs_reason)| {
                     // Say what the decision does beyond the status, before it is confirmed.

@@ -1,12 +1,16 @@
 //! The partner's own organisation: status, profile, extra contacts.
 
-use crate::api::partners::{get_my_partner, AddContact, RemoveContact, Resubmit, UpdateProfile};
+use crate::api::partners::{
+    get_my_partner, AddContact, CancelEmailChange, RemoveContact, ResendEmailVerification,
+    Resubmit, UpdateProfile,
+};
 use crate::components::form::{form_error, Field, FormError, SelectField, TextAreaField};
 use crate::components::layout::{ErrorPanel, RequireRole};
 use crate::components::table::Time;
 use domain::account::CurrentUser;
 use domain::partner::{
-    ContactView, MyPartner, PartnerStatus, PartnerView, LANGUAGES, MAX_PHONE_TYPED_LEN,
+    ContactView, MyPartner, PartnerStatus, PartnerView, PendingEmail, VerifyPurpose, LANGUAGES,
+    MAX_PHONE_TYPED_LEN,
 };
 use domain::Role;
 use leptos::prelude::*;
@@ -28,6 +32,10 @@ fn ProfileBody() -> impl IntoView {
     let add = ServerAction::<AddContact>::new();
     let remove = ServerAction::<RemoveContact>::new();
     let resubmit = ServerAction::<Resubmit>::new();
+    let email = EmailActions {
+        resend: ServerAction::<ResendEmailVerification>::new(),
+        cancel: ServerAction::<CancelEmailChange>::new(),
+    };
     let data = Resource::new(
         move || {
             (
@@ -35,6 +43,8 @@ fn ProfileBody() -> impl IntoView {
                 add.version().get(),
                 remove.version().get(),
                 resubmit.version().get(),
+                email.resend.version().get(),
+                email.cancel.version().get(),
             )
         },
         |_| get_my_partner(),
@@ -47,7 +57,7 @@ fn ProfileBody() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(me)) => view! { <Organisation me update add remove resubmit/> }.into_any(),
+                    Ok(Some(me)) => view! { <Organisation me update add remove resubmit email/> }.into_any(),
                     Ok(None) => view! { <p class="empty" data-testid="no-partner">"This account has no partner profile."</p> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                 }
@@ -61,7 +71,7 @@ fn ProfileBody() -> impl IntoView {
 pub fn StatusBadge(status: PartnerStatus) -> impl IntoView {
     let class = match status {
         PartnerStatus::Approved => "badge ok",
-        PartnerStatus::Pending => "badge wait",
+        PartnerStatus::Pending | PartnerStatus::Unverified => "badge wait",
         PartnerStatus::Rejected => "badge bad",
         PartnerStatus::Deactivated => "badge off",
     };
@@ -73,6 +83,9 @@ fn StatusBanner(partner: PartnerView, resubmit: ServerAction<Resubmit>) -> impl 
     let error = form_error(move || resubmit.value().get());
     let reason = partner.status_reason.clone().unwrap_or_default();
     let body = match partner.status {
+        PartnerStatus::Unverified => view! {
+            <p data-testid="verify-needed">"Verify your email first: open the link we mailed to " <bdi>{partner.email.clone()}</bdi> ". Your registration goes to a partner admin for review after that."</p>
+        }.into_any(),
         PartnerStatus::Pending => view! {
             <p>"Your registration is waiting for a partner admin's approval. Until then you can edit your profile; certificates, policy requests, API keys, devices and chips become available once it is approved."</p>
         }.into_any(),
@@ -105,6 +118,7 @@ fn Organisation(
     add: ServerAction<AddContact>,
     remove: ServerAction<RemoveContact>,
     resubmit: ServerAction<Resubmit>,
+    email: EmailActions,
 ) -> impl IntoView {
     let p = me.partner.clone();
     let update_error = form_error(move || update.value().get());
@@ -128,6 +142,7 @@ fn Organisation(
     });
     view! {
         <StatusBanner partner=p.clone() resubmit/>
+        {me.pending_email.clone().map(|pending| view! { <PendingEmailPanel pending actions=email/> })}
         <section class="panel">
             <h2>"Profile"</h2>
             <dl class="facts">
@@ -201,6 +216,51 @@ fn Contacts(
                 <Field name="contact_phone" label="Phone (optional)" kind="tel" error=add_error required=false maxlength=MAX_PHONE_TYPED_LEN/>
                 <button type="submit" data-testid="contact-add">"Add contact"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The two actions on an address waiting for verification.
+#[derive(Clone, Copy)]
+struct EmailActions {
+    resend: ServerAction<ResendEmailVerification>,
+    cancel: ServerAction<CancelEmailChange>,
+}
+
+/// An address waiting for its link: when it was sent, send again, withdraw a change.
+#[component]
+fn PendingEmailPanel(pending: PendingEmail, actions: EmailActions) -> impl IntoView {
+    let resend_error = form_error(move || actions.resend.value().get());
+    let cancel_error = form_error(move || actions.cancel.value().get());
+    let sent = move || matches!(actions.resend.value().get(), Some(Ok(_)));
+    let change = pending.purpose == VerifyPurpose::ContactChange;
+    let what = if change {
+        "Your new contact email is used once you open the link we mailed to it; until then the current one stays."
+    } else {
+        "Open the link we mailed to this address to send your registration for review."
+    };
+    view! {
+        <section class="panel" data-testid="pending-email" aria-live="polite">
+            <h2>"Email to verify"</h2>
+            <dl class="facts">
+                <dt>"Address"</dt><dd data-testid="pending-email-address"><bdi>{pending.email.clone()}</bdi></dd>
+                <dt>"Link sent"</dt><dd><Time at=pending.sent_at.clone()/></dd>
+                <dt>"Works until"</dt><dd><Time at=pending.expires_at.clone()/></dd>
+            </dl>
+            <p>{what}</p>
+            {move || sent().then(|| view! { <p class="notice" role="status" data-testid="verify-resent">"A new link is on its way; earlier links no longer work."</p> })}
+            <div class="decisions">
+                <ActionForm action=actions.resend attr:class="inline">
+                    <FormError error=resend_error/>
+                    <button type="submit" data-testid="verify-resend" disabled=move || actions.resend.pending().get()>"Send the link again"</button>
+                </ActionForm>
+                {change.then(|| view! {
+                    <ActionForm action=actions.cancel attr:class="inline">
+                        <FormError error=cancel_error/>
+                        <button type="submit" class="link" data-testid="verify-cancel">"Keep the current email"</button>
+                    </ActionForm>
+                })}
+            </div>
         </section>
     }
 }

@@ -126,11 +126,14 @@ pub fn resubmit_own(
 }
 
 /// The partner edits its contact details, address, language and (while not active) policy group.
+/// A new contact email is used only once verified by a link mailed to it, when the portal can
+/// send mail (an unverified registration's address changes at once and gets the new link).
 pub fn update_own_profile(
     conn: &mut AnyConnection,
     user: &CurrentUser,
     request_id: Option<String>,
     update: &ProfileUpdate,
+    mail: &PortalMail,
 ) -> AppResult<PartnerView> {
     let mut errs = FieldErrors::new();
     let email = errs.take(normalize_email("email", &update.email));
@@ -151,9 +154,19 @@ pub fn update_own_profile(
             .select(PartnerRow::as_select())
             .first(conn)?;
         let group = group_after(conn, &row, update)?;
+        let unverified = status_of(&row.status) == PartnerStatus::Unverified;
+        let mut to_verify = None;
         if email != row.email {
             email_free(conn, &id, &email)?;
+            if mail.enabled {
+                to_verify = Some(email.clone());
+            }
         }
+        // A verified address waits for its link; an unverified registration's has none yet.
+        let email = match &to_verify {
+            Some(_) if !unverified => row.email.clone(),
+            _ => email,
+        };
         let after = PartnerRow {
             email,
             phone,
@@ -173,6 +186,22 @@ pub fn update_own_profile(
             &id,
             json!({ "before": profile_json(&row), "after": profile_json(&after) }),
         )?;
+        if let Some(new_email) = to_verify {
+            let purpose = if unverified {
+                VerifyPurpose::Registration
+            } else {
+                VerifyPurpose::ContactChange
+            };
+            send_link(conn, &after, &new_email, purpose, mail)?;
+            audit::record(
+                conn,
+                &actor,
+                "PARTNER_EMAIL_VERIFICATION_SENT",
+                "partner",
+                &id,
+                json!({ "email": new_email, "purpose": if unverified { "REGISTRATION" } else { "CONTACT_CHANGE" } }),
+            )?;
+        }
         let view = load_view(conn, &id)?;
         outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;
         Ok(view)
@@ -213,7 +242,7 @@ fn group_after(
 }
 
 /// Refuses a contact email another partner already uses.
-fn email_free(conn: &mut AnyConnection, id: &str, email: &str) -> AppResult<()> {
+pub(super) fn email_free(conn: &mut AnyConnection, id: &str, email: &str) -> AppResult<()> {
     let used: i64 = partners::table
         .filter(partners::email.eq(email))
         .filter(partners::id.ne(id))

@@ -2,7 +2,7 @@
 //! history and its PARTNER_UPDATED event in the same transaction as the change itself.
 
 use super::*;
-use crate::account::{self, check_password, normalize_email, CurrentUser};
+use crate::account::{self, check_password, normalize_email, CurrentUser, PortalMail};
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::AnyConnection;
@@ -19,10 +19,12 @@ use serde_json::json;
 mod changes;
 mod list;
 mod register;
+mod verify;
 mod views;
 pub use changes::*;
 pub use list::*;
 pub use register::*;
+pub use verify::*;
 pub use views::*;
 
 /// Topic of partner events for downstream services.

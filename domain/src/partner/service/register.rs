@@ -203,13 +203,15 @@ fn ensure_unique_for(
 }
 
 /// Register a partner: its account (with the role of its type) and its profile, in one
-/// transaction. A self-registration (`by` = None) starts pending; a partner admin's creation
-/// (any portal type, admin-only ones included) starts approved.
+/// transaction. A self-registration (`by` = None) starts pending, or unverified with its
+/// verification link mailed when the portal can send mail; a partner admin's creation (any
+/// portal type, admin-only ones included) starts approved.
 fn register(
     conn: &mut AnyConnection,
     by: Option<&Actor>,
     input: &PartnerInput,
     password: &str,
+    mail: Option<&PortalMail>,
 ) -> AppResult<PartnerView> {
     let admin = by.is_some();
     let mut errs = FieldErrors::new();
@@ -258,12 +260,13 @@ fn register(
             &account_id,
             json!({ "after": { "email": c.email, "display_name": c.organisation, "roles": [role.as_str()], "active": true, "partner_id": c.id } }),
         )?;
-        let status = if admin {
-            PartnerStatus::Approved
-        } else {
-            PartnerStatus::Pending
+        let verify = mail.filter(|m| m.enabled && !admin);
+        let status = match (admin, verify) {
+            (true, _) => PartnerStatus::Approved,
+            (false, Some(_)) => PartnerStatus::Unverified,
+            (false, None) => PartnerStatus::Pending,
         };
-        insert_profile(
+        let view = insert_profile(
             conn,
             &actor,
             &account_id,
@@ -272,7 +275,15 @@ fn register(
             &info.code,
             group.clone(),
             status,
-        )
+        )?;
+        if let Some(mail) = verify {
+            let row: PartnerRow = partners::table
+                .find(&view.id)
+                .select(PartnerRow::as_select())
+                .first(conn)?;
+            send_link(conn, &row, &row.email, VerifyPurpose::Registration, mail)?;
+        }
+        Ok(view)
     })
 }
 
@@ -390,13 +401,15 @@ pub fn activate_by_certificate(
     )
 }
 
-/// Public sign-up: account plus pending partner profile.
+/// Public sign-up: account plus partner profile, which waits for its email's verification
+/// when `mail` can be sent, then for a partner admin.
 pub fn sign_up(
     conn: &mut AnyConnection,
     input: &PartnerInput,
     password: &str,
+    mail: &PortalMail,
 ) -> AppResult<PartnerView> {
-    register(conn, None, input, password)
+    register(conn, None, input, password, Some(mail))
 }
 
 /// A partner admin registers a partner (any portal type); it starts approved.
@@ -406,5 +419,5 @@ pub fn admin_create(
     input: &PartnerInput,
     password: &str,
 ) -> AppResult<PartnerView> {
-    register(conn, Some(actor), input, password)
+    register(conn, Some(actor), input, password, None)
 }

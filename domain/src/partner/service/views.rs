@@ -152,6 +152,7 @@ pub fn my_partner(conn: &mut AnyConnection, user: &CurrentUser) -> AppResult<Opt
         partner: load_view(conn, &id)?,
         contacts: contacts_of(conn, &id)?,
         policy_groups: crate::policy::group::active_options(conn)?,
+        pending_email: pending_email(conn, &id)?,
     }))
 }
 
