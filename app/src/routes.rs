@@ -130,7 +130,6 @@ pages! {
         "/forgot-password" => ForgotPasswordRoute(ForgotPasswordPage),
         "/reset-password" => ResetPasswordRoute(ResetPasswordPage),
         "/login/verify" => LoginVerifyRoute(LoginVerifyPage),
-        "/verify-email" => VerifyEmailRoute(VerifyEmailPage),
     }
     // Every role's first page after signing in.
     home {
@@ -164,8 +163,10 @@ pages! {
         "/policies/:id" => PolicyRoute(PolicyPage),
     }
     // Partners and providers, and every account's own pages (the terms and the second
-    // factor's set-up included: rarely seen, so not in every dashboard's first load).
+    // factor's set-up included: rarely seen, so not in every dashboard's first load). The
+    // email link's page is public but opened once per partner, so not in the sign-in's load.
     partner {
+        "/verify-email" => VerifyEmailRoute(VerifyEmailPage),
         "/account" => AccountRoute(AccountPage),
         "/account/two-factor" => TwoFactorRoute(TwoFactorPage),
         "/terms" => TermsRoute(TermsPage),

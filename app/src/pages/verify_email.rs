@@ -6,10 +6,11 @@ use crate::components::form::{form_error, FormError};
 use domain::partner::VerifyPurpose;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-/// "/verify-email?token=…" (and "?verified=registration|contact" after confirming).
+/// "/verify-email?token=…" (and "?verified=registration|contact" after confirming). Links are
+/// plain anchors (the router still routes them): after the confirmation's redirect, the
+/// link check's pending branch can finish in a disposed owner, where `<A>` has no router.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let query = use_query_map();
@@ -25,13 +26,13 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     <p class="notice" role="status" data-testid="email-verified">
                         "Your email is verified. Your registration is now with a partner admin for review; you will be told of the decision."
                     </p>
-                    <p><A href="/partner">"Open my organisation"</A></p>
+                    <p><a href="/partner">"Open my organisation"</a></p>
                 }.into_any(),
                 Some(_) => view! {
                     <p class="notice" role="status" data-testid="email-verified">
                         "Your new contact email is verified and now in use."
                     </p>
-                    <p><A href="/partner">"Open my organisation"</A></p>
+                    <p><a href="/partner">"Open my organisation"</a></p>
                 }.into_any(),
                 None => view! {
                     <Suspense fallback=|| view! { <p class="loading" role="status">"Checking the link…"</p> }>
@@ -42,7 +43,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                                     <p class="error" role="alert" data-testid="verify-invalid">
                                         "This link is not valid: it was used already, has expired or is incomplete."
                                     </p>
-                                    <p>"Sign in and send a new link from " <A href="/partner">"My organisation"</A> "."</p>
+                                    <p>"Sign in and send a new link from " <a href="/partner">"My organisation"</a> "."</p>
                                 }.into_any(),
                             }
                         })}

@@ -450,6 +450,14 @@ pub struct Verification {
     pub valid_to: String,
 }
 
+/// A key's row for verification: (status, valid from, valid to), (partner id, organisation,
+/// status), (policy id, name, type, status, document).
+type KeyRow = (
+    (String, i64, i64),
+    (String, String, String),
+    (String, String, String, String, String),
+);
+
 /// Look a key up by its SHA-256 (one fast hash, one indexed read). `None` when unknown, or
 /// when `partner_id` is given and is not the key's partner (the caller learns nothing more).
 pub fn verify(
@@ -461,28 +469,35 @@ pub fn verify(
     if secret.len() > 128 || !secret.starts_with(KEY_PREFIX) {
         return Ok(None);
     }
-    #[allow(clippy::type_complexity)]
-    let row: Option<(
-        (String, i64, i64),
-        (String, String, String),
-        (String, String, String, String, String),
-    )> = api_keys::table
-        .inner_join(partners::table)
-        .inner_join(policies::table)
-        .filter(api_keys::key_hash.eq(hash_secret(secret)))
-        .select((
-            (api_keys::status, api_keys::valid_from, api_keys::valid_to),
-            (partners::id, partners::organisation, partners::status),
-            (
-                policies::id,
-                policies::name,
-                policies::policy_type,
-                policies::status,
-                policies::document,
-            ),
-        ))
-        .first(conn)
-        .optional()?;
+    // The hottest read of the portal runs on the backend's own connection: through the
+    // two-backend connection every call serialises the statement's SQL again before the
+    // statement cache is consulted; here a cached statement is bound and stepped.
+    macro_rules! lookup {
+        ($conn:expr, $hash:expr) => {
+            api_keys::table
+                .inner_join(partners::table)
+                .inner_join(policies::table)
+                .filter(api_keys::key_hash.eq($hash))
+                .select((
+                    (api_keys::status, api_keys::valid_from, api_keys::valid_to),
+                    (partners::id, partners::organisation, partners::status),
+                    (
+                        policies::id,
+                        policies::name,
+                        policies::policy_type,
+                        policies::status,
+                        policies::document,
+                    ),
+                ))
+                .first::<KeyRow>($conn)
+                .optional()
+        };
+    }
+    let hash = hash_secret(secret);
+    let row = match conn {
+        AnyConnection::Sqlite(c) => lookup!(c, &hash)?,
+        AnyConnection::Postgresql(c) => lookup!(c, &hash)?,
+    };
     let Some((k, p, pol)) = row else {
         return Ok(None);
     };

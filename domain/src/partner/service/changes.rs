@@ -192,15 +192,7 @@ pub fn update_own_profile(
             } else {
                 VerifyPurpose::ContactChange
             };
-            send_link(conn, &after, &new_email, purpose, mail)?;
-            audit::record(
-                conn,
-                &actor,
-                "PARTNER_EMAIL_VERIFICATION_SENT",
-                "partner",
-                &id,
-                json!({ "email": new_email, "purpose": if unverified { "REGISTRATION" } else { "CONTACT_CHANGE" } }),
-            )?;
+            send_link(conn, &actor, &after, &new_email, purpose, mail)?;
         }
         let view = load_view(conn, &id)?;
         outbox::enqueue(conn, PARTNER_UPDATED, event_data(&view))?;

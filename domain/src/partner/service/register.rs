@@ -281,7 +281,14 @@ fn register(
                 .find(&view.id)
                 .select(PartnerRow::as_select())
                 .first(conn)?;
-            send_link(conn, &row, &row.email, VerifyPurpose::Registration, mail)?;
+            send_link(
+                conn,
+                &actor,
+                &row,
+                &row.email,
+                VerifyPurpose::Registration,
+                mail,
+            )?;
         }
         Ok(view)
     })

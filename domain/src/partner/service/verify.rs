@@ -31,10 +31,12 @@ fn mail_unavailable() -> AppError {
     )
 }
 
-/// Mail a new verification link for `email` and store it; runs in the caller's transaction.
-/// Earlier open links with the same purpose stop working (only the newest address counts).
+/// Mail a new verification link for `email`, store and audit it; runs in the caller's
+/// transaction. Earlier open links with the same purpose stop working (only the newest
+/// address counts).
 pub(super) fn send_link(
     conn: &mut AnyConnection,
+    actor: &Actor,
     row: &PartnerRow,
     email: &str,
     purpose: VerifyPurpose,
@@ -68,7 +70,14 @@ pub(super) fn send_link(
     let link = mail.url(&format!("/verify-email?token={token}"));
     let (subject, body) = mail_text(&row.language, &row.organisation, email, purpose, &link);
     enqueue_mail(conn, None, email, &row.language, &subject, &body, now)?;
-    Ok(())
+    audit::record(
+        conn,
+        actor,
+        "PARTNER_EMAIL_VERIFICATION_SENT",
+        "partner",
+        &row.id,
+        json!({ "email": email, "purpose": purpose.as_str() }),
+    )
 }
 
 /// Marks the partner's open links (of one purpose, or all) as used.
@@ -192,15 +201,7 @@ pub fn resend_verification(
             })?;
             (email, VerifyPurpose::ContactChange)
         };
-        send_link(conn, &row, &email, purpose, mail)?;
-        audit::record(
-            conn,
-            &actor,
-            "PARTNER_EMAIL_VERIFICATION_SENT",
-            "partner",
-            &id,
-            json!({ "email": email, "purpose": purpose.as_str() }),
-        )?;
+        send_link(conn, &actor, &row, &email, purpose, mail)?;
         pending_email(conn, &id)?.ok_or_else(AppError::internal)
     })
 }
