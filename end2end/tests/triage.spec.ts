@@ -2,6 +2,7 @@ import { request as pwRequest, APIRequestContext } from '@playwright/test';
 import { test, expect } from './fixtures/test';
 import AxeBuilder from '@axe-core/playwright';
 import { Portal, PASSWORD } from './fixtures/portal';
+import { verificationLink } from './fixtures/mail';
 
 const BASE = 'http://127.0.0.1:3100';
 const HASH = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -20,7 +21,8 @@ async function call(ctx: APIRequestContext, path: string, form: Record<string, s
   return r;
 }
 
-/** A partner registered through the public sign-up; the context holds its session. */
+/** A partner registered through the public sign-up, its email verified from the mailed link
+ *  (so it reaches the inbox); the context holds its session. */
 async function signUp(id: string, type: string): Promise<APIRequestContext> {
   const ctx = await pwRequest.newContext({ baseURL: BASE });
   await call(ctx, '/api/partners/sign_up', {
@@ -34,6 +36,10 @@ async function signUp(id: string, type: string): Promise<APIRequestContext> {
     address: '1 Main Street',
     language: 'eng',
   });
+  const link = await verificationLink(`${id}@example.org`);
+  const token = new URL(link, BASE).searchParams.get('token')!;
+  const verified = await ctx.post('/api/email/verify', { form: { token } });
+  expect(verified.status(), await verified.text()).toBeLessThan(400);
   return ctx;
 }
 
