@@ -324,6 +324,7 @@ fn seeding_creates_complete_realistic_partners_and_a_second_run_adds_more() {
     assert_eq!(
         list.counts,
         vec![
+            (PartnerStatus::Unverified, 0),
             (PartnerStatus::Pending, pending),
             (PartnerStatus::Approved, approved),
             (PartnerStatus::Rejected, rejected),
