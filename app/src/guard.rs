@@ -261,16 +261,19 @@ where
 
 /// The value of the request's cookie `name`, if sent.
 pub fn cookie(name: &str) -> Option<String> {
-    parts().and_then(|p| {
-        p.headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.to_string())
-    })
+    parts().and_then(|p| cookie_in(&p.headers, name))
+}
+
+/// The value of cookie `name` in these request headers (the first one sent), if any.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
 }
 
 /// Set a response header.

@@ -26,14 +26,7 @@ fn is_background(path: &str) -> bool {
 }
 
 fn cookie_token(req: &Request<Body>) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_string())
+    app::guard::cookie_in(req.headers(), COOKIE_NAME)
 }
 
 /// Resolve the session cookie once per request and hand it to handlers as an extension.

@@ -95,17 +95,6 @@ fn binder_cookie(value: &str, secure: bool, clear: bool) -> String {
     )
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_string())
-}
-
 /// `GET /auth/sso/start`: send the browser to the provider.
 async fn start(
     State(s): State<SsoState>,
@@ -118,7 +107,7 @@ async fn start(
         Ok(d) => d,
         Err(r) => return refused(r, Some(&next)),
     };
-    let binder = cookie(&headers, BINDER_COOKIE)
+    let binder = app::guard::cookie_in(&headers, BINDER_COOKIE)
         .filter(|b| flow::is_binder(b))
         .unwrap_or_else(flow::new_binder);
     let (b, n, ip) = (
@@ -176,7 +165,7 @@ async fn callback(
     addr: Option<Extension<ClientAddr>>,
 ) -> Response {
     let state = q.state.clone().unwrap_or_default();
-    let binder = cookie(&headers, BINDER_COOKIE);
+    let binder = app::guard::cookie_in(&headers, BINDER_COOKIE);
     let resumed = domain::db::run(&s.app.pool, move |conn| {
         flow::resume(conn, &state, binder.as_deref())
     })
