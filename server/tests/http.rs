@@ -105,6 +105,13 @@ impl Reply {
     fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+    /// The portal error's stable `code` ("" when the body is not one).
+    fn code(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v["code"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
     fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)

@@ -34,13 +34,6 @@ fn token_for(h: &Harness, to: &str) -> String {
         .to_string()
 }
 
-fn code(reply: &Reply) -> String {
-    serde_json::from_str::<serde_json::Value>(&reply.body)
-        .ok()
-        .and_then(|v| v["code"].as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_sign_up_waits_for_its_link_which_works_once_without_a_session() {
     let h = mailing();
@@ -101,7 +94,7 @@ async fn a_sign_up_waits_for_its_link_which_works_once_without_a_session() {
         "{}",
         again.body
     );
-    assert_eq!(code(&again), "PMS_VERIFY_LINK_INVALID");
+    assert_eq!(again.code(), "PMS_VERIFY_LINK_INVALID");
     let page = h.page(&format!("/verify-email?token={token}"), None).await;
     assert!(page.body.contains("data-testid=\"verify-invalid\""));
 }
@@ -127,7 +120,7 @@ async fn resend_is_the_partners_own_throttled_and_refused_when_nothing_waits() {
         "{}",
         fourth.body
     );
-    assert_eq!(code(&fourth), "PMS_VERIFY_THROTTLED");
+    assert_eq!(fourth.code(), "PMS_VERIFY_THROTTLED");
     let token = token_for(&h, "acme@example.org");
     h.post("/api/email/verify", &format!("token={token}"), None)
         .await;
@@ -136,7 +129,7 @@ async fn resend_is_the_partners_own_throttled_and_refused_when_nothing_waits() {
         .post("/api/partners/me/email/cancel", "", Some(&cookie))
         .await;
     assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.body);
-    assert_eq!(code(&cancel), "PMS_VERIFY_NOTHING_PENDING");
+    assert_eq!(cancel.code(), "PMS_VERIFY_NOTHING_PENDING");
 }
 
 #[tokio::test]
@@ -150,5 +143,5 @@ async fn without_mail_a_sign_up_is_pending_at_once() {
         .post("/api/partners/me/email/resend", "", Some(&cookie))
         .await;
     assert_eq!(resend.status, StatusCode::CONFLICT, "{}", resend.body);
-    assert_eq!(code(&resend), "PMS_VERIFY_UNAVAILABLE");
+    assert_eq!(resend.code(), "PMS_VERIFY_UNAVAILABLE");
 }

@@ -2,13 +2,6 @@
 
 use super::*;
 
-fn code(reply: &Reply) -> String {
-    serde_json::from_str::<serde_json::Value>(&reply.body)
-        .ok()
-        .and_then(|v| v["code"].as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() {
     let h = harness();
@@ -37,7 +30,7 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() {
         )
         .await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code(&mismatch), "PMS_PASSWORD_MISMATCH");
+    assert_eq!(mismatch.code(), "PMS_PASSWORD_MISMATCH");
     let body = format!(
         "token={token}&new_password=a+fresh+passphrase&confirm_password=a+fresh+passphrase"
     );
@@ -60,7 +53,7 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() {
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     let again = h.post("/api/password/reset", &body, None).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code(&again), "PMS_RESET_TOKEN_INVALID");
+    assert_eq!(again.code(), "PMS_RESET_TOKEN_INVALID");
     let usable = h
         .post(
             "/api/password/reset_usable",
@@ -73,7 +66,7 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() {
     let forgot = h
         .post("/api/password/forgot", "email=ana@example.org", None)
         .await;
-    assert_eq!(code(&forgot), "PMS_RESET_UNAVAILABLE");
+    assert_eq!(forgot.code(), "PMS_RESET_UNAVAILABLE");
 }
 
 #[tokio::test]
@@ -106,7 +99,7 @@ async fn new_terms_stop_every_call_until_accepted() {
 
     let blocked = h.post("/api/policy_groups", "", Some(&pm)).await;
     assert_eq!(blocked.status, StatusCode::FORBIDDEN);
-    assert_eq!(code(&blocked), "PMS_TERMS_NOT_ACCEPTED");
+    assert_eq!(blocked.code(), "PMS_TERMS_NOT_ACCEPTED");
     let csv = h.page("/admin/export/policies.csv", Some(&pm)).await;
     assert_eq!(csv.status, StatusCode::FORBIDDEN, "{}", csv.body);
     let page = h.page("/policies", Some(&pm)).await;

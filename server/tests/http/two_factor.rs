@@ -3,13 +3,6 @@
 
 use super::*;
 
-fn code(reply: &Reply) -> String {
-    serde_json::from_str::<serde_json::Value>(&reply.body)
-        .ok()
-        .and_then(|v| v["code"].as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The `name=value` pairs of every cookie a reply sets.
 fn set_cookies(reply: &Reply) -> Vec<String> {
     reply
@@ -97,10 +90,10 @@ async fn sign_in_with_a_second_factor_takes_a_code_after_the_password() {
         "{}",
         wrong.body
     );
-    assert_eq!(code(&wrong), "PMS_2FA_CODE_INVALID");
+    assert_eq!(wrong.code(), "PMS_2FA_CODE_INVALID");
     let none = h.post("/api/login/verify", "code=123456", None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(code(&none), "PMS_2FA_CHALLENGE_EXPIRED");
+    assert_eq!(none.code(), "PMS_2FA_CHALLENGE_EXPIRED");
     // The right code: a session, the challenge cookie cleared. The MOSIP password grant of
     // this account is refused (a password alone is not enough).
     let body = format!("code={}&next=%2Fpartner", next_step_code(&secret));
@@ -141,7 +134,7 @@ async fn with_the_setting_on_operators_set_up_a_second_factor_before_anything_el
     assert_eq!(open.status, StatusCode::OK, "{}", open.body);
     let blocked = h.post("/api/accounts", "", Some(&admin)).await;
     assert_eq!(blocked.status, StatusCode::FORBIDDEN);
-    assert_eq!(code(&blocked), "PMS_2FA_SETUP_REQUIRED");
+    assert_eq!(blocked.code(), "PMS_2FA_SETUP_REQUIRED");
     let csv = h.page("/admin/export/partners.csv", Some(&admin)).await;
     assert_eq!(csv.status, StatusCode::FORBIDDEN, "{}", csv.body);
     let page = h.page("/admin/partners", Some(&admin)).await;
@@ -170,7 +163,7 @@ async fn with_the_setting_on_operators_set_up_a_second_factor_before_anything_el
         )
         .await;
     assert_eq!(off.status, StatusCode::FORBIDDEN);
-    assert_eq!(code(&off), "PMS_2FA_REQUIRED");
+    assert_eq!(off.code(), "PMS_2FA_REQUIRED");
 }
 
 #[tokio::test]
